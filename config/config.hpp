@@ -1,0 +1,194 @@
+#pragma once
+// poort's configuration: typed, immutable structs parsed once from TOML
+// (`config/poort.example.toml` documents every key and its default).
+//
+// Nothing else in poort reads TOML: the daemon loads a `config` at start-up
+// and on SIGHUP, validates it completely (`load_file`), and hands out
+// `std::shared_ptr<const config>`; a reload that fails leaves the old one in
+// place. Relative paths in the file are resolved against the directory of the
+// config file.
+//
+// Thread safety: a loaded `config` is immutable and may be shared freely.
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace poort::config {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using path = std::filesystem::path;
+
+/// A server certificate chain (leaf first) and its private key. A listener may
+/// carry several, e.g. one ECDSA and one RSA (>= 3072 bits); OpenSSL picks per
+/// handshake.
+struct server_certificate {
+  path certificate;  ///< PEM, leaf first, then intermediates
+  path private_key;  ///< PEM, unencrypted, readable only by poortd
+};
+
+/// Limits and timeouts of one listener. Every read has a limit (DESIGN §7).
+struct limits {
+  std::size_t max_connections = 10'000;           ///< open connections on this listener
+  std::size_t max_connections_per_address = 256;  ///< open connections per client IP
+  std::size_t max_header_bytes = 16 * 1024;       ///< request line + headers (431 beyond)
+  std::size_t max_body_bytes = 1024 * 1024;       ///< hard cap; routes may set less (413 beyond)
+  milliseconds handshake_timeout{10'000};         ///< TLS handshake
+  milliseconds header_timeout{10'000};            ///< from first byte to end of headers
+  milliseconds body_timeout{30'000};              ///< reading the body
+  milliseconds idle_timeout{60'000};              ///< keep-alive wait for the next request
+  milliseconds write_timeout{30'000};             ///< writing one response
+  std::size_t max_requests_per_connection = 0;    ///< 0 = unlimited
+  std::uint32_t requests_per_second_per_address = 0;  ///< 0 = no rate limit; else token bucket
+  std::uint32_t burst_per_address = 0;                ///< bucket size (defaults to 2 x rate)
+};
+
+enum class listener_kind { portal, system };
+
+struct listener {
+  listener_kind kind = listener_kind::portal;
+  std::vector<std::string> addresses;  ///< "127.0.0.1:8443", "[::1]:8443", "0.0.0.0:0"
+  std::vector<server_certificate> certificates;
+  /// system listener only: CA bundle that client certificates must chain to.
+  path client_ca_bundle;
+  /// system listener only: CRL files (PEM), checked for every client certificate.
+  std::vector<path> crl_files;
+  limits limits;
+};
+
+/// Who a client certificate on the system listener may belong to (DESIGN §2).
+enum class party_kind {
+  institution,       ///< a prison (PI) that pushes deliveries
+  municipal_system,  ///< a municipality's back-office system that pulls its inbox
+};
+
+/// A party known by the OIN in its certificate's subject serialNumber.
+struct party {
+  std::string oin;          ///< 20 digits
+  std::string name;         ///< display name, e.g. "PI Zwolle"
+  party_kind kind = party_kind::institution;
+  std::string gemeentecode;  ///< municipal_system only: "GMnnnn"
+};
+
+struct store {
+  path database = "/var/lib/poort/poort.db";
+  std::size_t readers = 4;                       ///< read-only connections in the pool
+  std::size_t max_batch = 256;                   ///< transactions per group commit, at most
+  milliseconds busy_timeout{5'000};              ///< SQLite busy handler
+  std::uint64_t max_page_count = 0;              ///< 0 = SQLite default; caps the file size
+};
+
+/// Personal data at rest (issue 5): AES-256-GCM key and the blind-index key.
+struct data_keys {
+  path key_file;      ///< 32 raw bytes or 64 hex characters; "" = none configured
+  std::string key_id = "k1";
+};
+
+struct logging {
+  std::string level = "info";  ///< debug | info | warn | error
+};
+
+/// An identity provider: its metadata and how its assertions map to roles.
+struct identity_provider {
+  std::string name;            ///< short key, e.g. "eherkenning", "justid"
+  path metadata;               ///< SAML metadata file of the IdP
+  path metadata_signing_certificate;  ///< optional: metadata must be signed by this
+  std::string role_mapping;    ///< "municipality" (by ServiceUUID) or "administrator"
+  /// TLS for the ArtifactResolutionService: CA bundle to trust; our client cert
+  /// is the SP's TLS certificate.
+  path artifact_resolution_ca;
+  std::string soap_content_type = "text/xml";  ///< or "application/soap+xml"
+};
+
+/// A service of ours in the eHerkenning catalogue.
+struct saml_service {
+  std::string key;           ///< "casework" | "signing" | "admin"
+  unsigned index = 1;        ///< AttributeConsumingServiceIndex
+  std::string service_id;    ///< urn:etoegang:DV:<OIN>:services:<index>
+  std::string service_uuid;  ///< mandates are registered against this
+  std::string name;          ///< ServiceName (nl)
+  std::string description;
+};
+
+struct saml {
+  bool enabled = false;
+  std::string entity_id;              ///< urn:etoegang:DV:<OIN>:entities:<index>
+  std::string base_url;               ///< public portal URL, e.g. https://poort.example.nl
+  std::string organization_name;
+  std::string oin;
+  path signing_certificate;           ///< current SP certificate (PEM)
+  path signing_key;
+  path next_signing_certificate;      ///< optional: rollover, published in metadata
+  std::vector<path> decryption_keys;  ///< every SP key tried for EncryptedKey
+  path tls_client_certificate;        ///< mutual TLS towards the ArtifactResolutionService
+  path tls_client_key;
+  std::string minimum_assurance = "urn:etoegang:core:assurance-class:loa3";
+  seconds max_clock_skew{60};
+  seconds request_lifetime{900};      ///< how long an AuthnRequest ID stays answerable
+  std::vector<saml_service> services;
+  std::vector<identity_provider> identity_providers;
+};
+
+struct session {
+  seconds idle_timeout{15 * 60};
+  seconds absolute_timeout{8 * 60 * 60};
+};
+
+struct shutdown {
+  milliseconds drain_timeout{10'000};  ///< SIGTERM: in-flight requests get this long
+};
+
+struct daemon {
+  unsigned threads = 0;                  ///< I/O threads; 0 = one per core
+  unsigned worker_threads = 32;          ///< threads for handlers that wait on the store
+  path web_root = "/usr/share/poort/web";
+  std::string public_portal_url;         ///< used in redirects and printed by the demo
+};
+
+struct config {
+  std::vector<listener> portal;  ///< usually one; each with its own addresses
+  std::vector<listener> system;
+  std::vector<party> parties;
+  store store;
+  data_keys data_keys;
+  logging logging;
+  saml saml;
+  session session;
+  shutdown shutdown;
+  daemon daemon;
+  path source;  ///< the file this was loaded from
+};
+
+/// One problem found in a config file, with its TOML key path
+/// (e.g. "listener.system[0].client_ca_bundle").
+struct problem {
+  std::string key;
+  std::string message;
+};
+
+using load_result = std::expected<std::shared_ptr<const config>, std::vector<problem>>;
+
+/// Parses and validates `text` (TOML); relative paths resolve against `base_dir`.
+/// Every problem is reported, not only the first. Validation includes loading
+/// each certificate, key, CA bundle and CRL it names (so `--check-config`
+/// catches an unreadable key), checking that a key matches its certificate,
+/// and the TLS policy (RSA >= 3072 bits, EC P-256/P-384).
+load_result parse(std::string_view text, const path& base_dir);
+
+/// Reads `file` (at most 1 MiB) and calls `parse` with its directory.
+load_result load_file(const path& file);
+
+/// The settings that SIGHUP may change without a restart: certificates, CA
+/// bundles, CRLs, parties, log level, SAML metadata. Returns the keys whose
+/// change needs a restart (listener addresses, store path, threads), empty if
+/// `next` may replace `current`.
+std::vector<std::string> restart_required(const config& current, const config& next);
+
+}  // namespace poort::config
