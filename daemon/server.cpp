@@ -1,1 +1,785 @@
-// placeholder until the module lands
+#include "daemon/server.hpp"
+
+#include <openssl/ssl.h>
+#include <systemd/sd-daemon.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <atomic>
+#include <charconv>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "auth/peer.hpp"
+#include "common/clock.hpp"
+#include "common/log.hpp"
+#include "common/random.hpp"
+#include "daemon/tls.hpp"
+#include "routing/app.hpp"
+#include "routing/metrics.hpp"
+
+namespace poort::daemon {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using net::awaitable;
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+
+unsigned metric_listener(config::listener_kind k) { return k == config::listener_kind::portal ? 0 : 1; }
+std::string_view listener_name(config::listener_kind k) {
+  return k == config::listener_kind::portal ? "portal" : "system";
+}
+
+/// Everything a connection needs that SIGHUP may replace. Sessions hold a
+/// shared_ptr to the runtime they started with.
+struct runtime {
+  std::shared_ptr<const config::config> cfg;
+  /// One per configured listener: portal listeners first, then system ones.
+  std::vector<const config::listener*> listeners;
+  std::vector<std::shared_ptr<ssl::context>> tls;
+  auth::party_directory parties;
+  std::shared_ptr<const routing::app> app;
+};
+
+
+/// Parses "127.0.0.1:8443" or "[::1]:8443".
+result<tcp::endpoint> parse_address(std::string_view text) {
+  std::string_view host, port;
+  if (text.starts_with('[')) {
+    auto close = text.find("]:");
+    if (close == std::string_view::npos) return make_error_code(common_error::invalid_argument);
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return make_error_code(common_error::invalid_argument);
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  unsigned short p = 0;
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (ec != std::errc{} || ptr != port.data() + port.size())
+    return make_error_code(common_error::invalid_argument);
+  boost::system::error_code aec;
+  auto addr = net::ip::make_address(std::string(host), aec);
+  if (aec) return make_error_code(common_error::invalid_argument);
+  return tcp::endpoint{addr, p};
+}
+
+std::string format_endpoint(const tcp::endpoint& ep) {
+  if (ep.address().is_v6()) return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+class server_impl;
+
+/// One client connection: TLS handshake, then HTTP/1.1 requests with
+/// keep-alive until the client leaves, a limit is hit or the server drains.
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(server_impl& srv, tcp::socket socket, std::shared_ptr<const runtime> rt, std::size_t listener,
+          std::string ip);
+  ~session();
+
+  awaitable<void> run();
+  /// Called on the session's executor when the server starts draining: an idle
+  /// connection is closed now; a busy one after its current response.
+  void drain();
+  /// Called on the session's executor when the drain bound has passed.
+  void force_close();
+
+  net::any_io_executor executor() { return stream_.get_executor(); }
+
+ private:
+  awaitable<bool> serve_one();
+  awaitable<void> send(routing::response res, std::string_view target);
+  /// A refusal that ends the connection. (A plain function: GCC 12 mishandles
+  /// temporaries with destructors inside co_await expressions, so refusals are
+  /// built as named locals before they are sent.)
+  routing::response refusal(unsigned version, routing::problem p) const;
+  routing::response handle(const routing::match& m, const routing::request& req);
+
+  server_impl& server_;
+  std::shared_ptr<const runtime> rt_;
+  const config::listener& cfg_;
+  std::size_t listener_index_;
+  unsigned metric_listener_;
+  tls_stream stream_;
+  beast::flat_buffer buffer_;
+  std::string ip_;
+  routing::request_context ctx_;
+  std::size_t requests_ = 0;
+  bool idle_ = true;
+  bool draining_ = false;
+};
+
+class server_impl final : public server, public std::enable_shared_from_this<server_impl> {
+ public:
+  server_impl(std::filesystem::path file, std::shared_ptr<const config::config> cfg);
+  ~server_impl() override;
+
+  result<void> init();
+  int run() override;
+  void request_stop() override {
+    net::post(ioc_, [this] { begin_drain(); });
+  }
+  void request_reload() override {
+    net::post(ioc_, [this] { reload(); });
+  }
+
+  // For sessions.
+  std::shared_ptr<const runtime> current() const { return rt_.load(); }
+  routing::metrics& metrics() { return *metrics_; }
+  net::thread_pool& workers() { return workers_; }
+  poort::random& random() { return random_; }
+  bool draining() const { return draining_.load(); }
+  std::string next_request_id();
+  bool rate_allowed(const std::string& ip, const config::limits& l);
+  void session_started(session* s, const std::weak_ptr<session>& w);
+  void session_ended(session* s, const std::string& ip);
+
+ private:
+  result<std::shared_ptr<const runtime>> build_runtime(std::shared_ptr<const config::config> cfg);
+  awaitable<void> accept_loop(std::size_t listener, std::shared_ptr<tcp::acceptor> acceptor);
+  void begin_drain();
+  void finish_drain();
+  void reload();
+  void arm_watchdog();
+  void handle_signals();
+
+  std::filesystem::path file_;
+  std::shared_ptr<const config::config> initial_;
+  system_clock_source clock_;
+  os_random random_;
+  net::io_context ioc_;
+  net::thread_pool workers_;
+  net::signal_set signals_;
+  net::steady_timer drain_timer_;
+  net::steady_timer watchdog_timer_;
+  std::chrono::microseconds watchdog_interval_{0};
+  std::atomic<std::shared_ptr<const runtime>> rt_;
+  std::unique_ptr<routing::metrics> metrics_;
+  std::vector<std::pair<std::size_t, std::shared_ptr<tcp::acceptor>>> acceptors_;
+  std::atomic<bool> draining_{false};
+  std::atomic<bool> forced_{false};
+  std::atomic<std::uint64_t> request_counter_{0};
+  std::string request_prefix_;
+
+  std::mutex sessions_mutex_;
+  std::unordered_map<session*, std::weak_ptr<session>> sessions_;  // guarded by sessions_mutex_
+  std::unordered_map<std::string, std::size_t> per_address_;       // guarded by sessions_mutex_
+  std::vector<std::size_t> per_listener_;                          // guarded by sessions_mutex_
+
+  struct bucket {
+    double tokens = 0;
+    mono_time last{};
+  };
+  std::mutex rate_mutex_;
+  std::unordered_map<std::string, bucket> buckets_;  // guarded by rate_mutex_
+};
+
+// ---------------------------------------------------------------- session
+
+session::session(server_impl& srv, tcp::socket socket, std::shared_ptr<const runtime> rt, std::size_t listener,
+                 std::string ip)
+    : server_(srv),
+      rt_(std::move(rt)),
+      cfg_(*rt_->listeners[listener]),
+      listener_index_(listener),
+      metric_listener_(metric_listener(cfg_.kind)),
+      stream_(beast::tcp_stream(std::move(socket)), *rt_->tls[listener]),
+      ip_(std::move(ip)) {
+  server_.metrics().connection_opened(metric_listener_);
+}
+
+session::~session() {
+  server_.metrics().connection_closed(metric_listener_);
+  server_.session_ended(this, ip_);
+}
+
+void session::drain() {
+  draining_ = true;
+  if (idle_) beast::get_lowest_layer(stream_).cancel();
+}
+
+void session::force_close() {
+  beast::error_code ec;
+  beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
+  beast::get_lowest_layer(stream_).close();
+}
+
+awaitable<void> session::run() {
+  auto self = shared_from_this();
+  const auto& lim = cfg_.limits;
+  ctx_.listener = cfg_.kind;
+  ctx_.remote_address = ip_;
+
+  beast::get_lowest_layer(stream_).expires_after(lim.handshake_timeout);
+  auto [hec] = co_await stream_.async_handshake(ssl::stream_base::server, use_tuple);
+  if (hec) {
+    auto reason = hec == beast::error::timeout ? routing::refusal::handshake_timeout
+                                               : classify_handshake_failure(stream_.native_handle(), hec);
+    server_.metrics().refused(metric_listener_, reason);
+    log::info("tls.handshake_refused", {{"listener", listener_name(cfg_.kind)},
+                                        {"reason", routing::to_string(reason)},
+                                        {"remote", ip_}});
+    co_return;
+  }
+
+  if (cfg_.kind == config::listener_kind::system) {
+    X509* cert = SSL_get0_peer_certificate(stream_.native_handle());
+    auto peer = auth::identify_certificate(cert);
+    if (!peer) {
+      ctx_.party_error = peer.error();
+    } else {
+      ctx_.peer = *peer;
+      auto party = auth::resolve_party(rt_->parties, *peer);
+      if (party)
+        ctx_.party = *party;
+      else
+        ctx_.party_error = party.error();
+    }
+  }
+
+  while (!draining_) {
+    if (!co_await serve_one()) break;
+    ++requests_;
+    if (lim.max_requests_per_connection && requests_ >= lim.max_requests_per_connection) break;
+  }
+
+  // Best-effort close_notify, bounded; a draining server does not wait for it.
+  if (!draining_) {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+    co_await stream_.async_shutdown(use_tuple);
+  }
+}
+
+routing::response session::refusal(unsigned version, routing::problem p) const {
+  auto res = routing::make_problem_response(version, p, ctx_.request_id);
+  res.keep_alive(false);
+  return res;
+}
+
+awaitable<void> session::send(routing::response res, std::string_view target) {
+  routing::app::finish(res, cfg_.kind, target, ctx_.request_id);
+  if (draining_ || server_.draining()) res.keep_alive(false);
+  beast::get_lowest_layer(stream_).expires_after(cfg_.limits.write_timeout);
+  co_await http::async_write(stream_, res, use_tuple);
+}
+
+routing::response session::handle(const routing::match& m, const routing::request& req) {
+  try {
+    return rt_->app->handle(m, req, ctx_);
+  } catch (const std::exception& e) {
+    log::error("request.exception", {{"request_id", ctx_.request_id}, {"what", e.what()}});
+    return routing::make_problem_response(
+        req, {500, "internal_error", "Interne fout", "The request could not be completed.", {}},
+        ctx_.request_id);
+  }
+}
+
+// Serves one request. Returns false when the connection must end.
+awaitable<bool> session::serve_one() {
+  const auto& lim = cfg_.limits;
+
+  // Wait for the first byte of the next request (idle keep-alive timeout).
+  if (buffer_.size() == 0) {
+    if (buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();
+    idle_ = true;
+    beast::get_lowest_layer(stream_).expires_after(requests_ == 0 ? lim.header_timeout : lim.idle_timeout);
+    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), use_tuple);
+    idle_ = false;
+    if (ec) co_return false;  // eof, timeout, drain, reset: nothing to answer
+    buffer_.commit(n);
+  }
+  idle_ = false;
+
+  const auto started = std::chrono::steady_clock::now();
+  ctx_.request_id = server_.next_request_id();
+  http::request_parser<http::string_body> parser;
+  // Beast's own check is approximate (it fires when that many bytes are
+  // buffered without a complete head); the exact limit is checked below on the
+  // bytes the head really took.
+  parser.header_limit(static_cast<std::uint32_t>(lim.max_header_bytes + 1));
+  parser.body_limit(lim.max_body_bytes);
+  parser.eager(false);
+
+  beast::get_lowest_layer(stream_).expires_after(lim.header_timeout);
+  auto [hec, hn] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
+  if (hec == http::error::header_limit || (!hec && hn > lim.max_header_bytes)) {
+    {
+      auto refused = refusal(11, {431, "header_too_large", "Kopregels te groot", "The request head exceeds the limit.", {}});
+      co_await send(std::move(refused), "");
+    }
+    server_.metrics().request_done(SIZE_MAX, metric_listener_, 431, std::chrono::steady_clock::now() - started);
+    co_return false;
+  }
+  if (hec == beast::error::timeout || hec == net::error::operation_aborted || hec == http::error::end_of_stream ||
+      hec == net::error::eof || hec == net::ssl::error::stream_truncated) {
+    co_return false;
+  }
+  if (hec) {
+    {
+      auto refused = refusal(11, {400, "malformed_request", "Ongeldig verzoek", "The request could not be parsed.", {}});
+      co_await send(std::move(refused), "");
+    }
+    server_.metrics().request_done(SIZE_MAX, metric_listener_, 400, std::chrono::steady_clock::now() - started);
+    co_return false;
+  }
+
+  const auto& head = parser.get();
+  const unsigned version = head.version();
+  // Refuse ambiguous framing outright (request smuggling).
+  const auto cl_count = std::distance(head.equal_range(http::field::content_length).first,
+                                      head.equal_range(http::field::content_length).second);
+  const auto te_count = std::distance(head.equal_range(http::field::transfer_encoding).first,
+                                      head.equal_range(http::field::transfer_encoding).second);
+  // Only a single "Transfer-Encoding: chunked" is accepted: no other codings,
+  // never together with Content-Length.
+  const bool te_ok = te_count == 0 || (te_count == 1 && cl_count == 0 && parser.chunked() &&
+                                       beast::iequals(head[http::field::transfer_encoding], "chunked"));
+  if (cl_count > 1 || !te_ok || (version != 10 && version != 11)) {
+    {
+      auto refused = refusal(version == 10 ? 10 : 11, {400, "ambiguous_framing", "Ongeldig verzoek",
+                                              "The request framing is ambiguous.", {}});
+      co_await send(std::move(refused), "");
+    }
+    server_.metrics().request_done(SIZE_MAX, metric_listener_, 400, std::chrono::steady_clock::now() - started);
+    co_return false;
+  }
+
+  const std::string target(head.target());
+  auto m = rt_->app->find(cfg_.kind, head.method(), target);
+  const bool has_body = parser.chunked() || (parser.content_length() && *parser.content_length() > 0);
+
+  std::size_t limit = 0;
+  if (m.found) limit = std::min(m.found->body_limit, lim.max_body_bytes);
+  if (has_body && m.found && (parser.chunked() || *parser.content_length() > limit)) {
+    if (!parser.chunked()) {
+      {
+      auto refused = refusal(version, {413, "body_too_large", "Verzoek te groot", "The request body exceeds the limit.", {}});
+      co_await send(std::move(refused), "");
+    }
+      server_.metrics().request_done(m.index, metric_listener_, 413, std::chrono::steady_clock::now() - started);
+      co_return false;
+    }
+  }
+  if (!server_.rate_allowed(ip_, lim)) {
+    auto res = routing::make_problem_response(
+        version, {429, "rate_limited", "Te veel verzoeken", "Too many requests from this address.", {}},
+        ctx_.request_id);
+    res.set(http::field::retry_after, "1");
+    res.keep_alive(false);
+    co_await send(std::move(res), target);
+    server_.metrics().request_done(m.index, metric_listener_, 429, std::chrono::steady_clock::now() - started);
+    co_return false;
+  }
+
+  bool close_after = false;
+  if (has_body) {
+    if (!m.found) {
+      close_after = true;  // answer 404/405 without reading a body we do not want
+    } else {
+      if (head[http::field::expect] == "100-continue") {
+        http::response<http::empty_body> cont{http::status::continue_, 11};
+        beast::get_lowest_layer(stream_).expires_after(lim.write_timeout);
+        co_await http::async_write(stream_, cont, use_tuple);
+      }
+      parser.body_limit(limit);
+      beast::get_lowest_layer(stream_).expires_after(lim.body_timeout);
+      auto [bec, bn] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
+      (void)bn;
+      if (bec == http::error::body_limit) {
+        {
+      auto refused = refusal(version, {413, "body_too_large", "Verzoek te groot", "The request body exceeds the limit.", {}});
+      co_await send(std::move(refused), "");
+    }
+        server_.metrics().request_done(m.index, metric_listener_, 413, std::chrono::steady_clock::now() - started);
+        co_return false;
+      }
+      if (bec) {
+        if (bec != beast::error::timeout && bec != net::error::operation_aborted && bec != net::error::eof)
+          {
+      auto refused = refusal(version, {400, "malformed_request", "Ongeldig verzoek", "The request body could not be read.", {}});
+      co_await send(std::move(refused), "");
+    }
+        co_return false;
+      }
+    }
+  }
+
+  routing::request req = parser.release();
+  routing::response res;
+  if (m.found && m.found->blocking) {
+    // Handlers that wait on the store run on the worker pool; this coroutine
+    // resumes on its own strand when the response is ready.
+    res = co_await net::co_spawn(
+        server_.workers(),
+        [this, &m, &req]() -> awaitable<routing::response> { co_return handle(m, req); }, net::use_awaitable);
+  } else {
+    res = handle(m, req);
+  }
+  if (req.method() == http::verb::head) {
+    auto len = res.body().size();
+    res.body().clear();
+    if (len) res.content_length(len);
+  }
+  if (close_after) res.keep_alive(false);
+  const unsigned status = res.result_int();
+  const bool keep = res.keep_alive() && !draining_;
+  co_await send(std::move(res), target);
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  server_.metrics().request_done(m.found ? m.index : SIZE_MAX, metric_listener_, status, elapsed);
+  if (status >= 400 || req.method() != http::verb::get) {
+    log::info("http.request",
+              {{"request_id", ctx_.request_id},
+               {"listener", listener_name(cfg_.kind)},
+               {"method", std::string_view(http::to_string(req.method()))},
+               {"route", m.found ? std::string_view(m.found->name) : std::string_view("unmatched")},
+               {"status", status},
+               {"party", ctx_.party ? std::string_view(ctx_.party->oin) : std::string_view()},
+               {"duration_us", std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()}});
+  }
+  co_return keep;
+}
+
+// ----------------------------------------------------------------- server
+
+server_impl::server_impl(std::filesystem::path file, std::shared_ptr<const config::config> cfg)
+    : file_(std::move(file)),
+      ioc_(static_cast<int>(cfg->daemon.threads ? cfg->daemon.threads
+                                                : std::max(1u, std::thread::hardware_concurrency()))),
+      workers_(std::max(1u, cfg->daemon.worker_threads)),
+      signals_(ioc_),
+      drain_timer_(ioc_),
+      watchdog_timer_(ioc_) {
+  request_prefix_ = random_.hex(4);
+  metrics_ = std::make_unique<routing::metrics>(routing::app::route_names());
+  initial_ = std::move(cfg);
+}
+
+server_impl::~server_impl() { workers_.join(); }
+
+std::string server_impl::next_request_id() {
+  char buf[32];
+  auto n = request_counter_.fetch_add(1, std::memory_order_relaxed);
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, n, 16);
+  (void)ec;
+  return request_prefix_ + "-" + std::string(buf, p);
+}
+
+bool server_impl::rate_allowed(const std::string& ip, const config::limits& l) {
+  if (l.requests_per_second_per_address == 0) return true;
+  const double rate = l.requests_per_second_per_address;
+  const double burst = l.burst_per_address ? l.burst_per_address : 2 * rate;
+  const auto now = clock_.monotonic();
+  std::lock_guard lock(rate_mutex_);
+  auto [it, inserted] = buckets_.try_emplace(ip);
+  bucket& b = it->second;
+  if (inserted) {
+    b.tokens = burst;
+  } else {
+    b.tokens = std::min(burst, b.tokens + rate * std::chrono::duration<double>(now - b.last).count());
+  }
+  b.last = now;
+  if (buckets_.size() > 100'000) {  // bound the table: forget full buckets
+    std::erase_if(buckets_, [&](const auto& kv) { return kv.second.tokens >= burst; });
+  }
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
+}
+
+void server_impl::session_started(session* s, const std::weak_ptr<session>& w) {
+  std::lock_guard lock(sessions_mutex_);
+  sessions_.emplace(s, w);
+}
+
+void server_impl::session_ended(session* s, const std::string& ip) {
+  bool last = false;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    sessions_.erase(s);
+    auto it = per_address_.find(ip);
+    if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+    last = sessions_.empty();
+  }
+  if (last && draining_) net::post(ioc_, [this] { finish_drain(); });
+}
+
+result<std::shared_ptr<const runtime>> server_impl::build_runtime(std::shared_ptr<const config::config> cfg) {
+  auto rt = std::make_shared<runtime>();
+  for (const auto& l : cfg->portal) rt->listeners.push_back(&l);
+  for (const auto& l : cfg->system) rt->listeners.push_back(&l);
+  for (const auto* l : rt->listeners) {
+    auto ctx = make_server_context(*l);
+    if (!ctx) return ctx.error();
+    rt->tls.push_back(*ctx);
+  }
+  rt->parties = auth::party_directory(cfg->parties);
+  auto assets = routing::load_assets(cfg->daemon.web_root);
+  if (!assets) {
+    log::error("assets.load_failed", {{"web_root", cfg->daemon.web_root.string()},
+                                      {"error", assets.error().message()}});
+    return assets.error();
+  }
+  routing::services svc;
+  svc.clock = &clock_;
+  svc.metrics = metrics_.get();
+  rt->app = std::make_shared<routing::app>(std::move(svc), std::move(*assets));
+  rt->cfg = std::move(cfg);
+  return std::shared_ptr<const runtime>(std::move(rt));
+}
+
+result<void> server_impl::init() {
+  auto built = build_runtime(std::move(initial_));
+  if (!built) return built.error();
+  auto rt = *built;
+  rt_.store(rt);
+  per_listener_.assign(rt->listeners.size(), 0);
+  for (std::size_t i = 0; i < rt->listeners.size(); ++i) {
+    for (const auto& address : rt->listeners[i]->addresses) {
+      auto ep = parse_address(address);
+      if (!ep) return ep.error();
+      auto acceptor = std::make_shared<tcp::acceptor>(ioc_);
+      boost::system::error_code ec;
+      acceptor->open(ep->protocol(), ec);
+      if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
+      if (!ec && ep->address().is_v6()) acceptor->set_option(net::ip::v6_only(true), ec);
+      if (!ec) acceptor->bind(*ep, ec);
+      if (!ec) acceptor->listen(net::socket_base::max_listen_connections, ec);
+      if (ec) {
+        log::error("listener.bind_failed", {{"listener", listener_name(rt->listeners[i]->kind)},
+                                            {"address", address},
+                                            {"error", ec.message()}});
+        return make_error_code(common_error::io_error);
+      }
+      acceptors_.emplace_back(i, std::move(acceptor));
+    }
+  }
+  return {};
+}
+
+awaitable<void> server_impl::accept_loop(std::size_t listener, std::shared_ptr<tcp::acceptor> acceptor) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor->async_accept(net::make_strand(ioc_), use_tuple);
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor->is_open()) co_return;
+      // EMFILE and friends: back off briefly instead of spinning.
+      log::warn("listener.accept_failed", {{"error", ec.message()}});
+      net::steady_timer t(ioc_, std::chrono::milliseconds(50));
+      co_await t.async_wait(use_tuple);
+      continue;
+    }
+    if (draining_) co_return;
+    auto rt = rt_.load();
+    const auto& lcfg = *rt->listeners[listener];
+    const unsigned ml = metric_listener(lcfg.kind);
+    boost::system::error_code eec;
+    auto remote = socket.remote_endpoint(eec);
+    if (eec) continue;
+    std::string ip = remote.address().to_string();
+    std::optional<routing::refusal> refused;
+    {
+      std::lock_guard lock(sessions_mutex_);
+      if (per_listener_[listener] >= lcfg.limits.max_connections) {
+        refused = routing::refusal::connection_limit;
+      } else if (per_address_[ip] >= lcfg.limits.max_connections_per_address) {
+        refused = routing::refusal::address_limit;
+      } else {
+        ++per_address_[ip];
+        ++per_listener_[listener];
+      }
+      if (refused && per_address_[ip] == 0) per_address_.erase(ip);
+    }
+    if (refused) {
+      metrics_->refused(ml, *refused);
+      socket.close(eec);
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), eec);
+    auto s = std::make_shared<session>(*this, std::move(socket), rt, listener, ip);
+    session_started(s.get(), s);
+    auto exec = s->executor();
+    net::co_spawn(exec, s->run(), [this, listener, s](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log::error("session.exception", {{"what", ex.what()}});
+        }
+      }
+      std::lock_guard lock(sessions_mutex_);
+      --per_listener_[listener];
+    });
+  }
+}
+
+void server_impl::begin_drain() {
+  if (draining_.exchange(true)) return;
+  sd_notify(0, "STOPPING=1\nSTATUS=draining");
+  log::info("server.draining", {{"drain_timeout_ms", rt_.load()->cfg->shutdown.drain_timeout.count()}});
+  for (auto& [i, a] : acceptors_) {
+    boost::system::error_code ec;
+    a->close(ec);
+  }
+  signals_.cancel();
+  watchdog_timer_.cancel();
+  std::vector<std::shared_ptr<session>> live;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    for (auto& [p, w] : sessions_)
+      if (auto s = w.lock()) live.push_back(std::move(s));
+  }
+  if (live.empty()) {
+    finish_drain();
+    return;
+  }
+  for (auto& s : live) net::post(s->executor(), [s] { s->drain(); });
+  drain_timer_.expires_after(rt_.load()->cfg->shutdown.drain_timeout);
+  drain_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    forced_ = true;
+    std::vector<std::shared_ptr<session>> rest;
+    {
+      std::lock_guard lock(sessions_mutex_);
+      for (auto& [p, w] : sessions_)
+        if (auto s = w.lock()) rest.push_back(std::move(s));
+    }
+    log::warn("server.drain_timeout", {{"connections", rest.size()}});
+    for (auto& s : rest) net::post(s->executor(), [s] { s->force_close(); });
+    // Give forced closes a moment, then stop regardless.
+    drain_timer_.expires_after(std::chrono::seconds(1));
+    drain_timer_.async_wait([this](boost::system::error_code) { finish_drain(); });
+  });
+}
+
+void server_impl::finish_drain() {
+  drain_timer_.cancel();
+  ioc_.stop();
+}
+
+void server_impl::reload() {
+  if (draining_) return;
+  sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+             static_cast<unsigned long long>(
+                 std::chrono::duration_cast<std::chrono::microseconds>(
+                     std::chrono::steady_clock::now().time_since_epoch())
+                     .count()));
+  auto loaded = config::load_file(file_);
+  auto done = [] { sd_notify(0, "READY=1\nSTATUS=serving"); };
+  if (!loaded) {
+    for (const auto& p : loaded.error())
+      log::error("reload.config_problem", {{"key", p.key}, {"message", p.message}});
+    log::error("reload.refused", {{"reason", "invalid_config"}});
+    done();
+    return;
+  }
+  auto current = rt_.load();
+  auto restart = config::restart_required(*current->cfg, **loaded);
+  if (!restart.empty()) {
+    for (const auto& k : restart) log::error("reload.needs_restart", {{"key", k}});
+    log::error("reload.refused", {{"reason", "restart_required"}});
+    done();
+    return;
+  }
+  auto next = build_runtime(*loaded);
+  if (!next) {
+    log::error("reload.refused", {{"reason", "tls_or_assets"}, {"error", next.error().message()}});
+    done();
+    return;
+  }
+  log::level lvl;
+  if (log::parse_level((*next)->cfg->logging.level, lvl)) log::set_min_level(lvl);
+  rt_.store(*next);
+  log::info("reload.done", {{"parties", (*next)->parties.size()}});
+  done();
+}
+
+void server_impl::arm_watchdog() {
+  if (watchdog_interval_.count() == 0) return;
+  watchdog_timer_.expires_after(watchdog_interval_);
+  watchdog_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || draining_) return;
+    sd_notify(0, "WATCHDOG=1");
+    arm_watchdog();
+  });
+}
+
+void server_impl::handle_signals() {
+  signals_.async_wait([this](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      log::info("signal.reload");
+      reload();
+      handle_signals();
+      return;
+    }
+    log::info("signal.stop", {{"signal", sig}});
+    begin_drain();
+  });
+}
+
+int server_impl::run() {
+  auto rt = rt_.load();
+  for (auto& [i, a] : acceptors_) {
+    log::info("listener.listening", {{"listener", listener_name(rt->listeners[i]->kind)},
+                                     {"address", format_endpoint(a->local_endpoint())}});
+    net::co_spawn(ioc_, accept_loop(i, a), net::detached);
+  }
+  signals_.add(SIGTERM);
+  signals_.add(SIGINT);
+  signals_.add(SIGHUP);
+  handle_signals();
+  std::uint64_t usec = 0;
+  if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+    watchdog_interval_ = std::chrono::microseconds(usec / 2);
+    arm_watchdog();
+  }
+  sd_notify(0, "READY=1\nSTATUS=serving");
+  log::info("server.ready", {{"listeners", acceptors_.size()}});
+
+  const unsigned n = rt->cfg->daemon.threads ? rt->cfg->daemon.threads
+                                             : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < n; ++i) threads.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  for (auto& t : threads) t.join();
+  workers_.join();
+  log::info("server.stopped", {{"forced", forced_.load()}});
+  return 0;
+}
+
+}  // namespace
+
+result<std::unique_ptr<server>> server::create(std::filesystem::path config_file,
+                                               std::shared_ptr<const config::config> cfg) {
+  auto s = std::make_unique<server_impl>(std::move(config_file), std::move(cfg));
+  auto ok = s->init();
+  if (!ok) return ok.error();
+  return std::unique_ptr<server>(std::move(s));
+}
+
+}  // namespace poort::daemon

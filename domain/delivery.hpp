@@ -1,0 +1,287 @@
+#pragma once
+// Deliveries from a prison (PI) to a municipality (DESIGN §5): the three
+// messages, their strict JSON parsing, and the rules of consent, withdrawal,
+// supersession and deliverability, as pure functions.
+//
+// JSON follows the NL API design rules: camelCase member names, enumeration
+// values in UPPER_SNAKE_CASE, dates "YYYY-MM-DD". Parsing refuses unknown
+// members, repeated members, wrong types and every value out of bounds, and
+// reports EVERY bad field as a JSON pointer with a reason code
+// (domain/validation.hpp), never the value itself.
+//
+// What the caller does with a delivery, in order:
+//   1. parse_<kind>(body)                         -> 400 with the pointers
+//   2. look up the municipality by gemeentecode   -> municipality_unknown (422)
+//   3. check_deliverable(kind, status, prefs)     -> NOT_CONNECTED / NOT_WANTED (422)
+//   4. informatieblad: check_consent(sheet, withdrawals of its consent)
+//                                                 -> 422 naming each section
+//      and, with `vervangt`, check_replacement(sheet, replaced sheet)
+//   5. idempotency by berichtId and body_sha256(body): same hash -> same
+//      receipt; another hash -> bericht_id_conflict (409)
+//   6. store; for an intrekking: purge sections_to_purge(w, sheet) of every
+//      earlier sheet and notify the municipality.
+//
+// Thread safety: value types and pure functions.
+
+#include <boost/json/object.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+#include "domain/contact.hpp"
+#include "domain/error.hpp"
+#include "domain/onboarding.hpp"
+#include "domain/validation.hpp"
+
+namespace poort::domain {
+
+using date = std::chrono::sys_days;
+
+/// "YYYY-MM-DD".
+std::string format_date(date d);
+
+// ---------------------------------------------------------------------------
+// Vocabulary
+
+enum class delivery_kind { detentiemelding, informatieblad, intrekking };
+/// "DETENTIEMELDING", "INFORMATIEBLAD", "INTREKKING".
+std::string_view to_string(delivery_kind k) noexcept;
+
+enum class melding_soort { begin, einde, verlof };
+/// "BEGIN", "EINDE", "VERLOF".
+std::string_view to_string(melding_soort s) noexcept;
+std::optional<melding_soort> parse_melding_soort(std::string_view s) noexcept;
+
+/// Why this municipality receives the notification.
+enum class grondslag { laatste_brp_adres, voorgenomen_vestiging };
+/// "LAATSTE_BRP_ADRES", "VOORGENOMEN_VESTIGING".
+std::string_view to_string(grondslag g) noexcept;
+std::optional<grondslag> parse_grondslag(std::string_view s) noexcept;
+
+/// The six basic conditions of re-entry; consent is given per condition.
+enum class basisvoorwaarde : std::uint8_t {
+  werk_en_inkomen,
+  onderdak,
+  zorg,
+  schulden,
+  identiteitsbewijs,
+  zorg_voor_thuis,
+};
+inline constexpr std::array all_basisvoorwaarden{
+    basisvoorwaarde::werk_en_inkomen, basisvoorwaarde::onderdak,
+    basisvoorwaarde::zorg,            basisvoorwaarde::schulden,
+    basisvoorwaarde::identiteitsbewijs, basisvoorwaarde::zorg_voor_thuis,
+};
+/// The enumeration value: "WERK_EN_INKOMEN", ..., "ZORG_VOOR_THUIS".
+std::string_view to_string(basisvoorwaarde b) noexcept;
+std::optional<basisvoorwaarde> parse_basisvoorwaarde(std::string_view s) noexcept;
+/// The member name in consent and section objects: "werkEnInkomen",
+/// "onderdak", "zorg", "schulden", "identiteitsbewijs", "zorgVoorThuis".
+std::string_view member_name(basisvoorwaarde b) noexcept;
+
+/// A set of basic conditions.
+class basisvoorwaarde_set {
+ public:
+  constexpr basisvoorwaarde_set() = default;
+  constexpr basisvoorwaarde_set(std::initializer_list<basisvoorwaarde> items) {
+    for (auto b : items) insert(b);
+  }
+  static constexpr basisvoorwaarde_set all() { return basisvoorwaarde_set(std::uint8_t{0x3F}); }
+  constexpr void insert(basisvoorwaarde b) { bits_ |= bit(b); }
+  constexpr void erase(basisvoorwaarde b) { bits_ &= static_cast<std::uint8_t>(~bit(b)); }
+  constexpr bool contains(basisvoorwaarde b) const { return (bits_ & bit(b)) != 0; }
+  constexpr bool empty() const { return bits_ == 0; }
+  /// The members in enumeration order.
+  std::vector<basisvoorwaarde> items() const;
+  bool operator==(const basisvoorwaarde_set&) const = default;
+
+ private:
+  constexpr explicit basisvoorwaarde_set(std::uint8_t bits) : bits_(bits) {}
+  static constexpr std::uint8_t bit(basisvoorwaarde b) {
+    return static_cast<std::uint8_t>(1u << static_cast<unsigned>(b));
+  }
+  std::uint8_t bits_ = 0;
+};
+
+/// The topics of an information sheet, each under one basic condition.
+enum class onderwerp {
+  // WERK_EN_INKOMEN
+  werk, uitkering, dagbesteding, opleiding,
+  // ONDERDAK
+  huisvesting_na_detentie, behoud_woning, maatschappelijke_opvang, brp_inschrijving,
+  // ZORG
+  zorgverzekering, lichamelijke_gezondheid, geestelijke_gezondheid, verslaving,
+  // SCHULDEN
+  schuldenoverzicht, schuldhulpverlening, bewindvoering,
+  // IDENTITEITSBEWIJS
+  geldig_identiteitsbewijs, aanvraag_identiteitsbewijs,
+  // ZORG_VOOR_THUIS
+  kinderen, partner_en_gezin, mantelzorg,
+};
+inline constexpr std::size_t onderwerp_count = 20;
+/// "WERK", ..., "MANTELZORG" (the enumerator in upper case).
+std::string_view to_string(onderwerp o) noexcept;
+std::optional<onderwerp> parse_onderwerp(std::string_view s) noexcept;
+/// The basic condition a topic belongs to.
+basisvoorwaarde section_of(onderwerp o) noexcept;
+
+// ---------------------------------------------------------------------------
+// Messages
+
+inline constexpr std::size_t max_name_chars = 200;
+inline constexpr std::size_t max_toelichting_chars = 2000;
+inline constexpr std::size_t max_consent_id_bytes = 64;
+inline constexpr std::int64_t max_versie = 10'000;
+
+/// {"bsn", "geslachtsnaam", "voornamen", "geboortedatum"}: voornamen may be
+/// "" (people without given names exist); the names at most 200 code points.
+struct persoon {
+  std::string bsn;
+  std::string geslachtsnaam;
+  std::string voornamen;
+  date geboortedatum;
+  bool operator==(const persoon&) const = default;
+};
+
+/// Begin, end or leave of detention. JSON:
+///   {"berichtId", "soort", "persoon", "gebeurtenisdatum",
+///    "verwachteInvrijheidstelling" (optional), "gemeentecode", "grondslag",
+///    "casemanager": {"naam", "email", "telefoon"}}
+/// Dates: geboortedatum <= gebeurtenisdatum; for BEGIN and VERLOF
+/// verwachteInvrijheidstelling >= gebeurtenisdatum (date_inconsistent).
+struct detentiemelding {
+  std::string bericht_id;  ///< lower-case UUID
+  melding_soort soort;
+  domain::persoon persoon;
+  date gebeurtenisdatum;
+  std::optional<date> verwachte_invrijheidstelling;
+  std::string gemeentecode;  ///< the receiving municipality
+  domain::grondslag grondslag;
+  contact casemanager;
+  bool operator==(const detentiemelding&) const = default;
+};
+
+/// The consent record (toestemmingsverklaring). JSON:
+///   {"id", "datum", "basisvoorwaarden": {"werkEnInkomen": bool, ... all six}}
+/// The id is 1..64 characters of letters, digits and "._:-".
+struct toestemming {
+  std::string id;
+  date datum;
+  basisvoorwaarde_set verleend;  ///< the conditions consented to
+  bool operator==(const toestemming&) const = default;
+};
+
+/// One answered topic: {"onderwerp", "hulpNodig", "toelichting" (optional,
+/// at most 2000 code points, newlines allowed)}.
+struct onderwerp_antwoord {
+  domain::onderwerp onderwerp;
+  bool hulp_nodig = false;
+  std::string toelichting;
+  bool operator==(const onderwerp_antwoord&) const = default;
+};
+
+/// The information sheet. JSON:
+///   {"berichtId", "persoon", "gemeentecode", "toestemming",
+///    "secties": {"<member_name>": [onderwerp_antwoord, ...], ...},
+///    "versie": 1.., "vervangt": "<berichtId>" (iff versie > 1)}
+/// At least one section; a section has 1.. topics, each of that section,
+/// none twice. geboortedatum <= toestemming.datum.
+struct informatieblad {
+  std::string bericht_id;  ///< lower-case UUID
+  domain::persoon persoon;
+  std::string gemeentecode;
+  domain::toestemming toestemming;
+  std::map<basisvoorwaarde, std::vector<onderwerp_antwoord>> secties;
+  std::int64_t versie = 1;
+  std::optional<std::string> vervangt;  ///< lower-case UUID of the replaced sheet
+  bool operator==(const informatieblad&) const = default;
+};
+
+/// Withdrawal of consent (intrekkingsverklaring). JSON:
+///   {"berichtId", "persoon": {"bsn"}, "gemeentecode", "toestemmingId",
+///    "basisvoorwaarden": "ALLE" | ["ONDERDAK", ...]}
+struct intrekking {
+  std::string bericht_id;  ///< lower-case UUID
+  std::string bsn;
+  std::string gemeentecode;
+  std::string toestemming_id;
+  basisvoorwaarde_set ingetrokken;  ///< "ALLE" = all six
+  bool operator==(const intrekking&) const = default;
+};
+
+/// The largest body each kind accepts (413 body_too_large beyond): 16 KiB,
+/// except 512 KiB for an informatieblad (20 topics of 2000 code points, each
+/// possibly a 12-byte JSON escape).
+std::size_t max_body_bytes(delivery_kind k) noexcept;
+
+validated<detentiemelding> parse_detentiemelding(std::string_view body);
+validated<informatieblad> parse_informatieblad(std::string_view body);
+validated<intrekking> parse_intrekking(std::string_view body);
+
+/// The JSON forms above (each round-trips through its parse function).
+boost::json::object to_json(const detentiemelding& m);
+boost::json::object to_json(const informatieblad& b);
+boost::json::object to_json(const intrekking& w);
+
+/// The idempotency hash of a delivery: lower-case hex SHA-256 of the exact
+/// body bytes as received. The same berichtId with the same bytes is a
+/// repeat; any other bytes, even re-formatted JSON, are another body (409).
+std::string body_sha256(std::string_view body);
+
+// ---------------------------------------------------------------------------
+// Rules
+
+/// What a municipality chose to receive in its application.
+struct delivery_preferences {
+  bool detentiemeldingen = false;
+  bool informatiebladen = false;
+  bool operator==(const delivery_preferences&) const = default;
+};
+delivery_preferences preferences_of(const application& a) noexcept;
+
+/// Whether a delivery of kind `k` may go to a municipality with status `s`
+/// and preferences `p`. A detentiemelding or informatieblad needs CONNECTED
+/// (else not_connected) and the municipality's wish for that kind (else
+/// not_wanted). An intrekking is always accepted, whatever the status: the
+/// withdrawal must take effect on what is stored.
+result<void> check_deliverable(delivery_kind k, municipality_status s,
+                               const delivery_preferences& p) noexcept;
+
+/// Every section of `sheet` that may not be delivered, as pointers
+/// "/secties/<member_name>": consent_missing when its condition lacks
+/// consent in the sheet's own consent record, consent_withdrawn when a
+/// withdrawal in `withdrawals` of the same person and consent id covers it.
+/// Empty when the sheet may be delivered. Detention notifications need no
+/// consent and have no such check.
+validation_errors check_consent(const informatieblad& sheet,
+                                std::span<const intrekking> withdrawals);
+
+/// The sections of an earlier `sheet` that withdrawal `w` purges: those
+/// present in the sheet and withdrawn by `w`, if `w` concerns the same person
+/// and consent id; else none. In enumeration order.
+std::vector<basisvoorwaarde> sections_to_purge(const intrekking& w, const informatieblad& sheet);
+
+/// `sheet` without the sections `w` purges, and without consent for what `w`
+/// withdraws (when `w` concerns it): what the store keeps after the purge.
+informatieblad apply_withdrawal(informatieblad sheet, const intrekking& w);
+
+/// Whether `newer` supersedes `older`: the same person and municipality and a
+/// higher version.
+bool supersedes(const informatieblad& newer, const informatieblad& older) noexcept;
+
+/// The check of an explicit replacement, `replaced` being the sheet whose
+/// berichtId is `newer.vervangt`. Failures: replacement_other_person (another
+/// BSN or municipality), replacement_not_newer (versie not higher).
+result<void> check_replacement(const informatieblad& newer, const informatieblad& replaced) noexcept;
+
+}  // namespace poort::domain

@@ -1,0 +1,246 @@
+#include "routing/app.hpp"
+
+#include <boost/json.hpp>
+
+#include <filesystem>
+
+#include "common/crypto.hpp"
+#include "common/log.hpp"
+
+namespace poort::routing {
+namespace {
+
+bool is_loopback(std::string_view ip) {
+  return ip.starts_with("127.") || ip == "::1" || ip.starts_with("::ffff:127.");
+}
+
+std::string_view content_type_for(std::string_view path) {
+  auto ends = [&](std::string_view s) { return path.ends_with(s); };
+  if (ends(".html")) return "text/html; charset=utf-8";
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".js") || ends(".mjs")) return "text/javascript; charset=utf-8";
+  if (ends(".json")) return "application/json";
+  if (ends(".svg")) return "image/svg+xml";
+  if (ends(".png")) return "image/png";
+  if (ends(".ico")) return "image/x-icon";
+  if (ends(".woff2")) return "font/woff2";
+  if (ends(".txt")) return "text/plain; charset=utf-8";
+  return "application/octet-stream";
+}
+
+bool safe_name(std::string_view name) {
+  if (name.empty() || name[0] == '.') return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+problem forbidden(std::string code, std::string detail) {
+  return {403, std::move(code), "Toegang geweigerd", std::move(detail), {}};
+}
+
+}  // namespace
+
+result<std::unordered_map<std::string, asset>> load_assets(const config::path& root) {
+  namespace fs = std::filesystem;
+  std::unordered_map<std::string, asset> out;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return out;  // no portal assets: API only
+  std::size_t total = 0;
+  for (fs::recursive_directory_iterator it(root, fs::directory_options::none, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    if (!safe_name(name)) {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file()) continue;
+    auto body = read_file(it->path(), 4u << 20);
+    if (!body) return body.error();
+    total += body->size();
+    if (total > (4u << 20)) return make_error_code(common_error::limit_exceeded);
+    std::string url = "/" + fs::relative(it->path(), root).generic_string();
+    asset a;
+    a.content_type = std::string(content_type_for(url));
+    a.etag = "\"" + sha256_hex(*body).substr(0, 32) + "\"";
+    a.body = std::move(*body);
+    out.emplace(std::move(url), std::move(a));
+  }
+  if (ec) return make_error_code(common_error::io_error);
+  return out;
+}
+
+response make_json_response(const request& req, http::status status, std::string body) {
+  response res{status, req.version()};
+  res.set(http::field::content_type, "application/json");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+app::app(services s, std::unordered_map<std::string, asset> assets)
+    : services_(std::move(s)), assets_(std::move(assets)) {
+  add_routes();
+}
+
+std::vector<std::string> app::route_names() {
+  app probe(services{}, {});
+  std::vector<std::string> names;
+  for (const auto& r : probe.router_.routes()) names.push_back(r.name);
+  return names;
+}
+
+void app::add_routes() {
+  router_.add({"healthz", http::verb::get, "/healthz", on_both, access::anyone, 0, false,
+               [](const request& req, request_context&) {
+                 response res{http::status::ok, req.version()};
+                 res.set(http::field::content_type, "text/plain; charset=utf-8");
+                 res.keep_alive(req.keep_alive());
+                 res.body() = "ok\n";
+                 res.prepare_payload();
+                 return res;
+               }});
+  router_.add({"readyz", http::verb::get, "/readyz", on_both, access::anyone, 0, true,
+               [this](const request& req, request_context& ctx) {
+                 auto ok = services_.store_writable ? services_.store_writable() : result<void>{};
+                 if (!ok) {
+                   log::warn("readyz.not_ready", {{"request_id", ctx.request_id},
+                                                  {"error", ok.error().message()}});
+                   return make_problem_response(
+                       req, {503, "store_unavailable", "Niet beschikbaar",
+                             "The store cannot take writes at the moment.", {}},
+                       ctx.request_id);
+                 }
+                 response res{http::status::ok, req.version()};
+                 res.set(http::field::content_type, "text/plain; charset=utf-8");
+                 res.keep_alive(req.keep_alive());
+                 res.body() = "ready\n";
+                 res.prepare_payload();
+                 return res;
+               }});
+  router_.add({"metrics", http::verb::get, "/metrics", on_both, access::loopback, 0, false,
+               [this](const request& req, request_context&) {
+                 response res{http::status::ok, req.version()};
+                 res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+                 res.keep_alive(req.keep_alive());
+                 res.body() = services_.metrics ? services_.metrics->render() : std::string{};
+                 res.prepare_payload();
+                 return res;
+               }});
+  router_.add({"whoami", http::verb::get, "/api/v1/whoami", on_system, access::any_party, 0, false,
+               [](const request& req, request_context& ctx) {
+                 const auth::party& p = *ctx.party;
+                 boost::json::object o;
+                 o["oin"] = p.oin;
+                 o["naam"] = p.name;
+                 o["soort"] = p.kind == auth::party_kind::institution ? "PENITENTIAIRE_INRICHTING"
+                                                                      : "GEMEENTELIJK_SYSTEEM";
+                 o["gemeentecode"] = p.gemeentecode.empty() ? boost::json::value(nullptr)
+                                                            : boost::json::value(p.gemeentecode);
+                 o["certificaatVingerafdruk"] = ctx.peer ? ctx.peer->fingerprint_sha256 : std::string{};
+                 return make_json_response(req, http::status::ok, boost::json::serialize(o));
+               }});
+  router_.add({"asset", http::verb::get, "/{asset}", on_portal, access::anyone, 0, false,
+               [this](const request& req, request_context&) {
+                 return serve_asset(req, target_path(req.target()));
+               }});
+  router_.add({"asset", http::verb::get, "/", on_portal, access::anyone, 0, false,
+               [this](const request& req, request_context&) { return serve_asset(req, "/index.html"); }});
+  router_.add({"asset", http::verb::get, "/static/{dir}/{file}", on_portal, access::anyone, 0, false,
+               [this](const request& req, request_context&) {
+                 return serve_asset(req, target_path(req.target()).substr(7));
+               }});
+}
+
+response app::serve_asset(const request& req, std::string_view path) const {
+  auto it = assets_.find(std::string(path));
+  if (it == assets_.end())
+    return make_problem_response(req, {404, "not_found", "Niet gevonden", "", {}}, "");
+  if (req[http::field::if_none_match] == it->second.etag) {
+    response res{http::status::not_modified, req.version()};
+    res.set(http::field::etag, it->second.etag);
+    res.keep_alive(req.keep_alive());
+    return res;
+  }
+  response res{http::status::ok, req.version()};
+  res.set(http::field::content_type, it->second.content_type);
+  res.set(http::field::etag, it->second.etag);
+  res.keep_alive(req.keep_alive());
+  res.body() = req.method() == http::verb::head ? std::string{} : it->second.body;
+  res.prepare_payload();
+  if (req.method() == http::verb::head) res.content_length(it->second.body.size());
+  return res;
+}
+
+response app::handle(const match& m, const request& req, request_context& ctx) const {
+  if (m.found == nullptr) {
+    if (m.status == 405) {
+      auto res = make_problem_response(
+          req, {405, "method_not_allowed", "Methode niet toegestaan", "", {}}, ctx.request_id);
+      res.set(http::field::allow, m.allow);
+      return res;
+    }
+    return make_problem_response(req, {404, "not_found", "Niet gevonden", "", {}}, ctx.request_id);
+  }
+  const route& r = *m.found;
+  ctx.params = m.params;
+  switch (r.who) {
+    case access::anyone: break;
+    case access::loopback:
+      if (!is_loopback(ctx.remote_address))
+        return make_problem_response(req, {404, "not_found", "Niet gevonden", "", {}}, ctx.request_id);
+      break;
+    case access::any_party:
+    case access::institution:
+    case access::municipal_system:
+      if (!ctx.party) {
+        auto code = ctx.party_error ? ctx.party_error.message() : std::string("unknown_party");
+        return make_problem_response(
+            req,
+            forbidden(code, "The client certificate does not belong to a registered party."),
+            ctx.request_id);
+      }
+      if ((r.who == access::institution && ctx.party->kind != auth::party_kind::institution) ||
+          (r.who == access::municipal_system && ctx.party->kind != auth::party_kind::municipal_system))
+        return make_problem_response(
+            req, forbidden("wrong_party_kind", "This kind of party may not use this operation."),
+            ctx.request_id);
+      break;
+  }
+  return r.handle(req, ctx);
+}
+
+void app::finish(response& res, listener_kind listener, std::string_view target,
+                 std::string_view request_id) {
+  res.set(http::field::server, "poort");
+  if (!request_id.empty()) res.set("X-Request-Id", request_id);
+  if (target.starts_with("/api/")) res.set("API-Version", api_version);
+  if (listener == listener_kind::portal) {
+    res.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+    res.set("Content-Security-Policy",
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
+            "object-src 'none'");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("X-Frame-Options", "DENY");
+    res.set("Referrer-Policy", "no-referrer");
+    res.set("Cross-Origin-Opener-Policy", "same-origin");
+    res.set("Cross-Origin-Resource-Policy", "same-origin");
+    res.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
+    // Static assets may be cached (they carry an ETag); everything else may
+    // hold personal data and is never stored.
+    if (res.find(http::field::etag) == res.end()) {
+      res.set(http::field::cache_control, "no-store");
+      res.set(http::field::pragma, "no-cache");
+    } else {
+      res.set(http::field::cache_control, "no-cache");
+    }
+  } else {
+    res.set(http::field::cache_control, "no-store");
+  }
+}
+
+}  // namespace poort::routing

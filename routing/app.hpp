@@ -1,0 +1,84 @@
+#pragma once
+// The application behind both listeners: the route table, the access checks
+// that run before any handler, the handlers themselves, and the headers every
+// response carries (security headers on the portal, `API-Version` on /api).
+//
+// The daemon owns the sockets and calls, per request:
+//   1. `find(listener, method, target)` after the head is read (for the body limit),
+//   2. `handle(match, request, context)` once the body is in,
+//   3. `finish(response, ...)` on every response, including the daemon's own
+//      refusals (431, 413, 400), so that headers are uniform.
+//
+// Thread safety: `handle` may run concurrently on several threads; the app's
+// own state is immutable or atomic. The services it is given must be too.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "config/config.hpp"
+#include "routing/http.hpp"
+#include "routing/metrics.hpp"
+#include "routing/problem.hpp"
+#include "routing/router.hpp"
+
+namespace poort::routing {
+
+/// A static file of the portal, preloaded in memory.
+struct asset {
+  std::string content_type;
+  std::string body;
+  std::string etag;
+};
+
+/// Preloads every regular file below `root` (at most 4 MiB in all, names of
+/// [A-Za-z0-9._-] only, hidden files skipped), keyed by its URL path
+/// ("/index.html", "/css/poort.css").
+result<std::unordered_map<std::string, asset>> load_assets(const config::path& root);
+
+/// What the app needs from the rest of the process.
+struct services {
+  poort::clock* clock = nullptr;
+  routing::metrics* metrics = nullptr;
+  /// /readyz: is the store writable now? (a real write through the writer)
+  std::function<result<void>()> store_writable;
+};
+
+class app {
+ public:
+  /// Builds the route table. `assets` are served on the portal listener.
+  app(services s, std::unordered_map<std::string, asset> assets);
+
+  const router& routes() const { return router_; }
+  /// Route names by index, for `metrics`.
+  static std::vector<std::string> route_names();
+
+  match find(listener_kind listener, http::verb method, std::string_view target) const {
+    return router_.find(listener, method, target);
+  }
+
+  /// Runs the access check of `m.found` and then its handler. For an unmatched
+  /// request (`m.found == nullptr`) answers 404 or 405.
+  response handle(const match& m, const request& req, request_context& ctx) const;
+
+  /// Adds the headers every response carries. `target` is the request target
+  /// (or "" when the request could not be parsed).
+  static void finish(response& res, listener_kind listener, std::string_view target,
+                     std::string_view request_id);
+
+ private:
+  void add_routes();
+  response serve_asset(const request& req, std::string_view path) const;
+
+  services services_;
+  std::unordered_map<std::string, asset> assets_;
+  router router_;
+};
+
+/// A JSON response (`application/json`) with the version and keep-alive of `req`.
+response make_json_response(const request& req, http::status status, std::string body);
+
+}  // namespace poort::routing

@@ -1,0 +1,95 @@
+#pragma once
+// The route table: (listener, method, path pattern) -> handler, with each
+// route's body limit and the rule of who may call it.
+//
+// The daemon asks the router *after reading the request head and before
+// reading the body*, so that the body limit of the route applies (413) and an
+// unknown route is refused without reading a body at all.
+//
+// Patterns are literal segments and `{name}` placeholders matching one
+// non-empty segment ("/api/v1/leveringen/{berichtId}"). Paths are matched
+// exactly: no decoding, no dot-segment collapsing; a query string is ignored.
+//
+// Thread safety: a router is immutable once built and may be shared.
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "auth/peer.hpp"
+#include "config/config.hpp"
+#include "routing/http.hpp"
+
+namespace poort::routing {
+
+using config::listener_kind;
+
+/// Which listeners a route is served on.
+enum listener_set : unsigned { on_portal = 1u, on_system = 2u, on_both = 3u };
+
+/// Who may call a route (checked by the dispatcher before the handler runs).
+enum class access {
+  anyone,            ///< health checks, static assets, login start
+  loopback,          ///< only from 127.0.0.0/8 or ::1 (metrics)
+  any_party,         ///< system listener: any registered party
+  institution,       ///< system listener: a prison
+  municipal_system,  ///< system listener: a municipality's system
+};
+
+/// Everything a handler knows about the request besides the message itself.
+struct request_context {
+  listener_kind listener = listener_kind::portal;
+  std::string request_id;
+  std::string remote_address;                   ///< textual IP, no port
+  std::optional<auth::peer_certificate> peer;   ///< system listener: the verified certificate
+  std::optional<auth::party> party;             ///< system listener: the registered party, if known
+  error_code party_error;                       ///< why `party` is empty
+  std::vector<std::pair<std::string, std::string>> params;  ///< path placeholders
+
+  std::string_view param(std::string_view name) const;
+};
+
+using handler = std::function<response(const request&, request_context&)>;
+
+struct route {
+  std::string name;           ///< stable label for metrics and logs, e.g. "whoami"
+  http::verb method = http::verb::get;
+  std::string pattern;
+  unsigned listeners = on_both;
+  access who = access::anyone;
+  std::size_t body_limit = 0; ///< bytes; 0 = no body allowed
+  bool blocking = false;      ///< waits on the store: run on a worker thread
+  handler handle;
+};
+
+/// The outcome of a lookup.
+struct match {
+  const route* found = nullptr;  ///< the route, or nullptr
+  std::size_t index = 0;         ///< position of `found` in the table (for metrics)
+  int status = 0;                ///< when !found: 404, or 405 with `allow`
+  std::string allow;             ///< when 405: the methods that exist for the path
+  std::vector<std::pair<std::string, std::string>> params;
+};
+
+class router {
+ public:
+  /// Adds a route. REQUIRES: the pattern starts with '/', and no route with the
+  /// same method, listener and pattern exists.
+  void add(route r);
+
+  match find(listener_kind listener, http::verb method, std::string_view target) const;
+
+  const std::vector<route>& routes() const { return routes_; }
+
+ private:
+  std::vector<route> routes_;
+};
+
+/// The path of a request target, without the query string.
+std::string_view target_path(std::string_view target);
+
+}  // namespace poort::routing

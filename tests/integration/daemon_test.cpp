@@ -1,0 +1,331 @@
+// Integration tests of the poortd foundation: the real daemon on 127.0.0.1
+// (port 0) with the development PKI of scripts/pki, talked to over real TLS.
+
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <fstream>
+
+#include "harness.hpp"
+
+namespace poort::test {
+namespace {
+
+class Daemon : public ::testing::Test {
+ protected:
+  void start(const daemon_options& o = {}) {
+    config_ = write_config(dir_.path(), o);
+    daemon_ = std::make_unique<daemon_process>(config_);
+    ASSERT_TRUE(daemon_->start()) << dump();
+  }
+  std::string dump() {
+    std::string out;
+    if (daemon_)
+      for (const auto& l : daemon_->lines()) out += l + "\n";
+    return out;
+  }
+  response get(std::uint16_t port, const std::string& target, const std::string& client = "") {
+    tls_client c(port, client);
+    if (c.connect()) return {};
+    return c.request(http::verb::get, target);
+  }
+  std::string metrics() { return get(daemon_->portal_port(), "/metrics").body; }
+
+  temp_dir dir_;
+  fs::path config_;
+  std::unique_ptr<daemon_process> daemon_;
+};
+
+// Verifies that the portal answers over TLS with the security headers.
+TEST_F(Daemon, PortalServesHealthOverTlsWithSecurityHeaders) {
+  start();
+  auto r = get(daemon_->portal_port(), "/healthz");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, "ok\n");
+  EXPECT_NE(r.header("strict-transport-security").find("max-age="), std::string::npos);
+  EXPECT_NE(r.header("content-security-policy").find("default-src 'self'"), std::string::npos);
+  EXPECT_NE(r.header("content-security-policy").find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_EQ(r.header("x-content-type-options"), "nosniff");
+  EXPECT_FALSE(r.header("x-request-id").empty());
+}
+
+// Verifies that /readyz reports the store writable.
+TEST_F(Daemon, ReadyzAnswersWhenStoreWritable) {
+  start();
+  EXPECT_EQ(get(daemon_->portal_port(), "/readyz").status, 200u);
+  EXPECT_EQ(get(daemon_->system_port(), "/readyz", "pi-1").status, 200u);
+}
+
+// Verifies that a registered prison is recognised by the OIN in its certificate.
+TEST_F(Daemon, WhoamiNamesTheParty) {
+  start();
+  auto r = get(daemon_->system_port(), "/api/v1/whoami", "pi-1");
+  ASSERT_EQ(r.status, 200u) << dump();
+  EXPECT_EQ(r.header("api-version"), "1.0.0");
+  auto v = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(v.at("oin").as_string(), pki::shared().oin("PI_1"));
+  EXPECT_EQ(v.at("naam").as_string(), "PI Zwolle");
+  EXPECT_EQ(v.at("soort").as_string(), "PENITENTIAIRE_INRICHTING");
+
+  auto g = get(daemon_->system_port(), "/api/v1/whoami", "gemeente-1");
+  ASSERT_EQ(g.status, 200u);
+  auto gv = boost::json::parse(g.body).as_object();
+  EXPECT_EQ(gv.at("soort").as_string(), "GEMEENTELIJK_SYSTEEM");
+  EXPECT_EQ(gv.at("gemeentecode").as_string(), pki::shared().env.at("GEMEENTE_1_CODE"));
+}
+
+// Verifies that a certificate chained to the CA but with an unregistered OIN gets 403 problem+json.
+TEST_F(Daemon, UnknownOinGetsForbiddenProblem) {
+  start();
+  auto r = get(daemon_->system_port(), "/api/v1/whoami", "unknown-oin");
+  ASSERT_EQ(r.status, 403u) << dump();
+  EXPECT_EQ(r.header("content-type"), "application/problem+json");
+  auto v = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(v.at("code").as_string(), "unknown_party");
+  EXPECT_EQ(v.at("type").as_string(), "urn:poort:problem:unknown_party");
+  EXPECT_EQ(v.at("status").as_int64(), 403);
+}
+
+// Verifies that the system listener refuses every client certificate that is not acceptable.
+TEST_F(Daemon, SystemListenerRefusesBadClientCertificates) {
+  start();
+  for (const std::string who : {"", "untrusted", "expired", "revoked", "wrong-eku"}) {
+    tls_client c(daemon_->system_port(), who);
+    auto ec = c.connect();
+    if (!ec) {
+      // TLS 1.3: the server's verdict arrives after the client's Finished.
+      auto r = c.request(http::verb::get, "/api/v1/whoami");
+      EXPECT_EQ(r.status, 0u) << "certificate '" << who << "' was accepted";
+    }
+  }
+  auto m = metrics();
+  EXPECT_NE(m.find("poort_connections_refused_total{listener=\"system\",reason=\"no_certificate\"} 1"),
+            std::string::npos) << m;
+  EXPECT_NE(m.find("reason=\"untrusted\"} 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("reason=\"expired\"} 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("reason=\"revoked\"} 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("reason=\"wrong_purpose\"} 1"), std::string::npos) << m;
+  // And a good one still works.
+  EXPECT_EQ(get(daemon_->system_port(), "/api/v1/whoami", "pi-2").status, 200u);
+}
+
+// Verifies that only TLS 1.2 and 1.3 are spoken.
+TEST_F(Daemon, RefusesOldProtocolVersions) {
+  start();
+  for (int version : {TLS1_VERSION, TLS1_1_VERSION}) {
+    tls_client c(daemon_->portal_port());
+    SSL_set_min_proto_version(c.stream().native_handle(), version);
+    SSL_set_max_proto_version(c.stream().native_handle(), version);
+    SSL_set_security_level(c.stream().native_handle(), 0);
+    EXPECT_TRUE(c.connect()) << "TLS version " << version << " was accepted";
+  }
+  tls_client c12(daemon_->portal_port());
+  SSL_set_max_proto_version(c12.stream().native_handle(), TLS1_2_VERSION);
+  ASSERT_FALSE(c12.connect());
+  EXPECT_EQ(c12.request(http::verb::get, "/healthz").status, 200u);
+}
+
+// Verifies the header size limit on both sides of the boundary (431 beyond).
+TEST_F(Daemon, HeaderLimitBothSides) {
+  start({.portal_limits = "max_header_bytes = 2048\n"});
+  // The request head is the request line, the headers and the final CRLF.
+  auto head_with = [](std::size_t filler) {
+    return "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Fill: " + std::string(filler, 'a') + "\r\n\r\n";
+  };
+  const std::size_t overhead = head_with(0).size();
+  {
+    tls_client c(daemon_->portal_port());
+    ASSERT_FALSE(c.connect());
+    c.send_raw(head_with(2048 - overhead));
+    EXPECT_EQ(c.read_response().status, 200u);
+  }
+  {
+    tls_client c(daemon_->portal_port());
+    ASSERT_FALSE(c.connect());
+    c.send_raw(head_with(2048 - overhead + 1));
+    auto r = c.read_response();
+    EXPECT_EQ(r.status, 431u);
+    EXPECT_TRUE(c.closed_by_peer());
+  }
+}
+
+// Verifies that ambiguous message framing is refused with 400 and the connection closed.
+TEST_F(Daemon, RefusesAmbiguousFraming) {
+  start();
+  const std::string cases[] = {
+      "POST /api/v1/whoami HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      "POST /api/v1/whoami HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nabcd",
+      "POST /api/v1/whoami HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcd",
+      "POST /api/v1/whoami HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+      "GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n",
+  };
+  for (const auto& raw : cases) {
+    tls_client c(daemon_->system_port(), "pi-1");
+    auto ec = c.connect();
+    ASSERT_FALSE(ec) << ec.message() << "\n" << dump();
+    c.send_raw(raw);
+    auto r = c.read_response();
+    EXPECT_EQ(r.status, 400u) << raw;
+    EXPECT_TRUE(c.closed_by_peer()) << raw;
+  }
+}
+
+// Verifies keep-alive, including HTTP/1.0 with "Connection: Keep-Alive" as ApacheBench sends it.
+TEST_F(Daemon, KeepAliveForHttp11AndHttp10) {
+  start();
+  tls_client c(daemon_->system_port(), "pi-1");
+  ASSERT_FALSE(c.connect());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(c.request(http::verb::get, "/healthz").status, 200u);
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.request(http::verb::get, "/healthz", "", {{"Connection", "Keep-Alive"}}, 10);
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_TRUE(r.keep_alive);
+  }
+  auto last = c.request(http::verb::get, "/healthz", "", {{"Connection", "close"}});
+  EXPECT_EQ(last.status, 200u);
+  EXPECT_TRUE(c.closed_by_peer());
+}
+
+// Verifies unknown routes and methods.
+TEST_F(Daemon, UnknownRouteAndMethod) {
+  start();
+  EXPECT_EQ(get(daemon_->system_port(), "/api/v1/nope", "pi-1").status, 404u);
+  tls_client c(daemon_->system_port(), "pi-1");
+  ASSERT_FALSE(c.connect());
+  auto r = c.request(http::verb::delete_, "/api/v1/whoami");
+  EXPECT_EQ(r.status, 405u);
+  EXPECT_EQ(r.header("allow"), "GET");
+}
+
+// Verifies the per-address connection limit on both sides of the boundary.
+TEST_F(Daemon, ConnectionsPerAddressBothSides) {
+  start({.portal_limits = "max_connections_per_address = 3\n"});
+  std::vector<std::unique_ptr<tls_client>> open;
+  for (int i = 0; i < 3; ++i) {
+    open.push_back(std::make_unique<tls_client>(daemon_->portal_port()));
+    ASSERT_FALSE(open.back()->connect());
+    ASSERT_EQ(open.back()->request(http::verb::get, "/healthz").status, 200u);
+  }
+  tls_client fourth(daemon_->portal_port());
+  auto ec = fourth.connect();
+  EXPECT_TRUE(ec || fourth.request(http::verb::get, "/healthz").status == 0u);
+  open.pop_back();
+  // The slot is freed once the server sees the close; retry until it has.
+  bool served = false;
+  for (int attempt = 0; attempt < 50 && !served; ++attempt) {
+    tls_client again(daemon_->portal_port());
+    served = !again.connect() && again.request(http::verb::get, "/healthz").status == 200u;
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(served);
+  EXPECT_NE(metrics().find("reason=\"address_limit\"} "), std::string::npos);
+}
+
+// Verifies that an idle keep-alive connection is closed after the idle timeout, and kept before it.
+TEST_F(Daemon, IdleTimeoutClosesConnection) {
+  start({.portal_limits = "idle_timeout_ms = 1500\n"});
+  tls_client c(daemon_->portal_port());
+  ASSERT_FALSE(c.connect());
+  ASSERT_EQ(c.request(http::verb::get, "/healthz").status, 200u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(c.request(http::verb::get, "/healthz").status, 200u);  // well within the timeout
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.closed_by_peer(std::chrono::seconds(10)));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1400));
+}
+
+// Verifies that a client that never completes the handshake or the head is disconnected.
+TEST_F(Daemon, HandshakeAndHeaderTimeouts) {
+  start({.portal_limits = "handshake_timeout_ms = 500\nheader_timeout_ms = 500\n"});
+  {
+    net::io_context ioc;
+    tcp::socket s(ioc);
+    s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), daemon_->portal_port()));
+    char c;
+    boost::system::error_code ec;
+    s.read_some(net::buffer(&c, 1), ec);  // the server closes without a word
+    EXPECT_TRUE(ec);
+  }
+  {
+    tls_client c(daemon_->portal_port());
+    ASSERT_FALSE(c.connect());
+    c.send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n");  // no final CRLF
+    EXPECT_TRUE(c.closed_by_peer());
+  }
+  EXPECT_NE(metrics().find("reason=\"handshake_timeout\"} 1"), std::string::npos);
+}
+
+// Verifies that SIGHUP swaps the server certificate while an established connection keeps working.
+TEST_F(Daemon, ReloadSwapsCertificateWithoutDroppingConnections) {
+  start();
+  auto fingerprint = [](tls_client& c) {
+    X509* cert = SSL_get0_peer_certificate(c.stream().native_handle());
+    unsigned char md[32];
+    unsigned len = 0;
+    X509_digest(cert, EVP_sha256(), md, &len);
+    return std::string(reinterpret_cast<char*>(md), len);
+  };
+  tls_client old_conn(daemon_->system_port(), "pi-1");
+  ASSERT_FALSE(old_conn.connect());
+  ASSERT_EQ(old_conn.request(http::verb::get, "/healthz").status, 200u);
+  const auto before = fingerprint(old_conn);
+
+  write_config(dir_.path(), {.system_certificate = "portal"});
+  const auto mark = daemon_->line_count();
+  daemon_->signal(SIGHUP);
+  ASSERT_TRUE(daemon_->wait_for("reload.done", mark)) << dump();
+
+  tls_client fresh(daemon_->system_port(), "pi-1");
+  ASSERT_FALSE(fresh.connect());
+  EXPECT_EQ(fresh.request(http::verb::get, "/healthz").status, 200u);
+  EXPECT_NE(fingerprint(fresh), before);
+  EXPECT_EQ(old_conn.request(http::verb::get, "/api/v1/whoami").status, 200u);
+}
+
+// Verifies that a bad new config is refused on SIGHUP and the old one stays.
+TEST_F(Daemon, ReloadRefusesBadConfig) {
+  start();
+  std::ofstream(config_, std::ios::app) << "\nthis is = not [valid toml\n";
+  const auto mark = daemon_->line_count();
+  daemon_->signal(SIGHUP);
+  ASSERT_TRUE(daemon_->wait_for("reload.refused", mark)) << dump();
+  EXPECT_EQ(get(daemon_->system_port(), "/api/v1/whoami", "pi-1").status, 200u);
+}
+
+// Verifies that SIGTERM with an idle connection exits 0 promptly.
+TEST_F(Daemon, SigtermExitsCleanly) {
+  start();
+  tls_client idle(daemon_->portal_port());
+  ASSERT_FALSE(idle.connect());
+  ASSERT_EQ(idle.request(http::verb::get, "/healthz").status, 200u);
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0) << dump();
+}
+
+// Verifies that --check-config reports problems with their key path and exits 1, or exits 0.
+TEST(CheckConfig, ReportsProblemsOrSuccess) {
+  temp_dir dir;
+  auto file = write_config(dir.path());
+  auto run = [&](const fs::path& f, std::string& out) {
+    std::string cmd = binary("daemon/poortd").string() + " --check-config --config '" + f.string() + "' 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    int st = ::pclose(p);
+    return WEXITSTATUS(st);
+  };
+  std::string out;
+  EXPECT_EQ(run(file, out), 0) << out;
+  EXPECT_NE(out.find("test is successful"), std::string::npos);
+  std::ofstream(file, std::ios::app) << "\n[daemon_typo]\nx = 1\n";
+  out.clear();
+  EXPECT_EQ(run(file, out), 1) << out;
+  EXPECT_NE(out.find("daemon_typo"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace poort::test

@@ -1,0 +1,142 @@
+#pragma once
+// Test harness for integration tests: a generated PKI (scripts/pki), the real
+// poortd binary started as a child process on 127.0.0.1 with port 0, and a
+// small synchronous TLS/HTTP client. Loopback only.
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace poort::test {
+
+namespace fs = std::filesystem;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+namespace http = boost::beast::http;
+using tcp = net::ip::tcp;
+
+/// A fresh temporary directory, removed with the object.
+class temp_dir {
+ public:
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+/// The development PKI of scripts/pki, generated once per test binary.
+struct pki {
+  fs::path dir;
+  std::map<std::string, std::string> env;  ///< oins.env
+  static const pki& shared();
+  fs::path file(const std::string& name) const { return dir / name; }
+  std::string oin(const std::string& who) const { return env.at(who + "_OIN"); }
+};
+
+/// Knobs for the generated config.
+struct daemon_options {
+  std::string portal_limits;  ///< TOML lines for [listener.portal.limits]
+  std::string system_limits;  ///< TOML lines for [listener.system.limits]
+  std::string extra;          ///< appended TOML (e.g. [shutdown])
+  bool with_crl = true;
+  std::string system_certificate = "system";  ///< PKI name of the system listener's certificate
+};
+
+/// Writes a poort.toml for the shared PKI into `dir` and returns its path.
+fs::path write_config(const fs::path& dir, const daemon_options& o = {});
+
+/// The real poortd, as a child process.
+class daemon_process {
+ public:
+  explicit daemon_process(fs::path config);
+  ~daemon_process();
+  daemon_process(const daemon_process&) = delete;
+
+  /// Starts poortd and waits (at most `timeout`) for `server.ready`.
+  bool start(std::chrono::seconds timeout = std::chrono::seconds(30));
+  /// Sends `sig` and waits for the exit; returns the exit status (or 128+signal).
+  int stop(int sig = SIGTERM, std::chrono::seconds timeout = std::chrono::seconds(30));
+  void signal(int sig);
+  /// Waits until a log line containing `needle` appears after line `from`.
+  bool wait_for(const std::string& needle, std::size_t from = 0,
+                std::chrono::seconds timeout = std::chrono::seconds(20));
+  std::size_t line_count();
+  std::vector<std::string> lines();
+  bool running() const { return pid_ > 0; }
+
+  std::uint16_t portal_port() const { return portal_port_; }
+  std::uint16_t system_port() const { return system_port_; }
+
+ private:
+  void reader();
+  fs::path config_;
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::thread reader_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::string> lines_;
+  bool eof_ = false;
+  std::uint16_t portal_port_ = 0;
+  std::uint16_t system_port_ = 0;
+};
+
+struct response {
+  unsigned status = 0;
+  std::map<std::string, std::string> headers;  ///< lower-case names
+  std::string body;
+  bool keep_alive = false;
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string{} : it->second;
+  }
+};
+
+/// A synchronous TLS client for one connection.
+class tls_client {
+ public:
+  /// `client` is a PKI name ("pi-1") or empty for no client certificate.
+  tls_client(std::uint16_t port, const std::string& client = "");
+  /// TCP connect and TLS handshake; the error, if any.
+  boost::system::error_code connect(std::chrono::seconds timeout = std::chrono::seconds(10));
+  /// Sends one request and reads one response.
+  response request(http::verb method, const std::string& target, const std::string& body = "",
+                   const std::map<std::string, std::string>& headers = {}, unsigned version = 11);
+  /// Sends raw bytes (for framing tests).
+  void send_raw(const std::string& bytes);
+  /// Reads one response; status 0 when the connection closed first.
+  response read_response();
+  /// True when the server has closed the connection (reads EOF/reset) within `timeout`.
+  bool closed_by_peer(std::chrono::seconds timeout = std::chrono::seconds(10));
+  ssl::stream<tcp::socket>& stream() { return stream_; }
+
+ private:
+  net::io_context ioc_;
+  ssl::context ctx_;
+  ssl::stream<tcp::socket> stream_;
+  boost::beast::flat_buffer buffer_;
+  std::uint16_t port_;
+};
+
+/// Path of a built program (e.g. "daemon/poortd").
+fs::path binary(const std::string& relative);
+
+}  // namespace poort::test

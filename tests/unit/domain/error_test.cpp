@@ -1,0 +1,50 @@
+#include "domain/error.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+namespace poort::domain {
+namespace {
+
+constexpr int first_code = static_cast<int>(error::bsn_invalid);
+constexpr int last_code = static_cast<int>(error::bericht_id_conflict);
+
+// Verifies that reason codes are stable-looking, unique, and that every code
+// has a Dutch message and maps onto a real condition.
+TEST(DomainError, EveryCodeIsDescribed) {
+  std::set<std::string_view> seen;
+  for (int v = first_code; v <= last_code; ++v) {
+    const auto e = static_cast<error>(v);
+    const std::string_view code = reason_code(e);
+    EXPECT_NE(code, "UNKNOWN") << v;
+    EXPECT_TRUE(seen.insert(code).second) << code;
+    EXPECT_EQ(code.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_"), std::string_view::npos) << code;
+    EXPECT_FALSE(dutch_message(e).empty()) << code;
+    const condition c = condition_of(make_error_code(e));
+    EXPECT_NE(c, condition::ok) << code;
+    EXPECT_NE(c, condition::internal) << code;
+  }
+}
+
+TEST(DomainError, MapsRefusalsOntoConditions) {
+  EXPECT_EQ(condition_of(make_error_code(error::cohort_full)), condition::conflict);
+  EXPECT_EQ(condition_of(make_error_code(error::not_permitted)), condition::forbidden);
+  EXPECT_EQ(condition_of(make_error_code(error::other_organisation)), condition::forbidden);
+  EXPECT_EQ(condition_of(make_error_code(error::consent_missing)), condition::unprocessable);
+  EXPECT_EQ(condition_of(make_error_code(error::not_connected)), condition::unprocessable);
+  EXPECT_EQ(condition_of(make_error_code(error::unknown_field)), condition::bad_request);
+  EXPECT_EQ(condition_of(make_error_code(error::body_too_large)), condition::too_large);
+  EXPECT_EQ(condition_of(make_error_code(error::bericht_id_conflict)), condition::conflict);
+}
+
+TEST(DomainError, RecoversTheDomainCodeOnlyFromItsOwnCategory) {
+  EXPECT_EQ(domain_error_of(make_error_code(error::cohort_full)), error::cohort_full);
+  EXPECT_EQ(domain_error_of(make_error_code(common_error::io_error)), error::ok);
+  EXPECT_EQ(domain_error_of(error_code{}), error::ok);
+  EXPECT_STREQ(domain_category().name(), "poort.domain");
+}
+
+}  // namespace
+}  // namespace poort::domain
