@@ -1,1 +1,526 @@
-// placeholder until the module lands
+#include "config/config.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <limits>
+
+#include "common/log.hpp"
+#include "config/file_checks.hpp"
+#include "config/table_reader.hpp"
+
+namespace poort::config {
+namespace {
+
+using detail::key_use;
+using detail::table_reader;
+
+constexpr std::size_t max_config_bytes = 1u << 20;
+constexpr std::size_t max_metadata_bytes = 16u << 20;
+constexpr std::int64_t kib = 1024;
+constexpr std::int64_t mib = 1024 * kib;
+constexpr std::int64_t hour_ms = 3'600'000;
+constexpr std::int64_t day_s = 86'400;
+
+bool is_digits(std::string_view s, std::size_t count) {
+  return s.size() == count && std::ranges::all_of(s, [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+bool is_oin(std::string_view s) { return is_digits(s, 20); }
+
+bool is_gemeentecode(std::string_view s) {
+  return s.size() == 6 && s.starts_with("GM") && is_digits(s.substr(2), 4);
+}
+
+/// 1 to `max` characters of [a-z0-9_-], and with `upper_and_dot` also [A-Z.].
+bool is_token(std::string_view s, std::size_t max, bool upper_and_dot = false) {
+  return !s.empty() && s.size() <= max && std::ranges::all_of(s, [upper_and_dot](unsigned char c) {
+    return std::islower(c) || std::isdigit(c) || c == '_' || c == '-' ||
+           (upper_and_dot && (std::isupper(c) || c == '.'));
+  });
+}
+
+/// 8-4-4-4-12 hex digits.
+bool is_uuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+/// `prefix` followed by 1-4 digits, e.g. "urn:etoegang:DV:<oin>:entities:9000".
+bool is_numbered_urn(std::string_view s, std::string_view prefix) {
+  if (!s.starts_with(prefix)) return false;
+  const std::string_view number = s.substr(prefix.size());
+  return !number.empty() && number.size() <= 4 && is_digits(number, number.size());
+}
+
+bool is_https_origin(std::string_view s) {
+  return s.size() > 8 && s.size() <= 256 && s.starts_with("https://") && !s.ends_with('/');
+}
+
+/// A listener address in canonical form ("[::1]:8443" for "[0::1]:8443").
+struct endpoint {
+  std::string canonical;
+  std::uint16_t port = 0;
+};
+
+/// Parses "IPv4:port" or "[IPv6]:port" with a port of 0-65535; nullopt if malformed.
+std::optional<endpoint> parse_address(std::string_view text) {
+  const bool v6 = text.starts_with('[');
+  const std::size_t separator = v6 ? text.find("]:") : text.rfind(':');
+  if (separator == std::string_view::npos) return std::nullopt;
+  const std::string host(v6 ? text.substr(1, separator - 1) : text.substr(0, separator));
+  const std::string_view port_text = text.substr(separator + (v6 ? 2 : 1));
+  unsigned port = 0;
+  if (port_text.empty() || port_text.size() > 5 || !is_digits(port_text, port_text.size()) ||
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port).ec != std::errc{} ||
+      port > 65535) {
+    return std::nullopt;
+  }
+  const int family = v6 ? AF_INET6 : AF_INET;
+  in6_addr address{};  // large enough for either family
+  if (inet_pton(family, host.c_str(), &address) != 1) return std::nullopt;
+  char canonical[INET6_ADDRSTRLEN] = {};
+  inet_ntop(family, &address, canonical, sizeof canonical);
+  const std::string host_part = v6 ? "[" + std::string(canonical) + "]" : std::string(canonical);
+  return endpoint{host_part + ':' + std::to_string(port), static_cast<std::uint16_t>(port)};
+}
+
+using seen_list = std::vector<std::pair<std::string, std::string>>;  ///< value, key path
+
+/// Reports a problem at `key` when `value` is already in `seen`, then adds it.
+void check_unique(table_reader& t, std::string_view key, const std::string& value, seen_list& seen) {
+  const auto same = std::ranges::find(seen, value, &seen_list::value_type::first);
+  if (same != seen.end()) t.add_problem(key, "duplicates " + same->second);
+  seen.emplace_back(value, t.key_path(key));
+}
+
+/// State shared by the readers of one file, for the checks across tables.
+struct parse_state {
+  seen_list addresses;  ///< canonical address, key path
+  seen_list oins;
+};
+
+/// Checks a certificate and its key when both are set (a missing one is
+/// reported by `require`), else whichever one is set.
+void check_pair(table_reader& t, std::string_view certificate_key, const path& certificate,
+                std::string_view private_key_key, const path& private_key, key_use use) {
+  if (!certificate.empty() && !private_key.empty()) {
+    auto problems = detail::check_certificate_and_key(certificate, private_key, use);
+    if (problems.certificate) t.add_problem(certificate_key, *problems.certificate);
+    if (problems.private_key) t.add_problem(private_key_key, *problems.private_key);
+    return;
+  }
+  if (!certificate.empty()) {
+    if (auto why = detail::check_certificate(certificate)) t.add_problem(certificate_key, *why);
+  }
+  if (!private_key.empty()) {
+    if (auto why = detail::check_private_key(private_key, use)) t.add_problem(private_key_key, *why);
+  }
+}
+
+void read_limits(table_reader& t, struct limits& l) {
+  t.read("max_connections", l.max_connections, 1, 1'000'000);
+  t.read("max_connections_per_address", l.max_connections_per_address, 1, 1'000'000);
+  t.read("max_header_bytes", l.max_header_bytes, 1 * kib, 1 * mib);
+  t.read("max_body_bytes", l.max_body_bytes, 1, 64 * mib);
+  t.read("handshake_timeout_ms", l.handshake_timeout, 1, hour_ms);
+  t.read("header_timeout_ms", l.header_timeout, 1, hour_ms);
+  t.read("body_timeout_ms", l.body_timeout, 1, hour_ms);
+  t.read("idle_timeout_ms", l.idle_timeout, 1, hour_ms);
+  t.read("write_timeout_ms", l.write_timeout, 1, hour_ms);
+  t.read("max_requests_per_connection", l.max_requests_per_connection, 0, 1'000'000'000);
+  t.read("requests_per_second_per_address", l.requests_per_second_per_address, 0, 1'000'000);
+  t.read("burst_per_address", l.burst_per_address, 0, 2'000'000);
+  if (l.max_connections_per_address > l.max_connections) {
+    t.add_problem("max_connections_per_address", "must not exceed max_connections");
+  }
+  if (l.requests_per_second_per_address == 0 && l.burst_per_address != 0) {
+    t.add_problem("burst_per_address", "needs requests_per_second_per_address > 0");
+  }
+  if (l.burst_per_address == 0) l.burst_per_address = 2 * l.requests_per_second_per_address;
+}
+
+void read_listener(table_reader& t, listener& l, parse_state& state) {
+  const bool system = l.kind == listener_kind::system;
+  t.require("addresses");
+  t.read("addresses", l.addresses, 16);
+  for (std::size_t i = 0; i < l.addresses.size(); ++i) {
+    const std::string key = t.key_path("addresses") + '[' + std::to_string(i) + ']';
+    const auto address = parse_address(l.addresses[i]);
+    if (!address) {
+      t.add_problem_at(key, "must be IPv4:port or [IPv6]:port with a port of 0-65535");
+      continue;
+    }
+    const auto same = std::ranges::find(state.addresses, address->canonical, &seen_list::value_type::first);
+    if (address->port != 0 && same != state.addresses.end()) {
+      t.add_problem_at(key, "duplicates " + same->second);
+    }
+    state.addresses.emplace_back(address->canonical, key);
+  }
+
+  t.require("certificate", "at least one [[" + t.key_path("certificate") + "]] is required");
+  t.read_tables("certificate", 8, [&](table_reader& c) {
+    server_certificate sc;
+    c.require("certificate");
+    c.require("private_key");
+    c.read("certificate", sc.certificate);
+    c.read("private_key", sc.private_key);
+    check_pair(c, "certificate", sc.certificate, "private_key", sc.private_key, key_use::tls);
+    l.certificates.push_back(std::move(sc));
+  });
+
+  t.read("client_ca_bundle", l.client_ca_bundle);
+  t.read("crl_files", l.crl_files, 64);
+  if (system) {
+    t.require("client_ca_bundle", "is required: a system listener verifies client certificates");
+    if (!l.client_ca_bundle.empty()) {
+      if (auto why = detail::check_ca_bundle(l.client_ca_bundle)) t.add_problem("client_ca_bundle", *why);
+    }
+    for (std::size_t i = 0; i < l.crl_files.size(); ++i) {
+      if (auto why = detail::check_crl_file(l.crl_files[i])) {
+        t.add_problem_at(t.key_path("crl_files") + '[' + std::to_string(i) + ']', *why);
+      }
+    }
+  } else {
+    for (std::string_view key : {"client_ca_bundle", "crl_files"}) {
+      if (t.contains(key)) t.add_problem(key, "only a system listener takes client certificates");
+    }
+  }
+  t.read_table("limits", [&](table_reader& lt) { read_limits(lt, l.limits); });
+}
+
+void read_party(table_reader& t, party& p, parse_state& state) {
+  std::string kind;
+  t.require("oin");
+  t.require("name");
+  t.require("kind");
+  t.read("oin", p.oin);
+  t.read("name", p.name);
+  t.read("kind", kind);
+  t.read("gemeentecode", p.gemeentecode);
+
+  if (!p.oin.empty() && !is_oin(p.oin)) {
+    t.add_problem("oin", "must be 20 digits");
+  } else if (!p.oin.empty()) {
+    check_unique(t, "oin", p.oin, state.oins);
+  }
+  if (p.name.size() > 200) t.add_problem("name", "must be at most 200 characters");
+
+  if (kind == "institution") {
+    p.kind = party_kind::institution;
+    if (t.contains("gemeentecode")) t.add_problem("gemeentecode", "only a municipal_system has one");
+  } else if (kind == "municipal_system") {
+    p.kind = party_kind::municipal_system;
+    t.require("gemeentecode", "is required for a municipal_system");
+    if (!p.gemeentecode.empty() && !is_gemeentecode(p.gemeentecode)) {
+      t.add_problem("gemeentecode", "must be GM followed by 4 digits");
+    }
+  } else if (!kind.empty()) {
+    t.add_problem("kind", "must be \"institution\" or \"municipal_system\"");
+  }
+}
+
+void read_daemon(table_reader& t, struct daemon& d) {
+  t.read("threads", d.threads, 0, 1024);
+  t.read("worker_threads", d.worker_threads, 1, 1024);
+  t.read("web_root", d.web_root);
+  t.read("public_portal_url", d.public_portal_url);
+  if (d.web_root.empty()) t.add_problem("web_root", "must not be empty");
+  if (!d.public_portal_url.empty() && !is_https_origin(d.public_portal_url)) {
+    t.add_problem("public_portal_url", "must be an https:// URL without a trailing /");
+  }
+}
+
+void read_store(table_reader& t, struct store& s) {
+  t.read("database", s.database);
+  t.read("readers", s.readers, 1, 64);
+  t.read("max_batch", s.max_batch, 1, 65'536);
+  t.read("busy_timeout_ms", s.busy_timeout, 1, hour_ms);
+  t.read("max_page_count", s.max_page_count, 0, std::numeric_limits<std::uint32_t>::max() - 1);
+  if (s.database.empty()) t.add_problem("database", "must not be empty");
+}
+
+void read_data_keys(table_reader& t, struct data_keys& k) {
+  t.read("key_file", k.key_file);
+  t.read("key_id", k.key_id);
+  if (!is_token(k.key_id, 32, true)) {
+    t.add_problem("key_id", "must be 1-32 characters of A-Z a-z 0-9 . _ -");
+  }
+  if (!k.key_file.empty()) {
+    if (auto why = detail::check_data_key_file(k.key_file)) t.add_problem("key_file", *why);
+  }
+}
+
+void read_saml_service(table_reader& t, const struct saml& saml, saml_service& s, seen_list& keys,
+                       seen_list& indexes) {
+  t.read("key", s.key);
+  t.read("index", s.index, 1, 9'999);
+  t.read("service_id", s.service_id);
+  t.read("service_uuid", s.service_uuid);
+  t.read("name", s.name);
+  t.read("description", s.description);
+  if (!saml.enabled) return;
+
+  for (std::string_view key : {"key", "index", "service_id", "service_uuid", "name"}) {
+    t.require(key);
+  }
+  if (!s.key.empty()) {
+    if (s.key != "casework" && s.key != "signing" && s.key != "admin") {
+      t.add_problem("key", "must be \"casework\", \"signing\" or \"admin\"");
+    }
+    check_unique(t, "key", s.key, keys);
+  }
+  check_unique(t, "index", std::to_string(s.index), indexes);
+  const std::string expected_id = "urn:etoegang:DV:" + saml.oin + ":services:" + std::to_string(s.index);
+  if (!s.service_id.empty() && s.service_id != expected_id) {
+    t.add_problem("service_id", "must be " + expected_id + " (from saml.oin and index)");
+  }
+  if (!s.service_uuid.empty() && !is_uuid(s.service_uuid)) {
+    t.add_problem("service_uuid", "must be a UUID");
+  }
+  if (s.name.size() > 64) t.add_problem("name", "must be at most 64 characters");
+  if (s.description.size() > 1024) t.add_problem("description", "must be at most 1024 characters");
+}
+
+void read_identity_provider(table_reader& t, bool enabled, identity_provider& idp, seen_list& names) {
+  t.read("name", idp.name);
+  t.read("metadata", idp.metadata);
+  t.read("metadata_signing_certificate", idp.metadata_signing_certificate);
+  t.read("role_mapping", idp.role_mapping);
+  t.read("artifact_resolution_ca", idp.artifact_resolution_ca);
+  t.read("soap_content_type", idp.soap_content_type);
+  if (!enabled) return;
+
+  for (std::string_view key : {"name", "metadata", "role_mapping", "artifact_resolution_ca"}) {
+    t.require(key);
+  }
+  if (!idp.name.empty()) {
+    if (!is_token(idp.name, 32)) t.add_problem("name", "must be 1-32 characters of a-z 0-9 _ -");
+    check_unique(t, "name", idp.name, names);
+  }
+  if (!idp.metadata.empty()) {
+    if (auto why = detail::check_readable(idp.metadata, max_metadata_bytes)) {
+      t.add_problem("metadata", *why);
+    }
+  }
+  if (!idp.metadata_signing_certificate.empty()) {
+    if (auto why = detail::check_certificate(idp.metadata_signing_certificate)) {
+      t.add_problem("metadata_signing_certificate", *why);
+    }
+  }
+  if (!idp.role_mapping.empty() && idp.role_mapping != "municipality" &&
+      idp.role_mapping != "administrator") {
+    t.add_problem("role_mapping", "must be \"municipality\" or \"administrator\"");
+  }
+  if (!idp.artifact_resolution_ca.empty()) {
+    if (auto why = detail::check_ca_bundle(idp.artifact_resolution_ca)) {
+      t.add_problem("artifact_resolution_ca", *why);
+    }
+  }
+  if (idp.soap_content_type != "text/xml" && idp.soap_content_type != "application/soap+xml") {
+    t.add_problem("soap_content_type", "must be \"text/xml\" or \"application/soap+xml\"");
+  }
+}
+
+constexpr std::string_view assurance_levels[] = {
+    "urn:etoegang:core:assurance-class:loa2", "urn:etoegang:core:assurance-class:loa2plus",
+    "urn:etoegang:core:assurance-class:loa3", "urn:etoegang:core:assurance-class:loa4"};
+
+/// Reads [saml]. Every key is always read, so types, ranges and typos are
+/// caught; what is required and the files named are checked only when enabled.
+void read_saml(table_reader& t, struct saml& s) {
+  t.read("enabled", s.enabled);
+  t.read("entity_id", s.entity_id);
+  t.read("base_url", s.base_url);
+  t.read("organization_name", s.organization_name);
+  t.read("oin", s.oin);
+  t.read("signing_certificate", s.signing_certificate);
+  t.read("signing_key", s.signing_key);
+  t.read("next_signing_certificate", s.next_signing_certificate);
+  t.read("decryption_keys", s.decryption_keys, 8);
+  t.read("tls_client_certificate", s.tls_client_certificate);
+  t.read("tls_client_key", s.tls_client_key);
+  t.read("minimum_assurance", s.minimum_assurance);
+  t.read("max_clock_skew_s", s.max_clock_skew, 0, 300);
+  t.read("request_lifetime_s", s.request_lifetime, 1, day_s);
+  seen_list service_keys, service_indexes, idp_names;
+  t.read_tables("service", 16, [&](table_reader& item) {
+    saml_service service;
+    read_saml_service(item, s, service, service_keys, service_indexes);
+    s.services.push_back(std::move(service));
+  });
+  t.read_tables("identity_provider", 16, [&](table_reader& item) {
+    identity_provider idp;
+    read_identity_provider(item, s.enabled, idp, idp_names);
+    s.identity_providers.push_back(std::move(idp));
+  });
+  if (!s.enabled) return;
+
+  for (std::string_view key : {"entity_id", "base_url", "organization_name", "oin", "signing_certificate",
+                               "signing_key", "tls_client_certificate", "tls_client_key"}) {
+    t.require(key);
+  }
+  t.require("service", "at least one [[saml.service]] is required");
+  t.require("identity_provider", "at least one [[saml.identity_provider]] is required");
+  if (!s.oin.empty() && !is_oin(s.oin)) t.add_problem("oin", "must be 20 digits");
+  const std::string entity_prefix = "urn:etoegang:DV:" + s.oin + ":entities:";
+  if (!s.entity_id.empty() && !is_numbered_urn(s.entity_id, entity_prefix)) {
+    t.add_problem("entity_id", "must be " + entity_prefix + "<index of 0-9999> (from saml.oin)");
+  }
+  if (!s.base_url.empty() && !is_https_origin(s.base_url)) {
+    t.add_problem("base_url", "must be an https:// URL without a trailing /");
+  }
+  if (std::ranges::find(assurance_levels, s.minimum_assurance) == std::end(assurance_levels)) {
+    t.add_problem("minimum_assurance",
+                  "must be urn:etoegang:core:assurance-class:loa2, loa2plus, loa3 or loa4");
+  }
+  check_pair(t, "signing_certificate", s.signing_certificate, "signing_key", s.signing_key, key_use::saml);
+  if (!s.next_signing_certificate.empty()) {
+    if (auto why = detail::check_certificate(s.next_signing_certificate)) {
+      t.add_problem("next_signing_certificate", *why);
+    }
+  }
+  for (std::size_t i = 0; i < s.decryption_keys.size(); ++i) {
+    if (auto why = detail::check_private_key(s.decryption_keys[i], key_use::saml)) {
+      t.add_problem_at(t.key_path("decryption_keys") + '[' + std::to_string(i) + ']', *why);
+    }
+  }
+  if (s.decryption_keys.empty() && !s.signing_key.empty()) s.decryption_keys = {s.signing_key};
+  check_pair(t, "tls_client_certificate", s.tls_client_certificate, "tls_client_key", s.tls_client_key,
+             key_use::tls);
+}
+
+void read_config(table_reader& root, config& c) {
+  parse_state state;
+  root.read_table("daemon", [&](table_reader& t) { read_daemon(t, c.daemon); });
+  root.read_table("logging", [&](table_reader& t) {
+    t.read("level", c.logging.level);
+    log::level ignored;
+    if (!log::parse_level(c.logging.level, ignored)) {
+      t.add_problem("level", "must be \"debug\", \"info\", \"warn\" or \"error\"");
+    }
+  });
+  root.read_table("store", [&](table_reader& t) { read_store(t, c.store); });
+  root.read_table("data_keys", [&](table_reader& t) { read_data_keys(t, c.data_keys); });
+  root.read_table("session", [&](table_reader& t) {
+    t.read("idle_timeout_s", c.session.idle_timeout, 1, day_s);
+    t.read("absolute_timeout_s", c.session.absolute_timeout, 1, 7 * day_s);
+    if (c.session.idle_timeout > c.session.absolute_timeout) {
+      t.add_problem("idle_timeout_s", "must not exceed absolute_timeout_s");
+    }
+  });
+  root.read_table("shutdown",
+                  [&](table_reader& t) { t.read("drain_timeout_ms", c.shutdown.drain_timeout, 1, hour_ms); });
+  root.read_table("listener", [&](table_reader& t) {
+    const auto read_listeners = [&](std::string_view key, listener_kind kind, std::vector<listener>& out) {
+      t.read_tables(key, 16, [&](table_reader& item) {
+        listener l;
+        l.kind = kind;
+        read_listener(item, l, state);
+        out.push_back(std::move(l));
+      });
+    };
+    read_listeners("portal", listener_kind::portal, c.portal);
+    read_listeners("system", listener_kind::system, c.system);
+  });
+  if (c.portal.empty() && c.system.empty()) {
+    root.add_problem("listener", "at least one [[listener.portal]] or [[listener.system]] is required");
+  }
+  root.read_tables("party", 100'000, [&](table_reader& t) {
+    party p;
+    read_party(t, p, state);
+    c.parties.push_back(std::move(p));
+  });
+  root.read_table("saml", [&](table_reader& t) { read_saml(t, c.saml); });
+  if (c.saml.enabled && c.portal.empty()) {
+    root.add_problem("saml.enabled", "SAML login needs a [[listener.portal]]");
+  }
+}
+
+std::unexpected<std::vector<problem>> one_problem(std::string message) {
+  return std::unexpected(std::vector<problem>{{"", std::move(message)}});
+}
+
+std::expected<std::shared_ptr<config>, std::vector<problem>> parse_mutable(std::string_view text,
+                                                                           const path& base_dir) {
+  if (text.size() > max_config_bytes) return one_problem("the file is larger than 1 MiB");
+  toml::table root;
+  try {
+    root = toml::parse(text);
+  } catch (const toml::parse_error& e) {
+    const toml::source_position where = e.source().begin;
+    return one_problem("line " + std::to_string(where.line) + ", column " + std::to_string(where.column) +
+                       ": " + std::string(e.description()));
+  }
+  std::vector<problem> problems;
+  auto c = std::make_shared<config>();
+  table_reader reader(root, "", base_dir, problems);
+  read_config(reader, *c);
+  reader.reject_unknown_keys();
+  if (!problems.empty()) return std::unexpected(std::move(problems));
+  return c;
+}
+
+void compare_addresses(std::string_view kind, const std::vector<listener>& current,
+                       const std::vector<listener>& next, std::vector<std::string>& out) {
+  const std::string key = "listener." + std::string(kind);
+  if (current.size() != next.size()) {
+    out.push_back(key);
+    return;
+  }
+  for (std::size_t i = 0; i < current.size(); ++i) {
+    if (current[i].addresses != next[i].addresses) {
+      out.push_back(key + '[' + std::to_string(i) + "].addresses");
+    }
+  }
+}
+
+}  // namespace
+
+load_result parse(std::string_view text, const path& base_dir) {
+  auto c = parse_mutable(text, base_dir);
+  if (!c) return std::unexpected(std::move(c.error()));
+  return std::move(*c);
+}
+
+load_result load_file(const path& file) {
+  std::error_code ec;
+  const path absolute = std::filesystem::absolute(file, ec).lexically_normal();
+  if (ec) return one_problem("cannot read " + file.string() + ": " + ec.message());
+  auto text = detail::read_text(absolute, max_config_bytes);
+  if (!text) return one_problem(text.error());
+  auto c = parse_mutable(*text, absolute.parent_path());
+  if (!c) return std::unexpected(std::move(c.error()));
+  (*c)->source = absolute;
+  return std::move(*c);
+}
+
+std::vector<std::string> restart_required(const config& current, const config& next) {
+  std::vector<std::string> out;
+  compare_addresses("portal", current.portal, next.portal, out);
+  compare_addresses("system", current.system, next.system, out);
+  const auto check = [&out](bool changed, const char* key) {
+    if (changed) out.emplace_back(key);
+  };
+  check(current.store.database != next.store.database, "store.database");
+  check(current.store.readers != next.store.readers, "store.readers");
+  check(current.store.max_batch != next.store.max_batch, "store.max_batch");
+  check(current.store.busy_timeout != next.store.busy_timeout, "store.busy_timeout_ms");
+  check(current.store.max_page_count != next.store.max_page_count, "store.max_page_count");
+  check(current.data_keys.key_file != next.data_keys.key_file, "data_keys.key_file");
+  check(current.data_keys.key_id != next.data_keys.key_id, "data_keys.key_id");
+  check(current.daemon.threads != next.daemon.threads, "daemon.threads");
+  check(current.daemon.worker_threads != next.daemon.worker_threads, "daemon.worker_threads");
+  return out;
+}
+
+}  // namespace poort::config

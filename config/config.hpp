@@ -36,18 +36,18 @@ struct server_certificate {
 
 /// Limits and timeouts of one listener. Every read has a limit (DESIGN §7).
 struct limits {
-  std::size_t max_connections = 10'000;           ///< open connections on this listener
-  std::size_t max_connections_per_address = 256;  ///< open connections per client IP
-  std::size_t max_header_bytes = 16 * 1024;       ///< request line + headers (431 beyond)
-  std::size_t max_body_bytes = 1024 * 1024;       ///< hard cap; routes may set less (413 beyond)
-  milliseconds handshake_timeout{10'000};         ///< TLS handshake
-  milliseconds header_timeout{10'000};            ///< from first byte to end of headers
-  milliseconds body_timeout{30'000};              ///< reading the body
-  milliseconds idle_timeout{60'000};              ///< keep-alive wait for the next request
-  milliseconds write_timeout{30'000};             ///< writing one response
-  std::size_t max_requests_per_connection = 0;    ///< 0 = unlimited
-  std::uint32_t requests_per_second_per_address = 0;  ///< 0 = no rate limit; else token bucket
-  std::uint32_t burst_per_address = 0;                ///< bucket size (defaults to 2 x rate)
+  std::size_t max_connections = 10'000;                   ///< open connections on this listener
+  std::size_t max_connections_per_address = 256;          ///< open connections per client IP
+  std::size_t max_header_bytes = std::size_t{16} * 1024;  ///< request line + headers (431 beyond)
+  std::size_t max_body_bytes = std::size_t{1024} * 1024;  ///< hard cap; routes may set less (413 beyond)
+  milliseconds handshake_timeout{10'000};                 ///< TLS handshake
+  milliseconds header_timeout{10'000};                    ///< from first byte to end of headers
+  milliseconds body_timeout{30'000};                      ///< reading the body
+  milliseconds idle_timeout{60'000};                      ///< keep-alive wait for the next request
+  milliseconds write_timeout{30'000};                     ///< writing one response
+  std::size_t max_requests_per_connection = 0;            ///< 0 = unlimited
+  std::uint32_t requests_per_second_per_address = 0;      ///< 0 = no rate limit; else token bucket
+  std::uint32_t burst_per_address = 0;                    ///< bucket size; parse sets 2 x rate if not given
 };
 
 enum class listener_kind { portal, system };
@@ -60,7 +60,7 @@ struct listener {
   path client_ca_bundle;
   /// system listener only: CRL files (PEM), checked for every client certificate.
   std::vector<path> crl_files;
-  limits limits;
+  struct limits limits;
 };
 
 /// Who a client certificate on the system listener may belong to (DESIGN §2).
@@ -71,23 +71,23 @@ enum class party_kind {
 
 /// A party known by the OIN in its certificate's subject serialNumber.
 struct party {
-  std::string oin;          ///< 20 digits
-  std::string name;         ///< display name, e.g. "PI Zwolle"
+  std::string oin;   ///< 20 digits
+  std::string name;  ///< display name, e.g. "PI Zwolle"
   party_kind kind = party_kind::institution;
   std::string gemeentecode;  ///< municipal_system only: "GMnnnn"
 };
 
 struct store {
   path database = "/var/lib/poort/poort.db";
-  std::size_t readers = 4;                       ///< read-only connections in the pool
-  std::size_t max_batch = 256;                   ///< transactions per group commit, at most
-  milliseconds busy_timeout{5'000};              ///< SQLite busy handler
-  std::uint64_t max_page_count = 0;              ///< 0 = SQLite default; caps the file size
+  std::size_t readers = 4;           ///< read-only connections in the pool
+  std::size_t max_batch = 256;       ///< transactions per group commit, at most
+  milliseconds busy_timeout{5'000};  ///< SQLite busy handler
+  std::uint64_t max_page_count = 0;  ///< 0 = SQLite default; caps the file size
 };
 
 /// Personal data at rest (issue 5): AES-256-GCM key and the blind-index key.
 struct data_keys {
-  path key_file;      ///< 32 raw bytes or 64 hex characters; "" = none configured
+  path key_file;  ///< 32 raw bytes or 64 hex characters; "" = none configured
   std::string key_id = "k1";
 };
 
@@ -97,10 +97,10 @@ struct logging {
 
 /// An identity provider: its metadata and how its assertions map to roles.
 struct identity_provider {
-  std::string name;            ///< short key, e.g. "eherkenning", "justid"
-  path metadata;               ///< SAML metadata file of the IdP
+  std::string name;                   ///< short key, e.g. "eherkenning", "justid"
+  path metadata;                      ///< SAML metadata file of the IdP
   path metadata_signing_certificate;  ///< optional: metadata must be signed by this
-  std::string role_mapping;    ///< "municipality" (by ServiceUUID) or "administrator"
+  std::string role_mapping;           ///< "municipality" (by ServiceUUID) or "administrator"
   /// TLS for the ArtifactResolutionService: CA bundle to trust; our client cert
   /// is the SP's TLS certificate.
   path artifact_resolution_ca;
@@ -119,19 +119,19 @@ struct saml_service {
 
 struct saml {
   bool enabled = false;
-  std::string entity_id;              ///< urn:etoegang:DV:<OIN>:entities:<index>
-  std::string base_url;               ///< public portal URL, e.g. https://poort.example.nl
+  std::string entity_id;  ///< urn:etoegang:DV:<OIN>:entities:<index>
+  std::string base_url;   ///< public portal URL, e.g. https://poort.example.nl
   std::string organization_name;
   std::string oin;
-  path signing_certificate;           ///< current SP certificate (PEM)
+  path signing_certificate;  ///< current SP certificate (PEM)
   path signing_key;
   path next_signing_certificate;      ///< optional: rollover, published in metadata
-  std::vector<path> decryption_keys;  ///< every SP key tried for EncryptedKey
+  std::vector<path> decryption_keys;  ///< every SP key tried for EncryptedKey; default {signing_key}
   path tls_client_certificate;        ///< mutual TLS towards the ArtifactResolutionService
   path tls_client_key;
   std::string minimum_assurance = "urn:etoegang:core:assurance-class:loa3";
   seconds max_clock_skew{60};
-  seconds request_lifetime{900};      ///< how long an AuthnRequest ID stays answerable
+  seconds request_lifetime{900};  ///< how long an AuthnRequest ID stays answerable
   std::vector<saml_service> services;
   std::vector<identity_provider> identity_providers;
 };
@@ -146,28 +146,31 @@ struct shutdown {
 };
 
 struct daemon {
-  unsigned threads = 0;                  ///< I/O threads; 0 = one per core
-  unsigned worker_threads = 32;          ///< threads for handlers that wait on the store
+  unsigned threads = 0;          ///< I/O threads; 0 = one per core
+  unsigned worker_threads = 32;  ///< threads for handlers that wait on the store
   path web_root = "/usr/share/poort/web";
-  std::string public_portal_url;         ///< used in redirects and printed by the demo
+  std::string public_portal_url;  ///< used in redirects and printed by the demo
 };
 
+// `struct x x;`: a member named after its type needs the elaborated type for g++.
 struct config {
   std::vector<listener> portal;  ///< usually one; each with its own addresses
   std::vector<listener> system;
   std::vector<party> parties;
-  store store;
-  data_keys data_keys;
-  logging logging;
-  saml saml;
-  session session;
-  shutdown shutdown;
-  daemon daemon;
+  struct store store;
+  struct data_keys data_keys;
+  struct logging logging;
+  struct saml saml;
+  struct session session;
+  struct shutdown shutdown;
+  struct daemon daemon;
   path source;  ///< the file this was loaded from
 };
 
 /// One problem found in a config file, with its TOML key path
-/// (e.g. "listener.system[0].client_ca_bundle").
+/// (e.g. "listener.system[0].client_ca_bundle"). The key is "" for a problem
+/// with the file as a whole: unreadable, too large, or a TOML syntax error
+/// (the message then starts with "line L, column C: ").
 struct problem {
   std::string key;
   std::string message;
@@ -186,9 +189,12 @@ load_result parse(std::string_view text, const path& base_dir);
 load_result load_file(const path& file);
 
 /// The settings that SIGHUP may change without a restart: certificates, CA
-/// bundles, CRLs, parties, log level, SAML metadata. Returns the keys whose
-/// change needs a restart (listener addresses, store path, threads), empty if
-/// `next` may replace `current`.
+/// bundles, CRLs, limits, parties, log level, session, SAML. Returns the key
+/// paths whose change needs a restart, empty if `next` may replace `current`:
+/// "listener.portal" / "listener.system" (a listener added or removed),
+/// "listener.<kind>[i].addresses", every "store.*" key (the store applies them
+/// when it opens the database), "data_keys.key_file", "data_keys.key_id",
+/// "daemon.threads", "daemon.worker_threads".
 std::vector<std::string> restart_required(const config& current, const config& next);
 
 }  // namespace poort::config
