@@ -1,1 +1,138 @@
-int main() { return 0; }
+// poortctl: the operator's tool next to poortd (DESIGN §7).
+//
+//   poortctl migrate [--config FILE]          apply pending schema migrations
+//   poortctl audit verify [--config FILE | --database FILE]
+//                                             check the audit hash chain
+//   poortctl saml verify --response FILE ...  validate a SAML response offline
+//
+// Exit codes: 0 success, 1 a negative result (broken chain, refused response,
+// failed migration), 2 a usage error.
+
+#include <iostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "config/config.hpp"
+#include "saml/verify_cli.hpp"
+#include "store/audit.hpp"
+#include "store/database.hpp"
+#include "store/migrations.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: poortctl COMMAND [ARGS]\n"
+    "\n"
+    "  migrate [--config FILE]\n"
+    "      apply the pending schema migrations to the configured database\n"
+    "  audit verify [--config FILE | --database FILE]\n"
+    "      walk the hash-chained audit log; report the first broken link\n"
+    "  saml verify --response FILE --idp-entity-id ID --idp-cert PEM [--idp-cert PEM ...]\n"
+    "      --sp-key PEM [--sp-key PEM ...] --sp-entity-id ID --acs-url URL --request-id ID\n"
+    "      --now RFC3339 [--max-skew-s N] [--min-assurance URN] [--replay-db FILE]\n"
+    "      validate a SAML Response, ArtifactResponse or SOAP envelope as the ACS does;\n"
+    "      prints one JSON object\n"
+    "\n"
+    "  --config defaults to /etc/poort/poort.toml\n";
+
+int usage() {
+  std::cerr << kUsage;
+  return 2;
+}
+
+// Parses [--config FILE] [--database FILE] from args.
+struct common_args {
+  std::filesystem::path config = "/etc/poort/poort.toml";
+  std::filesystem::path database;
+  bool ok = true;
+};
+
+common_args parse_common(std::span<const std::string_view> args, bool allow_database) {
+  common_args out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      out.config = std::string(args[++i]);
+    } else if (allow_database && args[i] == "--database" && i + 1 < args.size()) {
+      out.database = std::string(args[++i]);
+    } else {
+      std::cerr << "poortctl: unknown argument '" << args[i] << "'\n";
+      out.ok = false;
+    }
+  }
+  return out;
+}
+
+std::shared_ptr<const poort::config::config> load(const std::filesystem::path& file) {
+  auto cfg = poort::config::load_file(file);
+  if (!cfg) {
+    for (const auto& p : cfg.error())
+      std::cerr << file.string() << ": " << (p.key.empty() ? "" : p.key + ": ") << p.message << "\n";
+    return nullptr;
+  }
+  return *cfg;
+}
+
+int cmd_migrate(std::span<const std::string_view> args) {
+  auto a = parse_common(args, false);
+  if (!a.ok) return usage();
+  auto cfg = load(a.config);
+  if (!cfg) return 1;
+  poort::system_clock_source clock;
+  auto before = poort::store::schema_version(cfg->store.database);
+  auto v = poort::store::migrate(cfg->store, clock);
+  if (!v) {
+    std::cerr << "poortctl: migration failed: " << v.error().message() << "\n";
+    return 1;
+  }
+  std::cout << "poortctl: " << cfg->store.database.string() << ": schema version "
+            << (before ? std::to_string(*before) : std::string("0")) << " -> " << *v << "\n";
+  return 0;
+}
+
+int cmd_audit_verify(std::span<const std::string_view> args) {
+  auto a = parse_common(args, true);
+  if (!a.ok) return usage();
+  std::filesystem::path file = a.database;
+  if (file.empty()) {
+    auto cfg = load(a.config);
+    if (!cfg) return 1;
+    file = cfg->store.database;
+  }
+  auto report = poort::store::verify_audit_chain(file);
+  if (!report) {
+    std::cerr << "poortctl: cannot verify " << file.string() << ": " << report.error().message() << "\n";
+    return 1;
+  }
+  if (report->ok) {
+    std::cout << "audit chain intact: " << report->records << " records\n";
+    return 0;
+  }
+  std::cout << "audit chain BROKEN at record " << (report->first_bad_seq ? *report->first_bad_seq : 0) << ": "
+            << report->reason << " (" << report->records << " records verified before it)\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  std::span<const std::string_view> rest(args);
+  try {
+    if (args[0] == "migrate") return cmd_migrate(rest.subspan(1));
+    if (args.size() >= 2 && args[0] == "audit" && args[1] == "verify") return cmd_audit_verify(rest.subspan(2));
+    if (args.size() >= 2 && args[0] == "saml" && args[1] == "verify")
+      return poort::saml::saml_verify_main(rest.subspan(2), std::cout, std::cerr);
+  } catch (const std::exception& e) {
+    std::cerr << "poortctl: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << "poortctl: unknown command\n";
+  return usage();
+}

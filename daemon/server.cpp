@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -33,6 +34,7 @@
 #include "daemon/tls.hpp"
 #include "routing/app.hpp"
 #include "routing/metrics.hpp"
+#include "store/database.hpp"
 
 namespace poort::daemon {
 namespace {
@@ -91,6 +93,40 @@ result<tcp::endpoint> parse_address(std::string_view text) {
 std::string format_endpoint(const tcp::endpoint& ep) {
   if (ep.address().is_v6()) return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
   return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+void render_histogram(std::string& out, std::string_view name, const store::histogram_snapshot& h) {
+  for (std::size_t i = 0; i < h.upper_bounds.size(); ++i) {
+    char le[32];
+    std::snprintf(le, sizeof le, "%g", h.upper_bounds[i]);
+    out += std::string(name) + "_bucket{le=\"" + le + "\"} " + std::to_string(h.cumulative_counts[i]) + "\n";
+  }
+  out += std::string(name) + "_bucket{le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+  char sum[32];
+  std::snprintf(sum, sizeof sum, "%.6f", h.sum);
+  out += std::string(name) + "_sum " + sum + "\n";
+  out += std::string(name) + "_count " + std::to_string(h.count) + "\n";
+}
+
+void render_store_metrics(std::string& out, const store::metrics_snapshot& m) {
+  out += "# HELP poort_store_commits_total Group commits made durable.\n# TYPE poort_store_commits_total counter\n";
+  out += "poort_store_commits_total " + std::to_string(m.commits) + "\n";
+  out += "# HELP poort_store_failed_commits_total Group commits that failed as a whole.\n"
+         "# TYPE poort_store_failed_commits_total counter\n";
+  out += "poort_store_failed_commits_total " + std::to_string(m.failed_commits) + "\n";
+  out += "# HELP poort_store_transactions_total Transactions committed durably.\n"
+         "# TYPE poort_store_transactions_total counter\n";
+  out += "poort_store_transactions_total " + std::to_string(m.transactions) + "\n";
+  out += "# HELP poort_store_failed_transactions_total Transactions answered with an error.\n"
+         "# TYPE poort_store_failed_transactions_total counter\n";
+  out += "poort_store_failed_transactions_total " + std::to_string(m.failed_transactions) + "\n";
+  out += "# HELP poort_store_queue_depth Transactions waiting for the writer.\n# TYPE poort_store_queue_depth gauge\n";
+  out += "poort_store_queue_depth " + std::to_string(m.queue_depth) + "\n";
+  out += "# HELP poort_store_batch_size Transactions per group commit.\n# TYPE poort_store_batch_size histogram\n";
+  render_histogram(out, "poort_store_batch_size", m.batch_size);
+  out += "# HELP poort_store_commit_duration_seconds BEGIN to durable COMMIT of a group commit.\n"
+         "# TYPE poort_store_commit_duration_seconds histogram\n";
+  render_histogram(out, "poort_store_commit_duration_seconds", m.commit_seconds);
 }
 
 class server_impl;
@@ -181,6 +217,7 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
   std::chrono::microseconds watchdog_interval_{0};
   std::atomic<std::shared_ptr<const runtime>> rt_;
   std::unique_ptr<routing::metrics> metrics_;
+  std::unique_ptr<store::database> store_;
   std::vector<std::pair<std::size_t, std::shared_ptr<tcp::acceptor>>> acceptors_;
   std::atomic<bool> draining_{false};
   std::atomic<bool> forced_{false};
@@ -480,7 +517,10 @@ server_impl::server_impl(std::filesystem::path file, std::shared_ptr<const confi
   initial_ = std::move(cfg);
 }
 
-server_impl::~server_impl() { workers_.join(); }
+server_impl::~server_impl() {
+  workers_.join();
+  if (store_) store_->close();
+}
 
 std::string server_impl::next_request_id() {
   char buf[32];
@@ -548,12 +588,24 @@ result<std::shared_ptr<const runtime>> server_impl::build_runtime(std::shared_pt
   routing::services svc;
   svc.clock = &clock_;
   svc.metrics = metrics_.get();
+  svc.store = store_.get();
+  svc.random = &random_;
+  svc.current_config = [this] { return rt_.load()->cfg; };
+  svc.store_writable = [db = store_.get()]() -> result<void> { return db->check_writable(); };
   rt->app = std::make_shared<routing::app>(std::move(svc), std::move(*assets));
   rt->cfg = std::move(cfg);
   return std::shared_ptr<const runtime>(std::move(rt));
 }
 
 result<void> server_impl::init() {
+  auto db = store::database::open(initial_->store, clock_, store::open_mode::migrate);
+  if (!db) {
+    log::error("store.open_failed", {{"database", initial_->store.database.string()},
+                                     {"error", db.error().message()}});
+    return db.error();
+  }
+  store_ = std::move(*db);
+  metrics_->add_source([db = store_.get()](std::string& out) { render_store_metrics(out, db->metrics()); });
   auto built = build_runtime(std::move(initial_));
   if (!built) return built.error();
   auto rt = *built;
@@ -768,6 +820,7 @@ int server_impl::run() {
   ioc_.run();
   for (auto& t : threads) t.join();
   workers_.join();
+  store_->close();  // drains queued writes: every answered request is committed
   log::info("server.stopped", {{"forced", forced_.load()}});
   return 0;
 }

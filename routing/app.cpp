@@ -1,10 +1,13 @@
 #include "routing/app.hpp"
 
+#include "routing/areas.hpp"
+
 #include <boost/json.hpp>
 
 #include <filesystem>
 
 #include "common/crypto.hpp"
+#include "common/encoding.hpp"
 #include "common/log.hpp"
 
 namespace poort::routing {
@@ -144,6 +147,10 @@ void app::add_routes() {
                  o["certificaatVingerafdruk"] = ctx.peer ? ctx.peer->fingerprint_sha256 : std::string{};
                  return make_json_response(req, http::status::ok, boost::json::serialize(o));
                }});
+  add_login_routes(router_, services_);
+  add_onboarding_routes(router_, services_);
+  add_delivery_routes(router_, services_);
+  // Static assets last: "/{asset}" would otherwise shadow single-segment routes.
   router_.add({"asset", http::verb::get, "/{asset}", on_portal, access::anyone, 0, false,
                [this](const request& req, request_context&) {
                  return serve_asset(req, target_path(req.target()));
@@ -174,6 +181,38 @@ response app::serve_asset(const request& req, std::string_view path) const {
   res.prepare_payload();
   if (req.method() == http::verb::head) res.content_length(it->second.body.size());
   return res;
+}
+
+std::optional<response> app::check_user(const route& r, const request& req, request_context& ctx) const {
+  auto user = services_.authenticate_user ? services_.authenticate_user(req)
+                                          : result<auth::user>(make_error_code(common_error::invalid_argument));
+  if (!user) {
+    return make_problem_response(req,
+                                 {401, "not_logged_in", "Niet ingelogd",
+                                  "Log in (again) to continue; the session is missing or has expired.", {}},
+                                 ctx.request_id);
+  }
+  const auth::role role = user->role;
+  const bool allowed =
+      r.who == access::user || (r.who == access::casework && role == auth::role::casework) ||
+      (r.who == access::signatory && role == auth::role::signatory) ||
+      (r.who == access::municipal_user && (role == auth::role::casework || role == auth::role::signatory)) ||
+      (r.who == access::administrator && role == auth::role::administrator);
+  if (!allowed)
+    return make_problem_response(req, forbidden("wrong_role", "Your role does not allow this operation."),
+                                 ctx.request_id);
+  // CSRF: every state-changing request carries the session's token in a
+  // header that a cross-site form cannot set.
+  const auto method = req.method();
+  if (method != http::verb::get && method != http::verb::head) {
+    auto token = req["X-CSRF-Token"];
+    if (user->csrf_token.empty() ||
+        !constant_time_equal(std::string_view(token.data(), token.size()), user->csrf_token))
+      return make_problem_response(req, forbidden("csrf_token_invalid", "The request lacks a valid CSRF token."),
+                                   ctx.request_id);
+  }
+  ctx.user = std::move(*user);
+  return std::nullopt;
 }
 
 response app::handle(const match& m, const request& req, request_context& ctx) const {
@@ -210,6 +249,14 @@ response app::handle(const match& m, const request& req, request_context& ctx) c
             req, forbidden("wrong_party_kind", "This kind of party may not use this operation."),
             ctx.request_id);
       break;
+    case access::user:
+    case access::casework:
+    case access::signatory:
+    case access::municipal_user:
+    case access::administrator: {
+      if (auto refused = check_user(r, req, ctx)) return std::move(*refused);
+      break;
+    }
   }
   return r.handle(req, ctx);
 }

@@ -14,16 +14,19 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
 #include "common/clock.hpp"
+#include "common/random.hpp"
 #include "common/error.hpp"
 #include "config/config.hpp"
 #include "routing/http.hpp"
 #include "routing/metrics.hpp"
 #include "routing/problem.hpp"
 #include "routing/router.hpp"
+#include "store/database.hpp"
 
 namespace poort::routing {
 
@@ -39,12 +42,27 @@ struct asset {
 /// ("/index.html", "/css/poort.css").
 result<std::unordered_map<std::string, asset>> load_assets(const config::path& root);
 
+struct login_services;       // routing/login_routes.hpp
+struct onboarding_services;  // routing/onboarding_routes.hpp
+struct delivery_services;    // routing/delivery_routes.hpp
+
 /// What the app needs from the rest of the process.
 struct services {
+  poort::random* random = nullptr;
+  /// The configuration in force (it changes on SIGHUP).
+  std::function<std::shared_ptr<const config::config>()> current_config;
+  /// Per-area services, built by the daemon (null = that area is not served).
+  std::shared_ptr<const login_services> login;
+  std::shared_ptr<const onboarding_services> onboarding;
+  std::shared_ptr<const delivery_services> delivery;
   poort::clock* clock = nullptr;
   routing::metrics* metrics = nullptr;
+  store::database* store = nullptr;  ///< outlives the app
   /// /readyz: is the store writable now? (a real write through the writer)
   std::function<result<void>()> store_writable;
+  /// Portal: the logged-in person of this request (session cookie), or an
+  /// error whose condition is `reauthenticate`. Unset = nobody is ever logged in.
+  std::function<result<auth::user>(const request&)> authenticate_user;
 };
 
 class app {
@@ -71,6 +89,9 @@ class app {
 
  private:
   void add_routes();
+  /// Resolves the portal user and checks the route's role and CSRF token;
+  /// a response when refused.
+  std::optional<response> check_user(const route& r, const request& req, request_context& ctx) const;
   response serve_asset(const request& req, std::string_view path) const;
 
   services services_;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "auth/peer.hpp"
+#include "auth/user.hpp"
 #include "config/config.hpp"
 #include "routing/http.hpp"
 
@@ -38,6 +39,11 @@ enum class access {
   any_party,         ///< system listener: any registered party
   institution,       ///< system listener: a prison
   municipal_system,  ///< system listener: a municipality's system
+  user,              ///< portal: any logged-in person
+  casework,          ///< portal: a municipality's case worker
+  signatory,         ///< portal: a municipality's authorised signatory
+  municipal_user,    ///< portal: a case worker or a signatory
+  administrator,     ///< portal: a Justid administrator
 };
 
 /// Everything a handler knows about the request besides the message itself.
@@ -48,6 +54,7 @@ struct request_context {
   std::optional<auth::peer_certificate> peer;   ///< system listener: the verified certificate
   std::optional<auth::party> party;             ///< system listener: the registered party, if known
   error_code party_error;                       ///< why `party` is empty
+  std::optional<auth::user> user;               ///< portal listener: the logged-in person, if any
   std::vector<std::pair<std::string, std::string>> params;  ///< path placeholders
 
   std::string_view param(std::string_view name) const;

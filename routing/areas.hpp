@@ -1,0 +1,18 @@
+#pragma once
+// The route groups of the application, one per area, each in its own file:
+//   login_routes.cpp       SAML login, ACS, logout, SP metadata   (issue: eHerkenning login)
+//   onboarding_routes.cpp  registry, cohorts, applications, review (issue: onboarding)
+//   delivery_routes.cpp    prison API, inbox, acknowledgements     (issue: deliveries)
+// Each adds its routes to the router; `app` calls them once at construction.
+
+#include "routing/router.hpp"
+
+namespace poort::routing {
+
+struct services;
+
+void add_login_routes(router& r, const services& s);
+void add_onboarding_routes(router& r, const services& s);
+void add_delivery_routes(router& r, const services& s);
+
+}  // namespace poort::routing

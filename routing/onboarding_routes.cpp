@@ -1,0 +1,8 @@
+#include "routing/areas.hpp"
+#include "routing/app.hpp"
+
+namespace poort::routing {
+
+void add_onboarding_routes(router& /*r*/, const services& /*s*/) {}
+
+}  // namespace poort::routing

@@ -1,0 +1,216 @@
+#include "store/audit.hpp"
+
+#include <array>
+#include <limits>
+#include <string_view>
+
+#include "common/crypto.hpp"
+#include "common/log.hpp"
+#include "store/sqlite.hpp"
+
+namespace poort::store {
+namespace {
+
+constexpr std::string_view encoding_version = "poort-audit-v1\n";
+constexpr std::string_view genesis_hash =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+constexpr std::size_t rfc3339_millis_length = 24;  // "2026-11-29T21:37:05.123Z"
+
+struct field_rule {
+  std::string_view name;
+  std::string audit_record::*member;
+  std::size_t min;
+  std::size_t max;
+};
+
+constexpr std::array<field_rule, 6> field_rules{{
+    {"action", &audit_record::action, 1, 64},
+    {"object", &audit_record::object, 0, 256},
+    {"result", &audit_record::result, 1, 64},
+    {"origin", &audit_record::origin, 1, 128},
+    {"actor", &audit_record::actor, 1, 256},
+    {"request_id", &audit_record::request_id, 0, 64},
+}};
+
+bool printable_ascii(std::string_view s) {
+  for (const char c : s)
+    if (c < 0x20 || c > 0x7e) return false;
+  return true;
+}
+
+/// The chain hash of a record given as stored text (see audit.hpp).
+std::string chain_hash(std::string_view seq, std::string_view prev_hash, std::string_view at,
+                       std::string_view action, std::string_view object, std::string_view result,
+                       std::string_view origin, std::string_view actor, std::string_view request_id) {
+  std::string encoding{encoding_version};
+  for (const std::string_view f :
+       {seq, prev_hash, at, action, object, result, origin, actor, request_id}) {
+    encoding += std::to_string(f.size());
+    encoding += ':';
+    encoding += f;
+    encoding += '\n';
+  }
+  return sha256_hex(encoding);
+}
+
+constexpr std::string_view select_columns =
+    "seq, at, action, object, result, origin, actor, request_id, prev_hash, hash";
+
+/// Reads a row selected with `select_columns`. Failure: corrupt (unparsable time).
+result<audit_entry> read_entry(const statement& st) {
+  audit_entry e;
+  e.seq = static_cast<std::uint64_t>(st.column_int64(0));
+  const auto at = parse_rfc3339(st.column_text(1));
+  if (!at) {
+    log::error("store.audit_corrupt", {{"seq", e.seq}, {"reason", "unparsable time"}});
+    return make_error_code(error::corrupt);
+  }
+  e.record.at = *at;
+  e.record.action = st.column_text(2);
+  e.record.object = st.column_text(3);
+  e.record.result = st.column_text(4);
+  e.record.origin = st.column_text(5);
+  e.record.actor = st.column_text(6);
+  e.record.request_id = st.column_text(7);
+  e.prev_hash = st.column_text(8);
+  e.hash = st.column_text(9);
+  return e;
+}
+
+result<verify_report> walk_chain(connection& conn) {
+  auto has_table = conn.query_int64(
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'audit_log'");
+  if (!has_table) return has_table.error();
+  if (*has_table == 0) {
+    log::error("store.audit_verify_failed", {{"reason", "no audit_log table"}});
+    return make_error_code(error::schema_mismatch);
+  }
+  auto st = conn.prepare("SELECT " + std::string{select_columns} + " FROM audit_log ORDER BY seq");
+  if (!st) return st.error();
+
+  verify_report report;
+  std::uint64_t expected_seq = 1;
+  std::string expected_prev{genesis_hash};
+  auto broken = [&](std::uint64_t seq, std::string reason) {
+    report.first_bad_seq = seq;
+    report.reason = std::move(reason);
+    return report;
+  };
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    const auto seq = static_cast<std::uint64_t>(st->column_int64(0));
+    if (seq != expected_seq)
+      return broken(expected_seq, "record " + std::to_string(expected_seq) +
+                                      " is missing: the next record has seq " + std::to_string(seq));
+    if (st->column_text(8) != expected_prev)
+      return broken(seq, seq == 1 ? std::string{"prev_hash is not the chain start"}
+                                  : "prev_hash does not match the hash of record " +
+                                        std::to_string(seq - 1));
+    const std::string hash =
+        chain_hash(std::to_string(seq), st->column_text(8), st->column_text(1), st->column_text(2),
+                   st->column_text(3), st->column_text(4), st->column_text(5), st->column_text(6),
+                   st->column_text(7));
+    if (st->column_text(9) != hash) return broken(seq, "hash does not match the record's fields");
+    ++report.records;
+    ++expected_seq;
+    expected_prev = hash;
+  }
+  report.ok = true;
+  return report;
+}
+
+}  // namespace
+
+result<std::uint64_t> append_audit(transaction& tx, const audit_record& record) {
+  auto refuse = [&tx](std::string_view reason, std::string_view detail) -> error_code {
+    log::error("store.audit_write_failed", {{"reason", reason}, {"detail", detail}});
+    const error_code ec = make_error_code(error::audit_write_failed);
+    tx.fail(ec);
+    return ec;
+  };
+  for (const field_rule& rule : field_rules) {
+    const std::string& value = record.*rule.member;
+    if (value.size() < rule.min || value.size() > rule.max || !printable_ascii(value))
+      return refuse("field out of limits or not printable ASCII", rule.name);
+  }
+  const std::string at = format_rfc3339(record.at, true);
+  if (at.size() != rfc3339_millis_length) return refuse("time out of range", {});
+
+  auto last = tx.prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  if (!last) return refuse("cannot read the chain head", last.error().message());
+  auto row = last->step();
+  if (!row) return refuse("cannot read the chain head", row.error().message());
+  const std::uint64_t seq = *row ? static_cast<std::uint64_t>(last->column_int64(0)) + 1 : 1;
+  const std::string prev_hash = *row ? std::string{last->column_text(1)} : std::string{genesis_hash};
+  const std::string hash = chain_hash(std::to_string(seq), prev_hash, at, record.action, record.object,
+                                      record.result, record.origin, record.actor, record.request_id);
+
+  auto insert = tx.prepare(
+      "INSERT INTO audit_log (seq, at, action, object, result, origin, actor, request_id,"
+      " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!insert) return refuse("cannot prepare the insert", insert.error().message());
+  insert->bind(1, static_cast<std::int64_t>(seq))
+      .bind(2, at)
+      .bind(3, record.action)
+      .bind(4, record.object)
+      .bind(5, record.result)
+      .bind(6, record.origin)
+      .bind(7, record.actor)
+      .bind(8, record.request_id)
+      .bind(9, prev_hash)
+      .bind(10, hash);
+  if (auto r = insert->run(); !r) return refuse("insert refused", r.error().message());
+  return seq;
+}
+
+result<verify_report> verify_audit_chain(const std::filesystem::path& database_file) {
+  auto conn = connection::open(database_file, connection::access::read_only, std::chrono::seconds{5});
+  if (!conn) return conn.error();
+  if (auto r = conn->exec("BEGIN"); !r) return r.error();
+  auto report = walk_chain(*conn);
+  (void)conn->exec("ROLLBACK");
+  if (report && !report->ok)
+    log::warn("store.audit_chain_broken",
+              {{"first_bad_seq", *report->first_bad_seq}, {"reason", report->reason}});
+  return report;
+}
+
+result<std::vector<audit_entry>> query_audit(reader& r, const audit_filter& filter) {
+  const bool valid = filter.limit >= 1 && filter.limit <= max_audit_query_limit &&
+                     filter.actor.size() <= 256 && filter.object_prefix.size() <= 256 &&
+                     filter.action.size() <= 64 &&
+                     filter.before_seq.value_or(0) <=
+                         static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  if (!valid) return make_error_code(error::invalid_argument);
+
+  auto st = r.prepare("SELECT " + std::string{select_columns} +
+                      " FROM audit_log"
+                      " WHERE (?1 = '' OR actor = ?1)"
+                      " AND (?2 = '' OR substr(object, 1, length(?2)) = ?2)"
+                      " AND (?3 = '' OR action = ?3)"
+                      " AND (?4 IS NULL OR at >= ?4)"
+                      " AND (?5 IS NULL OR at < ?5)"
+                      " AND (?6 IS NULL OR seq < ?6)"
+                      " ORDER BY seq DESC LIMIT ?7");
+  if (!st) return st.error();
+  st->bind(1, filter.actor).bind(2, filter.object_prefix).bind(3, filter.action);
+  if (filter.from) st->bind(4, format_rfc3339(*filter.from, true));
+  if (filter.until) st->bind(5, format_rfc3339(*filter.until, true));
+  if (filter.before_seq) st->bind(6, static_cast<std::int64_t>(*filter.before_seq));
+  st->bind(7, static_cast<std::int64_t>(filter.limit));
+
+  std::vector<audit_entry> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    auto entry = read_entry(*st);
+    if (!entry) return entry.error();
+    out.push_back(std::move(*entry));
+  }
+  return out;
+}
+
+}  // namespace poort::store

@@ -1,0 +1,125 @@
+#pragma once
+// The hash-chained audit log (DESIGN §6; BIO 8.15.01: log events with what,
+// on what, outcome, from where, by whom and when).
+//
+// Every login, read, delivery, transition and admin action appends a record
+// with `append_audit` inside the same `transaction` as the change it records:
+// both commit or neither does, and a record that cannot be written fails the
+// request (the work item fails even if its function ignores the error).
+//
+// Records carry identifiers only, never personal data: no BSN, no name, no
+// information-sheet content (DESIGN §5). Every field is printable ASCII.
+//
+// The chain. Records are numbered seq = 1, 2, 3, ... Each stores prev_hash
+// (the previous record's hash; 64 '0' characters for seq 1) and
+//
+//   hash = lower-case hex( SHA-256( encoding ) )
+//
+// where `encoding` is the ASCII line "poort-audit-v1\n" followed by nine
+// length-prefixed fields, in this order:
+//
+//   seq, prev_hash, at, action, object, result, origin, actor, request_id
+//
+// each written as <decimal byte length> ":" <bytes> "\n", with seq in
+// decimal without leading zeros and `at` as stored (RFC 3339 UTC with
+// milliseconds, "2026-11-29T21:37:05.123Z"). Length prefixes make the
+// encoding unambiguous whatever the fields contain. Changing a field, deleting
+// or inserting a record, or reordering records breaks the chain at the first
+// record affected; `verify_audit_chain` finds it. Deleting the newest records
+// (truncating the tail) leaves a valid shorter chain: compare the record count
+// or last hash with an earlier verification to catch that.
+//
+// Thread safety: the functions are reentrant; `append_audit` is serialised by
+// the single writer.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "store/transaction.hpp"
+
+namespace poort::store {
+
+/// One audit event. Limits are in bytes; every field is printable ASCII.
+struct audit_record {
+  /// What was done: a fixed dotted name, e.g. "login", "delivery.create",
+  /// "delivery.read", "application.sign", "admin.cohort.open". 1..64.
+  std::string action;
+  /// What it was done to, as a typed identifier: "bericht:<uuid>",
+  /// "gemeente:GM0363", "cohort:<id>"; empty when there is none. 0..256.
+  std::string object;
+  /// The outcome: "success", or a refusal reason code such as
+  /// "denied:not_connected" or "failed:signature". 1..64.
+  std::string result;
+  /// Where the request came from: the client address ("203.0.113.5",
+  /// "2001:db8::1"), or "internal" for the daemon's own jobs. 1..128.
+  std::string origin;
+  /// Who acted: "oin:<OIN>" for a system certificate, "user:<pseudonymous
+  /// ActingSubjectID>" for a portal user, "poortd" for the daemon. 1..256.
+  std::string actor;
+  /// The request id that the log lines of the same request carry; may be
+  /// empty. 0..64.
+  std::string request_id;
+  /// When, from the injected clock; stored with millisecond precision.
+  sys_time at;
+};
+
+/// An audit record as stored, with its place in the chain.
+struct audit_entry {
+  std::uint64_t seq = 0;
+  audit_record record;
+  std::string prev_hash;
+  std::string hash;
+};
+
+/// Appends `record` to the chain inside `tx`.
+/// Success: the record's seq; it commits with the rest of `tx`.
+/// Failure: audit_write_failed, for a field out of its limits or not
+/// printable ASCII, or when SQLite refuses the insert (the underlying error is
+/// logged). On failure `tx` is also marked failed (`transaction::fail`), so
+/// the whole work item is rolled back and answered with audit_write_failed
+/// even if the caller ignores this result.
+result<std::uint64_t> append_audit(transaction& tx, const audit_record& record);
+
+/// What `verify_audit_chain` found.
+struct verify_report {
+  bool ok = false;                           ///< the whole chain links and every hash matches
+  std::uint64_t records = 0;                 ///< records checked (up to the first bad one)
+  std::optional<std::uint64_t> first_bad_seq;  ///< where the chain breaks, when !ok
+  std::string reason;                        ///< what is wrong there, when !ok
+};
+
+/// Opens `database_file` read-only and walks the chain in seq order inside
+/// one read transaction (safe while poortd writes). A record breaks the chain
+/// when its seq is not the previous seq + 1 (a record was deleted or
+/// inserted: first_bad_seq is the missing seq), when its prev_hash is not the
+/// previous record's hash (reordered, inserted or re-hashed records), or when
+/// its hash does not match its fields (an altered field). The walk stops at
+/// the first break.
+/// Success: the report (ok or not). Failure: io_error (no such file),
+/// schema_mismatch (no audit_log table), corrupt, or another mapped error.
+result<verify_report> verify_audit_chain(const std::filesystem::path& database_file);
+
+/// Filters for `query_audit`; empty / unset fields match everything.
+struct audit_filter {
+  std::string actor;          ///< exact match
+  std::string object_prefix;  ///< records whose object starts with this
+  std::string action;         ///< exact match
+  std::optional<sys_time> from;   ///< at >= from
+  std::optional<sys_time> until;  ///< at < until
+  std::optional<std::uint64_t> before_seq;  ///< seq < before_seq (paging backwards)
+  std::size_t limit = 100;    ///< 1..max_audit_query_limit
+};
+
+constexpr std::size_t max_audit_query_limit = 1000;
+
+/// The newest records matching `filter`, newest first.
+/// Failure: invalid_argument (limit not in 1..max_audit_query_limit, or a
+/// filter string longer than its field's limit), or a mapped SQLite error.
+result<std::vector<audit_entry>> query_audit(reader& r, const audit_filter& filter);
+
+}  // namespace poort::store

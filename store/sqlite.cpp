@@ -1,0 +1,197 @@
+#include "store/sqlite.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "common/log.hpp"
+
+namespace poort::store {
+namespace {
+
+constexpr std::size_t max_logged_sql = 200;
+
+}  // namespace
+
+error error_from_sqlite(int rc) noexcept {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_PROTOCOL: return error::busy;
+    case SQLITE_FULL: return error::disk_full;
+    case SQLITE_READONLY:
+    case SQLITE_PERM: return error::read_only;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOLFS: return error::io_error;
+    case SQLITE_CONSTRAINT: return error::constraint;
+    case SQLITE_TOOBIG: return error::too_big;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return error::corrupt;
+    default: return error::sqlite;
+  }
+}
+
+error_code sqlite_failure(sqlite3* db, int rc, std::string_view operation, std::string_view sql) {
+  const error e = error_from_sqlite(rc);
+  const std::string_view message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  const auto lvl = e == error::constraint ? log::level::debug : log::level::warn;
+  log::write(lvl, "store.sqlite_error",
+             {{"operation", operation},
+              {"code", rc},
+              {"message", message},
+              {"sql", sql.substr(0, max_logged_sql)}});
+  return make_error_code(e);
+}
+
+// ---- statement -------------------------------------------------------------
+
+void statement::remember_bind(int rc) noexcept {
+  if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+}
+
+statement& statement::bind(int index, std::string_view text) {
+  remember_bind(sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT,
+                                    SQLITE_UTF8));
+  return *this;
+}
+
+statement& statement::bind(int index, std::int64_t value) {
+  remember_bind(sqlite3_bind_int64(stmt_.get(), index, value));
+  return *this;
+}
+
+statement& statement::bind_blob(int index, std::span<const std::uint8_t> value) {
+  remember_bind(sqlite3_bind_blob64(stmt_.get(), index, value.data(), value.size(), SQLITE_TRANSIENT));
+  return *this;
+}
+
+statement& statement::bind_null(int index) {
+  remember_bind(sqlite3_bind_null(stmt_.get(), index));
+  return *this;
+}
+
+result<bool> statement::step() {
+  using boost::system::in_place_error;
+  if (bind_rc_ != SQLITE_OK)
+    return {in_place_error, sqlite_failure(db_, bind_rc_, "bind", sqlite3_sql(stmt_.get()))};
+  const int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return {in_place_error, sqlite_failure(db_, rc, "step", sqlite3_sql(stmt_.get()))};
+}
+
+result<void> statement::run() {
+  result<bool> more = step();
+  while (more && *more) more = step();
+  sqlite3_reset(stmt_.get());
+  if (!more) return more.error();
+  return {};
+}
+
+void statement::reset() noexcept {
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+  bind_rc_ = SQLITE_OK;
+}
+
+int statement::column_count() const noexcept { return sqlite3_column_count(stmt_.get()); }
+
+bool statement::column_is_null(int index) const noexcept {
+  return sqlite3_column_type(stmt_.get(), index) == SQLITE_NULL;
+}
+
+std::int64_t statement::column_int64(int index) const noexcept {
+  return sqlite3_column_int64(stmt_.get(), index);
+}
+
+std::string_view statement::column_text(int index) const noexcept {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_.get(), index));
+  if (text == nullptr) return {};
+  return {text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), index))};
+}
+
+std::span<const std::uint8_t> statement::column_blob(int index) const noexcept {
+  const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_.get(), index));
+  if (data == nullptr) return {};
+  return {data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), index))};
+}
+
+// ---- connection ------------------------------------------------------------
+
+result<connection> connection::open(const std::filesystem::path& file, access mode,
+                                    std::chrono::milliseconds busy_timeout) {
+  int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+  if (mode == access::read_write) {
+    // Personal data lives in this file: create it private before SQLite does
+    // (SQLite gives the -wal and -shm files the database file's mode).
+    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+    flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  } else {
+    flags |= SQLITE_OPEN_READONLY;
+  }
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
+  sqlite_ptr db{raw};
+  if (rc != SQLITE_OK) return sqlite_failure(db.get(), rc, "open", {});
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), static_cast<int>(busy_timeout.count()));
+
+  connection conn{std::move(db)};
+  if (auto r = conn.exec("PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;"); !r)
+    return r.error();
+  if (mode == access::read_only) {
+    if (auto r = conn.exec("PRAGMA query_only = ON;"); !r) return r.error();
+  }
+  return conn;
+}
+
+result<void> connection::exec(std::string_view sql) {
+  const std::string text{sql};
+  const int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return sqlite_failure(db_.get(), rc, "exec", sql);
+  return {};
+}
+
+result<statement> connection::prepare(std::string_view sql) {
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), 0, &raw,
+                                    &tail);
+  sqlite_stmt_ptr stmt{raw};
+  if (rc != SQLITE_OK) return sqlite_failure(db_.get(), rc, "prepare", sql);
+  const std::string_view rest{tail, static_cast<std::size_t>(sql.data() + sql.size() - tail)};
+  if (stmt == nullptr || rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+    log::warn("store.sqlite_error", {{"operation", "prepare"},
+                                     {"message", "expected exactly one statement"},
+                                     {"sql", sql.substr(0, max_logged_sql)}});
+    return make_error_code(error::sqlite);
+  }
+  return statement{std::move(stmt), db_.get()};
+}
+
+result<std::int64_t> connection::query_int64(std::string_view sql) {
+  auto st = prepare(sql);
+  if (!st) return st.error();
+  auto row = st->step();
+  if (!row) return row.error();
+  if (!*row) {
+    log::warn("store.sqlite_error", {{"operation", "query_int64"},
+                                     {"message", "no row"},
+                                     {"sql", sql.substr(0, max_logged_sql)}});
+    return make_error_code(error::sqlite);
+  }
+  return st->column_int64(0);
+}
+
+bool connection::in_transaction() const noexcept { return sqlite3_get_autocommit(db_.get()) == 0; }
+
+bool connection::read_only() const noexcept { return sqlite3_db_readonly(db_.get(), "main") == 1; }
+
+std::int64_t connection::last_insert_rowid() const noexcept {
+  return sqlite3_last_insert_rowid(db_.get());
+}
+
+std::int64_t connection::changes() const noexcept { return sqlite3_changes64(db_.get()); }
+
+}  // namespace poort::store
