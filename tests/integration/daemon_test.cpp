@@ -9,7 +9,12 @@
 
 #include <fstream>
 
+#include <sqlite3.h>
+
+#include "common/clock.hpp"
 #include "harness.hpp"
+#include "store/audit.hpp"
+#include "store/database.hpp"
 
 namespace poort::test {
 namespace {
@@ -32,7 +37,16 @@ class Daemon : public ::testing::Test {
     if (c.connect()) return {};
     return c.request(http::verb::get, target);
   }
-  std::string metrics() { return get(daemon_->portal_port(), "/metrics").body; }
+  // A connection slot may still be held by a connection the client just closed
+  // (the server has not seen the close yet): retry briefly.
+  std::string metrics() {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto r = get(daemon_->portal_port(), "/metrics");
+      if (r.status == 200) return r.body;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return {};
+  }
 
   temp_dir dir_;
   fs::path config_;
@@ -303,6 +317,73 @@ TEST_F(Daemon, SigtermExitsCleanly) {
   ASSERT_FALSE(idle.connect());
   ASSERT_EQ(idle.request(http::verb::get, "/healthz").status, 200u);
   EXPECT_EQ(daemon_->stop(SIGTERM), 0) << dump();
+}
+
+// Verifies that a request whose head is still arriving when SIGTERM comes is
+// answered, that new connections are refused, and that poortd exits 0.
+TEST_F(Daemon, SigtermFinishesRequestsInFlight) {
+  start();
+  tls_client busy(daemon_->system_port(), "pi-1");
+  ASSERT_FALSE(busy.connect());
+  busy.send_raw("GET /api/v1/whoami HTTP/1.1\r\nHost: localhost\r\n");  // head not complete yet
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));            // let the server start reading
+  const auto mark = daemon_->line_count();
+  daemon_->signal(SIGTERM);
+  ASSERT_TRUE(daemon_->wait_for("server.draining", mark)) << dump();
+  tls_client late(daemon_->system_port(), "pi-1");
+  EXPECT_TRUE(late.connect() || late.request(http::verb::get, "/healthz").status == 0u);
+  busy.send_raw("\r\n");
+  auto r = busy.read_response();
+  EXPECT_EQ(r.status, 200u) << dump();
+  EXPECT_FALSE(r.keep_alive);
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0) << dump();
+}
+
+// Verifies that `poortctl audit verify` accepts an intact chain and names the
+// first record altered in the database file.
+TEST(PoortctlAudit, FindsRecordAlteredInDatabaseFile) {
+  temp_dir dir;
+  config::store cfg;
+  cfg.database = dir.path() / "poort.db";
+  system_clock_source clock;
+  {
+    auto db = store::database::open(cfg, clock, store::open_mode::migrate);
+    ASSERT_TRUE(db);
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE((*db)->write([&](store::transaction& tx) -> result<void> {
+        auto seq = store::append_audit(tx, {"delivery.create", "bericht:" + std::to_string(i), "success",
+                                            "127.0.0.1", "party:00000099000020010000", "r-" + std::to_string(i),
+                                            clock.now()});
+        if (!seq) return seq.error();
+        return {};
+      }));
+    }
+    (*db)->close();
+  }
+  auto run = [&](std::string& out) {
+    std::string cmd = binary("daemon/poortctl").string() + " audit verify --database '" +
+                      cfg.database.string() + "' 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    return WEXITSTATUS(::pclose(p));
+  };
+  std::string out;
+  EXPECT_EQ(run(out), 0) << out;
+  EXPECT_NE(out.find("intact: 5 records"), std::string::npos) << out;
+
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(cfg.database.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "DROP TRIGGER audit_log_no_update;"
+                         "UPDATE audit_log SET result = 'denied:not_connected' WHERE seq = 3;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  out.clear();
+  EXPECT_EQ(run(out), 1) << out;
+  EXPECT_NE(out.find("BROKEN at record 3"), std::string::npos) << out;
 }
 
 // Verifies that --check-config reports problems with their key path and exits 1, or exits 0.

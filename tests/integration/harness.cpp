@@ -30,11 +30,21 @@ fs::path binary(const std::string& relative) { return fs::path(POORT_BINARY_DIR)
 
 const pki& pki::shared() {
   static const pki instance = [] {
-    static temp_dir dir;
+    // One PKI for every test process of this build (ctest runs each test in
+    // its own process): scripts/pki reuses what is valid, and flock keeps
+    // concurrent test processes from generating at the same time.
     pki p;
-    p.dir = dir.path() / "pki";
-    std::string cmd = std::string("bash ") + POORT_SOURCE_DIR + "/scripts/pki '" + p.dir.string() + "' >/dev/null";
-    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("scripts/pki failed");
+    p.dir = fs::path(POORT_BINARY_DIR) / "tests" / "pki";
+    fs::create_directories(p.dir.parent_path());
+    std::string cmd = "flock '" + (p.dir.parent_path() / "pki.lock").string() + "' bash " + POORT_SOURCE_DIR +
+                      "/scripts/pki '" + p.dir.string() + "' >/dev/null";
+    // The PKI made by an earlier test process of this build is reused as it is
+    // while it is fresh (certificates are valid for months); scripts/pki itself
+    // re-checks everything, which costs seconds per process.
+    std::error_code ec;
+    const auto made = fs::last_write_time(p.dir / "oins.env", ec);
+    const bool fresh = !ec && fs::file_time_type::clock::now() - made < std::chrono::hours(24 * 7);
+    if (!fresh && std::system(cmd.c_str()) != 0) throw std::runtime_error("scripts/pki failed");
     std::ifstream in(p.dir / "oins.env");
     std::string line;
     while (std::getline(in, line)) {
