@@ -1,7 +1,12 @@
 // Google Benchmark: full validation of one signed eHerkenning response
-// (tests/data/saml/kvk-rsin.xml: RSA-3072 signed assertion, Advice, two
-// EncryptedIDs plus the ActingSubjectID, all decrypted) through
-// poort::saml::response_validator, as the ACS does per login.
+// through poort::saml::response_validator, as the ACS does per login, on
+//  - kvk_rsin: tests/data/saml/kvk-rsin.xml (RSA-3072 signed assertion,
+//    Advice, two EncryptedIDs plus the ActingSubjectID, all three decrypted:
+//    three RSA-3072 private-key operations per validation);
+//  - plain: bench/saml-compare/plain-signed.xml (the same login with the
+//    identifiers in plain NameIDs and no Advice: the fixture on which
+//    bench/saml-compare/run compares poort with xmlsec1, OpenSAML, Lasso and
+//    python3-saml). Figures: docs/performance.md.
 //
 // Target: saml_bench
 //   sources: bench/saml_bench.cpp
@@ -19,7 +24,10 @@ namespace {
 
 using namespace poort;
 
-std::string data(const std::string& name) { return std::string{POORT_SOURCE_DIR} + "/tests/data/saml/" + name; }
+std::string data(const std::string& name) {
+  return std::string{POORT_SOURCE_DIR} + "/tests/data/saml/" + name;
+}
+std::string source(const std::string& path) { return std::string{POORT_SOURCE_DIR} + "/" + path; }
 
 saml::response_validator make_validator() {
   saml::validator_settings s;
@@ -43,9 +51,9 @@ class no_replay_cache final : public saml::replay_cache {
   result<bool> insert_if_absent(std::string_view, sys_time) override { return true; }
 };
 
-void BM_ValidateSignedEherkenningResponse(benchmark::State& state) {
+void BM_Validate(benchmark::State& state, const char* fixture) {
   const auto validator = make_validator();
-  const auto xml = read_file(data("kvk-rsin.xml"));
+  const auto xml = read_file(source(fixture));
   if (!xml) throw std::runtime_error("missing fixture");
   fake_clock clock{*parse_rfc3339("2026-03-01T10:00:00Z")};
   saml::expected_response expected;
@@ -57,7 +65,8 @@ void BM_ValidateSignedEherkenningResponse(benchmark::State& state) {
     benchmark::DoNotOptimize(r);
   }
 }
-BENCHMARK(BM_ValidateSignedEherkenningResponse)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Validate, kvk_rsin, "tests/data/saml/kvk-rsin.xml")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Validate, plain, "bench/saml-compare/plain-signed.xml")->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
