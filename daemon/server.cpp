@@ -16,9 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <atomic>
 #include <charconv>
@@ -32,6 +30,7 @@
 #include "common/log.hpp"
 #include "common/random.hpp"
 #include "daemon/tls.hpp"
+#include "daemon/tls_stream.hpp"
 #include "routing/app.hpp"
 #include "routing/metrics.hpp"
 #include "store/database.hpp"
@@ -47,7 +46,6 @@ using tcp = net::ip::tcp;
 using net::awaitable;
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
-using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 unsigned metric_listener(config::listener_kind k) { return k == config::listener_kind::portal ? 0 : 1; }
 std::string_view listener_name(config::listener_kind k) {
@@ -207,6 +205,7 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
 
   std::filesystem::path file_;
   std::shared_ptr<const config::config> initial_;
+  unsigned io_threads_ = 1;
   system_clock_source clock_;
   os_random random_;
   net::io_context ioc_;
@@ -246,7 +245,7 @@ session::session(server_impl& srv, tcp::socket socket, std::shared_ptr<const run
       cfg_(*rt_->listeners[listener]),
       listener_index_(listener),
       metric_listener_(metric_listener(cfg_.kind)),
-      stream_(beast::tcp_stream(std::move(socket)), *rt_->tls[listener]),
+      stream_(std::move(socket), rt_->tls[listener]->native_handle()),
       ip_(std::move(ip)) {
   server_.metrics().connection_opened(metric_listener_);
 }
@@ -258,14 +257,10 @@ session::~session() {
 
 void session::drain() {
   draining_ = true;
-  if (idle_) beast::get_lowest_layer(stream_).cancel();
+  if (idle_) stream_.cancel();
 }
 
-void session::force_close() {
-  beast::error_code ec;
-  beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
-  beast::get_lowest_layer(stream_).close();
-}
+void session::force_close() { stream_.close(); }
 
 awaitable<void> session::run() {
   auto self = shared_from_this();
@@ -273,8 +268,9 @@ awaitable<void> session::run() {
   ctx_.listener = cfg_.kind;
   ctx_.remote_address = ip_;
 
-  beast::get_lowest_layer(stream_).expires_after(lim.handshake_timeout);
-  auto [hec] = co_await stream_.async_handshake(ssl::stream_base::server, use_tuple);
+  stream_.expires_after(lim.handshake_timeout);
+  auto [hec, handshake_bytes] = co_await stream_.async_handshake(use_tuple);
+  (void)handshake_bytes;
   if (hec) {
     auto reason = hec == beast::error::timeout ? routing::refusal::handshake_timeout
                                                : classify_handshake_failure(stream_.native_handle(), hec);
@@ -301,6 +297,16 @@ awaitable<void> session::run() {
   }
 
   while (!draining_) {
+    // Idle keep-alive wait, outside serve_one and without a buffer, so that an
+    // idle connection holds no request state (docs/performance.md).
+    if (buffer_.size() == 0) {
+      buffer_.shrink_to_fit();
+      idle_ = true;
+      stream_.expires_after(requests_ == 0 ? lim.header_timeout : lim.idle_timeout);
+      auto [wec] = co_await stream_.async_wait_readable(use_tuple);
+      idle_ = false;
+      if (wec || draining_) break;  // timeout, drain, reset
+    }
     if (!co_await serve_one()) break;
     ++requests_;
     if (lim.max_requests_per_connection && requests_ >= lim.max_requests_per_connection) break;
@@ -308,7 +314,7 @@ awaitable<void> session::run() {
 
   // Best-effort close_notify, bounded; a draining server does not wait for it.
   if (!draining_) {
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+    stream_.expires_after(std::chrono::seconds(2));
     co_await stream_.async_shutdown(use_tuple);
   }
 }
@@ -322,7 +328,7 @@ routing::response session::refusal(unsigned version, routing::problem p) const {
 awaitable<void> session::send(routing::response res, std::string_view target) {
   routing::app::finish(res, cfg_.kind, target, ctx_.request_id);
   if (draining_ || server_.draining()) res.keep_alive(false);
-  beast::get_lowest_layer(stream_).expires_after(cfg_.limits.write_timeout);
+  stream_.expires_after(cfg_.limits.write_timeout);
   co_await http::async_write(stream_, res, use_tuple);
 }
 
@@ -341,16 +347,6 @@ routing::response session::handle(const routing::match& m, const routing::reques
 awaitable<bool> session::serve_one() {
   const auto& lim = cfg_.limits;
 
-  // Wait for the first byte of the next request (idle keep-alive timeout).
-  if (buffer_.size() == 0) {
-    if (buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();
-    idle_ = true;
-    beast::get_lowest_layer(stream_).expires_after(requests_ == 0 ? lim.header_timeout : lim.idle_timeout);
-    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), use_tuple);
-    idle_ = false;
-    if (ec) co_return false;  // eof, timeout, drain, reset: nothing to answer
-    buffer_.commit(n);
-  }
   idle_ = false;
 
   const auto started = std::chrono::steady_clock::now();
@@ -363,7 +359,7 @@ awaitable<bool> session::serve_one() {
   parser.body_limit(lim.max_body_bytes);
   parser.eager(false);
 
-  beast::get_lowest_layer(stream_).expires_after(lim.header_timeout);
+  stream_.expires_after(lim.header_timeout);
   auto [hec, hn] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
   if (hec == http::error::header_limit || (!hec && hn > lim.max_header_bytes)) {
     {
@@ -441,11 +437,11 @@ awaitable<bool> session::serve_one() {
     } else {
       if (head[http::field::expect] == "100-continue") {
         http::response<http::empty_body> cont{http::status::continue_, 11};
-        beast::get_lowest_layer(stream_).expires_after(lim.write_timeout);
+        stream_.expires_after(lim.write_timeout);
         co_await http::async_write(stream_, cont, use_tuple);
       }
       parser.body_limit(limit);
-      beast::get_lowest_layer(stream_).expires_after(lim.body_timeout);
+      stream_.expires_after(lim.body_timeout);
       auto [bec, bn] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
       (void)bn;
       if (bec == http::error::body_limit) {
@@ -512,6 +508,7 @@ server_impl::server_impl(std::filesystem::path file, std::shared_ptr<const confi
       signals_(ioc_),
       drain_timer_(ioc_),
       watchdog_timer_(ioc_) {
+  io_threads_ = cfg->daemon.threads ? cfg->daemon.threads : std::max(1u, std::thread::hardware_concurrency());
   request_prefix_ = random_.hex(4);
   metrics_ = std::make_unique<routing::metrics>(routing::app::route_names());
   initial_ = std::move(cfg);
@@ -636,7 +633,11 @@ result<void> server_impl::init() {
 
 awaitable<void> server_impl::accept_loop(std::size_t listener, std::shared_ptr<tcp::acceptor> acceptor) {
   for (;;) {
-    auto [ec, socket] = co_await acceptor->async_accept(net::make_strand(ioc_), use_tuple);
+    // Each connection runs on its own strand; with a single I/O thread the
+    // io_context itself serialises everything and a strand is pure overhead.
+    net::any_io_executor conn_exec =
+        io_threads_ == 1 ? net::any_io_executor(ioc_.get_executor()) : net::any_io_executor(net::make_strand(ioc_));
+    auto [ec, socket] = co_await acceptor->async_accept(conn_exec, use_tuple);
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor->is_open()) co_return;
       // EMFILE and friends: back off briefly instead of spinning.
