@@ -29,15 +29,15 @@ std::string_view to_string(role r) noexcept;  ///< "casework", "signatory", "adm
 struct user {
   std::string session_id_hash;  ///< SHA-256 (hex) of the session id: for logs and audit, never the id
   enum role role = role::casework;
-  std::string idp;              ///< config name of the IdP that authenticated them
-  std::string pseudonym;        ///< ActingSubjectID (eHerkenning specific pseudonym); never a name
-  std::string kvk;              ///< LegalSubjectID KvK number of the represented organisation, or ""
-  std::string rsin;             ///< LegalSubjectID RSIN, or ""
-  std::string vestigingsnr;     ///< optional ServiceRestriction, or ""
-  std::string gemeentecode;     ///< the municipality found by KvK/RSIN ("GMnnnn"); "" for administrators
-  std::string assertion_id;     ///< the assertion that authenticated this session (signatures record it)
-  std::string assurance;        ///< achieved level URN
-  std::string csrf_token;       ///< the session's CSRF token (compared in constant time)
+  std::string idp;           ///< config name of the IdP that authenticated them
+  std::string pseudonym;     ///< ActingSubjectID (eHerkenning specific pseudonym); never a name
+  std::string kvk;           ///< LegalSubjectID KvK number of the represented organisation, or ""
+  std::string rsin;          ///< LegalSubjectID RSIN, or ""
+  std::string vestigingsnr;  ///< optional ServiceRestriction, or ""
+  std::string gemeentecode;  ///< the municipality found by KvK/RSIN ("GMnnnn"); "" for administrators
+  std::string assertion_id;  ///< the assertion that authenticated this session (signatures record it)
+  std::string assurance;     ///< achieved level URN
+  std::string csrf_token;    ///< the session's CSRF token (compared in constant time)
   sys_time logged_in_at{};
 
   /// The audit `actor` for this user: "user:<idp>:<pseudonym>".

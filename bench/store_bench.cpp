@@ -14,8 +14,9 @@
 // Output: items_per_second is durable transactions per second over all
 // threads; "batch" is the mean number of transactions per commit.
 
-#include <benchmark/benchmark.h>
 #include <stdlib.h>
+
+#include <benchmark/benchmark.h>
 
 #include <atomic>
 #include <cstdlib>

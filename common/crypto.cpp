@@ -133,9 +133,9 @@ result<std::string> aes256gcm_seal(std::span<const std::uint8_t, 32> key, std::s
   int len = 0;
   auto* o = reinterpret_cast<unsigned char*>(out.data());
   if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), nonce.data()) != 1 ||
-      (!aad.empty() && EVP_EncryptUpdate(ctx.get(), nullptr, &len,
-                                         reinterpret_cast<const unsigned char*>(aad.data()),
-                                         static_cast<int>(aad.size())) != 1) ||
+      (!aad.empty() &&
+       EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
+                         static_cast<int>(aad.size())) != 1) ||
       EVP_EncryptUpdate(ctx.get(), o + 12, &len, reinterpret_cast<const unsigned char*>(plaintext.data()),
                         static_cast<int>(plaintext.size())) != 1 ||
       EVP_EncryptFinal_ex(ctx.get(), o + 12 + len, &len) != 1 ||
@@ -158,9 +158,9 @@ result<std::string> aes256gcm_open(std::span<const std::uint8_t, 32> key, std::s
   unsigned char tag[16];
   std::copy(in + 12 + ct_len, in + 28 + ct_len, tag);
   if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), in) != 1 ||
-      (!aad.empty() && EVP_DecryptUpdate(ctx.get(), nullptr, &len,
-                                         reinterpret_cast<const unsigned char*>(aad.data()),
-                                         static_cast<int>(aad.size())) != 1) ||
+      (!aad.empty() &&
+       EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
+                         static_cast<int>(aad.size())) != 1) ||
       EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, in + 12,
                         static_cast<int>(ct_len)) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, 16, tag) != 1 ||

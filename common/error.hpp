@@ -17,8 +17,8 @@
 
 namespace poort {
 
-using boost::system::error_code;
 using boost::system::error_category;
+using boost::system::error_code;
 using boost::system::error_condition;
 
 /// The return type of every fallible operation: a value or an error_code.

@@ -55,11 +55,16 @@ void set_min_level(level l) { g_min = l; }
 level min_level() { return g_min; }
 
 bool parse_level(std::string_view s, level& out) {
-  if (s == "debug") out = level::debug;
-  else if (s == "info") out = level::info;
-  else if (s == "warn") out = level::warn;
-  else if (s == "error") out = level::error;
-  else return false;
+  if (s == "debug")
+    out = level::debug;
+  else if (s == "info")
+    out = level::info;
+  else if (s == "warn")
+    out = level::warn;
+  else if (s == "error")
+    out = level::error;
+  else
+    return false;
   return true;
 }
 

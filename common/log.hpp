@@ -17,11 +17,15 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 
 namespace poort::log {
 
 enum class level { debug = 0, info = 1, warn = 2, error = 3 };
+
+template <class I>
+concept non_bool_integral = std::is_integral_v<I> && !std::is_same_v<I, bool>;
 
 /// One key/value pair of a log line.
 struct field {
@@ -34,8 +38,7 @@ struct field {
   field(std::string_view k, const std::string& v) : key(k), value(std::string_view{v}) {}
   field(std::string_view k, bool v) : key(k), value(v) {}
   field(std::string_view k, double v) : key(k), value(v) {}
-  template <class I>
-    requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
+  template <non_bool_integral I>
   field(std::string_view k, I v) {
     key = k;
     if constexpr (std::is_signed_v<I>)

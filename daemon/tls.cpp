@@ -1,11 +1,11 @@
 #include "daemon/tls.hpp"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <boost/asio/ssl/error.hpp>
-#include <openssl/ssl.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
 
 #include "common/crypto.hpp"
 #include "common/log.hpp"
@@ -31,7 +31,8 @@ int verify_client(int preverify_ok, X509_STORE_CTX* store) {
 }
 
 error_code fail(std::string_view what, const config::path& file) {
-  log::error("tls.load_failed", {{"what", what}, {"file", file.string()}, {"openssl", openssl_error_string()}});
+  log::error("tls.load_failed",
+             {{"what", what}, {"file", file.string()}, {"openssl", openssl_error_string()}});
   return make_error_code(common_error::crypto_error);
 }
 
@@ -51,14 +52,16 @@ result<std::shared_ptr<ssl::context>> make_server_context(const config::listener
   SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_num_tickets(c, 0);
   SSL_CTX_set_max_early_data(c, 0);
-  if (SSL_CTX_set_cipher_list(c, tls12_ciphers) != 1 || SSL_CTX_set_ciphersuites(c, tls13_ciphersuites) != 1 ||
-      SSL_CTX_set1_groups_list(c, tls_groups) != 1 || SSL_CTX_set1_sigalgs_list(c, tls_sigalgs) != 1 ||
+  if (SSL_CTX_set_cipher_list(c, tls12_ciphers) != 1 ||
+      SSL_CTX_set_ciphersuites(c, tls13_ciphersuites) != 1 || SSL_CTX_set1_groups_list(c, tls_groups) != 1 ||
+      SSL_CTX_set1_sigalgs_list(c, tls_sigalgs) != 1 ||
       SSL_CTX_set1_client_sigalgs_list(c, tls_sigalgs) != 1) {
     return fail("policy", {});
   }
 
   for (const auto& sc : l.certificates) {
-    if (SSL_CTX_use_certificate_chain_file(c, sc.certificate.c_str()) != 1) return fail("certificate", sc.certificate);
+    if (SSL_CTX_use_certificate_chain_file(c, sc.certificate.c_str()) != 1)
+      return fail("certificate", sc.certificate);
     if (SSL_CTX_use_PrivateKey_file(c, sc.private_key.c_str(), SSL_FILETYPE_PEM) != 1)
       return fail("private_key", sc.private_key);
     if (SSL_CTX_check_private_key(c) != 1) return fail("key_mismatch", sc.private_key);

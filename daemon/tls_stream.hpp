@@ -136,11 +136,8 @@ class tls_stream {
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
     boost::asio::mutable_buffer b = first(buffers);
-    return run(
-        [b](SSL* ssl, std::size_t& n) {
-          return SSL_read_ex(ssl, b.data(), b.size(), &n);
-        },
-        std::forward<Token>(token));
+    return run([b](SSL* ssl, std::size_t& n) { return SSL_read_ex(ssl, b.data(), b.size(), &n); },
+               std::forward<Token>(token));
   }
 
   template <class ConstBuffers, class Token>
@@ -150,15 +147,16 @@ class tls_stream {
     // after WANT_WRITE presents the same bytes (MOVING_WRITE_BUFFER mode).
     std::size_t count = 0;
     boost::asio::const_buffer single;
-    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
-         ++it) {
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers); ++it) {
       boost::asio::const_buffer c(*it);
       if (c.size() == 0) continue;
       if (count++ == 0) single = c;
     }
     if (count <= 1) {
-      return run([single](SSL* ssl, std::size_t& n) { return SSL_write_ex(ssl, single.data(), single.size(), &n); },
-                 std::forward<Token>(token));
+      return run(
+          [single](SSL* ssl, std::size_t& n) { return SSL_write_ex(ssl, single.data(), single.size(), &n); },
+          std::forward<Token>(token));
     }
     return run(
         [buffers](SSL* ssl, std::size_t& n) {
@@ -172,8 +170,8 @@ class tls_stream {
  private:
   template <class Buffers>
   static boost::asio::mutable_buffer first(const Buffers& buffers) {
-    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
-         ++it) {
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers); ++it) {
       boost::asio::mutable_buffer b(*it);
       if (b.size() != 0) return b;
     }

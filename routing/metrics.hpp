@@ -63,7 +63,10 @@ class metrics {
 
   void request_done(std::size_t route_index, unsigned listener, unsigned status,
                     std::chrono::steady_clock::duration elapsed);
-  void connection_opened(unsigned listener) { open_[listener].fetch_add(1, std::memory_order_relaxed); accepted_[listener].fetch_add(1, std::memory_order_relaxed); }
+  void connection_opened(unsigned listener) {
+    open_[listener].fetch_add(1, std::memory_order_relaxed);
+    accepted_[listener].fetch_add(1, std::memory_order_relaxed);
+  }
   void connection_closed(unsigned listener) { open_[listener].fetch_sub(1, std::memory_order_relaxed); }
   void refused(unsigned listener, refusal r) {
     refused_[listener][static_cast<unsigned>(r)].fetch_add(1, std::memory_order_relaxed);

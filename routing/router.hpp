@@ -50,11 +50,11 @@ enum class access {
 struct request_context {
   listener_kind listener = listener_kind::portal;
   std::string request_id;
-  std::string remote_address;                   ///< textual IP, no port
-  std::optional<auth::peer_certificate> peer;   ///< system listener: the verified certificate
-  std::optional<auth::party> party;             ///< system listener: the registered party, if known
-  error_code party_error;                       ///< why `party` is empty
-  std::optional<auth::user> user;               ///< portal listener: the logged-in person, if any
+  std::string remote_address;                  ///< textual IP, no port
+  std::optional<auth::peer_certificate> peer;  ///< system listener: the verified certificate
+  std::optional<auth::party> party;            ///< system listener: the registered party, if known
+  error_code party_error;                      ///< why `party` is empty
+  std::optional<auth::user> user;              ///< portal listener: the logged-in person, if any
   std::vector<std::pair<std::string, std::string>> params;  ///< path placeholders
 
   std::string_view param(std::string_view name) const;
@@ -63,13 +63,13 @@ struct request_context {
 using handler = std::function<response(const request&, request_context&)>;
 
 struct route {
-  std::string name;           ///< stable label for metrics and logs, e.g. "whoami"
+  std::string name;  ///< stable label for metrics and logs, e.g. "whoami"
   http::verb method = http::verb::get;
   std::string pattern;
   unsigned listeners = on_both;
   access who = access::anyone;
-  std::size_t body_limit = 0; ///< bytes; 0 = no body allowed
-  bool blocking = false;      ///< waits on the store: run on a worker thread
+  std::size_t body_limit = 0;  ///< bytes; 0 = no body allowed
+  bool blocking = false;       ///< waits on the store: run on a worker thread
   handler handle;
 };
 

@@ -32,16 +32,16 @@ std::string new_message_id(random& rng) {
 }
 
 result<artifact_resolve> build_artifact_resolve(std::string_view samlart, std::string_view sp_entity_id,
-                                                std::string_view destination, const signing_key& key, random& rng,
-                                                const clock& clock) {
+                                                std::string_view destination, const signing_key& key,
+                                                random& rng, const clock& clock) {
   if (!parse_artifact(samlart)) return error::artifact_invalid;
   artifact_resolve out;
   out.id = new_message_id(rng);
   const std::string xml =
       "<soap11:Envelope xmlns:soap11=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap11:Body>"
       "<samlp:ArtifactResolve xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
-      "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" + out.id +
-      "\" Version=\"2.0\" IssueInstant=\"" + format_rfc3339(clock.now()) + "\" Destination=\"" +
+      "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" +
+      out.id + "\" Version=\"2.0\" IssueInstant=\"" + format_rfc3339(clock.now()) + "\" Destination=\"" +
       escape(destination) + "\"><saml:Issuer>" + escape(sp_entity_id) + "</saml:Issuer><samlp:Artifact>" +
       escape(samlart) + "</samlp:Artifact></samlp:ArtifactResolve></soap11:Body></soap11:Envelope>";
   auto signed_xml = sign_document(xml, key, key.key_name().empty() ? key_info::none : key_info::key_name);

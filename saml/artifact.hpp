@@ -17,8 +17,8 @@
 namespace poort::saml {
 
 struct artifact {
-  std::uint16_t endpoint_index = 0;            ///< the IdP's ArtifactResolutionService index
-  std::array<std::uint8_t, 20> source_id{};    ///< SHA-1 of the issuer's entity ID
+  std::uint16_t endpoint_index = 0;          ///< the IdP's ArtifactResolutionService index
+  std::array<std::uint8_t, 20> source_id{};  ///< SHA-1 of the issuer's entity ID
   std::array<std::uint8_t, 20> message_handle{};
 
   /// True if SourceID is SHA-1(`entity_id`).
@@ -44,7 +44,7 @@ struct artifact_resolve {
 /// one), inside a SOAP 1.1 Envelope. ID and IssueInstant come from `rng`
 /// and `clock`. Failures: artifact_invalid (not a valid artifact); key_invalid.
 result<artifact_resolve> build_artifact_resolve(std::string_view samlart, std::string_view sp_entity_id,
-                                                std::string_view destination, const signing_key& key, random& rng,
-                                                const clock& clock);
+                                                std::string_view destination, const signing_key& key,
+                                                random& rng, const clock& clock);
 
 }  // namespace poort::saml

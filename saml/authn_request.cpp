@@ -1,7 +1,8 @@
 #include "saml/authn_request.hpp"
 
-#include <openssl/evp.h>
 #include <zlib.h>
+
+#include <openssl/evp.h>
 
 #include "common/encoding.hpp"
 #include "saml/artifact.hpp"
@@ -15,11 +16,12 @@ constexpr std::size_t max_relay_state = 80;
 std::string request_xml(const authn_request_params& p, const std::string& id, const clock& clock) {
   std::string xml =
       "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
-      "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" + id +
-      "\" Version=\"2.0\" IssueInstant=\"" + format_rfc3339(clock.now()) + "\" Destination=\"" +
+      "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" +
+      id + "\" Version=\"2.0\" IssueInstant=\"" + format_rfc3339(clock.now()) + "\" Destination=\"" +
       escape(p.destination) +
       "\" ForceAuthn=\"true\" ProtocolBinding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact\" "
-      "AssertionConsumerServiceURL=\"" + escape(p.acs_url) + "\"";
+      "AssertionConsumerServiceURL=\"" +
+      escape(p.acs_url) + "\"";
   if (p.attribute_consuming_service_index)
     xml += " AttributeConsumingServiceIndex=\"" + std::to_string(*p.attribute_consuming_service_index) + "\"";
   xml += "><saml:Issuer>" + escape(p.sp_entity_id) + "</saml:Issuer>";
@@ -33,7 +35,8 @@ std::string request_xml(const authn_request_params& p, const std::string& id, co
 // Raw DEFLATE (RFC 1951), as the Redirect binding requires.
 std::optional<std::string> deflate_raw(std::string_view in) {
   z_stream z{};
-  if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) return std::nullopt;
+  if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return std::nullopt;
   std::string out(deflateBound(&z, static_cast<uLong>(in.size())), '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   z.avail_in = static_cast<uInt>(in.size());
@@ -50,7 +53,8 @@ std::optional<std::string> rsa_sha256_sign(EVP_PKEY* key, std::string_view data)
   evp_md_ctx_ptr ctx{EVP_MD_CTX_new()};
   std::size_t len = 0;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1)
+      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size()) != 1)
     return std::nullopt;
   std::string sig(len, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,

@@ -83,10 +83,12 @@ std::optional<oaep_params> read_oaep(const xmlNode* encrypted_key) {
 
 std::optional<bytes> rsa_oaep_decrypt(EVP_PKEY* key, const oaep_params& p, const bytes& in) {
   if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) return std::nullopt;
-  std::unique_ptr<EVP_PKEY_CTX, openssl_deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>> ctx{EVP_PKEY_CTX_new(key, nullptr)};
+  std::unique_ptr<EVP_PKEY_CTX, openssl_deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>> ctx{
+      EVP_PKEY_CTX_new(key, nullptr)};
   if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) <= 0 ||
       EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) <= 0 ||
-      EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), p.digest) <= 0 || EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), p.mgf) <= 0)
+      EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), p.digest) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), p.mgf) <= 0)
     return std::nullopt;
   if (!p.label.empty()) {
     auto* copy = static_cast<unsigned char*>(OPENSSL_memdup(p.label.data(), p.label.size()));
@@ -113,7 +115,8 @@ std::optional<std::string> block_decrypt(const block_cipher& bc, const bytes& ke
   if (in.size() < iv_len + tag_len + (bc.gcm ? 0 : 16)) return std::nullopt;
   evp_cipher_ctx_ptr ctx{EVP_CIPHER_CTX_new()};
   if (!ctx || EVP_DecryptInit_ex(ctx.get(), cipher, nullptr, nullptr, nullptr) != 1) return std::nullopt;
-  if (bc.gcm && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(iv_len), nullptr) != 1)
+  if (bc.gcm &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(iv_len), nullptr) != 1)
     return std::nullopt;
   if (EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), in.data()) != 1) return std::nullopt;
   EVP_CIPHER_CTX_set_padding(ctx.get(), 0);  // XML Encryption padding is checked below
@@ -121,7 +124,8 @@ std::optional<std::string> block_decrypt(const block_cipher& bc, const bytes& ke
   std::string out(body + 16, '\0');
   int n = 0, m = 0;
   auto* dst = reinterpret_cast<unsigned char*>(out.data());
-  if (EVP_DecryptUpdate(ctx.get(), dst, &n, in.data() + iv_len, static_cast<int>(body)) != 1) return std::nullopt;
+  if (EVP_DecryptUpdate(ctx.get(), dst, &n, in.data() + iv_len, static_cast<int>(body)) != 1)
+    return std::nullopt;
   if (bc.gcm && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_len),
                                     const_cast<std::uint8_t*>(in.data() + iv_len + body)) != 1)
     return std::nullopt;
@@ -137,7 +141,8 @@ std::optional<std::string> block_decrypt(const block_cipher& bc, const bytes& ke
   return out;
 }
 
-std::vector<xmlNode*> candidate_keys(const xmlNode* wrapper, const xmlNode* data, std::string_view recipient) {
+std::vector<xmlNode*> candidate_keys(const xmlNode* wrapper, const xmlNode* data,
+                                     std::string_view recipient) {
   std::vector<xmlNode*> all;
   if (xmlNode* ki = child(data, ns::ds, "KeyInfo"))
     for (xmlNode* k : children(ki, ns::xenc, "EncryptedKey")) all.push_back(k);
@@ -173,7 +178,8 @@ checked<xmlNode*> replace_with_plaintext(xmlDoc* doc, xmlNode* wrapper, const st
   }
   if (other || !is_element(element, ns::saml, expected_local)) {
     xmlFreeNodeList(list);
-    return refuse(error::decryption_failed, "the decrypted content is not one saml:" + std::string{expected_local});
+    return refuse(error::decryption_failed,
+                  "the decrypted content is not one saml:" + std::string{expected_local});
   }
   xmlNode* rest = list == element ? element->next : list;
   xmlUnlinkNode(element);
@@ -202,7 +208,8 @@ checked<xmlNode*> decrypt_element(xmlDoc* doc, xmlNode* wrapper, std::span<EVP_P
   const block_cipher* bc = nullptr;
   for (const auto& c : block_ciphers)
     if (c.uri == alg) bc = &c;
-  if (!bc) return refuse(error::decryption_failed, "unsupported data encryption algorithm: " + alg.substr(0, 100));
+  if (!bc)
+    return refuse(error::decryption_failed, "unsupported data encryption algorithm: " + alg.substr(0, 100));
   const auto ciphertext = cipher_value(data);
   if (!ciphertext) return refuse(error::decryption_failed, "EncryptedData has no valid CipherValue");
 

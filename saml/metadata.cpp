@@ -57,12 +57,14 @@ result<std::string> build_sp_metadata(const sp_metadata_params& p, const signing
   std::set<unsigned> indexes;
   for (const auto& s : p.services)
     if (!indexes.insert(s.index).second) return error::malformed;
-  std::string xml = "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
-                    "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" ID=\"_" +
-                    sha256_hex(p.entity_id).substr(0, 40) + "\" entityID=\"" + escape(p.entity_id) + "\"";
+  std::string xml =
+      "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
+      "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" ID=\"_" +
+      sha256_hex(p.entity_id).substr(0, 40) + "\" entityID=\"" + escape(p.entity_id) + "\"";
   if (p.valid_until) xml += " validUntil=\"" + format_rfc3339(*p.valid_until) + "\"";
-  xml += "><md:SPSSODescriptor AuthnRequestsSigned=\"true\" WantAssertionsSigned=\"true\" "
-         "protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">";
+  xml +=
+      "><md:SPSSODescriptor AuthnRequestsSigned=\"true\" WantAssertionsSigned=\"true\" "
+      "protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">";
   xml += key_descriptor(p.current_certificate, "");
   if (p.next_certificate) xml += key_descriptor(p.next_certificate, "");
   xml += "<md:AssertionConsumerService Binding=\"" + std::string{artifact_binding} + "\" Location=\"" +
@@ -74,22 +76,23 @@ result<std::string> build_sp_metadata(const sp_metadata_params& p, const signing
            "</md:ServiceName>";
     if (!s.description.empty())
       xml += "<md:ServiceDescription xml:lang=\"nl\">" + escape(s.description) + "</md:ServiceDescription>";
-    xml += "<md:RequestedAttribute Name=\"" + escape(s.service_id) + "\" isRequired=\"false\"/>"
+    xml += "<md:RequestedAttribute Name=\"" + escape(s.service_id) +
+           "\" isRequired=\"false\"/>"
            "</md:AttributeConsumingService>";
     first = false;
   }
   xml += "</md:SPSSODescriptor>";
   if (!p.organization_name.empty())
     xml += "<md:Organization><md:OrganizationName xml:lang=\"nl\">" + escape(p.organization_name) +
-           "</md:OrganizationName><md:OrganizationDisplayName xml:lang=\"nl\">" + escape(p.organization_name) +
-           "</md:OrganizationDisplayName><md:OrganizationURL xml:lang=\"nl\">" + escape(p.organization_url) +
-           "</md:OrganizationURL></md:Organization>";
+           "</md:OrganizationName><md:OrganizationDisplayName xml:lang=\"nl\">" +
+           escape(p.organization_name) + "</md:OrganizationDisplayName><md:OrganizationURL xml:lang=\"nl\">" +
+           escape(p.organization_url) + "</md:OrganizationURL></md:Organization>";
   xml += "</md:EntityDescriptor>";
   return sign_document(xml, key, key_info::certificate);
 }
 
-result<std::string> build_service_catalogue(const service_catalogue_params& p, const signing_key& key, random& rng,
-                                            const clock& clock) {
+result<std::string> build_service_catalogue(const service_catalogue_params& p, const signing_key& key,
+                                            random& rng, const clock& clock) {
   if (p.services.empty() || !p.encryption_certificate || utf8_length(p.organization_display_name) > 64)
     return error::malformed;
   std::string definitions, instances;
@@ -98,7 +101,8 @@ result<std::string> build_service_catalogue(const service_catalogue_params& p, c
     definitions += "<esc:ServiceDefinition esc:IsPublic=\"true\"><esc:ServiceUUID>" + escape(s.service_uuid) +
                    "</esc:ServiceUUID><esc:ServiceName xml:lang=\"nl\">" + escape(s.name) +
                    "</esc:ServiceName><esc:ServiceDescription xml:lang=\"nl\">" + escape(s.description) +
-                   "</esc:ServiceDescription><saml:AuthnContextClassRef>" + std::string{assurance_urn(s.level)} +
+                   "</esc:ServiceDescription><saml:AuthnContextClassRef>" +
+                   std::string{assurance_urn(s.level)} +
                    "</saml:AuthnContextClassRef><esc:HerkenningsmakelaarId>" + escape(p.broker_oin) +
                    "</esc:HerkenningsmakelaarId>"
                    "<esc:EntityConcernedTypesAllowed setNumber=\"1\">urn:etoegang:1.9:EntityConcernedID:RSIN"
@@ -109,30 +113,32 @@ result<std::string> build_service_catalogue(const service_catalogue_params& p, c
                    "</esc:EntityConcernedTypesAllowed>"
                    "<esc:ServiceRestrictionsAllowed>urn:etoegang:1.9:ServiceRestriction:Vestigingsnr"
                    "</esc:ServiceRestrictionsAllowed></esc:ServiceDefinition>";
-    instances += "<esc:ServiceInstance esc:IsPublic=\"true\"><esc:ServiceID>" + escape(s.service_id) +
-                 "</esc:ServiceID><esc:ServiceUUID>" + escape(s.instance_uuid) +
-                 "</esc:ServiceUUID><esc:InstanceOfService>" + escape(s.service_uuid) +
-                 "</esc:InstanceOfService><esc:ServiceURL xml:lang=\"nl\">" + escape(s.service_url) +
-                 "</esc:ServiceURL><esc:PrivacyPolicyURL xml:lang=\"nl\">" + escape(s.privacy_policy_url) +
-                 "</esc:PrivacyPolicyURL><esc:HerkenningsmakelaarId>" + escape(p.broker_oin) +
-                 "</esc:HerkenningsmakelaarId><esc:SSOSupport>false</esc:SSOSupport><esc:ServiceCertificate>" +
-                 key_descriptor(p.encryption_certificate, "encryption") +
-                 "</esc:ServiceCertificate></esc:ServiceInstance>";
+    instances +=
+        "<esc:ServiceInstance esc:IsPublic=\"true\"><esc:ServiceID>" + escape(s.service_id) +
+        "</esc:ServiceID><esc:ServiceUUID>" + escape(s.instance_uuid) +
+        "</esc:ServiceUUID><esc:InstanceOfService>" + escape(s.service_uuid) +
+        "</esc:InstanceOfService><esc:ServiceURL xml:lang=\"nl\">" + escape(s.service_url) +
+        "</esc:ServiceURL><esc:PrivacyPolicyURL xml:lang=\"nl\">" + escape(s.privacy_policy_url) +
+        "</esc:PrivacyPolicyURL><esc:HerkenningsmakelaarId>" + escape(p.broker_oin) +
+        "</esc:HerkenningsmakelaarId><esc:SSOSupport>false</esc:SSOSupport><esc:ServiceCertificate>" +
+        key_descriptor(p.encryption_certificate, "encryption") +
+        "</esc:ServiceCertificate></esc:ServiceInstance>";
   }
   const std::string xml =
       "<esc:ServiceCatalogue xmlns:esc=\"urn:etoegang:1.13:service-catalog\" "
-      "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
-      "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" ID=\"_" + rng.hex(20) + "\" esc:IssueInstant=\"" +
-      format_rfc3339(clock.now()) + "\" esc:Version=\"" + escape(p.version) +
-      "\"><esc:ServiceProvider esc:IsPublic=\"true\"><esc:ServiceProviderID>" + escape(p.oin) +
-      "</esc:ServiceProviderID><esc:OrganizationDisplayName xml:lang=\"nl\">" +
+      "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" "
+      "xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
+      "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" ID=\"_" +
+      rng.hex(20) + "\" esc:IssueInstant=\"" + format_rfc3339(clock.now()) + "\" esc:Version=\"" +
+      escape(p.version) + "\"><esc:ServiceProvider esc:IsPublic=\"true\"><esc:ServiceProviderID>" +
+      escape(p.oin) + "</esc:ServiceProviderID><esc:OrganizationDisplayName xml:lang=\"nl\">" +
       escape(p.organization_display_name) + "</esc:OrganizationDisplayName>" + definitions + instances +
       "</esc:ServiceProvider></esc:ServiceCatalogue>";
   return sign_document(xml, key, key_info::certificate);
 }
 
-result<idp_metadata> parse_idp_metadata(std::string_view xml, std::string_view entity_id, X509* metadata_signer,
-                                        const clock& clock) {
+result<idp_metadata> parse_idp_metadata(std::string_view xml, std::string_view entity_id,
+                                        X509* metadata_signer, const clock& clock) {
   parse_limits limits;
   limits.max_bytes = 8u << 20;
   limits.max_nodes = 500'000;
@@ -172,7 +178,8 @@ result<idp_metadata> parse_idp_metadata(std::string_view xml, std::string_view e
   idp_metadata out;
   out.entity_id = attribute(entity, "entityID").value_or("");
   out.valid_until = *root_until;
-  if (*entity_until && (!out.valid_until || **entity_until < *out.valid_until)) out.valid_until = *entity_until;
+  if (*entity_until && (!out.valid_until || **entity_until < *out.valid_until))
+    out.valid_until = *entity_until;
   for (xmlNode* kd : children(idp, ns::md, "KeyDescriptor")) {
     if (attribute(kd, "use").value_or("signing") != "signing") continue;
     xmlNode* ki = child(kd, ns::ds, "KeyInfo");
@@ -184,14 +191,16 @@ result<idp_metadata> parse_idp_metadata(std::string_view xml, std::string_view e
       }
   }
   for (xmlNode* s : children(idp, ns::md, "SingleSignOnService"))
-    out.single_sign_on.push_back({attribute(s, "Binding").value_or(""), attribute(s, "Location").value_or("")});
+    out.single_sign_on.push_back(
+        {attribute(s, "Binding").value_or(""), attribute(s, "Location").value_or("")});
   for (xmlNode* a : children(idp, ns::md, "ArtifactResolutionService")) {
     const std::string index = attribute(a, "index").value_or("");
     unsigned i = 0;
     if (index.empty() || index.size() > 5 || index.find_first_not_of("0123456789") != std::string::npos)
       return error::metadata_invalid;
     i = static_cast<unsigned>(std::stoul(index));
-    out.artifact_resolution[i] = {attribute(a, "Binding").value_or(""), attribute(a, "Location").value_or("")};
+    out.artifact_resolution[i] = {attribute(a, "Binding").value_or(""),
+                                  attribute(a, "Location").value_or("")};
   }
   if (out.entity_id.empty() || out.signing_certificates.empty()) return error::metadata_invalid;
   return out;

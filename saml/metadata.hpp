@@ -22,19 +22,19 @@ namespace poort::saml {
 // --- our SP metadata ------------------------------------------------------
 
 struct sp_service {
-  unsigned index = 1;        ///< AttributeConsumingServiceIndex
-  std::string service_id;    ///< urn:etoegang:DV:<OIN>:services:<index>; the RequestedAttribute Name
-  std::string name;          ///< ServiceName (nl)
-  std::string description;   ///< ServiceDescription (nl)
+  unsigned index = 1;       ///< AttributeConsumingServiceIndex
+  std::string service_id;   ///< urn:etoegang:DV:<OIN>:services:<index>; the RequestedAttribute Name
+  std::string name;         ///< ServiceName (nl)
+  std::string description;  ///< ServiceDescription (nl)
 };
 
 struct sp_metadata_params {
   std::string entity_id;
-  std::string acs_url;                 ///< HTTP-Artifact AssertionConsumerService
-  X509* current_certificate = nullptr; ///< required
-  X509* next_certificate = nullptr;    ///< optional: rollover
-  std::vector<sp_service> services;    ///< the first is isDefault="true"
-  std::string organization_name;       ///< optional Organization element
+  std::string acs_url;                  ///< HTTP-Artifact AssertionConsumerService
+  X509* current_certificate = nullptr;  ///< required
+  X509* next_certificate = nullptr;     ///< optional: rollover
+  std::vector<sp_service> services;     ///< the first is isDefault="true"
+  std::string organization_name;        ///< optional Organization element
   std::string organization_url;
   std::optional<sys_time> valid_until;
 };
@@ -101,7 +101,7 @@ struct idp_metadata {
 /// Failures: metadata_invalid (malformed, no such IdP, no signing
 /// certificate, unsigned or badly signed when a signer is set);
 /// metadata_expired (validUntil passed).
-result<idp_metadata> parse_idp_metadata(std::string_view xml, std::string_view entity_id, X509* metadata_signer,
-                                        const clock& clock);
+result<idp_metadata> parse_idp_metadata(std::string_view xml, std::string_view entity_id,
+                                        X509* metadata_signer, const clock& clock);
 
 }  // namespace poort::saml

@@ -16,7 +16,9 @@ struct stmt_deleter {
 };
 using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_deleter>;
 
-bool exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
+bool exec(sqlite3* db, const char* sql) {
+  return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
 
 }  // namespace
 
@@ -60,7 +62,8 @@ result<bool> sqlite_replay_cache::insert_if_absent(std::string_view id, sys_time
   if (!exec(db_, "BEGIN IMMEDIATE")) return common_error::io_error;
   auto rollback = [this] { exec(db_, "ROLLBACK"); };
   sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db_, "DELETE FROM saml_replay WHERE expires_at <= ?1", -1, &raw, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db_, "DELETE FROM saml_replay WHERE expires_at <= ?1", -1, &raw, nullptr) !=
+      SQLITE_OK) {
     rollback();
     return common_error::io_error;
   }

@@ -49,7 +49,8 @@ class sqlite_replay_cache final : public replay_cache {
  public:
   /// Opens or creates the file and its table.
   /// Failure: common_error::io_error (cannot open or create it).
-  static result<std::unique_ptr<sqlite_replay_cache>> create(const std::filesystem::path& file, const clock& clock);
+  static result<std::unique_ptr<sqlite_replay_cache>> create(const std::filesystem::path& file,
+                                                             const clock& clock);
   ~sqlite_replay_cache() override;
   sqlite_replay_cache(const sqlite_replay_cache&) = delete;
   sqlite_replay_cache& operator=(const sqlite_replay_cache&) = delete;

@@ -60,13 +60,15 @@ checked<xmlNode*> unwrap_soap(xmlNode* root) {
       return refuse(error::malformed, "unexpected element in the SOAP Envelope");
   }
   xmlNode* message = first_element(body);
-  if (!message || next_element(message)) return refuse(error::malformed, "the SOAP Body must hold one message");
+  if (!message || next_element(message))
+    return refuse(error::malformed, "the SOAP Body must hold one message");
   return message;
 }
 
 // --- 6: issuers ---------------------------------------------------------
 
-checked<void> check_issuer(const xmlNode* element, std::string_view idp, bool required, std::string_view what) {
+checked<void> check_issuer(const xmlNode* element, std::string_view idp, bool required,
+                           std::string_view what) {
   const auto issuers = children(element, ns::saml, "Issuer");
   if (issuers.empty() && !required) return {};
   if (issuers.size() != 1) return refuse(error::issuer_mismatch, std::string{what} + " must have one Issuer");
@@ -109,7 +111,8 @@ checked<void> check_issue_instant(const run& r, const xmlNode* element, std::str
   if (!*t) return refuse(error::malformed, std::string{what} + " has no IssueInstant");
   const sys_time it = **t;
   if (r.now + r.settings.max_clock_skew < it)
-    return refuse(error::not_yet_valid, window(std::string{what} + " IssueInstant", it, r.settings.max_clock_skew, r.now));
+    return refuse(error::not_yet_valid,
+                  window(std::string{what} + " IssueInstant", it, r.settings.max_clock_skew, r.now));
   if (r.now >= it + r.settings.max_response_age + r.settings.max_clock_skew)
     return refuse(error::expired, window(std::string{what} + " IssueInstant (max age " +
                                              std::to_string(r.settings.max_response_age.count()) + " s)",
@@ -121,7 +124,8 @@ checked<void> check_issue_instant(const run& r, const xmlNode* element, std::str
 
 checked<void> check_conditions(const run& r, const xmlNode* assertion) {
   const auto all = children(assertion, ns::saml, "Conditions");
-  if (all.size() != 1) return refuse(error::audience_mismatch, "the Assertion must have one Conditions element");
+  if (all.size() != 1)
+    return refuse(error::audience_mismatch, "the Assertion must have one Conditions element");
   const xmlNode* conditions = all.front();
   bool restricted = false;
   for (xmlNode* c = first_element(conditions); c; c = next_element(c)) {
@@ -145,7 +149,8 @@ checked<sys_time> check_condition_times(const run& r, const xmlNode* assertion) 
   auto noa = time_attribute(conditions, "NotOnOrAfter");
   if (!noa) return std::unexpected(noa.error());
   if (auto c = check_not_before(r, *nb, "Conditions NotBefore"); !c) return std::unexpected(c.error());
-  if (auto c = check_not_on_or_after(r, *noa, "Conditions NotOnOrAfter"); !c) return std::unexpected(c.error());
+  if (auto c = check_not_on_or_after(r, *noa, "Conditions NotOnOrAfter"); !c)
+    return std::unexpected(c.error());
   return noa->value_or(sys_time::max());
 }
 
@@ -154,7 +159,8 @@ checked<sys_time> check_condition_times(const run& r, const xmlNode* assertion) 
 // One bearer confirmation's data; success: its NotOnOrAfter.
 checked<sys_time> check_bearer_data(const run& r, const xmlNode* confirmation) {
   const auto datas = children(confirmation, ns::saml, "SubjectConfirmationData");
-  if (datas.size() != 1) return refuse(error::bearer_missing, "a bearer confirmation has no SubjectConfirmationData");
+  if (datas.size() != 1)
+    return refuse(error::bearer_missing, "a bearer confirmation has no SubjectConfirmationData");
   const xmlNode* data = datas.front();
   if (attribute(data, "Recipient").value_or("") != r.settings.acs_url)
     return refuse(error::recipient_mismatch, "the bearer Recipient is not our ACS URL");
@@ -167,7 +173,8 @@ checked<sys_time> check_bearer_data(const run& r, const xmlNode* confirmation) {
   auto noa = time_attribute(data, "NotOnOrAfter");
   if (!noa) return std::unexpected(noa.error());
   if (!*noa) return refuse(error::malformed, "the bearer confirmation has no NotOnOrAfter");
-  if (auto c = check_not_before(r, *nb, "SubjectConfirmationData NotBefore"); !c) return std::unexpected(c.error());
+  if (auto c = check_not_before(r, *nb, "SubjectConfirmationData NotBefore"); !c)
+    return std::unexpected(c.error());
   if (auto c = check_not_on_or_after(r, *noa, "SubjectConfirmationData NotOnOrAfter"); !c)
     return std::unexpected(c.error());
   return **noa;
@@ -222,7 +229,8 @@ checked<attribute_map> collect_attributes(const run& r, const xmlNode* assertion
   attribute_map out;
   for (xmlNode* statement : children(assertion, ns::saml, "AttributeStatement")) {
     for (xmlNode* encrypted : children(statement, ns::saml, "EncryptedAttribute")) {
-      auto d = decrypt_element(r.doc, encrypted, r.sp_keys, r.settings.sp_entity_id, "Attribute", r.settings.limits);
+      auto d = decrypt_element(r.doc, encrypted, r.sp_keys, r.settings.sp_entity_id, "Attribute",
+                               r.settings.limits);
       if (!d) return std::unexpected(d.error());
     }
     for (xmlNode* attr : children(statement, ns::saml, "Attribute")) {
@@ -249,13 +257,15 @@ std::string_view entity_concerned_type(std::string_view qualifier) {
   qualifier.remove_prefix(prefix.size());
   const auto pos = qualifier.find(middle);
   if (pos == std::string_view::npos || pos == 0) return {};
-  if (!std::ranges::all_of(qualifier.substr(0, pos), [](char c) { return (c >= '0' && c <= '9') || c == '.'; }))
+  if (!std::ranges::all_of(qualifier.substr(0, pos),
+                           [](char c) { return (c >= '0' && c <= '9') || c == '.'; }))
     return {};
   return qualifier.substr(pos + middle.size());
 }
 
 checked<void> set_once(std::optional<std::string>& slot, std::string value, std::string_view what) {
-  if (slot && *slot != value) return refuse(error::malformed, "two different " + std::string{what} + " values");
+  if (slot && *slot != value)
+    return refuse(error::malformed, "two different " + std::string{what} + " values");
   slot = std::move(value);
   return {};
 }
@@ -270,7 +280,8 @@ checked<void> read_subject_ids(const run& r, const attribute_map& attrs, identit
       const std::string_view type = entity_concerned_type(qualifier);
       std::string v = text(*name_id);
       if (type == "KvKnr") {
-        if (!all_digits(v, 8)) return refuse(error::malformed, "the LegalSubjectID KvK number is not 8 digits");
+        if (!all_digits(v, 8))
+          return refuse(error::malformed, "the LegalSubjectID KvK number is not 8 digits");
         if (auto s = set_once(id.kvk, std::move(v), "KvK"); !s) return s;
       } else if (type == "RSIN") {
         if (!all_digits(v, 9)) return refuse(error::malformed, "the LegalSubjectID RSIN is not 9 digits");
@@ -293,7 +304,8 @@ checked<void> read_subject_ids(const run& r, const attribute_map& attrs, identit
       return refuse(error::malformed, "the Vestigingsnr restriction is not one 12-digit value");
     id.vestigingsnr = text(it->second.front());
   }
-  if (!id.kvk && !id.rsin) return refuse(error::legal_subject_missing, "no LegalSubjectID with a KvK number or RSIN");
+  if (!id.kvk && !id.rsin)
+    return refuse(error::legal_subject_missing, "no LegalSubjectID with a KvK number or RSIN");
   return {};
 }
 
@@ -365,10 +377,12 @@ checked<identity> response_validator::validate(std::string_view message, const e
     auto sig = verify_enveloped_signature(doc, artifact_response, keys_);
     if (!sig) return std::unexpected(sig.error());
     enclosing_signed = *sig;
-    if (auto s = check_status(artifact_response, "ArtifactResponse", false); !s) return std::unexpected(s.error());
+    if (auto s = check_status(artifact_response, "ArtifactResponse", false); !s)
+      return std::unexpected(s.error());
     if (!expected.artifact_resolve_id.empty() &&
         attribute(artifact_response, "InResponseTo").value_or("") != expected.artifact_resolve_id)
-      return refuse(error::in_response_to_unknown, "the ArtifactResponse does not answer our ArtifactResolve");
+      return refuse(error::in_response_to_unknown,
+                    "the ArtifactResponse does not answer our ArtifactResolve");
   }
 
   // 3. Response
@@ -381,11 +395,13 @@ checked<identity> response_validator::validate(std::string_view message, const e
   const auto plain = children(response, ns::saml, "Assertion");
   const auto encrypted = children(response, ns::saml, "EncryptedAssertion");
   if (plain.size() + encrypted.size() != 1)
-    return refuse(error::assertion_count, "the Response holds " + std::to_string(plain.size() + encrypted.size()) +
-                                              " top-level assertions");
+    return refuse(
+        error::assertion_count,
+        "the Response holds " + std::to_string(plain.size() + encrypted.size()) + " top-level assertions");
   xmlNode* assertion = plain.empty() ? nullptr : plain.front();
   if (!assertion) {
-    auto d = decrypt_element(doc, encrypted.front(), sp_keys, settings_.sp_entity_id, "Assertion", settings_.limits);
+    auto d = decrypt_element(doc, encrypted.front(), sp_keys, settings_.sp_entity_id, "Assertion",
+                             settings_.limits);
     if (!d) return std::unexpected(d.error());
     assertion = *d;
   }
@@ -402,7 +418,8 @@ checked<identity> response_validator::validate(std::string_view message, const e
   if (artifact_response)
     if (auto c = check_issuer(artifact_response, settings_.idp_entity_id, false, "ArtifactResponse"); !c)
       return std::unexpected(c.error());
-  if (auto c = check_issuer(response, settings_.idp_entity_id, false, "Response"); !c) return std::unexpected(c.error());
+  if (auto c = check_issuer(response, settings_.idp_entity_id, false, "Response"); !c)
+    return std::unexpected(c.error());
   if (auto c = check_issuer(assertion, settings_.idp_entity_id, true, "Assertion"); !c)
     return std::unexpected(c.error());
 
@@ -425,7 +442,8 @@ checked<identity> response_validator::validate(std::string_view message, const e
   auto conditions_until = check_condition_times(r, assertion);
   if (!conditions_until) return std::unexpected(conditions_until.error());
   if (artifact_response)
-    if (auto c = check_issue_instant(r, artifact_response, "ArtifactResponse"); !c) return std::unexpected(c.error());
+    if (auto c = check_issue_instant(r, artifact_response, "ArtifactResponse"); !c)
+      return std::unexpected(c.error());
   if (auto c = check_issue_instant(r, response, "Response"); !c) return std::unexpected(c.error());
   if (auto c = check_issue_instant(r, assertion, "Assertion"); !c) return std::unexpected(c.error());
 
@@ -455,7 +473,8 @@ checked<identity> response_validator::validate(std::string_view message, const e
 
   // 13. replay, last: only an otherwise acceptable assertion uses up its ID
   const auto fresh = replays.insert_if_absent(id.assertion_id, id.not_on_or_after + settings_.max_clock_skew);
-  if (!fresh) return refuse(error::replay_cache_unavailable, "the replay cache cannot record the assertion ID");
+  if (!fresh)
+    return refuse(error::replay_cache_unavailable, "the replay cache cannot record the assertion ID");
   if (!*fresh) return refuse(error::replayed, "the assertion ID was accepted before");
   return id;
 }

@@ -93,7 +93,8 @@ class response_validator {
  public:
   /// Loads the IdP's certificates as bare public keys and takes the SP's
   /// decryption keys, once. Failure: key_invalid.
-  static result<response_validator> create(validator_settings settings, std::span<X509* const> idp_certificates,
+  static result<response_validator> create(validator_settings settings,
+                                           std::span<X509* const> idp_certificates,
                                            std::vector<evp_pkey_ptr> sp_keys);
 
   /// Validates `message` (see the file comment) at `clock.now()`, and on

@@ -2,11 +2,11 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <xmlsec/crypto.h>
 #include <xmlsec/openssl/evp.h>
 #include <xmlsec/templates.h>
 #include <xmlsec/transforms.h>
 #include <xmlsec/xmldsig.h>
-#include <xmlsec/crypto.h>
 
 #include <algorithm>
 #include <array>
@@ -52,20 +52,24 @@ bool only_element_children(const xmlNode* n, std::string_view ns_uri, std::strin
 // once; exc-c14n may carry InclusiveNamespaces.
 checked<void> check_transforms(const xmlNode* reference) {
   xmlNode* transforms = child(reference, ns::ds, "Transforms");
-  if (!transforms) return refuse(error::signature_profile, "the Reference has no enveloped-signature transform");
+  if (!transforms)
+    return refuse(error::signature_profile, "the Reference has no enveloped-signature transform");
   bool seen_enveloped = false, seen_c14n = false;
   for (xmlNode* t = first_element(transforms); t; t = next_element(t)) {
-    if (!is_element(t, ns::ds, "Transform")) return refuse(error::signature_profile, "unexpected element in Transforms");
+    if (!is_element(t, ns::ds, "Transform"))
+      return refuse(error::signature_profile, "unexpected element in Transforms");
     const std::string alg = algorithm_of(t);
     if (alg == enveloped && !seen_enveloped && !first_element(t)) {
       seen_enveloped = true;
     } else if (alg == exc_c14n && !seen_c14n && only_element_children(t, ns::ec, "InclusiveNamespaces")) {
       seen_c14n = true;
     } else {
-      return refuse(error::signature_profile, "a Reference transform other than enveloped-signature and exc-c14n");
+      return refuse(error::signature_profile,
+                    "a Reference transform other than enveloped-signature and exc-c14n");
     }
   }
-  if (!seen_enveloped) return refuse(error::signature_profile, "the Reference has no enveloped-signature transform");
+  if (!seen_enveloped)
+    return refuse(error::signature_profile, "the Reference has no enveloped-signature transform");
   return {};
 }
 
@@ -84,15 +88,16 @@ checked<int> check_profile(xmlDoc* doc, xmlNode* element, xmlNode* signature) {
   xmlNode* c14n = first_element(signed_info);
   if (!is_element(c14n, ns::ds, "CanonicalizationMethod") || algorithm_of(c14n) != exc_c14n ||
       !only_element_children(c14n, ns::ec, "InclusiveNamespaces"))
-    return refuse(error::signature_profile, "SignedInfo canonicalization is not exclusive c14n without comments");
+    return refuse(error::signature_profile,
+                  "SignedInfo canonicalization is not exclusive c14n without comments");
   xmlNode* sig_method = next_element(c14n);
   if (!is_element(sig_method, ns::ds, "SignatureMethod"))
     return refuse(error::signature_profile, "SignedInfo has no SignatureMethod");
   const std::string sig_alg = algorithm_of(sig_method);
   auto m = std::ranges::find(signature_methods, std::string_view{sig_alg}, &method::uri);
   if (m == signature_methods.end() || first_element(sig_method))
-    return refuse(error::signature_algorithm, "SignatureMethod is not RSA- or ECDSA-SHA256/384/512: " +
-                                                  sig_alg.substr(0, 100));
+    return refuse(error::signature_algorithm,
+                  "SignatureMethod is not RSA- or ECDSA-SHA256/384/512: " + sig_alg.substr(0, 100));
 
   xmlNode* reference = next_element(sig_method);
   if (!is_element(reference, ns::ds, "Reference") || next_element(reference))
@@ -108,12 +113,13 @@ checked<int> check_profile(xmlDoc* doc, xmlNode* element, xmlNode* signature) {
 
   xmlNode* transforms = child(reference, ns::ds, "Transforms");
   xmlNode* digest = transforms ? next_element(transforms) : first_element(reference);
-  if (!is_element(digest, ns::ds, "DigestMethod") || !is_element(next_element(digest), ns::ds, "DigestValue") ||
-      next_element(next_element(digest)))
+  if (!is_element(digest, ns::ds, "DigestMethod") ||
+      !is_element(next_element(digest), ns::ds, "DigestValue") || next_element(next_element(digest)))
     return refuse(error::signature_profile, "the Reference is not Transforms, DigestMethod, DigestValue");
   const std::string digest_alg = algorithm_of(digest);
   if (std::ranges::find(digest_methods, std::string_view{digest_alg}) == digest_methods.end())
-    return refuse(error::signature_algorithm, "DigestMethod is not SHA-256/384/512: " + digest_alg.substr(0, 100));
+    return refuse(error::signature_algorithm,
+                  "DigestMethod is not SHA-256/384/512: " + digest_alg.substr(0, 100));
   return m->evp_type;
 }
 
@@ -124,9 +130,10 @@ dsig_ctx_ptr make_verify_ctx() {
   for (xmlSecTransformId id : {xmlSecTransformExclC14NId, xmlSecTransformEnvelopedId, xmlSecTransformSha256Id,
                                xmlSecTransformSha384Id, xmlSecTransformSha512Id})
     if (xmlSecDSigCtxEnableReferenceTransform(ctx.get(), id) < 0) return nullptr;
-  for (xmlSecTransformId id : {xmlSecTransformExclC14NId, xmlSecTransformRsaSha256Id, xmlSecTransformRsaSha384Id,
-                               xmlSecTransformRsaSha512Id, xmlSecTransformEcdsaSha256Id,
-                               xmlSecTransformEcdsaSha384Id, xmlSecTransformEcdsaSha512Id})
+  for (xmlSecTransformId id :
+       {xmlSecTransformExclC14NId, xmlSecTransformRsaSha256Id, xmlSecTransformRsaSha384Id,
+        xmlSecTransformRsaSha512Id, xmlSecTransformEcdsaSha256Id, xmlSecTransformEcdsaSha384Id,
+        xmlSecTransformEcdsaSha512Id})
     if (xmlSecDSigCtxEnableSignatureTransform(ctx.get(), id) < 0) return nullptr;
   return ctx;
 }
@@ -165,7 +172,8 @@ result<trusted_keys> trusted_keys::create(std::span<X509* const> certificates) {
     EVP_PKEY* pub = X509_get0_pubkey(cert);
     if (!pub) return error::key_invalid;
     const int type = EVP_PKEY_get_base_id(pub);
-    if (!(type == EVP_PKEY_RSA && EVP_PKEY_get_bits(pub) >= 2048) && type != EVP_PKEY_EC) return error::key_invalid;
+    if (!(type == EVP_PKEY_RSA && EVP_PKEY_get_bits(pub) >= 2048) && type != EVP_PKEY_EC)
+      return error::key_invalid;
     auto key = make_xmlsec_key(pub);
     if (!key) return error::key_invalid;
     out.entries_.push_back({type, std::move(key)});
@@ -176,7 +184,8 @@ result<trusted_keys> trusted_keys::create(std::span<X509* const> certificates) {
 checked<bool> verify_enveloped_signature(xmlDoc* doc, xmlNode* element, const trusted_keys& keys) {
   const auto signatures = children(element, ns::ds, "Signature");
   if (signatures.empty()) return false;
-  if (signatures.size() > 1) return refuse(error::signature_profile, "the element carries more than one Signature");
+  if (signatures.size() > 1)
+    return refuse(error::signature_profile, "the element carries more than one Signature");
   auto evp_type = check_profile(doc, element, signatures.front());
   if (!evp_type) return std::unexpected(evp_type.error());
 
@@ -212,7 +221,8 @@ result<signing_key> signing_key::create(evp_pkey_ptr key, x509_ptr certificate, 
 }
 
 std::string_view signing_key::signature_method() const noexcept {
-  return EVP_PKEY_get_base_id(key_.get()) == EVP_PKEY_EC ? signature_methods[3].uri : signature_methods[0].uri;
+  return EVP_PKEY_get_base_id(key_.get()) == EVP_PKEY_EC ? signature_methods[3].uri
+                                                         : signature_methods[0].uri;
 }
 
 std::string certificate_base64(X509* cert) {
@@ -229,9 +239,9 @@ result<void> sign_enveloped(xmlDoc* doc, xmlNode* element, const signing_key& ke
   const auto id = attribute(element, "ID");
   if (!id) return error::malformed;
   const bool ec = EVP_PKEY_get_base_id(key.private_key()) == EVP_PKEY_EC;
-  xmlNode* sig = xmlSecTmplSignatureCreateNsPref(doc, xmlSecTransformExclC14NId,
-                                                 ec ? xmlSecTransformEcdsaSha256Id : xmlSecTransformRsaSha256Id,
-                                                 nullptr, BAD_CAST "ds");
+  xmlNode* sig = xmlSecTmplSignatureCreateNsPref(
+      doc, xmlSecTransformExclC14NId, ec ? xmlSecTransformEcdsaSha256Id : xmlSecTransformRsaSha256Id, nullptr,
+      BAD_CAST "ds");
   if (!sig) return error::key_invalid;
   xmlNode* first = first_element(element);
   if (is_element(first, ns::saml, "Issuer"))
@@ -241,7 +251,8 @@ result<void> sign_enveloped(xmlDoc* doc, xmlNode* element, const signing_key& ke
   else
     xmlAddChild(element, sig);
   const std::string uri = "#" + *id;
-  xmlNode* ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, nullptr, BAD_CAST uri.c_str(), nullptr);
+  xmlNode* ref =
+      xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, nullptr, BAD_CAST uri.c_str(), nullptr);
   if (!ref || !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) ||
       !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId))
     return error::key_invalid;
@@ -259,7 +270,8 @@ result<void> sign_enveloped(xmlDoc* doc, xmlNode* element, const signing_key& ke
   } else if (info == key_info::certificate && key.certificate()) {
     xmlNode* ki = xmlNewChild(sig, sig->ns, BAD_CAST "KeyInfo", nullptr);
     xmlNode* data = xmlNewChild(ki, sig->ns, BAD_CAST "X509Data", nullptr);
-    xmlNewTextChild(data, sig->ns, BAD_CAST "X509Certificate", BAD_CAST certificate_base64(key.certificate()).c_str());
+    xmlNewTextChild(data, sig->ns, BAD_CAST "X509Certificate",
+                    BAD_CAST certificate_base64(key.certificate()).c_str());
   }
   return {};
 }

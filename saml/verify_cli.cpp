@@ -106,8 +106,8 @@ std::expected<verify_options, std::string> parse_verify_args(std::span<const std
       return std::unexpected("unknown option " + std::string{flag});
     }
   }
-  if (!have_response || !have_idp || !have_sp || !have_acs || !have_request || !now || o.idp_certificates.empty() ||
-      o.sp_keys.empty())
+  if (!have_response || !have_idp || !have_sp || !have_acs || !have_request || !now ||
+      o.idp_certificates.empty() || o.sp_keys.empty())
     return std::unexpected(std::string{"missing a required option"});
   o.now = *now;
   return o;

@@ -68,8 +68,8 @@ bool name_is(const xmlChar* a, std::string_view b) {
 // The SAML elements whose ID attribute a signature may reference.
 bool is_signable(const xmlNode* n) {
   static constexpr std::array<std::string_view, 7> protocol{
-      "Response", "ArtifactResponse", "ArtifactResolve", "AuthnRequest", "LogoutRequest", "LogoutResponse",
-      "AttributeQuery"};
+      "Response",      "ArtifactResponse", "ArtifactResolve", "AuthnRequest",
+      "LogoutRequest", "LogoutResponse",   "AttributeQuery"};
   if (n->type != XML_ELEMENT_NODE || !n->ns) return false;
   for (auto name : protocol)
     if (is_element(n, ns::samlp, name)) return true;
@@ -93,8 +93,8 @@ void library_init() {
 checked<xml_doc_ptr> parse_document(std::string_view text, const parse_limits& limits) {
   library_init();
   if (text.size() > limits.max_bytes)
-    return refuse(error::too_large, "document of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
-                                        std::to_string(limits.max_bytes));
+    return refuse(error::too_large, "document of " + std::to_string(text.size()) +
+                                        " bytes exceeds the limit of " + std::to_string(limits.max_bytes));
   if (text.empty()) return refuse(error::malformed, "empty document");
   std::unique_ptr<xmlParserCtxt, parser_ctxt_deleter> ctxt{
       xmlCreateMemoryParserCtxt(text.data(), static_cast<int>(text.size()))};
@@ -112,7 +112,8 @@ checked<xml_doc_ptr> parse_document(std::string_view text, const parse_limits& l
   xmlParseDocument(ctxt.get());
   if (st.doctype) return refuse(error::doctype, "the document has a DOCTYPE");
   if (st.over_limit) return refuse(error::too_large, "the document exceeds the depth or element limit");
-  if (!ctxt->wellFormed || !ctxt->myDoc) return refuse(error::malformed, "the document is not well-formed XML");
+  if (!ctxt->wellFormed || !ctxt->myDoc)
+    return refuse(error::malformed, "the document is not well-formed XML");
   xml_doc_ptr doc{ctxt->myDoc};
   ctxt->myDoc = nullptr;
   if (!xmlDocGetRootElement(doc.get())) return refuse(error::malformed, "the document has no root element");

@@ -1,19 +1,19 @@
 // Artifacts, ArtifactResolve, AuthnRequest, SP metadata, service catalogue
 // and IdP metadata. Signatures we make are checked by Debian's xmlsec1
 // command-line tool, an implementation independent of ours.
-#include "saml/artifact.hpp"
-#include "saml/authn_request.hpp"
-#include "saml/metadata.hpp"
+#include <unistd.h>
+#include <zlib.h>
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include <cstdio>
 #include <fstream>
 
 #include "common/encoding.hpp"
+#include "saml/artifact.hpp"
+#include "saml/authn_request.hpp"
+#include "saml/metadata.hpp"
 #include "saml_test_util.hpp"
 
 namespace poort::saml {
@@ -32,8 +32,8 @@ bool xmlsec1_verifies(const std::string& xml, const std::string& id_attr) {
   const std::string file =
       std::string{POORT_BINARY_DIR} + "/saml-verify-" + std::to_string(::getpid()) + ".xml";
   std::ofstream{file} << xml;
-  const std::string cmd = "xmlsec1 --verify --pubkey-cert-pem " + test::data_path("sp.crt") + " --id-attr:ID " +
-                          id_attr + " " + file + " >/dev/null 2>&1";
+  const std::string cmd = "xmlsec1 --verify --pubkey-cert-pem " + test::data_path("sp.crt") +
+                          " --id-attr:ID " + id_attr + " " + file + " >/dev/null 2>&1";
   const int rc = std::system(cmd.c_str());
   std::remove(file.c_str());
   return rc == 0;
@@ -97,10 +97,11 @@ TEST(AuthnRequest, PostRequestIsSignedAndComplete) {
   fake_random rng;
   auto r = build_authn_request_post(request_params(), sp_signer(), rng, clock);
   ASSERT_TRUE(r);
-  for (const char* part : {"ForceAuthn=\"true\"", "ProtocolBinding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact\"",
-                           "AttributeConsumingServiceIndex=\"2\"", "Destination=\"https://idp.test/sso\"",
-                           "AssertionConsumerServiceURL=\"https://poort.test/saml/acs\"", "Comparison=\"minimum\"",
-                           "urn:etoegang:core:assurance-class:loa3", "xml-exc-c14n#"})
+  for (const char* part :
+       {"ForceAuthn=\"true\"", "ProtocolBinding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact\"",
+        "AttributeConsumingServiceIndex=\"2\"", "Destination=\"https://idp.test/sso\"",
+        "AssertionConsumerServiceURL=\"https://poort.test/saml/acs\"", "Comparison=\"minimum\"",
+        "urn:etoegang:core:assurance-class:loa3", "xml-exc-c14n#"})
     EXPECT_NE(r->xml.find(part), std::string::npos) << part;
   EXPECT_NE(r->xml.find("ID=\"" + r->id + "\""), std::string::npos);
   EXPECT_TRUE(xmlsec1_verifies(r->xml, "urn:oasis:names:tc:SAML:2.0:protocol:AuthnRequest"));
@@ -130,8 +131,10 @@ TEST(AuthnRequest, RedirectQueryIsSignedOverTheDeflatedRequest) {
   const std::string query = r->url.substr(r->url.find('?') + 1);
   const auto sig_at = query.find("&Signature=");
   const std::string signed_part = query.substr(0, sig_at);
-  EXPECT_NE(signed_part.find("&RelayState=rs-key-1&SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256"),
-            std::string::npos);
+  EXPECT_NE(
+      signed_part.find(
+          "&RelayState=rs-key-1&SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256"),
+      std::string::npos);
   // The signature verifies with the SP certificate's public key.
   const auto signature = base64_decode(url_decode(query.substr(sig_at + 11))).value();
   auto cert = test::certificate("sp.crt");
@@ -154,8 +157,9 @@ TEST(AuthnRequest, RedirectQueryIsSignedOverTheDeflatedRequest) {
   inflated.resize(z.total_out);
   inflateEnd(&z);
   EXPECT_EQ(inflated, r->xml);
-  EXPECT_EQ(build_authn_request_redirect(request_params(), std::string(81, 'x'), sp_signer(), rng, clock).error(),
-            error::malformed);
+  EXPECT_EQ(
+      build_authn_request_redirect(request_params(), std::string(81, 'x'), sp_signer(), rng, clock).error(),
+      error::malformed);
 }
 
 sp_metadata_params metadata_params(X509* current, X509* next) {
@@ -187,8 +191,10 @@ TEST(SpMetadata, IsSignedAndFollowsTheEherkenningProfile) {
   EXPECT_EQ(count(*xml, "<md:KeyDescriptor>"), 2u);
   EXPECT_EQ(count(*xml, "<ds:KeyName>" + key_name_of(next.get()) + "</ds:KeyName>"), 1u);
   EXPECT_EQ(count(*xml, "isDefault=\"true\""), 2u);  // the ACS and one AttributeConsumingService
-  EXPECT_NE(xml->find("<md:RequestedAttribute Name=\"" + std::string{test::service_id} + "\""), std::string::npos);
-  EXPECT_NE(xml->find("bindings:HTTP-Artifact\" Location=\"https://poort.test/saml/acs\""), std::string::npos);
+  EXPECT_NE(xml->find("<md:RequestedAttribute Name=\"" + std::string{test::service_id} + "\""),
+            std::string::npos);
+  EXPECT_NE(xml->find("bindings:HTTP-Artifact\" Location=\"https://poort.test/saml/acs\""),
+            std::string::npos);
   EXPECT_EQ(xml->find("NameIDFormat"), std::string::npos);
   auto dup = metadata_params(current.get(), nullptr);
   dup.services[1].index = 1;
@@ -206,13 +212,15 @@ TEST(ServiceCatalogue, IsSignedWithDefinitionsAndInstances) {
   p.version = "urn:etoegang:1.13:53";
   p.encryption_certificate = cert.get();
   p.services = {{test::service_uuid, "0a1b2c3d-0000-4000-8000-000000000001", test::service_id, "Casework",
-                 "Re-entry notifications", "https://poort.test/", "https://poort.test/privacy", assurance::loa3}};
+                 "Re-entry notifications", "https://poort.test/", "https://poort.test/privacy",
+                 assurance::loa3}};
   auto xml = build_service_catalogue(p, sp_signer(), rng, clock);
   ASSERT_TRUE(xml);
-  for (const char* part : {"<esc:ServiceProviderID>00000099000000000002</esc:ServiceProviderID>",
-                           "<esc:InstanceOfService>8d8a3b31-6a7e-4c5b-9d3e-3f0a2f8c1a01</esc:InstanceOfService>",
-                           "<esc:SSOSupport>false</esc:SSOSupport>", "<md:KeyDescriptor use=\"encryption\">",
-                           "urn:etoegang:core:assurance-class:loa3", "ServiceRestriction:Vestigingsnr"})
+  for (const char* part :
+       {"<esc:ServiceProviderID>00000099000000000002</esc:ServiceProviderID>",
+        "<esc:InstanceOfService>8d8a3b31-6a7e-4c5b-9d3e-3f0a2f8c1a01</esc:InstanceOfService>",
+        "<esc:SSOSupport>false</esc:SSOSupport>", "<md:KeyDescriptor use=\"encryption\">",
+        "urn:etoegang:core:assurance-class:loa3", "ServiceRestriction:Vestigingsnr"})
     EXPECT_NE(xml->find(part), std::string::npos) << part;
   p.services[0].name = std::string(65, 'n');
   EXPECT_EQ(build_service_catalogue(p, sp_signer(), rng, clock).error(), error::malformed);
@@ -221,13 +229,18 @@ TEST(ServiceCatalogue, IsSignedWithDefinitionsAndInstances) {
 std::string idp_metadata_xml(const std::string& valid_until = "2027-01-01T00:00:00Z") {
   auto cert = test::certificate("idp-rsa.crt");
   return "<md:EntitiesDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
-         "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" ID=\"_md\" validUntil=\"" + valid_until + "\">"
+         "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" ID=\"_md\" validUntil=\"" +
+         valid_until +
+         "\">"
          "<md:EntityDescriptor entityID=\"urn:other:sp\"><md:SPSSODescriptor "
          "protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\"/></md:EntityDescriptor>"
-         "<md:EntityDescriptor entityID=\"" + std::string{test::idp_entity_id} + "\">"
+         "<md:EntityDescriptor entityID=\"" +
+         std::string{test::idp_entity_id} +
+         "\">"
          "<md:IDPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">"
          "<md:KeyDescriptor use=\"signing\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>" +
-         certificate_base64(cert.get()) + "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+         certificate_base64(cert.get()) +
+         "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
          "<md:ArtifactResolutionService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:SOAP\" "
          "Location=\"https://idp.test/ars/1.13\" index=\"1\"/>"
          "<md:SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" "
@@ -244,7 +257,8 @@ TEST(IdpMetadata, LoadsSigningCertificatesAndEndpoints) {
   EXPECT_EQ(md->single_sign_on.at(0).location, "https://idp.test/sso/1.13");
   EXPECT_EQ(md->valid_until, at("2027-01-01T00:00:00Z"));
   EXPECT_TRUE(parse_idp_metadata(idp_metadata_xml(), "", nullptr, clock));  // the only IdP
-  EXPECT_EQ(parse_idp_metadata(idp_metadata_xml(), "urn:nobody", nullptr, clock).error(), error::metadata_invalid);
+  EXPECT_EQ(parse_idp_metadata(idp_metadata_xml(), "urn:nobody", nullptr, clock).error(),
+            error::metadata_invalid);
   EXPECT_EQ(parse_idp_metadata(idp_metadata_xml("2026-03-01T10:00:00Z"), "", nullptr, clock).error(),
             error::metadata_expired);
 }
@@ -253,7 +267,8 @@ TEST(IdpMetadata, ChecksTheSignatureWhenASignerIsConfigured) {
   fake_clock clock{at(test::now_text)};
   auto signer_cert = test::certificate("sp.crt");
   auto other_cert = test::certificate("attacker.crt");
-  EXPECT_EQ(parse_idp_metadata(idp_metadata_xml(), "", signer_cert.get(), clock).error(), error::metadata_invalid);
+  EXPECT_EQ(parse_idp_metadata(idp_metadata_xml(), "", signer_cert.get(), clock).error(),
+            error::metadata_invalid);
   auto signed_xml = sign_document(idp_metadata_xml(), sp_signer(), key_info::certificate);
   ASSERT_TRUE(signed_xml);
   EXPECT_TRUE(parse_idp_metadata(*signed_xml, "", signer_cert.get(), clock));

@@ -158,8 +158,10 @@ TEST(ResponseValidator, RefusesAlteredSignedContent) {
 }
 
 TEST(ResponseValidator, RefusesUntrustedSigningKey) {
-  EXPECT_EQ(reason(check(fixture("signed-assertion.xml"), make_validator({"idp-ec.crt"}))), error::untrusted_key);
-  EXPECT_EQ(reason(check(fixture("signed-assertion.xml"), make_validator({"attacker.crt"}))), error::untrusted_key);
+  EXPECT_EQ(reason(check(fixture("signed-assertion.xml"), make_validator({"idp-ec.crt"}))),
+            error::untrusted_key);
+  EXPECT_EQ(reason(check(fixture("signed-assertion.xml"), make_validator({"attacker.crt"}))),
+            error::untrusted_key);
 }
 
 TEST(ResponseValidator, IgnoresAttackerCertificateInKeyInfo) {
@@ -201,10 +203,13 @@ TEST(ResponseValidator, RefusesNoAssertion) {
 TEST(ResponseValidator, RefusesDoctypeXxeAndEntityExpansion) {
   const std::string body = fixture("signed-assertion.xml");
   EXPECT_EQ(reason(check("<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>" + body)), error::doctype);
-  EXPECT_EQ(reason(check("<!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
-                         "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]>" + body)),
+  EXPECT_EQ(
+      reason(check("<!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
+                   "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]>" +
+                   body)),
+      error::doctype);
+  EXPECT_EQ(reason(check("<!DOCTYPE samlp:Response SYSTEM \"http://127.0.0.1:1/x.dtd\">" + body)),
             error::doctype);
-  EXPECT_EQ(reason(check("<!DOCTYPE samlp:Response SYSTEM \"http://127.0.0.1:1/x.dtd\">" + body)), error::doctype);
 }
 
 TEST(ResponseValidator, RefusesOversizedAndTooDeepInput) {
@@ -302,9 +307,10 @@ TEST(ResponseValidator, RefusesStaleOrFutureIssueInstant) {
 }
 
 TEST(ResponseValidator, RefusesAssuranceBelowMinimumOrLookAlike) {
-  for (std::string loa : {"urn:etoegang:core:assurance-class:loa2plus", "urn:etoegang:core:assurance-class:loa3x",
-                          "urn:etoegang:core:assurance-class:loa33", "urn:evil:core:assurance-class:loa4",
-                          "urn:etoegang:core:assurance-class:loa4 ", ""}) {
+  for (std::string loa :
+       {"urn:etoegang:core:assurance-class:loa2plus", "urn:etoegang:core:assurance-class:loa3x",
+        "urn:etoegang:core:assurance-class:loa33", "urn:evil:core:assurance-class:loa4",
+        "urn:etoegang:core:assurance-class:loa4 ", ""}) {
     response_spec spec;
     spec.assurance = loa;
     EXPECT_EQ(reason(check(build_response(spec))), error::assurance_too_low) << loa;
@@ -322,10 +328,12 @@ TEST(ResponseValidator, ChecksRequestedService) {
   e.service_uuid = test::service_uuid;
   EXPECT_TRUE(check(build_response({}), make_validator(), at(test::now_text), e));
   e.service_uuid = "00000000-0000-4000-8000-000000000000";
-  EXPECT_EQ(reason(check(build_response({}), make_validator(), at(test::now_text), e)), error::service_mismatch);
+  EXPECT_EQ(reason(check(build_response({}), make_validator(), at(test::now_text), e)),
+            error::service_mismatch);
   e = test::default_expected();
   e.service_id = "urn:etoegang:DV:00000099000000000002:services:2";
-  EXPECT_EQ(reason(check(build_response({}), make_validator(), at(test::now_text), e)), error::service_mismatch);
+  EXPECT_EQ(reason(check(build_response({}), make_validator(), at(test::now_text), e)),
+            error::service_mismatch);
 }
 
 TEST(ResponseValidator, RefusesMissingLegalSubject) {

@@ -6,7 +6,9 @@
 
 namespace poort::saml::test {
 
-std::string data_path(const std::string& name) { return std::string{POORT_SOURCE_DIR} + "/tests/data/saml/" + name; }
+std::string data_path(const std::string& name) {
+  return std::string{POORT_SOURCE_DIR} + "/tests/data/saml/" + name;
+}
 
 std::string fixture(const std::string& name) {
   auto text = read_file(data_path(name));
@@ -72,15 +74,17 @@ std::string build_response(const response_spec& s) {
           : "";
   std::string xml =
       "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
-      "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" + s.response_id +
-      "\" Version=\"2.0\" IssueInstant=\"" + s.issue_instant + "\"" +
+      "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" +
+      s.response_id + "\" Version=\"2.0\" IssueInstant=\"" + s.issue_instant + "\"" +
       (s.destination ? " Destination=\"" + *s.destination + "\"" : "") +
       (s.in_response_to ? " InResponseTo=\"" + *s.in_response_to + "\"" : "") + "><saml:Issuer>" + s.issuer +
       "</saml:Issuer><samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/>"
-      "</samlp:Status><saml:Assertion ID=\"" + s.assertion_id + "\" Version=\"2.0\" IssueInstant=\"" +
-      s.issue_instant + "\"><saml:Issuer>" + s.issuer +
+      "</samlp:Status><saml:Assertion ID=\"" +
+      s.assertion_id + "\" Version=\"2.0\" IssueInstant=\"" + s.issue_instant + "\"><saml:Issuer>" +
+      s.issuer +
       "</saml:Issuer><saml:Subject><saml:NameID>subject-1</saml:NameID>"
-      "<saml:SubjectConfirmation Method=\"urn:oasis:names:tc:SAML:2.0:cm:bearer\"><saml:SubjectConfirmationData" +
+      "<saml:SubjectConfirmation "
+      "Method=\"urn:oasis:names:tc:SAML:2.0:cm:bearer\"><saml:SubjectConfirmationData" +
       (s.bearer_in_response_to ? " InResponseTo=\"" + *s.bearer_in_response_to + "\"" : "") +
       " NotOnOrAfter=\"" + s.bearer_not_on_or_after + "\" Recipient=\"" + s.recipient +
       "\"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore=\"" + s.not_before +
@@ -88,10 +92,12 @@ std::string build_response(const response_spec& s) {
       "</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant=\"" +
       s.issue_instant + "\"><saml:AuthnContext><saml:AuthnContextClassRef>" + s.assurance +
       "</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement>"
-      "<saml:Attribute Name=\"urn:etoegang:core:ServiceID\"><saml:AttributeValue>" + s.service_id +
+      "<saml:Attribute Name=\"urn:etoegang:core:ServiceID\"><saml:AttributeValue>" +
+      s.service_id +
       "</saml:AttributeValue></saml:Attribute><saml:Attribute Name=\"urn:etoegang:core:ServiceUUID\">"
-      "<saml:AttributeValue>" + s.service_uuid + "</saml:AttributeValue></saml:Attribute>" + legal +
-      "</saml:AttributeStatement>" + s.extra_assertion_content + "</saml:Assertion></samlp:Response>";
+      "<saml:AttributeValue>" +
+      s.service_uuid + "</saml:AttributeValue></saml:Attribute>" + legal + "</saml:AttributeStatement>" +
+      s.extra_assertion_content + "</saml:Assertion></samlp:Response>";
   return s.sign_assertion ? sign_element(xml, s.assertion_id, s.signing_key) : xml;
 }
 

@@ -70,7 +70,8 @@ struct response_spec {
 std::string build_response(const response_spec& spec);
 
 /// Signs the element with `id` in `xml` (its own enveloped signature).
-std::string sign_element(const std::string& xml, const std::string& id, const std::string& key = "idp-rsa.key");
+std::string sign_element(const std::string& xml, const std::string& id,
+                         const std::string& key = "idp-rsa.key");
 
 /// A libxml2 document for test-side tree surgery (XSW cases); parsed
 /// without any of the validator's rules.

@@ -1,11 +1,11 @@
 #include "saml/verify_cli.hpp"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <sstream>
-
-#include <unistd.h>
 
 #include "saml_test_util.hpp"
 
@@ -28,23 +28,22 @@ outcome run(std::vector<std::string> args) {
 }
 
 std::vector<std::string> base_args(const std::string& response) {
-  return {"--response",     data_path(response),      "--idp-entity-id", test::idp_entity_id,
-          "--idp-cert",     data_path("idp-ec.crt"),  "--idp-cert",      data_path("idp-rsa.crt"),
-          "--sp-key",       data_path("sp.key"),      "--sp-entity-id",  test::sp_entity_id,
-          "--acs-url",      test::acs_url,            "--request-id",    test::request_id,
-          "--now",          test::now_text};
+  return {"--response", data_path(response),     "--idp-entity-id", test::idp_entity_id,
+          "--idp-cert", data_path("idp-ec.crt"), "--idp-cert",      data_path("idp-rsa.crt"),
+          "--sp-key",   data_path("sp.key"),     "--sp-entity-id",  test::sp_entity_id,
+          "--acs-url",  test::acs_url,           "--request-id",    test::request_id,
+          "--now",      test::now_text};
 }
 
 TEST(SamlVerifyCli, PrintsIdentityOnAcceptance) {
   auto r = run(base_args("kvk-rsin.xml"));
   EXPECT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_EQ(r.out,
-            R"({"accepted":true,"identity":{"nameId":"transient-7f3a9c","actingSubjectId":")"
-            "b3c1d9e2b3c1d9e2b3c1d9e2b3c1d9e2b3c1d9e2b3c1d9e2b3c1d9e2b3c1d9e2"
-            R"(","kvk":"12345678","rsin":"123456782","vestigingsnr":"000012345678","serviceId":")"
-            "urn:etoegang:DV:00000099000000000002:services:1"
-            R"(","serviceUuid":"8d8a3b31-6a7e-4c5b-9d3e-3f0a2f8c1a01","assurance":")"
-            "urn:etoegang:core:assurance-class:loa3\"}}\n");
+  EXPECT_EQ(r.out, R"({"accepted":true,"identity":{"nameId":"transient-7f3a9c","actingSubjectId":")"
+                   "b3c1d9e2b3c1d9e2b3c1d9e2b3c1d9e2b3c1d9e2b3c1d9e2b3c1d9e2b3c1d9e2"
+                   R"(","kvk":"12345678","rsin":"123456782","vestigingsnr":"000012345678","serviceId":")"
+                   "urn:etoegang:DV:00000099000000000002:services:1"
+                   R"(","serviceUuid":"8d8a3b31-6a7e-4c5b-9d3e-3f0a2f8c1a01","assurance":")"
+                   "urn:etoegang:core:assurance-class:loa3\"}}\n");
 }
 
 TEST(SamlVerifyCli, PrintsReasonOnRefusal) {
@@ -81,7 +80,8 @@ TEST(SamlVerifyCli, UsageErrorsExitTwo) {
 }
 
 TEST(SamlVerifyCli, ReplayDbRemembersAcrossCalls) {
-  const auto db = std::filesystem::path{POORT_BINARY_DIR} / ("saml-replay-" + std::to_string(::getpid()) + ".sqlite");
+  const auto db =
+      std::filesystem::path{POORT_BINARY_DIR} / ("saml-replay-" + std::to_string(::getpid()) + ".sqlite");
   std::filesystem::remove(db);
   auto args = base_args("signed-assertion.xml");
   EXPECT_EQ(run(args).code, 0);
