@@ -67,7 +67,8 @@ result<peer_certificate> identify_certificate(X509* cert) {
   return out;
 }
 
-party_directory::party_directory(const std::vector<party>& parties) {
+party_directory::party_directory(const std::vector<party>& parties, party_fallback fallback)
+    : fallback_(std::move(fallback)) {
   for (const auto& p : parties) by_oin_.emplace(p.oin, p);
 }
 
@@ -77,9 +78,10 @@ const party* party_directory::find(std::string_view oin) const {
 }
 
 result<party> resolve_party(const party_directory& directory, const peer_certificate& cert) {
-  const party* p = directory.find(cert.oin);
-  if (p == nullptr) return make_error_code(error::unknown_party);
-  return *p;
+  if (const party* p = directory.find(cert.oin)) return *p;
+  if (directory.fallback())
+    if (auto found = directory.fallback()(cert)) return std::move(*found);
+  return make_error_code(error::unknown_party);
 }
 
 }  // namespace poort::auth

@@ -13,6 +13,7 @@
 
 #include <openssl/x509.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,22 +55,33 @@ result<peer_certificate> identify_certificate(X509* cert);
 using party = config::party;
 using party_kind = config::party_kind;
 
-/// The registered parties that may connect to the system listener, by OIN.
+/// Looks up a certificate whose OIN is not configured, in a second source:
+/// the registry of connected municipalities (daemon/onboarding.hpp), which
+/// knows a municipality's system by its OIN *and* certificate fingerprint.
+/// nullopt when it is not known there (or the source cannot answer).
+/// Must be thread-safe.
+using party_fallback = std::function<std::optional<party>(const peer_certificate&)>;
+
+/// The registered parties that may connect to the system listener, by OIN:
+/// the configured ones, then the optional fallback.
 class party_directory {
  public:
   party_directory() = default;
-  explicit party_directory(const std::vector<party>& parties);
+  explicit party_directory(const std::vector<party>& parties, party_fallback fallback = {});
 
-  /// The party with this OIN, or nullptr.
+  /// The configured party with this OIN, or nullptr.
   const party* find(std::string_view oin) const;
   std::size_t size() const { return by_oin_.size(); }
+  const party_fallback& fallback() const { return fallback_; }
 
  private:
   std::unordered_map<std::string, party> by_oin_;
+  party_fallback fallback_;
 };
 
-/// Resolves a verified certificate to a registered party:
-/// `unknown_party` when its OIN is not in `directory`.
+/// Resolves a verified certificate to a registered party: a configured one,
+/// else what the directory's fallback finds; `unknown_party` when neither
+/// knows it.
 result<party> resolve_party(const party_directory& directory, const peer_certificate& cert);
 
 std::string_view to_string(party_kind k) noexcept;

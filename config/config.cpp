@@ -240,6 +240,81 @@ void read_daemon(table_reader& t, struct daemon& d) {
   }
 }
 
+/// A plausible address for config checks: one "@" with text on both sides.
+bool is_mail_address(std::string_view s) {
+  const auto at = s.find('@');
+  return s.size() <= 254 && at != std::string_view::npos && at > 0 && at + 1 < s.size() &&
+         s.find('@', at + 1) == std::string_view::npos &&
+         std::ranges::none_of(s, [](unsigned char c) { return c <= ' ' || c == 0x7F || c == '<' || c == '>'; });
+}
+
+/// Reads [email]. Every key is always read; what is required only when enabled.
+void read_email(table_reader& t, struct email& e) {
+  t.read("enabled", e.enabled);
+  t.read("smtp_url", e.smtp_url);
+  t.read("from", e.from);
+  t.read("administrator_address", e.administrator_address);
+  t.read("ca_bundle", e.ca_bundle);
+  t.read("username", e.username);
+  t.read("password_file", e.password_file);
+  t.read("timeout_s", e.timeout, 1, 600);
+  t.read("retry_interval_s", e.retry_interval, 1, day_s);
+  t.read("max_attempts", e.max_attempts, 1, 1000);
+  if (!e.enabled) return;
+  t.require("smtp_url");
+  t.require("from");
+  if (!e.smtp_url.empty() && (!e.smtp_url.starts_with("smtp://") || e.smtp_url.size() <= 7 ||
+                              e.smtp_url.size() > 256 || e.smtp_url.find('@') != std::string::npos)) {
+    t.add_problem("smtp_url", "must be smtp://host[:port] (STARTTLS is required; no credentials in the URL)");
+  }
+  if (!e.from.empty() && !is_mail_address(e.from)) t.add_problem("from", "must be an e-mail address");
+  if (!e.administrator_address.empty() && !is_mail_address(e.administrator_address)) {
+    t.add_problem("administrator_address", "must be an e-mail address");
+  }
+  if (!e.ca_bundle.empty()) {
+    if (auto why = detail::check_ca_bundle(e.ca_bundle)) t.add_problem("ca_bundle", *why);
+  }
+  if (!e.username.empty() && e.password_file.empty()) {
+    t.add_problem("password_file", "is required with username");
+  }
+  if (!e.password_file.empty()) {
+    if (auto why = detail::check_readable(e.password_file, 4096)) t.add_problem("password_file", *why);
+  }
+}
+
+void read_deliveries(table_reader& t, struct deliveries& d) {
+  t.read("retention_basis", d.retention_basis);
+  t.read("retention_days", d.retention_days, 0, 36'500);
+  t.read("retention_without_release_days", d.retention_without_release_days, 1, 36'500);
+  t.read("purge_interval_s", d.purge_interval, 1, day_s);
+  t.read("push_client_certificate", d.push_client_certificate);
+  t.read("push_client_key", d.push_client_key);
+  t.read("push_ca_bundle", d.push_ca_bundle);
+  t.read("push_initial_backoff_ms", d.push_initial_backoff, 1, hour_ms);
+  t.read("push_max_backoff_ms", d.push_max_backoff, 1, 24 * hour_ms);
+  t.read("push_give_up_after_s", d.push_give_up_after, 1, 365 * day_s);
+  t.read("push_timeout_ms", d.push_timeout, 1, 10 * 60'000);
+  t.read("push_poll_interval_ms", d.push_poll_interval, 10, hour_ms);
+  if (d.retention_basis != "release_date" && d.retention_basis != "acknowledgement") {
+    t.add_problem("retention_basis", "must be \"release_date\" or \"acknowledgement\"");
+  }
+  if (d.push_initial_backoff > d.push_max_backoff) {
+    t.add_problem("push_initial_backoff_ms", "must not exceed push_max_backoff_ms");
+  }
+  if (d.push_client_certificate.empty() != d.push_client_key.empty()) {
+    t.add_problem(d.push_client_key.empty() ? "push_client_key" : "push_client_certificate",
+                  "push_client_certificate and push_client_key go together");
+  }
+  check_pair(t, "push_client_certificate", d.push_client_certificate, "push_client_key", d.push_client_key,
+             key_use::tls);
+  if (!d.push_client_certificate.empty() && d.push_ca_bundle.empty()) {
+    t.add_problem("push_ca_bundle", "is required with push_client_certificate");
+  }
+  if (!d.push_ca_bundle.empty()) {
+    if (auto why = detail::check_ca_bundle(d.push_ca_bundle)) t.add_problem("push_ca_bundle", *why);
+  }
+}
+
 void read_store(table_reader& t, struct store& s) {
   t.read("database", s.database);
   t.read("readers", s.readers, 1, 64);
@@ -411,6 +486,7 @@ void read_config(table_reader& root, config& c) {
   });
   root.read_table("store", [&](table_reader& t) { read_store(t, c.store); });
   root.read_table("data_keys", [&](table_reader& t) { read_data_keys(t, c.data_keys); });
+  root.read_table("deliveries", [&](table_reader& t) { read_deliveries(t, c.deliveries); });
   root.read_table("session", [&](table_reader& t) {
     t.read("idle_timeout_s", c.session.idle_timeout, 1, day_s);
     t.read("absolute_timeout_s", c.session.absolute_timeout, 1, 7 * day_s);
@@ -441,6 +517,7 @@ void read_config(table_reader& root, config& c) {
     c.parties.push_back(std::move(p));
   });
   root.read_table("saml", [&](table_reader& t) { read_saml(t, c.saml); });
+  root.read_table("email", [&](table_reader& t) { read_email(t, c.email); });
   if (c.saml.enabled && c.portal.empty()) {
     root.add_problem("saml.enabled", "SAML login needs a [[listener.portal]]");
   }

@@ -145,6 +145,44 @@ struct shutdown {
   milliseconds drain_timeout{10'000};  ///< SIGTERM: in-flight requests get this long
 };
 
+/// E-mail notices of onboarding (registration received, application needs
+/// signing, approved, rejected, connected), sent through an SMTP relay with
+/// STARTTLS required. Off by default.
+struct email {
+  bool enabled = false;
+  std::string smtp_url;               ///< "smtp://relay.example.nl:587" (STARTTLS is always required)
+  std::string from;                   ///< sender address
+  std::string administrator_address;  ///< Justid's mailbox for "registration received"; "" = none
+  path ca_bundle;                     ///< CA bundle that the relay's certificate must chain to; "" = system's
+  std::string username;               ///< SMTP AUTH user; "" = no authentication
+  path password_file;                 ///< the SMTP AUTH password (first line); required with username
+  seconds timeout{30};                ///< one SMTP conversation
+  seconds retry_interval{60};         ///< after a failed send; doubles per attempt, at most one hour
+  unsigned max_attempts = 10;         ///< then the notice is given up (and logged)
+};
+
+/// Deliveries (issue 5): retention of personal data and the push outbox.
+struct deliveries {
+  /// When content is purged: "release_date" (retention_days after the
+  /// person's release date) or "acknowledgement" (retention_days after the
+  /// municipality acknowledged it). Tombstones and the audit trail stay.
+  std::string retention_basis = "release_date";
+  unsigned retention_days = 183;                  ///< about 6 months
+  unsigned retention_without_release_days = 730;  ///< no release date known (or never acknowledged)
+  seconds purge_interval{3'600};                  ///< how often poortd purges what is due
+  /// Push to municipal endpoints over mutual TLS: poort's client certificate
+  /// and key ("" = push disabled; messages then wait in the outbox), and the
+  /// CA bundle that the endpoints' server certificates must chain to.
+  path push_client_certificate;
+  path push_client_key;
+  path push_ca_bundle;
+  milliseconds push_initial_backoff{1'000};  ///< after the first failure; doubles per attempt
+  milliseconds push_max_backoff{300'000};    ///< the cap of the back-off
+  seconds push_give_up_after{3 * 86'400};    ///< then OPGEGEVEN (administrators see it)
+  milliseconds push_timeout{10'000};         ///< one push: connect, handshake, request, response
+  milliseconds push_poll_interval{1'000};    ///< how often the outbox is checked when idle
+};
+
 struct daemon {
   unsigned threads = 0;          ///< I/O threads; 0 = one per core
   unsigned worker_threads = 32;  ///< threads for handlers that wait on the store
@@ -164,6 +202,8 @@ struct config {
   struct session session;
   struct shutdown shutdown;
   struct daemon daemon;
+  struct deliveries deliveries;
+  struct email email;
   path source;  ///< the file this was loaded from
 };
 

@@ -4,6 +4,13 @@
 //   poortctl audit verify [--config FILE | --database FILE]
 //                                             check the audit hash chain
 //   poortctl saml verify --response FILE ...  validate a SAML response offline
+//   poortctl registry import FILE.csv [--config FILE]      (daemon/onboarding_cli.hpp)
+//   poortctl conditions add FILE --version V [--config FILE]
+//   poortctl purge [--config FILE] [--dry-run]   (daemon/deliveries_cli.hpp)
+//   poortctl rekey --old-key-file FILE --old-key-id ID [--config FILE]
+//   poortctl sp-metadata [--config FILE]      print our signed SAML SP metadata
+//   poortctl service-catalogue [--config FILE] --broker-oin OIN [--version V] [--privacy-url URL]
+//                                             print our signed eHerkenning service catalogue entry
 //
 // Exit codes: 0 success, 1 a negative result (broken chain, refused response,
 // failed migration), 2 a usage error.
@@ -15,7 +22,11 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/random.hpp"
 #include "config/config.hpp"
+#include "daemon/deliveries_cli.hpp"
+#include "daemon/login.hpp"
+#include "daemon/onboarding_cli.hpp"
 #include "saml/verify_cli.hpp"
 #include "store/audit.hpp"
 #include "store/database.hpp"
@@ -35,6 +46,19 @@ constexpr const char* kUsage =
     "      --now RFC3339 [--max-skew-s N] [--min-assurance URN] [--replay-db FILE]\n"
     "      validate a SAML Response, ArtifactResponse or SOAP envelope as the ACS does;\n"
     "      prints one JSON object\n"
+    "  sp-metadata [--config FILE]\n"
+    "      print the signed SAML SP metadata to hand to the eHerkenning broker\n"
+    "  service-catalogue [--config FILE] --broker-oin OIN [--version URN] [--privacy-url URL]\n"
+    "      print the signed eHerkenning service catalogue entry for the configured services\n"
+    "  registry import FILE.csv [--config FILE]\n"
+    "      import the municipality registry (gemeentecode,naam,kvk,rsin,oin,geldig_van,geldig_tot);\n"
+    "      all rows or none\n"
+    "  conditions add FILE --version V [--config FILE]\n"
+    "      publish FILE as version V of the connection conditions (aansluitvoorwaarden)\n"
+    "  purge [--config FILE] [--dry-run]\n"
+    "      purge message contents whose retention has passed; --dry-run lists what would go\n"
+    "  rekey --old-key-file FILE --old-key-id ID [--config FILE]\n"
+    "      re-encrypt personal data from the old data key to the configured one\n"
     "\n"
     "  --config defaults to /etc/poort/poort.toml\n";
 
@@ -115,6 +139,51 @@ int cmd_audit_verify(std::span<const std::string_view> args) {
   return 1;
 }
 
+int cmd_sp_metadata(std::span<const std::string_view> args) {
+  auto a = parse_common(args, false);
+  if (!a.ok) return usage();
+  auto cfg = load(a.config);
+  if (!cfg) return 1;
+  auto xml = poort::daemon::sp_metadata_xml(*cfg);
+  if (!xml) {
+    std::cerr << "poortctl: cannot build the SP metadata: " << xml.error().message() << "\n";
+    return 1;
+  }
+  std::cout << *xml << "\n";
+  return 0;
+}
+
+int cmd_service_catalogue(std::span<const std::string_view> args) {
+  poort::daemon::catalogue_options o;
+  o.version = "urn:etoegang:1.13:1";
+  std::vector<std::string_view> rest;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const bool has_value = i + 1 < args.size();
+    if (args[i] == "--broker-oin" && has_value) {
+      o.broker_oin = std::string(args[++i]);
+    } else if (args[i] == "--version" && has_value) {
+      o.version = std::string(args[++i]);
+    } else if (args[i] == "--privacy-url" && has_value) {
+      o.privacy_policy_url = std::string(args[++i]);
+    } else {
+      rest.push_back(args[i]);
+    }
+  }
+  auto a = parse_common(rest, false);
+  if (!a.ok || o.broker_oin.empty()) return usage();
+  auto cfg = load(a.config);
+  if (!cfg) return 1;
+  poort::system_clock_source clock;
+  poort::os_random rng;
+  auto xml = poort::daemon::service_catalogue_xml(*cfg, o, clock, rng);
+  if (!xml) {
+    std::cerr << "poortctl: cannot build the service catalogue: " << xml.error().message() << "\n";
+    return 1;
+  }
+  std::cout << *xml << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -127,8 +196,20 @@ int main(int argc, char** argv) {
   try {
     if (args[0] == "migrate") return cmd_migrate(rest.subspan(1));
     if (args.size() >= 2 && args[0] == "audit" && args[1] == "verify") return cmd_audit_verify(rest.subspan(2));
+    if (args[0] == "registry" || args[0] == "conditions") {
+      const int rc = args[0] == "registry" ? poort::daemon::registry_main(rest.subspan(1), std::cout, std::cerr)
+                                           : poort::daemon::conditions_main(rest.subspan(1), std::cout, std::cerr);
+      return rc == 2 ? usage() : rc;
+    }
     if (args.size() >= 2 && args[0] == "saml" && args[1] == "verify")
       return poort::saml::saml_verify_main(rest.subspan(2), std::cout, std::cerr);
+    if (args[0] == "purge" || args[0] == "rekey") {
+      const int rc = args[0] == "purge" ? poort::daemon::purge_main(rest.subspan(1), std::cout, std::cerr)
+                                        : poort::daemon::rekey_main(rest.subspan(1), std::cout, std::cerr);
+      return rc == 2 ? usage() : rc;
+    }
+    if (args[0] == "sp-metadata") return cmd_sp_metadata(rest.subspan(1));
+    if (args[0] == "service-catalogue") return cmd_service_catalogue(rest.subspan(1));
   } catch (const std::exception& e) {
     std::cerr << "poortctl: " << e.what() << "\n";
     return 1;

@@ -29,6 +29,9 @@
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "common/random.hpp"
+#include "daemon/deliveries.hpp"
+#include "daemon/login.hpp"
+#include "daemon/onboarding.hpp"
 #include "daemon/tls.hpp"
 #include "daemon/tls_stream.hpp"
 #include "routing/app.hpp"
@@ -217,6 +220,8 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
   std::atomic<std::shared_ptr<const runtime>> rt_;
   std::unique_ptr<routing::metrics> metrics_;
   std::unique_ptr<store::database> store_;
+  std::unique_ptr<deliveries_runtime> deliveries_;  // after store_: destroyed (stopped) first
+  std::unique_ptr<onboarding_jobs> onboarding_jobs_;  // connection scheduler, e-mail outbox (daemon/onboarding.hpp)
   std::vector<std::pair<std::size_t, std::shared_ptr<tcp::acceptor>>> acceptors_;
   std::atomic<bool> draining_{false};
   std::atomic<bool> forced_{false};
@@ -575,7 +580,8 @@ result<std::shared_ptr<const runtime>> server_impl::build_runtime(std::shared_pt
     if (!ctx) return ctx.error();
     rt->tls.push_back(*ctx);
   }
-  rt->parties = auth::party_directory(cfg->parties);
+  // A CONNECTED municipality's system certificate is a party too (daemon/onboarding.hpp).
+  rt->parties = auth::party_directory(cfg->parties, registry_party_fallback(*store_, clock_));
   auto assets = routing::load_assets(cfg->daemon.web_root);
   if (!assets) {
     log::error("assets.load_failed", {{"web_root", cfg->daemon.web_root.string()},
@@ -589,6 +595,19 @@ result<std::shared_ptr<const runtime>> server_impl::build_runtime(std::shared_pt
   svc.random = &random_;
   svc.current_config = [this] { return rt_.load()->cfg; };
   svc.store_writable = [db = store_.get()]() -> result<void> { return db->check_writable(); };
+  auto onboarding = make_onboarding_services(*cfg, clock_);  // onboarding area (daemon/onboarding.hpp)
+  if (!onboarding) return onboarding.error();
+  svc.onboarding = *onboarding;
+  if (deliveries_) svc.delivery = deliveries_->services(*cfg);  // deliveries area (daemon/deliveries.hpp)
+  // The login area (daemon/login.hpp).
+  if (cfg->saml.enabled) {
+    auto login = make_login_services(cfg, *store_, clock_, random_);
+    if (!login) return login.error();
+    svc.login = *login;
+    svc.authenticate_user = [l = *login](const routing::request& req) {
+      return routing::authenticate_session(*l, req);
+    };
+  }
   rt->app = std::make_shared<routing::app>(std::move(svc), std::move(*assets));
   rt->cfg = std::move(cfg);
   return std::shared_ptr<const runtime>(std::move(rt));
@@ -603,6 +622,11 @@ result<void> server_impl::init() {
   }
   store_ = std::move(*db);
   metrics_->add_source([db = store_.get()](std::string& out) { render_store_metrics(out, db->metrics()); });
+  auto deliveries = deliveries_runtime::create(*initial_, *store_, clock_, random_, *metrics_);
+  if (!deliveries) return deliveries.error();
+  deliveries_ = std::move(*deliveries);
+  onboarding_jobs_ = std::make_unique<onboarding_jobs>(ioc_, workers_, *store_, clock_,
+                                                       [this] { return rt_.load()->cfg; });
   auto built = build_runtime(std::move(initial_));
   if (!built) return built.error();
   auto rt = *built;
@@ -700,6 +724,7 @@ void server_impl::begin_drain() {
   }
   signals_.cancel();
   watchdog_timer_.cancel();
+  if (onboarding_jobs_) onboarding_jobs_->stop();
   std::vector<std::shared_ptr<session>> live;
   {
     std::lock_guard lock(sessions_mutex_);
@@ -811,6 +836,8 @@ int server_impl::run() {
     watchdog_interval_ = std::chrono::microseconds(usec / 2);
     arm_watchdog();
   }
+  if (deliveries_) deliveries_->start([this] { return rt_.load()->cfg; });
+  onboarding_jobs_->start();
   sd_notify(0, "READY=1\nSTATUS=serving");
   log::info("server.ready", {{"listeners", acceptors_.size()}});
 
@@ -821,6 +848,7 @@ int server_impl::run() {
   ioc_.run();
   for (auto& t : threads) t.join();
   workers_.join();
+  if (deliveries_) deliveries_->stop();
   store_->close();  // drains queued writes: every answered request is committed
   log::info("server.stopped", {{"forced", forced_.load()}});
   return 0;

@@ -1,8 +1,409 @@
-#include "routing/areas.hpp"
+#include "routing/delivery_routes.hpp"
+
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+#include "common/log.hpp"
+#include "domain/delivery.hpp"
+#include "domain/identifiers.hpp"
 #include "routing/app.hpp"
+#include "routing/areas.hpp"
 
 namespace poort::routing {
+namespace {
 
-void add_delivery_routes(router& /*r*/, const services& /*s*/) {}
+namespace bj = boost::json;
+using domain::delivery_kind;
+
+problem unavailable() {
+  return {503,
+          "service_unavailable",
+          "Niet beschikbaar",
+          "Deliveries cannot be accepted or read at the moment.",
+          {}};
+}
+
+problem not_found() {
+  return {404, "not_found", "Niet gevonden", "There is no such message for this caller.", {}};
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::ranges::transform(out, out.begin(), [](char c) { return c >= 'A' && c <= 'Z' ? char(c + 32) : c; });
+  return out;
+}
+
+bj::value or_null(const std::string& s) { return s.empty() ? bj::value(nullptr) : bj::value(s); }
+
+bool is_json(const request& req) {
+  auto ct = req[http::field::content_type];
+  std::string_view v(ct.data(), ct.size());
+  auto semi = v.find(';');
+  auto type = lower(v.substr(0, semi));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  return type == "application/json";
+}
+
+/// The problem for a refusal by a domain rule, with the sections (if any).
+problem refusal_problem(const store::delivery_outcome& o) {
+  if (o.replacement_unknown)
+    return {422,
+            "replacement_unknown",
+            "Vervangen informatieblad onbekend",
+            "The sheet named in vervangt is not held for this municipality (unknown or purged).",
+            {}};
+  const auto e = domain::domain_error_of(o.refusal);
+  problem p{http_status(condition_of(o.refusal)),
+            lower(domain::reason_code(e)),
+            std::string(domain::dutch_message(e)),
+            o.refusal.message(),
+            {}};
+  for (const auto& f : o.fields)
+    p.invalid_params.push_back({f.pointer, std::string(domain::reason_code(f.code))});
+  return p;
+}
+
+problem validation_problem(const domain::validation_errors& errors) {
+  const auto c = domain::condition_of(errors);
+  problem p{http_status(c),
+            c == condition::too_large ? "body_too_large" : "invalid_body",
+            c == condition::too_large ? "Verzoek te groot" : "Ongeldig bericht",
+            "The body does not satisfy the schema; see invalidParams.",
+            {}};
+  for (const auto& f : errors)
+    p.invalid_params.push_back({f.pointer, std::string(domain::reason_code(f.code))});
+  return p;
+}
+
+bj::object receipt_json(const store::receipt& r) {
+  return {{"berichtId", r.bericht_id},
+          {"soort", domain::to_string(r.kind)},
+          {"ontvangenOp", r.received_at},
+          {"bodySha256", r.body_sha256}};
+}
+
+bj::object entry_json(const store::inbox_entry& e) {
+  bj::object o{{"berichtId", e.bericht_id},
+               {"soort", domain::to_string(e.kind)},
+               {"cursor", std::to_string(e.seq)},
+               {"afzenderOin", e.sender_oin},
+               {"ontvangenOp", e.received_at},
+               {"gelezenOp", or_null(e.read_at)},
+               {"bevestigdOp", or_null(e.acknowledged_at)},
+               {"vervangenDoor", or_null(e.superseded_by)},
+               {"gewistOp", or_null(e.purged_at)},
+               {"gewistReden", or_null(e.purge_reason)}};
+  if (e.kind == delivery_kind::informatieblad) o["versie"] = e.version;
+  return o;
+}
+
+store::audit_context who_for(const request_context& ctx, std::string_view gemeentecode) {
+  std::string actor = ctx.party  ? "party:" + ctx.party->oin
+                      : ctx.user ? ctx.user->actor()
+                                 : std::string("unknown");
+  actor += ";namens=gemeente:" + std::string(gemeentecode);
+  return {ctx.remote_address, std::move(actor), ctx.request_id};
+}
+
+/// The caller's own municipality: its system certificate's, or the logged-in
+/// case worker's; "" when it has none.
+std::string own_municipality(const request_context& ctx) {
+  if (ctx.party && ctx.party->kind == auth::party_kind::municipal_system) return ctx.party->gemeentecode;
+  if (ctx.user) return ctx.user->gemeentecode;
+  return {};
+}
+
+std::optional<std::string> bericht_id_param(const request_context& ctx) {
+  auto id = domain::normalize_uuid(ctx.param("berichtId"));
+  if (!id) return std::nullopt;
+  return *id;
+}
+
+class delivery_api {
+ public:
+  explicit delivery_api(const services& s) : s_(s) {}
+
+  response post(delivery_kind kind, const request& req, request_context& ctx) const {
+    if (!ready()) return problem_of(req, ctx, unavailable());
+    if (!is_json(req))
+      return problem_of(
+          req, ctx,
+          {415, "unsupported_media_type", "Verkeerd mediatype", "The body must be application/json.", {}});
+    auto incoming = parse(kind, req.body(), ctx);
+    if (!incoming) return problem_of(req, ctx, validation_problem(incoming.error()));
+
+    store::delivery_outcome outcome;
+    const auto who = store::audit_context{ctx.remote_address, "party:" + ctx.party->oin, ctx.request_id};
+    const auto now = s_.clock->now();
+    auto written = s_.store->write([&](store::transaction& tx) -> result<void> {
+      auto r = store::accept_delivery(tx, *s_.delivery->key, s_.delivery->settings, *incoming, who, now);
+      if (!r) return r.error();
+      outcome = std::move(*r);
+      return {};
+    });
+    if (!written) return store_failure(req, ctx, "delivery.store_failed", written.error());
+
+    switch (outcome.what) {
+      case store::delivery_outcome::kind::refused: {
+        auto p = refusal_problem(outcome);
+        log::info("delivery.refused", {{"request_id", ctx.request_id},
+                                       {"bericht_id", incoming->bericht_id()},
+                                       {"party", ctx.party->oin},
+                                       {"reason", p.code}});
+        return problem_of(req, ctx, p);
+      }
+      case store::delivery_outcome::kind::replayed:
+        return make_json_response(req, http::status::ok, bj::serialize(receipt_json(outcome.rec)));
+      case store::delivery_outcome::kind::created: break;
+    }
+    if (outcome.push_queued && s_.delivery->push_queued) s_.delivery->push_queued();
+    if (!outcome.purged.empty() && s_.delivery->content_purged) s_.delivery->content_purged();
+    log::info("delivery.accepted", {{"request_id", ctx.request_id},
+                                    {"bericht_id", outcome.rec.bericht_id},
+                                    {"kind", domain::to_string(kind)},
+                                    {"party", ctx.party->oin},
+                                    {"purged_sheets", outcome.purged.size()}});
+    auto res = make_json_response(req, http::status::created, bj::serialize(receipt_json(outcome.rec)));
+    res.set(http::field::location, "/api/v1/leveringen/" + outcome.rec.bericht_id);
+    return res;
+  }
+
+  response status(const request& req, request_context& ctx) const {
+    if (!ready()) return problem_of(req, ctx, unavailable());
+    auto id = bericht_id_param(ctx);
+    if (!id) return problem_of(req, ctx, not_found());
+    auto found = s_.store->read([&](store::reader& r) { return store::find_delivery(r, *id); });
+    if (!found) return store_failure(req, ctx, "delivery.status_failed", found.error());
+    // Another institution's delivery looks the same as none.
+    if (!*found || (*found)->sender_oin != ctx.party->oin) return problem_of(req, ctx, not_found());
+    const auto& d = **found;
+    auto o = receipt_json(d.rec);
+    o["gemeentecode"] = d.gemeentecode;
+    o["status"] = d.status;
+    o["doorgestuurdOp"] = or_null(d.pushed_at);
+    o["gelezenOp"] = or_null(d.read_at);
+    o["bevestigdOp"] = or_null(d.acknowledged_at);
+    o["gewistOp"] = or_null(d.purged_at);
+    return make_json_response(req, http::status::ok, bj::serialize(o));
+  }
+
+  response list(const request& req, request_context& ctx) const {
+    if (!ready()) return problem_of(req, ctx, unavailable());
+    const std::string gemeente = own_municipality(ctx);
+    if (gemeente.empty()) return no_municipality(req, ctx);
+    store::inbox_filter f;
+    f.gemeentecode = gemeente;
+    problem bad{
+        400, "invalid_query", "Ongeldige zoekvraag", "A query parameter is invalid; see invalidParams.", {}};
+    auto url = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));
+    if (!url) return problem_of(req, ctx, bad);
+    for (const auto& p : url->params()) {
+      const std::string_view v = p.value;
+      auto flag = [&](bool& out) {
+        if (v == "true")
+          out = true;
+        else if (v == "false")
+          out = false;
+        else
+          bad.invalid_params.push_back({"/query/" + std::string(p.key), "VALUE_UNKNOWN"});
+      };
+      auto number = [&](auto& out, std::int64_t min, std::int64_t max) {
+        std::int64_t n = 0;
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (ec != std::errc{} || end != v.data() + v.size() || n < min || n > max)
+          bad.invalid_params.push_back({"/query/" + std::string(p.key), "NUMBER_OUT_OF_RANGE"});
+        else
+          out = static_cast<std::remove_reference_t<decltype(out)>>(n);
+      };
+      if (p.key == "na") {
+        number(f.after_seq, 0, INT64_MAX);
+      } else if (p.key == "limiet") {
+        number(f.limit, 1, static_cast<std::int64_t>(store::max_inbox_page));
+      } else if (p.key == "soort") {
+        for (auto k :
+             {delivery_kind::detentiemelding, delivery_kind::informatieblad, delivery_kind::intrekking})
+          if (domain::to_string(k) == v) f.kind = k;
+        if (!f.kind) bad.invalid_params.push_back({"/query/soort", "VALUE_UNKNOWN"});
+      } else if (p.key == "ongelezen") {
+        flag(f.unread_only);
+      } else if (p.key == "onbevestigd") {
+        flag(f.unacknowledged_only);
+      } else {
+        bad.invalid_params.push_back({"/query", "UNKNOWN_FIELD"});
+      }
+    }
+    if (!bad.invalid_params.empty()) return problem_of(req, ctx, bad);
+    auto entries = s_.store->read([&](store::reader& r) { return store::list_inbox(r, f); });
+    if (!entries) return store_failure(req, ctx, "inbox.list_failed", entries.error());
+    bj::array items;
+    for (const auto& e : *entries) items.push_back(entry_json(e));
+    bj::object o{{"berichten", std::move(items)},
+                 {"volgendeCursor", std::to_string(entries->empty() ? f.after_seq : entries->back().seq)},
+                 {"meer", entries->size() == f.limit}};
+    return make_json_response(req, http::status::ok, bj::serialize(o));
+  }
+
+  response read(const request& req, request_context& ctx) const {
+    if (!ready()) return problem_of(req, ctx, unavailable());
+    const std::string gemeente = own_municipality(ctx);
+    if (gemeente.empty()) return no_municipality(req, ctx);
+    auto id = bericht_id_param(ctx);
+    if (!id) return problem_of(req, ctx, not_found());
+    std::optional<store::inbox_message> msg;
+    const auto who = who_for(ctx, gemeente);
+    const auto now = s_.clock->now();
+    auto written = s_.store->write([&](store::transaction& tx) -> result<void> {
+      auto r = store::read_message(tx, *s_.delivery->key, gemeente, *id, who, now);
+      if (!r) return r.error();
+      msg = std::move(*r);
+      return {};
+    });
+    if (!written) return store_failure(req, ctx, "inbox.read_failed", written.error());
+    if (!msg) return problem_of(req, ctx, not_found());
+    auto o = entry_json(msg->entry);
+    o["inhoud"] = nullptr;
+    if (msg->content_json) {
+      boost::system::error_code ec;
+      auto content = bj::parse(*msg->content_json, ec);
+      if (ec) return store_failure(req, ctx, "inbox.content_corrupt", ec);
+      o["inhoud"] = std::move(content);
+    }
+    return make_json_response(req, http::status::ok, bj::serialize(o));
+  }
+
+  response acknowledge(const request& req, request_context& ctx) const {
+    if (!ready()) return problem_of(req, ctx, unavailable());
+    const std::string gemeente = own_municipality(ctx);
+    if (gemeente.empty()) return no_municipality(req, ctx);
+    auto id = bericht_id_param(ctx);
+    if (!id) return problem_of(req, ctx, not_found());
+    std::optional<store::inbox_entry> entry;
+    const auto who = who_for(ctx, gemeente);
+    const auto now = s_.clock->now();
+    auto written = s_.store->write([&](store::transaction& tx) -> result<void> {
+      auto r = store::acknowledge_message(tx, s_.delivery->settings, gemeente, *id, who, now);
+      if (!r) return r.error();
+      entry = std::move(*r);
+      return {};
+    });
+    if (!written) return store_failure(req, ctx, "inbox.acknowledge_failed", written.error());
+    if (!entry) return problem_of(req, ctx, not_found());
+    return make_json_response(req, http::status::ok, bj::serialize(entry_json(*entry)));
+  }
+
+  response outbox(const request& req, request_context& ctx) const {
+    if (!s_.store) return problem_of(req, ctx, unavailable());
+    std::string status;
+    auto url = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));
+    problem bad{
+        400, "invalid_query", "Ongeldige zoekvraag", "A query parameter is invalid; see invalidParams.", {}};
+    if (!url) return problem_of(req, ctx, bad);
+    for (const auto& p : url->params()) {
+      if (p.key == "status" && (p.value == "WACHTEND" || p.value == "AFGELEVERD" || p.value == "OPGEGEVEN" ||
+                                p.value == "VERVALLEN"))
+        status = p.value;
+      else
+        bad.invalid_params.push_back(
+            {"/query/" + std::string(p.key == "status" ? "status" : ""), "VALUE_UNKNOWN"});
+    }
+    if (!bad.invalid_params.empty()) return problem_of(req, ctx, bad);
+    auto items = s_.store->read([&](store::reader& r) { return store::list_outbox(r, status, 500); });
+    if (!items) return store_failure(req, ctx, "outbox.list_failed", items.error());
+    bj::array out;
+    for (const auto& i : *items)
+      out.push_back(bj::object{{"berichtId", i.bericht_id},
+                               {"gemeentecode", i.gemeentecode},
+                               {"status", i.status},
+                               {"pogingen", i.attempts},
+                               {"volgendePogingOp", i.next_attempt_at},
+                               {"laatsteFout", or_null(i.last_error)},
+                               {"aangemaaktOp", i.created_at},
+                               {"afgeleverdOp", or_null(i.delivered_at)}});
+    return make_json_response(req, http::status::ok, bj::serialize(bj::object{{"uitgaandeBerichten", out}}));
+  }
+
+ private:
+  bool ready() const { return s_.delivery && s_.delivery->key && s_.store && s_.clock; }
+
+  static response problem_of(const request& req, const request_context& ctx, const problem& p) {
+    return make_problem_response(req, p, ctx.request_id);
+  }
+
+  static response no_municipality(const request& req, const request_context& ctx) {
+    return problem_of(
+        req, ctx,
+        {403, "no_municipality", "Toegang geweigerd", "The caller does not act for a municipality.", {}});
+  }
+
+  static response store_failure(const request& req, const request_context& ctx, std::string_view event,
+                                const error_code& ec) {
+    log::error(event, {{"request_id", ctx.request_id}, {"error", ec.message()}});
+    if (condition_of(ec) == condition::unavailable) return problem_of(req, ctx, unavailable());
+    return problem_of(req, ctx,
+                      {500, "internal_error", "Interne fout", "The request could not be completed.", {}});
+  }
+
+  static std::expected<store::incoming_delivery, domain::validation_errors> parse(
+      delivery_kind kind, std::string_view body, const request_context& ctx) {
+    store::incoming_delivery d;
+    d.sender_oin = ctx.party->oin;
+    d.body_sha256 = domain::body_sha256(body);
+    auto take = [&](auto parsed) -> std::expected<store::incoming_delivery, domain::validation_errors> {
+      if (!parsed) return std::unexpected(std::move(parsed.error()));
+      d.message = std::move(*parsed);
+      return std::move(d);
+    };
+    switch (kind) {
+      case delivery_kind::detentiemelding: return take(domain::parse_detentiemelding(body));
+      case delivery_kind::informatieblad: return take(domain::parse_informatieblad(body));
+      case delivery_kind::intrekking: break;
+    }
+    return take(domain::parse_intrekking(body));
+  }
+
+  const services& s_;
+};
+
+}  // namespace
+
+void add_delivery_routes(router& r, const services& s) {
+  // The api object lives as long as the handlers that share it.
+  auto api = std::make_shared<const delivery_api>(s);
+  auto post_route = [&](std::string name, std::string pattern, delivery_kind kind) {
+    r.add({std::move(name), http::verb::post, std::move(pattern), on_system, access::institution,
+           domain::max_body_bytes(kind), true,
+           [api, kind](const request& req, request_context& ctx) { return api->post(kind, req, ctx); }});
+  };
+  post_route("deliveries.detentiemeldingen", "/api/v1/detentiemeldingen", delivery_kind::detentiemelding);
+  post_route("deliveries.informatiebladen", "/api/v1/informatiebladen", delivery_kind::informatieblad);
+  post_route("deliveries.intrekkingen", "/api/v1/intrekkingen", delivery_kind::intrekking);
+  r.add({"deliveries.status", http::verb::get, "/api/v1/leveringen/{berichtId}", on_system,
+         access::institution, 0, true,
+         [api](const request& req, request_context& ctx) { return api->status(req, ctx); }});
+
+  // The inbox: the same API for a municipality's own system and for its case workers.
+  struct listener_access {
+    const char* suffix;
+    listener_set listeners;
+    access who;
+  };
+  for (const auto& la : {listener_access{"system", on_system, access::municipal_system},
+                         listener_access{"portal", on_portal, access::casework}}) {
+    const std::string sfx = la.suffix;
+    r.add({"inbox.list." + sfx, http::verb::get, "/api/v1/berichten", la.listeners, la.who, 0, true,
+           [api](const request& req, request_context& ctx) { return api->list(req, ctx); }});
+    r.add({"inbox.read." + sfx, http::verb::get, "/api/v1/berichten/{berichtId}", la.listeners, la.who, 0,
+           true, [api](const request& req, request_context& ctx) { return api->read(req, ctx); }});
+    r.add({"inbox.acknowledge." + sfx, http::verb::post, "/api/v1/berichten/{berichtId}/ontvangstbevestiging",
+           la.listeners, la.who, 0, true,
+           [api](const request& req, request_context& ctx) { return api->acknowledge(req, ctx); }});
+  }
+  r.add({"outbox.list", http::verb::get, "/api/v1/beheer/uitgaande-berichten", on_portal,
+         access::administrator, 0, true,
+         [api](const request& req, request_context& ctx) { return api->outbox(req, ctx); }});
+}
 
 }  // namespace poort::routing

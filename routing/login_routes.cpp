@@ -1,8 +1,353 @@
-#include "routing/areas.hpp"
+#include "routing/login_routes.hpp"
+
+#include <boost/json.hpp>
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "common/log.hpp"
 #include "routing/app.hpp"
+#include "routing/areas.hpp"
+#include "store/audit.hpp"
 
 namespace poort::routing {
+namespace {
 
-void add_login_routes(router& /*r*/, const services& /*s*/) {}
+constexpr std::size_t acs_body_limit = 768 * 1024;  // SAMLResponse (base64, percent-encoded) + RelayState
+constexpr std::size_t max_form_fields = 16;
+
+std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// Decodes application/x-www-form-urlencoded text ('+' is a space).
+std::optional<std::string> form_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%') {
+      if (i + 2 >= in.size()) return std::nullopt;
+      const int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/// The fields of a query string or form body; nullopt when malformed or too many.
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!text.empty()) {
+    const auto amp = text.find('&');
+    const std::string_view pair = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
+    if (pair.empty()) continue;
+    if (out.size() == max_form_fields) return std::nullopt;
+    const auto eq = pair.find('=');
+    auto key = form_decode(pair.substr(0, eq));
+    auto value = form_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    if (!key || !value) return std::nullopt;
+    out.emplace_back(std::move(*key), std::move(*value));
+  }
+  return out;
+}
+
+/// The first value of `name`, or "".
+std::string field(const std::vector<std::pair<std::string, std::string>>& fields, std::string_view name) {
+  for (const auto& [k, v] : fields)
+    if (k == name) return v;
+  return {};
+}
+
+std::string_view query_of(std::string_view target) {
+  const auto q = target.find('?');
+  return q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+}
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+struct page_text {
+  std::string_view title;
+  std::string_view explanation;
+};
+
+page_text text_of(auth::login_page p) {
+  switch (p) {
+    case auth::login_page::cancelled:
+      return {
+          "Inloggen geannuleerd",
+          "U heeft het inloggen met eHerkenning afgebroken. U bent niet ingelogd en er is niets gewijzigd."};
+    case auth::login_page::unknown_organisation:
+      return {"Organisatie niet bekend",
+              "U bent met eHerkenning ingelogd namens een organisatie die poort niet kent als gemeente. "
+              "Log opnieuw in namens uw gemeente. Hoort uw gemeente wel bekend te zijn, neem dan contact "
+              "op met Justid en vermeld de referentie hieronder."};
+    case auth::login_page::expired:
+      return {"Inloggen verlopen",
+              "Het inloggen duurde te lang of is al afgerond. Begin opnieuw met inloggen."};
+    case auth::login_page::unavailable:
+      return {"Inloggen tijdelijk niet mogelijk",
+              "Door een storing kunt u nu niet inloggen. Probeer het over enkele minuten opnieuw."};
+    case auth::login_page::failed: break;
+  }
+  return {"Inloggen mislukt",
+          "Het inloggen met eHerkenning is niet gelukt. Probeer het opnieuw. Blijft het misgaan, neem dan "
+          "contact op met Justid en vermeld de referentie hieronder."};
+}
+
+/// A Dutch page in the portal's style: no script, no inline style.
+response html_page(const request& req, unsigned status, page_text text, std::string_view again_href,
+                   std::string_view reference, std::string_view reason) {
+  std::string body =
+      "<!doctype html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
+      html_escape(text.title) +
+      " – poort</title>\n<link rel=\"stylesheet\" href=\"/static/css/poort.css\">\n</head>\n<body>\n"
+      "<a class=\"skip-link\" href=\"#inhoud\">Direct naar de inhoud</a>\n"
+      "<header class=\"site-header\"><p class=\"site-name\">poort</p></header>\n"
+      "<main id=\"inhoud\">\n<h1>" +
+      html_escape(text.title) + "</h1>\n<p id=\"uitleg\">" + html_escape(text.explanation) + "</p>\n";
+  if (!again_href.empty())
+    body += "<p><a id=\"opnieuw\" href=\"" + html_escape(again_href) + "\">Opnieuw inloggen</a></p>\n";
+  body += "<p><a href=\"/\">Naar de startpagina</a></p>\n";
+  if (!reference.empty())
+    body += "<p id=\"referentie\">Referentie: <code>" + html_escape(reference) + "</code>" +
+            (reason.empty() ? std::string{} : " (reden: <code>" + html_escape(reason) + "</code>)") +
+            "</p>\n";
+  body += "</main>\n<footer class=\"site-footer\"><p>Beheerd door Justid.</p></footer>\n</body>\n</html>\n";
+  response res{static_cast<http::status>(status), req.version()};
+  res.set(http::field::content_type, "text/html; charset=utf-8");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+response not_configured(const request& req, const request_context& ctx) {
+  return html_page(
+      req, 503,
+      {"Inloggen is niet beschikbaar", "Inloggen met eHerkenning is op deze omgeving niet ingeschakeld."}, "",
+      ctx.request_id, "login_not_configured");
+}
+
+std::string again_href(std::string_view service) {
+  return service.empty() ? std::string{} : "/saml/login?service=" + std::string(service);
+}
+
+/// Audits a refused login and answers with its page.
+response refused_login(const services& s, const request& req, const request_context& ctx,
+                       const auth::login_refusal& r) {
+  log::info("login.refused", {{"request_id", ctx.request_id},
+                              {"idp", r.idp},
+                              {"service", r.service},
+                              {"reason", r.reason},
+                              {"detail", r.detail}});
+  store::audit_record a;
+  a.action = "login";
+  a.object = r.idp.empty() ? std::string{} : "idp:" + r.idp;
+  a.result = "denied:" + r.reason;
+  a.origin = ctx.remote_address.empty() ? "unknown" : ctx.remote_address;
+  a.actor = r.actor;
+  a.request_id = ctx.request_id;
+  a.at = s.clock->now();
+  auto ok = s.store->write([&](store::transaction& tx) -> result<void> {
+    auto seq = store::append_audit(tx, a);
+    if (!seq) return seq.error();
+    return {};
+  });
+  if (!ok) {
+    log::error("login.audit_failed", {{"request_id", ctx.request_id}, {"error", ok.error().message()}});
+    return html_page(req, 503, text_of(auth::login_page::unavailable), again_href(r.service), ctx.request_id,
+                     "audit_unavailable");
+  }
+  return html_page(req, static_cast<unsigned>(r.status), text_of(r.page), again_href(r.service),
+                   ctx.request_id, r.reason);
+}
+
+response start_login(const services& s, const request& req, const request_context& ctx) {
+  if (!s.login || !s.login->flow) return not_configured(req, ctx);
+  auto fields = parse_form(query_of(sv(req.target())));
+  if (!fields)
+    return html_page(req, 400, text_of(auth::login_page::failed), "", ctx.request_id, "malformed_query");
+  const std::string service = field(*fields, "service");
+  const std::string target = field(*fields, "target");
+  auto url = s.login->flow->begin(service, field(*fields, "idp"), target.empty() ? "/" : target);
+  if (!url) {
+    log::info("login.start_refused", {{"request_id", ctx.request_id}, {"reason", url.error().reason}});
+    return html_page(req, static_cast<unsigned>(url.error().status), text_of(url.error().page), "",
+                     ctx.request_id, url.error().reason);
+  }
+  response res{http::status::see_other, req.version()};
+  res.set(http::field::location, *url);
+  res.keep_alive(req.keep_alive());
+  res.prepare_payload();
+  return res;
+}
+
+response complete_login(const services& s, const request& req, const request_context& ctx) {
+  if (!s.login || !s.login->flow || !s.login->sessions) return not_configured(req, ctx);
+  std::string_view text;
+  if (req.method() == http::verb::post) {
+    auto type = sv(req[http::field::content_type]);
+    type = type.substr(0, type.find(';'));
+    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+    if (type != "application/x-www-form-urlencoded") {
+      auth::login_refusal r;
+      r.reason = "unsupported_media_type";
+      r.status = 415;
+      return refused_login(s, req, ctx, r);
+    }
+    text = req.body();
+  } else {
+    text = query_of(sv(req.target()));
+  }
+  auth::acs_input in;
+  if (auto fields = parse_form(text)) {
+    in.samlart = field(*fields, "SAMLart");
+    in.relay_state = field(*fields, "RelayState");
+    if (req.method() == http::verb::post) in.saml_response = field(*fields, "SAMLResponse");
+  }
+  auto done = s.login->flow->finish(in, s.login->soap);
+  if (!done) return refused_login(s, req, ctx, done.error());
+
+  const auth::user& who = done->who;
+  store::audit_record a;
+  a.action = "login";
+  a.object = who.gemeentecode.empty() ? "idp:" + who.idp : "gemeente:" + who.gemeentecode;
+  a.result = "success";
+  a.origin = ctx.remote_address.empty() ? "unknown" : ctx.remote_address;
+  a.actor = who.actor();
+  a.request_id = ctx.request_id;
+  a.at = s.clock->now();
+  const auto previous = auth::find_session_cookie(sv(req[http::field::cookie]));
+  auto started = s.login->sessions->start(who, previous, a);
+  if (!started) {
+    log::error("login.session_failed",
+               {{"request_id", ctx.request_id}, {"error", started.error().message()}});
+    return html_page(req, 503, text_of(auth::login_page::unavailable), again_href(""), ctx.request_id,
+                     "store_unavailable");
+  }
+  log::info("login.success", {{"request_id", ctx.request_id},
+                              {"idp", who.idp},
+                              {"role", auth::to_string(who.role)},
+                              {"gemeentecode", who.gemeentecode},
+                              {"session", started->who.session_id_hash.substr(0, 16)}});
+  response res{http::status::see_other, req.version()};
+  res.set(http::field::location, done->target);
+  res.set(http::field::set_cookie, auth::session_set_cookie(started->id));
+  res.keep_alive(req.keep_alive());
+  res.prepare_payload();
+  return res;
+}
+
+response logout(const services& s, const request& req, const request_context& ctx) {
+  if (!s.login || !s.login->sessions) return not_configured(req, ctx);
+  const auth::user& who = *ctx.user;
+  store::audit_record a;
+  a.action = "logout";
+  a.object = who.gemeentecode.empty() ? "idp:" + who.idp : "gemeente:" + who.gemeentecode;
+  a.result = "success";
+  a.origin = ctx.remote_address.empty() ? "unknown" : ctx.remote_address;
+  a.actor = who.actor();
+  a.request_id = ctx.request_id;
+  a.at = s.clock->now();
+  auto ended = s.login->sessions->end(who, a);
+  if (!ended && ended.error() != auth::session_error::unknown_session) {
+    return make_problem_response(
+        req,
+        {503, "store_unavailable", "Niet beschikbaar", "The session could not be ended now; try again.", {}},
+        ctx.request_id);
+  }
+  log::info("logout", {{"request_id", ctx.request_id}, {"session", who.session_id_hash.substr(0, 16)}});
+  response res{http::status::no_content, req.version()};
+  res.set(http::field::set_cookie, auth::session_clear_cookie());
+  res.keep_alive(req.keep_alive());
+  return res;
+}
+
+std::string_view api_role(auth::role r) {
+  switch (r) {
+    case auth::role::casework: return "MEDEWERKER";
+    case auth::role::signatory: return "TEKENBEVOEGDE";
+    case auth::role::administrator: return "BEHEERDER";
+  }
+  return "MEDEWERKER";
+}
+
+response current_session(const services& s, const request& req, const request_context& ctx) {
+  const auth::user& who = *ctx.user;
+  boost::json::object o;
+  o["rol"] = api_role(who.role);
+  o["gemeentecode"] =
+      who.gemeentecode.empty() ? boost::json::value(nullptr) : boost::json::value(who.gemeentecode);
+  o["idp"] = who.idp;
+  o["betrouwbaarheidsniveau"] = who.assurance;
+  o["ingelogdOp"] = format_rfc3339(who.logged_in_at);
+  if (s.current_config)
+    o["verlooptUiterlijkOp"] =
+        format_rfc3339(who.logged_in_at + s.current_config()->session.absolute_timeout);
+  o["csrfToken"] = who.csrf_token;
+  return make_json_response(req, http::status::ok, boost::json::serialize(o));
+}
+
+}  // namespace
+
+result<auth::user> authenticate_session(const login_services& s, const request& req) {
+  if (!s.sessions) return auth::session_error::no_session;
+  auto who = s.sessions->authenticate(auth::find_session_cookie(sv(req[http::field::cookie])));
+  if (!who &&
+      (who.error() == auth::session_error::idle_timeout || who.error() == auth::session_error::expired))
+    log::info("session.ended", {{"reason", who.error().message()}});
+  return who;
+}
+
+void add_login_routes(router& r, const services& s) {
+  r.add({"saml_login", http::verb::get, "/saml/login", on_portal, access::anyone, 0, true,
+         [&s](const request& req, request_context& ctx) { return start_login(s, req, ctx); }});
+  r.add({"saml_acs", http::verb::get, "/saml/acs", on_portal, access::anyone, 0, true,
+         [&s](const request& req, request_context& ctx) { return complete_login(s, req, ctx); }});
+  r.add({"saml_acs", http::verb::post, "/saml/acs", on_portal, access::anyone, acs_body_limit, true,
+         [&s](const request& req, request_context& ctx) { return complete_login(s, req, ctx); }});
+  r.add({"saml_logout", http::verb::post, "/saml/logout", on_portal, access::user, 0, true,
+         [&s](const request& req, request_context& ctx) { return logout(s, req, ctx); }});
+  r.add({"saml_metadata", http::verb::get, "/saml/metadata", on_portal, access::anyone, 0, false,
+         [&s](const request& req, request_context& ctx) {
+           if (!s.login || s.login->sp_metadata.empty()) return not_configured(req, ctx);
+           response res{http::status::ok, req.version()};
+           res.set(http::field::content_type, "application/samlmetadata+xml");
+           res.keep_alive(req.keep_alive());
+           res.body() = s.login->sp_metadata;
+           res.prepare_payload();
+           return res;
+         }});
+  r.add({"sessie", http::verb::get, "/api/v1/sessie", on_portal, access::user, 0, true,
+         [&s](const request& req, request_context& ctx) { return current_session(s, req, ctx); }});
+}
 
 }  // namespace poort::routing

@@ -1,8 +1,743 @@
-#include "routing/areas.hpp"
+#include "routing/onboarding_routes.hpp"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <expected>
+
+#include "common/log.hpp"
+#include "domain/identifiers.hpp"
 #include "routing/app.hpp"
+#include "routing/areas.hpp"
+#include "routing/onboarding_notices.hpp"
+#include "routing/openapi.hpp"
+#include "store/error.hpp"
+#include "store/onboarding.hpp"
 
 namespace poort::routing {
+namespace {
 
-void add_onboarding_routes(router& /*r*/, const services& /*s*/) {}
+namespace json = boost::json;
+using domain::municipality_status;
+
+constexpr std::size_t small_body = 4 * 1024;
+constexpr std::size_t application_body = 32 * 1024;
+constexpr std::size_t conditions_body = 2 * 1024 * 1024;
+constexpr std::size_t max_pem_bytes = 16 * 1024;
+
+// --- responses ------------------------------------------------------------------
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::ranges::transform(out, out.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string title_for(int status) {
+  switch (status) {
+    case 400: return "Ongeldig verzoek";
+    case 403: return "Toegang geweigerd";
+    case 404: return "Niet gevonden";
+    case 409: return "Niet mogelijk";
+    case 413: return "Verzoek te groot";
+    case 415: return "Verkeerd mediatype";
+    case 422: return "Niet geaccepteerd";
+    case 503: return "Niet beschikbaar";
+    default: return "Interne fout";
+  }
+}
+
+response problem_response(const request& req, const request_context& ctx, int status, std::string code,
+                          std::string detail, std::vector<invalid_param> params = {}) {
+  return make_problem_response(
+      req, {status, std::move(code), title_for(status), std::move(detail), std::move(params)},
+      ctx.request_id);
+}
+
+/// A refusal by the onboarding rules: the reason code and its Dutch sentence.
+response refuse(const request& req, const request_context& ctx, domain::error e) {
+  const int status = http_status(condition_of(make_error_code(e)));
+  return problem_response(req, ctx, status, lower(domain::reason_code(e)),
+                          std::string(domain::dutch_message(e)));
+}
+
+/// A domain refusal, or a failure of the store (503 / 500, logged).
+response refuse(const request& req, const request_context& ctx, const error_code& ec) {
+  if (const auto e = domain::domain_error_of(ec); e != domain::error::ok) return refuse(req, ctx, e);
+  const int status = http_status(condition_of(ec));
+  log::warn("onboarding.store_failed", {{"request_id", ctx.request_id}, {"error", ec.message()}});
+  if (status == 503)
+    return problem_response(req, ctx, 503, "store_unavailable", "De opslag is tijdelijk niet beschikbaar.");
+  return problem_response(req, ctx, 500, "internal_error", "Het verzoek kon niet worden verwerkt.");
+}
+
+response invalid(const request& req, const request_context& ctx, const domain::validation_errors& errors) {
+  std::vector<invalid_param> params;
+  for (const auto& e : errors) params.push_back({e.pointer, std::string(domain::reason_code(e.code))});
+  const domain::error first = errors.empty() ? domain::error::json_malformed : errors.front().code;
+  return problem_response(req, ctx, http_status(domain::condition_of(errors)),
+                          lower(domain::reason_code(first)), std::string(domain::dutch_message(first)),
+                          std::move(params));
+}
+
+response not_found(const request& req, const request_context& ctx, std::string code, std::string detail) {
+  return problem_response(req, ctx, 404, std::move(code), std::move(detail));
+}
+
+response unavailable(const request& req, const request_context& ctx) {
+  return problem_response(req, ctx, 503, "service_unavailable",
+                          "Deze functie is op dit moment niet beschikbaar.");
+}
+
+response json_response(const request& req, http::status status, const json::value& v) {
+  return make_json_response(req, status, json::serialize(v));
+}
+
+// --- request bodies -----------------------------------------------------------------
+
+/// A member name safe to echo in a pointer (validation.hpp).
+std::string pointer_for(std::string_view key) {
+  const bool plain = !key.empty() && key.size() <= 64 &&
+                     std::ranges::all_of(key, [](unsigned char c) { return std::isalpha(c) != 0; });
+  return plain ? "/" + std::string(key) : std::string{};
+}
+
+/// The JSON object body of `req` with only `allowed` members; else the
+/// response that refuses it (415 wrong type, 400 malformed or unknown member).
+std::expected<json::object, response> read_object(const request& req, const request_context& ctx,
+                                                  std::initializer_list<std::string_view> allowed) {
+  const auto type = req[http::field::content_type];
+  const std::string_view media = type.substr(0, type.find(';'));
+  if (!boost::beast::iequals(media, "application/json"))
+    return std::unexpected(
+        problem_response(req, ctx, 415, "unsupported_media_type", "Stuur de gegevens als application/json."));
+  json::parse_options options;
+  options.max_depth = 8;
+  boost::system::error_code ec;
+  json::value v = json::parse(req.body(), ec, {}, options);
+  if (ec || !v.is_object()) return std::unexpected(invalid(req, ctx, {{"", domain::error::json_malformed}}));
+  domain::validation_errors errors;
+  for (const auto& [key, value] : v.as_object())
+    if (std::ranges::find(allowed, std::string_view(key)) == allowed.end())
+      errors.push_back({pointer_for(key), domain::error::unknown_field});
+  if (!errors.empty()) return std::unexpected(invalid(req, ctx, errors));
+  return std::move(v.as_object());
+}
+
+/// Typed reads of members, collecting every problem.
+class fields {
+ public:
+  explicit fields(const json::object& o) : o_(o) {}
+
+  std::optional<std::string> text(std::string_view key, std::size_t max_bytes, bool required = true) {
+    const json::value* v = o_.if_contains(key);
+    if (v == nullptr || v->is_null()) {
+      if (required) add(key, domain::error::field_required);
+      return std::nullopt;
+    }
+    if (!v->is_string()) return refuse(key, domain::error::wrong_type);
+    std::string s(v->as_string());
+    if (required && s.empty()) return refuse(key, domain::error::value_empty);
+    if (s.size() > max_bytes) return refuse(key, domain::error::value_too_long);
+    return s;
+  }
+  std::optional<sys_time> time(std::string_view key) {
+    auto s = text(key, 40);
+    if (!s) return std::nullopt;
+    auto t = parse_rfc3339(*s);
+    if (!t) add(key, domain::error::date_invalid);
+    return t;
+  }
+  std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max) {
+    const json::value* v = o_.if_contains(key);
+    if (v == nullptr || v->is_null()) return refuse(key, domain::error::field_required);
+    if (!v->is_int64() && !v->is_uint64()) return refuse(key, domain::error::wrong_type);
+    if (v->is_uint64() || v->as_int64() < min || v->as_int64() > max)
+      return refuse(key, domain::error::number_out_of_range);
+    return v->as_int64();
+  }
+  void add(std::string_view key, domain::error e) { errors_.push_back({pointer_for(key), e}); }
+  const domain::validation_errors& errors() const { return errors_; }
+
+ private:
+  std::nullopt_t refuse(std::string_view key, domain::error e) {
+    add(key, e);
+    return std::nullopt;
+  }
+
+  const json::object& o_;
+  domain::validation_errors errors_;
+};
+
+// --- who is asking -------------------------------------------------------------------
+
+domain::actor actor_of(const auth::user& u) {
+  domain::role role = domain::role::casework;
+  if (u.role == auth::role::signatory) role = domain::role::signatory;
+  if (u.role == auth::role::administrator) role = domain::role::administrator;
+  return {role, {.kvk = u.kvk, .rsin = u.rsin, .oin = {}, .gemeentecode = u.gemeentecode}, u.pseudonym};
+}
+
+store::audit_who who_of(const request_context& ctx) {
+  return {ctx.user ? ctx.user->actor() : std::string("anonymous"),
+          ctx.remote_address.empty() ? std::string("unknown") : ctx.remote_address, ctx.request_id};
+}
+
+/// A municipal user may only reach their own municipality; an administrator
+/// any. The refusal, if any; an attempt on another municipality is audited
+/// ("onboarding.access", "denied:OTHER_ORGANISATION") when the store is there.
+std::optional<response> check_scope(const services& s, const request& req, const request_context& ctx,
+                                    std::string_view code) {
+  if (!domain::validate_gemeentecode(code)) return refuse(req, ctx, domain::error::gemeentecode_invalid);
+  if (!ctx.user) return refuse(req, ctx, domain::error::not_permitted);
+  if (ctx.user->role == auth::role::administrator) return std::nullopt;
+  if (!ctx.user->gemeentecode.empty() && ctx.user->gemeentecode == code) return std::nullopt;
+  if (s.store && s.clock) {
+    const auto who = who_of(ctx);
+    const store::audit_record rec{"onboarding.access",
+                                  "gemeente:" + std::string(code),
+                                  "denied:OTHER_ORGANISATION",
+                                  who.origin,
+                                  who.actor,
+                                  who.request_id,
+                                  s.clock->now()};
+    auto audited = s.store->write([&](store::transaction& tx) -> result<void> {
+      if (auto ok = store::append_audit(tx, rec); !ok) return ok.error();
+      return {};
+    });
+    if (!audited) return refuse(req, ctx, audited.error());
+  }
+  return refuse(req, ctx, domain::error::other_organisation);
+}
+
+// --- JSON views ------------------------------------------------------------------------
+
+json::value time_or_null(const std::optional<sys_time>& t) {
+  return t ? json::value(format_rfc3339(*t)) : json::value(nullptr);
+}
+
+json::object cohort_json(const domain::cohort& c, sys_time now) {
+  const auto& s = c.settings;
+  return {{"id", c.id},
+          {"naam", s.name},
+          {"soort", domain::to_string(s.kind)},
+          {"opentOp", format_rfc3339(s.opens_at)},
+          {"sluitOp", format_rfc3339(s.closes_at)},
+          {"capaciteit", s.capacity},
+          {"aansluitenOp", format_rfc3339(s.connection_at)},
+          {"vroegtijdigGesloten", c.closed_early},
+          {"aangemeld", c.registered},
+          {"aanmeldingOpen", domain::registration_open(c, now) && c.registered < s.capacity}};
+}
+
+json::object municipality_json(const store::municipality_record& m) {
+  return {{"gemeentecode", m.gemeentecode},
+          {"naam", m.naam},
+          {"kvkNummer", m.kvk},
+          {"rsin", m.rsin},
+          {"oin", m.oin},
+          {"geldigVan", m.geldig_van},
+          {"geldigTot", m.geldig_tot.empty() ? json::value(nullptr) : json::value(m.geldig_tot)},
+          {"status", domain::to_string(m.status)}};
+}
+
+json::object onboarding_json(const store::municipality_record& m, const domain::onboarding& s,
+                             const std::optional<store::conditions_text>& current) {
+  json::object o{{"gemeentecode", m.gemeentecode},
+                 {"naam", m.naam},
+                 {"oin", m.oin},
+                 {"status", domain::to_string(s.status)},
+                 {"cohortId", s.cohort_id.empty() ? json::value(nullptr) : json::value(s.cohort_id)},
+                 {"aangemeldOp", time_or_null(s.registered_at)},
+                 {"voorwaarden", nullptr},
+                 {"actueleVoorwaarden", nullptr},
+                 {"aanvraag", nullptr},
+                 {"aanvraagTekst", nullptr},
+                 {"aanvraagSha256", nullptr},
+                 {"ondertekening", nullptr},
+                 {"beoordeling", nullptr},
+                 {"aangeslotenOp", time_or_null(s.connected_at)},
+                 {"statusReden", s.status_reason}};
+  if (s.conditions)
+    o["voorwaarden"] = {{"versie", s.conditions->document.version},
+                        {"sha256", s.conditions->document.sha256},
+                        {"geaccepteerdOp", format_rfc3339(s.conditions->accepted_at)}};
+  if (current)
+    o["actueleVoorwaarden"] = {{"versie", current->document.version}, {"sha256", current->document.sha256}};
+  if (s.application) {
+    o["aanvraag"] = domain::to_json(*s.application);
+    if (s.conditions) {
+      o["aanvraagTekst"] = domain::canonical_application_text(*s.application, s.conditions->document);
+      o["aanvraagSha256"] = domain::application_sha256(*s.application, s.conditions->document);
+    }
+  }
+  if (s.signature)
+    o["ondertekening"] = {{"ondertekenaar", s.signature->signatory_pseudonym},
+                          {"ondertekendOp", format_rfc3339(s.signature->signed_at)},
+                          {"assertionId", s.signature->assertion_id},
+                          {"voorwaardenVersie", s.signature->conditions.version},
+                          {"voorwaardenSha256", s.signature->conditions.sha256},
+                          {"aanvraagSha256", s.signature->application_sha256}};
+  if (s.review)
+    o["beoordeling"] = {
+        {"besluit", s.review->decision == domain::review_decision::approved ? "GOEDGEKEURD" : "AFGEWEZEN"},
+        {"reden", s.review->reason},
+        {"beslotenOp", format_rfc3339(s.review->decided_at)}};
+  return o;
+}
+
+// --- the handlers' shared steps -----------------------------------------------------------
+
+/// The onboarding view of `code` now (404 when the registry has no such municipality).
+response view(const services& s, const request& req, const request_context& ctx, std::string_view code,
+              http::status status = http::status::ok) {
+  const sys_time now = s.clock->now();
+  struct found {
+    store::municipality_record m;
+    domain::onboarding state;
+    std::optional<store::conditions_text> current;
+  };
+  auto r = s.store->read([&](store::reader& rd) -> result<std::optional<found>> {
+    auto m = store::find_municipality(rd, code, store::day_of(now));
+    if (!m) return m.error();
+    if (!*m) return std::optional<found>{};
+    auto state = store::load_onboarding(rd, (*m)->id);
+    if (!state) return state.error();
+    auto current = store::current_conditions(rd);
+    if (!current) return current.error();
+    return std::optional<found>{found{**m, std::move(*state), std::move(*current)}};
+  });
+  if (!r) return refuse(req, ctx, r.error());
+  if (!*r) return not_found(req, ctx, "municipality_unknown", "Deze gemeente is niet bekend.");
+  auto res = json_response(req, status, onboarding_json((*r)->m, (*r)->state, (*r)->current));
+  if (status == http::status::created)
+    res.set(http::field::location, "/api/v1/gemeenten/" + std::string(code) + "/aansluiting");
+  return res;
+}
+
+config::email email_config(const services& s) {
+  auto cfg = s.current_config ? s.current_config() : nullptr;
+  return cfg ? cfg->email : config::email{};
+}
+
+/// Runs one transition of municipality `code` and answers with its view.
+response transition(const services& s, const request& req, const request_context& ctx, std::string_view code,
+                    const std::string& action, const store::transition_fn& fn) {
+  const sys_time now = s.clock->now();
+  auto out = store::run_transition(*s.store, code, action, who_of(ctx), now, fn,
+                                   queue_notices(action, email_config(s), now));
+  if (!out && out.error() == store::error::invalid_argument)
+    return not_found(req, ctx, "municipality_unknown", "Deze gemeente is niet bekend.");
+  if (!out) return refuse(req, ctx, out.error());
+  if (out->refusal) return refuse(req, ctx, out->refusal);
+  return view(s, req, ctx, code);
+}
+
+/// Creates (`existing` unset) or changes a cohort with its audit record.
+using cohort_fn = std::function<result<domain::cohort>(const domain::cohort* existing)>;
+response cohort_change(const services& s, const request& req, const request_context& ctx, std::string id,
+                       std::string action, bool create, const cohort_fn& fn) {
+  const sys_time now = s.clock->now();
+  bool missing = false;
+  error_code refusal;
+  domain::cohort result_cohort;
+  const auto who = who_of(ctx);
+  auto written = s.store->write([&](store::transaction& tx) -> result<void> {
+    std::optional<domain::cohort> existing;
+    if (!create) {
+      auto found = store::find_cohort(tx, id);
+      if (!found) return found.error();
+      if (!*found) {
+        missing = true;
+        return {};
+      }
+      existing = std::move(*found);
+    }
+    auto next = fn(existing ? &*existing : nullptr);
+    std::string outcome = "success";
+    if (!next) {
+      if (domain::domain_error_of(next.error()) == domain::error::ok) return next.error();
+      refusal = next.error();
+      outcome = "denied:" + std::string(domain::reason_code(domain::domain_error_of(refusal)));
+    } else {
+      result_cohort = *next;
+      auto saved = create ? store::insert_cohort(tx, result_cohort, now)
+                          : store::update_cohort(tx, result_cohort, now);
+      if (!saved) return saved;
+    }
+    auto audited = store::append_audit(
+        tx, {action, "cohort:" + id, outcome, who.origin, who.actor, who.request_id, now});
+    if (!audited) return audited.error();
+    return {};
+  });
+  if (!written) return refuse(req, ctx, written.error());
+  if (missing) return not_found(req, ctx, "cohort_unknown", "Dit cohort bestaat niet.");
+  if (refusal) return refuse(req, ctx, refusal);
+  auto res =
+      json_response(req, create ? http::status::created : http::status::ok, cohort_json(result_cohort, now));
+  if (create) res.set(http::field::location, "/api/v1/cohorten/" + id);
+  return res;
+}
+
+/// The cohort settings in a body (every member required).
+std::expected<domain::cohort_settings, response> read_cohort_settings(const request& req,
+                                                                      const request_context& ctx) {
+  auto body = read_object(req, ctx, {"naam", "soort", "opentOp", "sluitOp", "capaciteit", "aansluitenOp"});
+  if (!body) return std::unexpected(std::move(body.error()));
+  fields f(*body);
+  auto name = f.text("naam", 400);
+  auto kind_text = f.text("soort", 16);
+  std::optional<domain::cohort_kind> kind;
+  if (kind_text && !(kind = domain::parse_cohort_kind(*kind_text)))
+    f.add("soort", domain::error::value_unknown);
+  auto opens = f.time("opentOp");
+  auto closes = f.time("sluitOp");
+  auto capacity = f.integer("capaciteit", 0, 1'000'000);
+  auto connects = f.time("aansluitenOp");
+  if (!f.errors().empty()) return std::unexpected(invalid(req, ctx, f.errors()));
+  return domain::cohort_settings{*name,    *kind, *opens, *closes, static_cast<std::uint32_t>(*capacity),
+                                 *connects};
+}
+
+/// The application body with its certificate checked: the domain's JSON
+/// form ({"oin","sha256"} in place of {"pem"}), or the refusal.
+std::expected<std::string, response> application_with_certificate(const services& s, const request& req,
+                                                                  const request_context& ctx) {
+  auto body = read_object(req, ctx,
+                          {"nazorgcoordinator", "ontvangtDetentiemeldingen", "ontvangtInformatiebladen",
+                           "systeemcertificaat", "pushEndpoint"});
+  if (!body) return std::unexpected(std::move(body.error()));
+  const json::value* cert = body->if_contains("systeemcertificaat");
+  if (cert == nullptr || cert->is_null())
+    return std::unexpected(invalid(req, ctx, {{"/systeemcertificaat", domain::error::field_required}}));
+  if (!cert->is_object())
+    return std::unexpected(invalid(req, ctx, {{"/systeemcertificaat", domain::error::wrong_type}}));
+  domain::validation_errors errors;
+  for (const auto& [key, value] : cert->as_object())
+    if (key != "pem")
+      errors.push_back({"/systeemcertificaat" + pointer_for(key), domain::error::unknown_field});
+  const json::value* pem = cert->as_object().if_contains("pem");
+  if (pem == nullptr || !pem->is_string())
+    errors.push_back({"/systeemcertificaat/pem",
+                      pem == nullptr ? domain::error::field_required : domain::error::wrong_type});
+  else if (pem->as_string().size() > max_pem_bytes)
+    errors.push_back({"/systeemcertificaat/pem", domain::error::value_too_long});
+  if (!errors.empty()) return std::unexpected(invalid(req, ctx, errors));
+
+  auto checked = s.onboarding->verify_system_certificate(std::string_view(pem->as_string()));
+  if (!checked) {
+    const bool malformed = checked.error() == common_error::invalid_argument;
+    return std::unexpected(problem_response(
+        req, ctx, malformed ? 400 : 422, malformed ? "certificate_invalid" : "certificate_untrusted",
+        malformed
+            ? "Het systeemcertificaat is geen geldig PEM-certificaat met een OIN."
+            : "Het systeemcertificaat is niet uitgegeven onder de vertrouwde CA, is verlopen of is niet "
+              "geschikt voor clientauthenticatie.",
+        {{"/systeemcertificaat/pem", malformed ? "CERTIFICATE_INVALID" : "CERTIFICATE_UNTRUSTED"}}));
+  }
+  (*body)["systeemcertificaat"] = {{"oin", checked->oin}, {"sha256", checked->sha256}};
+  return json::serialize(*body);
+}
+
+// --- routes ----------------------------------------------------------------------------
+
+void add(router& r, std::string name, http::verb method, std::string pattern, access who,
+         std::size_t body_limit, handler h) {
+  r.add({std::move(name), method, std::move(pattern), on_portal, who, body_limit, true, std::move(h)});
+}
+
+}  // namespace
+
+void add_onboarding_routes(router& r, const services& svc) {
+  const services* sp = &svc;  // the app owns `svc` and outlives its routes
+
+  r.add({"openapi", http::verb::get, "/api/v1/openapi.json", on_both, access::anyone, 0, false,
+         [](const request& req, request_context&) {
+           return make_json_response(req, http::status::ok, openapi_document());
+         }});
+
+  // --- cohorts
+  add(r, "onboarding.cohorts.list", http::verb::get, "/api/v1/cohorten", access::user, 0,
+      [sp](const request& req, request_context& ctx) {
+        if (!sp->store || !sp->clock) return unavailable(req, ctx);
+        auto all = sp->store->read([](store::reader& rd) { return store::list_cohorts(rd); });
+        if (!all) return refuse(req, ctx, all.error());
+        json::array out;
+        for (const auto& c : *all) out.push_back(cohort_json(c, sp->clock->now()));
+        return json_response(req, http::status::ok, out);
+      });
+  add(r, "onboarding.cohorts.read", http::verb::get, "/api/v1/cohorten/{cohortId}", access::user, 0,
+      [sp](const request& req, request_context& ctx) {
+        if (!sp->store || !sp->clock) return unavailable(req, ctx);
+        auto c =
+            sp->store->read([&](store::reader& rd) { return store::find_cohort(rd, ctx.param("cohortId")); });
+        if (!c) return refuse(req, ctx, c.error());
+        if (!*c) return not_found(req, ctx, "cohort_unknown", "Dit cohort bestaat niet.");
+        return json_response(req, http::status::ok, cohort_json(**c, sp->clock->now()));
+      });
+  add(r, "onboarding.cohorts.create", http::verb::post, "/api/v1/cohorten", access::administrator, small_body,
+      [sp](const request& req, request_context& ctx) {
+        if (!sp->store || !sp->clock || !sp->random) return unavailable(req, ctx);
+        auto settings = read_cohort_settings(req, ctx);
+        if (!settings) return std::move(settings.error());
+        const std::string id = sp->random->uuid_v4();
+        const auto by = actor_of(*ctx.user);
+        return cohort_change(*sp, req, ctx, id, "onboarding.cohort.create", true,
+                             [&](const domain::cohort*) { return domain::create_cohort(id, *settings, by); });
+      });
+  add(r, "onboarding.cohorts.edit", http::verb::put, "/api/v1/cohorten/{cohortId}", access::administrator,
+      small_body, [sp](const request& req, request_context& ctx) {
+        if (!sp->store || !sp->clock) return unavailable(req, ctx);
+        auto settings = read_cohort_settings(req, ctx);
+        if (!settings) return std::move(settings.error());
+        const auto by = actor_of(*ctx.user);
+        return cohort_change(*sp, req, ctx, std::string(ctx.param("cohortId")), "onboarding.cohort.edit",
+                             false,
+                             [&](const domain::cohort* c) { return domain::edit_cohort(*c, *settings, by); });
+      });
+  add(r, "onboarding.cohorts.close", http::verb::post, "/api/v1/cohorten/{cohortId}/sluiting",
+      access::administrator, 0, [sp](const request& req, request_context& ctx) {
+        if (!sp->store || !sp->clock) return unavailable(req, ctx);
+        const auto by = actor_of(*ctx.user);
+        const sys_time now = sp->clock->now();
+        return cohort_change(
+            *sp, req, ctx, std::string(ctx.param("cohortId")), "onboarding.cohort.close", false,
+            [&](const domain::cohort* c) { return domain::close_cohort_early(*c, by, now); });
+      });
+
+  // --- connection conditions
+  add(r, "onboarding.conditions.list", http::verb::get, "/api/v1/aansluitvoorwaarden", access::user, 0,
+      [sp](const request& req, request_context& ctx) {
+        if (!sp->store) return unavailable(req, ctx);
+        auto all = sp->store->read([](store::reader& rd) { return store::list_conditions(rd); });
+        if (!all) return refuse(req, ctx, all.error());
+        json::array out;
+        for (const auto& c : *all)
+          out.push_back({{"versie", c.document.version},
+                         {"sha256", c.document.sha256},
+                         {"gepubliceerdOp", format_rfc3339(c.published_at)},
+                         {"actueel", out.empty()}});
+        return json_response(req, http::status::ok, out);
+      });
+  add(r, "onboarding.conditions.read", http::verb::get, "/api/v1/aansluitvoorwaarden/{versie}", access::user,
+      0, [sp](const request& req, request_context& ctx) {
+        if (!sp->store) return unavailable(req, ctx);
+        auto c = sp->store->read(
+            [&](store::reader& rd) { return store::find_conditions(rd, ctx.param("versie")); });
+        if (!c) return refuse(req, ctx, c.error());
+        if (!*c)
+          return not_found(req, ctx, "conditions_unknown",
+                           "Deze versie van de aansluitvoorwaarden bestaat niet.");
+        return json_response(req, http::status::ok,
+                             json::object{{"versie", (*c)->document.version},
+                                          {"sha256", (*c)->document.sha256},
+                                          {"gepubliceerdOp", format_rfc3339((*c)->published_at)},
+                                          {"tekst", (*c)->text}});
+      });
+  add(r, "onboarding.conditions.publish", http::verb::post, "/api/v1/aansluitvoorwaarden",
+      access::administrator, conditions_body, [sp](const request& req, request_context& ctx) {
+        if (!sp->store || !sp->clock) return unavailable(req, ctx);
+        auto body = read_object(req, ctx, {"versie", "tekst"});
+        if (!body) return std::move(body.error());
+        fields f(*body);
+        auto version = f.text("versie", store::max_conditions_version_chars);
+        auto text = f.text("tekst", store::max_conditions_bytes);
+        if (version && !std::ranges::all_of(*version, [](unsigned char c) {
+              return std::isalnum(c) != 0 || c == '.' || c == '_' || c == '-';
+            }))
+          f.add("versie", domain::error::value_invalid_characters);
+        if (!f.errors().empty()) return invalid(req, ctx, f.errors());
+        const sys_time now = sp->clock->now();
+        const auto who = who_of(ctx);
+        domain::conditions_document doc;
+        auto written = sp->store->write([&](store::transaction& tx) -> result<void> {
+          auto added = store::add_conditions(tx, *version, *text, now);
+          if (!added) return added.error();
+          doc = *added;
+          auto audited =
+              store::append_audit(tx, {"onboarding.conditions.publish", "voorwaarden:" + doc.version,
+                                       "success", who.origin, who.actor, who.request_id, now});
+          if (!audited) return audited.error();
+          return {};
+        });
+        if (!written && written.error() == store::error::constraint)
+          return problem_response(req, ctx, 409, "conditions_exist",
+                                  "Deze versie of deze tekst is al eerder gepubliceerd.");
+        if (!written) return refuse(req, ctx, written.error());
+        auto res = json_response(
+            req, http::status::created,
+            json::object{
+                {"versie", doc.version}, {"sha256", doc.sha256}, {"gepubliceerdOp", format_rfc3339(now)}});
+        res.set(http::field::location, "/api/v1/aansluitvoorwaarden/" + doc.version);
+        return res;
+      });
+
+  // --- municipalities
+  add(r, "onboarding.municipalities.list", http::verb::get, "/api/v1/gemeenten", access::administrator, 0,
+      [sp](const request& req, request_context& ctx) {
+        if (!sp->store) return unavailable(req, ctx);
+        auto all = sp->store->read([](store::reader& rd) { return store::list_municipalities(rd); });
+        if (!all) return refuse(req, ctx, all.error());
+        json::array out;
+        for (const auto& m : *all) out.push_back(municipality_json(m));
+        return json_response(req, http::status::ok, out);
+      });
+  add(r, "onboarding.read", http::verb::get, "/api/v1/gemeenten/{gemeentecode}/aansluiting", access::user, 0,
+      [sp](const request& req, request_context& ctx) {
+        const auto code = ctx.param("gemeentecode");
+        if (auto refused = check_scope(*sp, req, ctx, code)) return std::move(*refused);
+        if (!sp->store || !sp->clock) return unavailable(req, ctx);
+        return view(*sp, req, ctx, code);
+      });
+  add(r, "onboarding.register", http::verb::post, "/api/v1/gemeenten/{gemeentecode}/aanmelding",
+      access::casework, small_body, [sp](const request& req, request_context& ctx) {
+        const auto code = ctx.param("gemeentecode");
+        if (auto refused = check_scope(*sp, req, ctx, code)) return std::move(*refused);
+        if (!sp->store || !sp->clock) return unavailable(req, ctx);
+        auto body = read_object(req, ctx, {"cohortId"});
+        if (!body) return std::move(body.error());
+        fields f(*body);
+        auto cohort = f.text("cohortId", 64);
+        if (!f.errors().empty()) return invalid(req, ctx, f.errors());
+        const sys_time now = sp->clock->now();
+        auto out = store::run_registration(*sp->store, code, *cohort, actor_of(*ctx.user), who_of(ctx), now,
+                                           queue_notices("onboarding.register", email_config(*sp), now));
+        if (!out && out.error() == store::error::invalid_argument)
+          return not_found(req, ctx, "municipality_unknown", "Deze gemeente is niet bekend.");
+        if (!out) return refuse(req, ctx, out.error());
+        if (out->cohort_missing) return not_found(req, ctx, "cohort_unknown", "Dit cohort bestaat niet.");
+        if (out->refusal) return refuse(req, ctx, out->refusal);
+        return view(*sp, req, ctx, code, http::status::created);
+      });
+  add(r, "onboarding.conditions.accept", http::verb::post,
+      "/api/v1/gemeenten/{gemeentecode}/voorwaardenacceptatie", access::casework, small_body,
+      [sp](const request& req, request_context& ctx) {
+        const auto code = ctx.param("gemeentecode");
+        if (auto refused = check_scope(*sp, req, ctx, code)) return std::move(*refused);
+        if (!sp->store || !sp->clock) return unavailable(req, ctx);
+        auto body = read_object(req, ctx, {"versie", "sha256"});
+        if (!body) return std::move(body.error());
+        fields f(*body);
+        auto version = f.text("versie", store::max_conditions_version_chars);
+        auto shown = f.text("sha256", 64);
+        if (!f.errors().empty()) return invalid(req, ctx, f.errors());
+        const auto by = actor_of(*ctx.user);
+        const sys_time now = sp->clock->now();
+        return transition(*sp, req, ctx, code, "onboarding.conditions.accept",
+                          [&](store::reader& rd, const store::municipality_record& m,
+                              const domain::onboarding& s) -> result<domain::onboarding> {
+                            auto current = store::current_conditions(rd);
+                            if (!current) return current.error();
+                            if (!*current || (*current)->document.version != *version)
+                              return domain::error::conditions_outdated;
+                            return domain::accept_conditions(s, store::to_domain(m), (*current)->document,
+                                                             *shown, by, now);
+                          });
+      });
+  add(r, "onboarding.application.save", http::verb::put, "/api/v1/gemeenten/{gemeentecode}/aanvraag",
+      access::casework, application_body, [sp](const request& req, request_context& ctx) {
+        const auto code = ctx.param("gemeentecode");
+        if (auto refused = check_scope(*sp, req, ctx, code)) return std::move(*refused);
+        if (!sp->store || !sp->clock || !sp->onboarding || !sp->onboarding->verify_system_certificate)
+          return unavailable(req, ctx);
+        auto body = application_with_certificate(*sp, req, ctx);
+        if (!body) return std::move(body.error());
+        const auto by = actor_of(*ctx.user);
+        const sys_time now = sp->clock->now();
+        domain::validation_errors errors;
+        auto out =
+            transition(*sp, req, ctx, code, "onboarding.application.save",
+                       [&](store::reader&, const store::municipality_record& m,
+                           const domain::onboarding& s) -> result<domain::onboarding> {
+                         auto parsed = domain::parse_application(*body, store::to_domain(m));
+                         if (!parsed) {
+                           errors = parsed.error();
+                           return errors.front().code;
+                         }
+                         return domain::save_application(s, store::to_domain(m), std::move(*parsed), by, now);
+                       });
+        // A body that breaks a field rule is answered with every bad field
+        // (the refusal is already audited with the first one's code).
+        return errors.empty() ? out : invalid(req, ctx, errors);
+      });
+  add(r, "onboarding.sign", http::verb::post, "/api/v1/gemeenten/{gemeentecode}/ondertekening",
+      access::signatory, small_body, [sp](const request& req, request_context& ctx) {
+        const auto code = ctx.param("gemeentecode");
+        if (auto refused = check_scope(*sp, req, ctx, code)) return std::move(*refused);
+        if (!sp->store || !sp->clock) return unavailable(req, ctx);
+        auto body = read_object(req, ctx, {"aanvraagSha256"});
+        if (!body) return std::move(body.error());
+        fields f(*body);
+        auto shown = f.text("aanvraagSha256", 64);
+        if (!f.errors().empty()) return invalid(req, ctx, f.errors());
+        const auto by = actor_of(*ctx.user);
+        const domain::signing what{ctx.user->assertion_id, *shown};
+        const sys_time now = sp->clock->now();
+        return transition(
+            *sp, req, ctx, code, "onboarding.application.sign",
+            [&](store::reader&, const store::municipality_record& m, const domain::onboarding& s) {
+              return domain::sign_application(s, store::to_domain(m), what, by, now);
+            });
+      });
+  add(r, "onboarding.review", http::verb::post, "/api/v1/gemeenten/{gemeentecode}/beoordeling",
+      access::administrator, small_body, [sp](const request& req, request_context& ctx) {
+        const auto code = ctx.param("gemeentecode");
+        if (auto refused = check_scope(*sp, req, ctx, code)) return std::move(*refused);
+        if (!sp->store || !sp->clock) return unavailable(req, ctx);
+        auto body = read_object(req, ctx, {"besluit", "reden"});
+        if (!body) return std::move(body.error());
+        fields f(*body);
+        auto decision = f.text("besluit", 16);
+        auto reason = f.text("reden", 4 * domain::max_reason_chars, false);
+        if (decision && *decision != "GOEDKEUREN" && *decision != "AFWIJZEN")
+          f.add("besluit", domain::error::value_unknown);
+        if (!f.errors().empty()) return invalid(req, ctx, f.errors());
+        const bool approve = *decision == "GOEDKEUREN";
+        const auto by = actor_of(*ctx.user);
+        const sys_time now = sp->clock->now();
+        return transition(
+            *sp, req, ctx, code, approve ? "onboarding.review.approve" : "onboarding.review.reject",
+            [&](store::reader&, const store::municipality_record&, const domain::onboarding& s) {
+              return approve ? domain::approve_application(s, by, now)
+                             : domain::reject_application(s, reason.value_or(""), by, now);
+            });
+      });
+  add(r, "onboarding.status", http::verb::post, "/api/v1/gemeenten/{gemeentecode}/statuswijziging",
+      access::administrator, small_body, [sp](const request& req, request_context& ctx) {
+        const auto code = ctx.param("gemeentecode");
+        if (auto refused = check_scope(*sp, req, ctx, code)) return std::move(*refused);
+        if (!sp->store || !sp->clock) return unavailable(req, ctx);
+        auto body = read_object(req, ctx, {"actie", "reden"});
+        if (!body) return std::move(body.error());
+        fields f(*body);
+        auto act = f.text("actie", 16);
+        auto reason = f.text("reden", 4 * domain::max_reason_chars, false);
+        static constexpr std::array<std::pair<std::string_view, std::string_view>, 4> actions{{
+            {"AANSLUITEN", "onboarding.connect.now"},
+            {"OPSCHORTEN", "onboarding.suspend"},
+            {"AFSLUITEN", "onboarding.disconnect"},
+            {"HERAANSLUITEN", "onboarding.reconnect"},
+        }};
+        const auto found =
+            act ? std::ranges::find(actions, *act, &decltype(actions)::value_type::first) : actions.end();
+        if (act && found == actions.end()) f.add("actie", domain::error::value_unknown);
+        if (!f.errors().empty()) return invalid(req, ctx, f.errors());
+        const auto by = actor_of(*ctx.user);
+        const sys_time now = sp->clock->now();
+        const std::string why = reason.value_or("");
+        const std::string_view which = found->first;
+        return transition(
+            *sp, req, ctx, code, std::string(found->second),
+            [&](store::reader&, const store::municipality_record&, const domain::onboarding& s) {
+              if (which == "AANSLUITEN") return domain::connect_now(s, by, now);
+              if (which == "OPSCHORTEN") return domain::suspend(s, why, by, now);
+              if (which == "AFSLUITEN") return domain::disconnect(s, why, by, now);
+              return domain::reconnect(s, by, now);
+            });
+      });
+}
 
 }  // namespace poort::routing

@@ -65,9 +65,225 @@ CREATE INDEX gemeenten_rsin ON gemeenten (rsin) WHERE rsin <> '';
 )sql"},
     // Versions 3-5 are reserved for the areas being built in parallel; each
     // area replaces its placeholder with its schema before it ships.
-    migration{3, "sessions and SAML state", "-- reserved for the login area"},
-    migration{4, "onboarding", "-- reserved for the onboarding area"},
-    migration{5, "deliveries", "-- reserved for the deliveries area"},
+    migration{3, "sessions and SAML state", R"sql(
+-- Portal sessions (store/login.hpp). The browser holds only the random id; the
+-- row is keyed by its SHA-256, so a copy of the database does not give away
+-- live sessions. Times are Unix seconds (UTC). A session ends at expires_at
+-- (absolute) or when last_seen is older than the configured idle timeout.
+CREATE TABLE sessions (
+  id_hash      TEXT PRIMARY KEY CHECK (length(id_hash) = 64),
+  role         TEXT NOT NULL CHECK (role IN ('casework', 'signatory', 'administrator')),
+  idp          TEXT NOT NULL CHECK (length(idp) BETWEEN 1 AND 32),
+  pseudonym    TEXT NOT NULL CHECK (length(pseudonym) BETWEEN 1 AND 200),
+  kvk          TEXT NOT NULL CHECK (length(kvk) <= 20),
+  rsin         TEXT NOT NULL CHECK (length(rsin) <= 20),
+  vestigingsnr TEXT NOT NULL CHECK (length(vestigingsnr) <= 20),
+  gemeentecode TEXT NOT NULL CHECK (gemeentecode = '' OR gemeentecode GLOB 'GM[0-9][0-9][0-9][0-9]'),
+  assertion_id TEXT NOT NULL CHECK (length(assertion_id) BETWEEN 1 AND 256),
+  assurance    TEXT NOT NULL CHECK (length(assurance) <= 64),
+  csrf_token   TEXT NOT NULL CHECK (length(csrf_token) = 43),
+  created_at   INTEGER NOT NULL,
+  last_seen    INTEGER NOT NULL CHECK (last_seen >= created_at),
+  expires_at   INTEGER NOT NULL CHECK (expires_at > created_at)
+) STRICT;
+CREATE INDEX sessions_expires_at ON sessions (expires_at);
+CREATE INDEX sessions_last_seen ON sessions (last_seen);
+
+-- AuthnRequests we sent (SAML login started). RelayState is an opaque random
+-- key that maps to the local path to return to; an InResponseTo is answerable
+-- once (consumed_at) and only within saml.request_lifetime_s.
+CREATE TABLE authn_requests (
+  request_id  TEXT PRIMARY KEY CHECK (length(request_id) BETWEEN 1 AND 64),
+  relay_state TEXT NOT NULL UNIQUE CHECK (length(relay_state) BETWEEN 16 AND 80),
+  target      TEXT NOT NULL CHECK (length(target) BETWEEN 1 AND 512 AND substr(target, 1, 1) = '/'),
+  service     TEXT NOT NULL CHECK (service IN ('casework', 'signing', 'admin')),
+  idp         TEXT NOT NULL CHECK (length(idp) BETWEEN 1 AND 32),
+  created_at  INTEGER NOT NULL,
+  consumed_at INTEGER  -- NULL while unanswered
+) STRICT;
+CREATE INDEX authn_requests_created_at ON authn_requests (created_at);
+
+-- The SAML replay cache: assertion IDs accepted, kept until the assertion
+-- could no longer be accepted anyway.
+CREATE TABLE saml_assertions_seen (
+  assertion_id TEXT PRIMARY KEY CHECK (length(assertion_id) BETWEEN 1 AND 256),
+  expires_at   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX saml_assertions_seen_expires_at ON saml_assertions_seen (expires_at);
+)sql"},
+    migration{4, "onboarding", R"sql(
+-- Onboarding of municipalities (store/onboarding.hpp, domain/onboarding.hpp).
+-- Times are RFC 3339 UTC with milliseconds (24 characters), so that text
+-- order is time order.
+
+-- Cohorts that municipalities register in (administrators manage them).
+CREATE TABLE cohorten (
+  id                   TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 64),
+  naam                 TEXT NOT NULL CHECK (length(naam) BETWEEN 1 AND 400),
+  soort                TEXT NOT NULL CHECK (soort IN ('PILOT', 'REGULAR')),
+  opent_op             TEXT NOT NULL CHECK (length(opent_op) = 24),
+  sluit_op             TEXT NOT NULL CHECK (length(sluit_op) = 24),
+  capaciteit           INTEGER NOT NULL CHECK (capaciteit BETWEEN 1 AND 1000),
+  aansluiten_op        TEXT NOT NULL CHECK (length(aansluiten_op) = 24),
+  vroegtijdig_gesloten INTEGER NOT NULL DEFAULT 0 CHECK (vroegtijdig_gesloten IN (0, 1)),
+  aangemeld            INTEGER NOT NULL DEFAULT 0 CHECK (aangemeld BETWEEN 0 AND capaciteit),
+  aangemaakt_op        TEXT NOT NULL,
+  bijgewerkt_op        TEXT NOT NULL,
+  CHECK (sluit_op > opent_op),
+  CHECK (aansluiten_op >= opent_op)
+) STRICT;
+
+-- Published versions of the connection conditions; the newest is current.
+-- Never changed once published.
+CREATE TABLE aansluitvoorwaarden (
+  nr              INTEGER PRIMARY KEY,
+  versie          TEXT NOT NULL UNIQUE CHECK (length(versie) BETWEEN 1 AND 64),
+  sha256          TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),
+  tekst           TEXT NOT NULL CHECK (length(CAST(tekst AS BLOB)) BETWEEN 1 AND 1048576),
+  gepubliceerd_op TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER aansluitvoorwaarden_no_update BEFORE UPDATE ON aansluitvoorwaarden
+BEGIN SELECT RAISE(ABORT, 'published conditions do not change'); END;
+
+-- Every signature ever given; one that a later change voided has vervallen_op.
+-- tekst is the exact canonical application text that was signed.
+CREATE TABLE ondertekeningen (
+  id                 INTEGER PRIMARY KEY,
+  gemeente_id        INTEGER NOT NULL REFERENCES gemeenten (id),
+  ondertekenaar      TEXT NOT NULL CHECK (length(ondertekenaar) BETWEEN 1 AND 256),
+  ondertekend_op     TEXT NOT NULL CHECK (length(ondertekend_op) = 24),
+  assertion_id       TEXT NOT NULL CHECK (length(assertion_id) BETWEEN 1 AND 256),
+  voorwaarden_versie TEXT NOT NULL REFERENCES aansluitvoorwaarden (versie),
+  voorwaarden_sha256 TEXT NOT NULL CHECK (length(voorwaarden_sha256) = 64),
+  aanvraag_sha256    TEXT NOT NULL CHECK (length(aanvraag_sha256) = 64),
+  tekst              TEXT NOT NULL,
+  vervallen_op       TEXT
+) STRICT;
+
+-- Every review decision.
+CREATE TABLE beoordelingen (
+  id            INTEGER PRIMARY KEY,
+  gemeente_id   INTEGER NOT NULL REFERENCES gemeenten (id),
+  besluit       TEXT NOT NULL CHECK (besluit IN ('APPROVED', 'REJECTED')),
+  reden         TEXT NOT NULL CHECK (length(reden) <= 4000),
+  besloten_op   TEXT NOT NULL CHECK (length(besloten_op) = 24),
+  besloten_door TEXT NOT NULL CHECK (length(besloten_door) BETWEEN 1 AND 256),
+  CHECK ((besluit = 'APPROVED') = (reden = ''))
+) STRICT;
+
+-- The onboarding state of each registered municipality (a row from the
+-- registration on); gemeenten.status mirrors `status` for the readers of
+-- the registry.
+CREATE TABLE aansluitingen (
+  gemeente_id         INTEGER PRIMARY KEY REFERENCES gemeenten (id),
+  status              TEXT NOT NULL CHECK (status IN ('REGISTERED', 'CONDITIONS_ACCEPTED',
+                        'APPLICATION_DRAFT', 'SIGNED', 'APPROVED', 'REJECTED', 'CONNECTED',
+                        'SUSPENDED', 'DISCONNECTED')),
+  cohort_id           TEXT NOT NULL REFERENCES cohorten (id),
+  aangemeld_op        TEXT NOT NULL CHECK (length(aangemeld_op) = 24),
+  voorwaarden_versie  TEXT REFERENCES aansluitvoorwaarden (versie),
+  voorwaarden_op      TEXT,
+  voorwaarden_door    TEXT,
+  aanvraag            TEXT CHECK (aanvraag IS NULL OR length(aanvraag) BETWEEN 2 AND 65536),
+  ondertekening_id    INTEGER REFERENCES ondertekeningen (id),
+  beoordeling_id      INTEGER REFERENCES beoordelingen (id),
+  aangesloten_op      TEXT,
+  status_reden        TEXT NOT NULL DEFAULT '' CHECK (length(status_reden) <= 4000),
+  bijgewerkt_op       TEXT NOT NULL,
+  CHECK ((voorwaarden_versie IS NULL) = (voorwaarden_op IS NULL)),
+  CHECK ((status IN ('SIGNED', 'APPROVED', 'REJECTED', 'CONNECTED', 'SUSPENDED', 'DISCONNECTED'))
+         = (ondertekening_id IS NOT NULL))
+) STRICT;
+
+-- E-mail notices waiting to be sent (durable outbox; a failed send is retried).
+CREATE TABLE email_outbox (
+  id           INTEGER PRIMARY KEY,
+  soort        TEXT NOT NULL CHECK (length(soort) BETWEEN 1 AND 64),
+  aan          TEXT NOT NULL CHECK (length(aan) BETWEEN 3 AND 254),
+  onderwerp    TEXT NOT NULL CHECK (length(onderwerp) BETWEEN 1 AND 200),
+  inhoud       TEXT NOT NULL CHECK (length(inhoud) BETWEEN 1 AND 20000),
+  aangemaakt_op TEXT NOT NULL,
+  volgende_poging_op TEXT NOT NULL CHECK (length(volgende_poging_op) = 24),
+  pogingen     INTEGER NOT NULL DEFAULT 0 CHECK (pogingen >= 0),
+  verzonden_op TEXT,
+  opgegeven_op TEXT,
+  laatste_fout TEXT NOT NULL DEFAULT '' CHECK (length(laatste_fout) <= 200)
+) STRICT;
+CREATE INDEX email_outbox_due ON email_outbox (volgende_poging_op)
+  WHERE verzonden_op IS NULL AND opgegeven_op IS NULL;
+)sql"},
+    migration{5, "deliveries", R"sql(
+-- Deliveries from prisons to municipalities (store/deliveries.hpp). Personal
+-- data (BSN, names, sheet content) is only ever stored sealed with AES-256-GCM
+-- (store/data_key.hpp); lookups by BSN go through HMAC blind indexes. Times
+-- are RFC 3339 UTC with milliseconds (24 characters); text order is time order.
+
+-- One row per accepted delivery: the receipt. Never deleted.
+CREATE TABLE leveringen (
+  bericht_id   TEXT PRIMARY KEY CHECK (length(bericht_id) = 36),
+  soort        TEXT NOT NULL CHECK (soort IN ('DETENTIEMELDING', 'INFORMATIEBLAD', 'INTREKKING')),
+  afzender_oin TEXT NOT NULL CHECK (length(afzender_oin) = 20),
+  gemeentecode TEXT NOT NULL CHECK (gemeentecode GLOB 'GM[0-9][0-9][0-9][0-9]'),
+  body_sha256  TEXT NOT NULL CHECK (length(body_sha256) = 64),
+  ontvangen_op TEXT NOT NULL CHECK (length(ontvangen_op) = 24)
+) STRICT;
+
+-- The municipality's inbox entry of each delivery. `inhoud` is the sealed
+-- message (NULL once purged: the row stays as a tombstone, without the blind
+-- index). `volgnummer` orders the inbox and is its cursor.
+CREATE TABLE postvak (
+  volgnummer     INTEGER PRIMARY KEY,
+  bericht_id     TEXT NOT NULL UNIQUE REFERENCES leveringen (bericht_id),
+  gemeentecode   TEXT NOT NULL CHECK (gemeentecode GLOB 'GM[0-9][0-9][0-9][0-9]'),
+  soort          TEXT NOT NULL CHECK (soort IN ('DETENTIEMELDING', 'INFORMATIEBLAD', 'INTREKKING')),
+  bsn_index      TEXT NOT NULL CHECK (length(bsn_index) IN (0, 64)),
+  versie         INTEGER NOT NULL DEFAULT 0 CHECK (versie >= 0),
+  vrijlating     TEXT NOT NULL DEFAULT '' CHECK (vrijlating = '' OR length(vrijlating) = 10),
+  key_id         TEXT NOT NULL CHECK (length(key_id) BETWEEN 1 AND 32),
+  inhoud         BLOB,
+  wissen_na      TEXT NOT NULL CHECK (length(wissen_na) = 24),
+  gelezen_op     TEXT NOT NULL DEFAULT '',
+  bevestigd_op   TEXT NOT NULL DEFAULT '',
+  vervangen_door TEXT NOT NULL DEFAULT '',
+  gewist_op      TEXT NOT NULL DEFAULT '',
+  gewist_reden   TEXT NOT NULL DEFAULT ''
+                 CHECK (gewist_reden IN ('', 'BEWAARTERMIJN', 'INGETROKKEN', 'VERVANGEN')),
+  CHECK ((inhoud IS NULL) = (gewist_op <> '')),
+  CHECK (inhoud IS NULL OR bsn_index <> '')
+) STRICT;
+CREATE INDEX postvak_gemeente ON postvak (gemeentecode, volgnummer);
+CREATE INDEX postvak_persoon ON postvak (bsn_index) WHERE bsn_index <> '';
+CREATE INDEX postvak_wissen ON postvak (wissen_na) WHERE gewist_op = '';
+
+-- Every withdrawal of consent, kept so that later sheets under that consent
+-- fail: blind indexes of the person and of the consent id, the withdrawn
+-- conditions as a bit set (domain::basisvoorwaarde order), and both values
+-- sealed (`sleutel`) so that a rekey can recompute the indexes.
+CREATE TABLE intrekkingen (
+  bericht_id        TEXT PRIMARY KEY REFERENCES leveringen (bericht_id),
+  bsn_index         TEXT NOT NULL CHECK (length(bsn_index) = 64),
+  toestemming_index TEXT NOT NULL CHECK (length(toestemming_index) = 64),
+  basisvoorwaarden  INTEGER NOT NULL CHECK (basisvoorwaarden BETWEEN 1 AND 63),
+  key_id            TEXT NOT NULL CHECK (length(key_id) BETWEEN 1 AND 32),
+  sleutel           BLOB NOT NULL
+) STRICT;
+CREATE INDEX intrekkingen_persoon ON intrekkingen (bsn_index, toestemming_index);
+
+-- The push outbox (one row per delivery to push to the municipality's own
+-- endpoint). `laatste_fout` is a reason code, never content.
+CREATE TABLE uitgaande_berichten (
+  bericht_id         TEXT PRIMARY KEY REFERENCES leveringen (bericht_id),
+  gemeentecode       TEXT NOT NULL CHECK (gemeentecode GLOB 'GM[0-9][0-9][0-9][0-9]'),
+  endpoint           TEXT NOT NULL CHECK (endpoint LIKE 'https://%' AND length(endpoint) <= 2048),
+  status             TEXT NOT NULL CHECK (status IN ('WACHTEND', 'AFGELEVERD', 'OPGEGEVEN', 'VERVALLEN')),
+  pogingen           INTEGER NOT NULL DEFAULT 0 CHECK (pogingen >= 0),
+  volgende_poging_op TEXT NOT NULL CHECK (length(volgende_poging_op) = 24),
+  laatste_fout       TEXT NOT NULL DEFAULT '' CHECK (length(laatste_fout) <= 64),
+  aangemaakt_op      TEXT NOT NULL CHECK (length(aangemaakt_op) = 24),
+  afgeleverd_op      TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX uitgaande_wachtend ON uitgaande_berichten (volgende_poging_op) WHERE status = 'WACHTEND';
+)sql"},
 };
 
 constexpr bool versions_are_consecutive() {

@@ -64,6 +64,12 @@ result<std::optional<municipality_record>> find_municipality_by_rsin(reader& r, 
   return find_one(r, "rsin", rsin, day);
 }
 
+result<std::optional<municipality_record>> find_municipality_by_oin(reader& r, std::string_view oin,
+                                                                    std::string_view day) {
+  if (oin.empty()) return std::optional<municipality_record>{};
+  return find_one(r, "oin", oin, day);
+}
+
 result<std::vector<municipality_record>> list_municipalities(reader& r) {
   auto st = r.prepare("SELECT " + std::string(kColumns) + " FROM gemeenten ORDER BY gemeentecode, geldig_van");
   if (!st) return st.error();

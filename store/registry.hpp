@@ -47,6 +47,9 @@ result<std::optional<municipality_record>> find_municipality_by_kvk(reader& r, s
                                                                     std::string_view day);
 result<std::optional<municipality_record>> find_municipality_by_rsin(reader& r, std::string_view rsin,
                                                                      std::string_view day);
+/// The record valid on `day` whose OIN matches, if any.
+result<std::optional<municipality_record>> find_municipality_by_oin(reader& r, std::string_view oin,
+                                                                    std::string_view day);
 /// Every record, ordered by code and period (administrator overview).
 result<std::vector<municipality_record>> list_municipalities(reader& r);
 

@@ -139,4 +139,29 @@ class tls_client {
 /// Path of a built program (e.g. "daemon/poortd").
 fs::path binary(const std::string& relative);
 
+/// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read
+/// it, close): for a daemon whose public URL must be known before it starts.
+std::uint16_t free_port();
+
+/// Another program as a child process (e.g. the test IdP): stdout is read line
+/// by line, stderr goes to the test's stderr. Killed (SIGKILL) when destroyed.
+class child_process {
+ public:
+  child_process() = default;
+  ~child_process();
+  child_process(const child_process&) = delete;
+
+  /// Starts `argv[0]` with `argv`. False when it cannot be started.
+  bool start(const std::vector<std::string>& argv);
+  /// The next line on its stdout, or nullopt at EOF or after `timeout`.
+  std::optional<std::string> read_line(std::chrono::seconds timeout = std::chrono::seconds(30));
+  /// Sends `sig` and waits for the exit (SIGKILL after `timeout`).
+  void stop(int sig = SIGTERM, std::chrono::seconds timeout = std::chrono::seconds(10));
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::string pending_;
+};
+
 }  // namespace poort::test

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "common/clock.hpp"
 #include "common/crypto.hpp"
 #include "tests/unit/domain/print.hpp"
@@ -569,6 +571,76 @@ TEST_F(Onboarding, ApplicationJsonChecksRulesAfterShape) {
   EXPECT_EQ(r.error(),
             (validation_errors{{"/systeemcertificaat/oin", error::application_oin_mismatch}}));
   EXPECT_EQ(condition_of(r.error()), condition::unprocessable);
+}
+
+}  // namespace
+}  // namespace poort::domain
+
+namespace poort::domain {
+namespace {
+
+// Every command from every status, by an actor who may give it: the new
+// status, or the refusal. One table, so that a change to the state machine
+// shows up as a changed cell.
+class OnboardingMatrix : public Onboarding {
+ protected:
+  onboarding rejected() const { return reject_application(signed_state(), "Onvolledig", admin_, t0_).value(); }
+  onboarding suspended() const { return suspend(connected(), "Storing", admin_, t0_).value(); }
+  onboarding disconnected() const { return disconnect(connected(), "Opgezegd", admin_, t0_).value(); }
+};
+
+TEST_F(OnboardingMatrix, EveryCommandFromEveryStatus) {
+  using E = error;
+  using S = status;
+  struct outcome {
+    std::optional<S> next;
+    E refusal = E::ok;
+    outcome(S s) : next(s) {}  // NOLINT(google-explicit-constructor): table cells
+    outcome(E e) : refusal(e) {}  // NOLINT(google-explicit-constructor)
+  };
+  const E inv = E::invalid_transition, locked = E::application_locked;
+  application changed = make_application();
+  changed.coordinator.phone = "020-555 9999";
+  const std::vector<std::pair<std::string, std::function<result<onboarding>(const onboarding&)>>> commands = {
+      {"accept", [&](const onboarding& s) { return accept_conditions(s, amsterdam_, conditions_, conditions_.sha256, casework_, t0_); }},
+      {"save", [&](const onboarding& s) { return save_application(s, amsterdam_, changed, casework_, t0_); }},
+      {"sign", [&](const onboarding& s) {
+         const signing what = s.application && s.conditions ? shown(s) : signing{"_a", std::string(64, '0')};
+         return sign_application(s, amsterdam_, what, signatory_, t0_);
+       }},
+      {"approve", [&](const onboarding& s) { return approve_application(s, admin_, t0_); }},
+      {"reject", [&](const onboarding& s) { return reject_application(s, "Reden", admin_, t0_); }},
+      {"connect", [&](const onboarding& s) { return connect_now(s, admin_, t0_); }},
+      {"suspend", [&](const onboarding& s) { return suspend(s, "Reden", admin_, t0_); }},
+      {"disconnect", [&](const onboarding& s) { return disconnect(s, "Reden", admin_, t0_); }},
+      {"reconnect", [&](const onboarding& s) { return reconnect(s, admin_, t0_); }},
+  };
+  //                         accept                    save                 sign           approve      reject       connect      suspend      disconnect       reconnect
+  const std::vector<std::pair<onboarding, std::vector<outcome>>> table = {
+      {{}, {inv, inv, inv, inv, inv, inv, inv, inv, inv}},
+      {registered(), {S::conditions_accepted, inv, inv, inv, inv, inv, inv, inv, inv}},
+      {accepted(), {S::conditions_accepted, S::application_draft, inv, inv, inv, inv, inv, inv, inv}},
+      {drafted(), {S::application_draft, S::application_draft, S::application_signed, inv, inv, inv, inv, inv, inv}},
+      {signed_state(), {S::application_signed, S::application_draft, inv, S::approved, S::rejected, inv, inv, inv, inv}},
+      {approved(), {locked, locked, inv, inv, inv, S::connected, inv, inv, inv}},
+      {rejected(), {S::rejected, S::application_draft, S::application_signed, inv, inv, inv, inv, inv, inv}},
+      {connected(), {locked, locked, inv, inv, inv, inv, S::suspended, S::disconnected, inv}},
+      {suspended(), {locked, locked, inv, inv, inv, inv, inv, S::disconnected, S::connected}},
+      {disconnected(), {locked, locked, inv, inv, inv, inv, inv, inv, S::connected}},
+  };
+  for (const auto& [state, row] : table) {
+    ASSERT_EQ(row.size(), commands.size());
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      const auto got = commands[i].second(state);
+      const std::string where = std::string(to_string(state.status)) + " + " + commands[i].first;
+      if (row[i].next) {
+        ASSERT_TRUE(got) << where << ": " << reason_code(code_of(got));
+        EXPECT_EQ(got->status, *row[i].next) << where;
+      } else {
+        EXPECT_EQ(code_of(got), row[i].refusal) << where;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -1,0 +1,25 @@
+#pragma once
+// poortctl's onboarding commands:
+//
+//   poortctl registry import FILE.csv [--config FILE]
+//       checks the whole file (store/registry_import.hpp) and writes it in one
+//       transaction; every problem is printed as FILE:LINE: message, and then
+//       nothing is written (exit 1)
+//   poortctl conditions add FILE --version V [--config FILE]
+//       publishes FILE (UTF-8 text, at most 1 MiB) as version V of the
+//       connection conditions; it becomes the current version
+//
+// Both need a database at the current schema version (`poortctl migrate`)
+// and may run while poortd runs. Each change is audited with actor "poortctl".
+// Exit codes: 0 success, 1 refused, 2 usage.
+
+#include <ostream>
+#include <span>
+#include <string_view>
+
+namespace poort::daemon {
+
+int registry_main(std::span<const std::string_view> args, std::ostream& out, std::ostream& err);
+int conditions_main(std::span<const std::string_view> args, std::ostream& out, std::ostream& err);
+
+}  // namespace poort::daemon

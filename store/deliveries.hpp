@@ -1,0 +1,262 @@
+#pragma once
+// Deliveries from prisons to municipalities, persisted (migration 5; issue 5).
+//
+// Tables:
+//   leveringen           one row per accepted delivery: the receipt (berichtId,
+//                        kind, sending institution's OIN, municipality, SHA-256
+//                        of the body, time received). Never deleted.
+//   postvak              the municipality's inbox entry for that delivery: the
+//                        message sealed under the data key (`inhoud`), the BSN
+//                        blind index, read / acknowledged / superseded / purged
+//                        state, and when the content must go (`wissen_na`).
+//                        A purge empties `inhoud` and the blind index and
+//                        leaves the row as a tombstone.
+//   intrekkingen         every withdrawal of consent: blind indexes of the
+//                        person and the consent record, the withdrawn
+//                        conditions, and the two sealed (for rekey). Kept, so
+//                        that later sheets under that consent keep failing.
+//   uitgaande_berichten  the push outbox: one row per delivery to push.
+//
+// What the file holds in clear: identifiers (berichtId, OINs, CBS codes),
+// kinds, versions, timestamps, release dates and reason codes; never a BSN,
+// a name, or sheet content. Writers set `PRAGMA secure_delete` so that the
+// pages of purged content are zeroed; `database_checkpoint_truncate` then
+// empties the WAL (daemon/deliveries.cpp calls it after every purge).
+//
+// Every function that changes or reads personal data appends its audit
+// record inside the same transaction (store/audit.hpp); the object is always
+// "bericht:<berichtId>", never personal data; the actor carries on whose
+// behalf ("party:<oin>;namens=gemeente:GMnnnn").
+//
+// Thread safety: free functions on a caller's reader/transaction.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "domain/delivery.hpp"
+#include "store/audit.hpp"
+#include "store/data_key.hpp"
+#include "store/transaction.hpp"
+
+namespace poort::store {
+
+/// When content is purged (issue 5 §7).
+enum class retention_basis {
+  /// `retention` after the release date: a detention notification's own
+  /// (EINDE: the event; else the expected release); for other messages the
+  /// latest release date announced for the person in that municipality,
+  /// which a later notification moves.
+  release_date,
+  acknowledgement,  ///< `retention` after the municipality acknowledged the message
+};
+
+struct delivery_settings {
+  retention_basis basis = retention_basis::release_date;
+  std::chrono::days retention{183};
+  /// For messages about a person whose release date is unknown (and, with the
+  /// acknowledgement basis, messages never acknowledged): after receipt.
+  std::chrono::days retention_without_release{730};
+};
+
+/// Who does something, for the audit record.
+struct audit_context {
+  std::string origin;      ///< client IP, or "internal"
+  std::string actor;       ///< "party:<oin>", "user:<idp>:<pseudonym>", "poortd"
+  std::string request_id;  ///< may be empty
+};
+
+/// A parsed, validated delivery as it arrived.
+struct incoming_delivery {
+  std::variant<domain::detentiemelding, domain::informatieblad, domain::intrekking> message;
+  std::string sender_oin;
+  std::string body_sha256;  ///< domain::body_sha256 of the exact body
+
+  domain::delivery_kind kind() const noexcept;
+  const std::string& bericht_id() const noexcept;
+  const std::string& gemeentecode() const noexcept;
+};
+
+/// What the prison gets back: proof of durable receipt.
+struct receipt {
+  std::string bericht_id;
+  domain::delivery_kind kind = domain::delivery_kind::detentiemelding;
+  std::string received_at;  ///< RFC 3339 UTC with milliseconds
+  std::string body_sha256;
+};
+
+struct delivery_outcome {
+  enum class kind {
+    created,   ///< stored now (201)
+    replayed,  ///< the same berichtId and body again: the original receipt (200)
+    refused,   ///< a rule refused it; nothing but the audit record is stored
+  } what = kind::refused;
+  receipt rec;  ///< created, replayed
+  /// refused: a domain::error (municipality_unknown, not_connected, not_wanted,
+  /// consent_missing / consent_withdrawn with `fields`, replacement_*,
+  /// bericht_id_conflict) or replacement_unknown below.
+  error_code refusal;
+  bool replacement_unknown = false;  ///< refused: `vervangt` names no sheet held for this municipality
+  domain::validation_errors fields;  ///< refused on consent: every section, as a pointer
+  bool push_queued = false;          ///< created: an outbox row was added
+  std::vector<std::string> purged;   ///< created intrekking: sheets whose sections were purged
+};
+
+/// Applies every rule of issue 5 §2 and §3 to `d` inside `tx` and, when it
+/// passes, stores the delivery, its inbox entry, its outbox entry (when the
+/// municipality has a push endpoint and the message is deliverable to it) and
+/// the audit record, all in `tx`. An intrekking also purges the withdrawn
+/// sections of the person's earlier sheets (audited per sheet). A newer sheet
+/// marks the person's older sheets in that municipality superseded and purges
+/// their content. Refusals are audited too ("denied:<reason>") and returned as
+/// `refused`, so the refusal's record commits.
+/// Failure: a store error (the caller answers 503/500; nothing is kept).
+result<delivery_outcome> accept_delivery(transaction& tx, const data_key& key, const delivery_settings& s,
+                                         const incoming_delivery& d, const audit_context& who, sys_time now);
+
+/// Status of a delivery for its sender (GET /api/v1/leveringen/{id}).
+struct delivery_status {
+  receipt rec;
+  std::string sender_oin;
+  std::string gemeentecode;
+  /// "IN_POSTVAK", "DOORGESTUURD", "GELEZEN", "BEVESTIGD" or "GEWIST" (the
+  /// furthest state reached; received is implied: nothing is visible before
+  /// the atomic commit).
+  std::string status;
+  std::string pushed_at, read_at, acknowledged_at, purged_at;  ///< "" = not (yet)
+};
+result<std::optional<delivery_status>> find_delivery(reader& r, std::string_view bericht_id);
+
+// --------------------------------------------------------------- inbox
+
+/// One inbox entry's metadata (no personal data).
+struct inbox_entry {
+  std::int64_t seq = 0;  ///< cursor order
+  std::string bericht_id;
+  domain::delivery_kind kind = domain::delivery_kind::detentiemelding;
+  std::string sender_oin;
+  std::string received_at;
+  std::string read_at, acknowledged_at, superseded_by, purged_at;  ///< "" = not
+  std::string purge_reason;  ///< "", "BEWAARTERMIJN", "INGETROKKEN", "VERVANGEN"
+  std::int64_t version = 0;  ///< informatieblad versie, else 0
+};
+
+struct inbox_filter {
+  std::string gemeentecode;  ///< required
+  std::optional<domain::delivery_kind> kind;
+  bool unread_only = false;
+  bool unacknowledged_only = false;
+  std::int64_t after_seq = 0;  ///< cursor: entries with seq > after_seq
+  std::size_t limit = 50;      ///< 1..max_inbox_page
+};
+inline constexpr std::size_t max_inbox_page = 200;
+
+/// The municipality's entries matching `f`, oldest first.
+/// Failure: invalid_argument (limit out of range), or a mapped SQLite error.
+result<std::vector<inbox_entry>> list_inbox(reader& r, const inbox_filter& f);
+
+/// An entry with its content: the message's JSON (domain::to_json form) or
+/// nullopt once purged.
+struct inbox_message {
+  inbox_entry entry;
+  std::optional<std::string> content_json;
+};
+
+/// Reads the entry `bericht_id` of `gemeentecode`: marks it read the first
+/// time, and appends a "delivery.read" audit record. nullopt when there is no
+/// such entry for this municipality (another municipality's message looks the
+/// same as none). Failure: store errors; crypto_error when the content does
+/// not open under `key` (another key: run `poortctl rekey`).
+result<std::optional<inbox_message>> read_message(transaction& tx, const data_key& key,
+                                                  std::string_view gemeentecode, std::string_view bericht_id,
+                                                  const audit_context& who, sys_time now);
+
+/// Acknowledges receipt (idempotent: the first time counts), audited as
+/// "delivery.acknowledge"; with the acknowledgement basis, the content is due
+/// for purging `s.retention` later. nullopt as for `read_message`.
+result<std::optional<inbox_entry>> acknowledge_message(transaction& tx, const delivery_settings& s,
+                                                       std::string_view gemeentecode,
+                                                       std::string_view bericht_id, const audit_context& who,
+                                                       sys_time now);
+
+// --------------------------------------------------------------- push outbox
+
+struct outbox_item {
+  std::string bericht_id;
+  std::string gemeentecode;
+  std::string endpoint;
+  std::string status;  ///< "WACHTEND", "AFGELEVERD", "OPGEGEVEN", "VERVALLEN"
+  std::int64_t attempts = 0;
+  std::string next_attempt_at;
+  std::string last_error;  ///< a reason code, never content
+  std::string created_at;
+  std::string delivered_at;
+};
+
+/// Pending items whose next attempt is due at `now`, oldest first.
+result<std::vector<outbox_item>> due_outbox(reader& r, sys_time now, std::size_t limit);
+/// Items with `status` ("" = all), newest first (administrators).
+result<std::vector<outbox_item>> list_outbox(reader& r, std::string_view status, std::size_t limit);
+/// Counts per status, for /metrics.
+struct outbox_counts {
+  std::int64_t pending = 0, delivered = 0, gave_up = 0, obsolete = 0;
+};
+result<outbox_counts> count_outbox(reader& r);
+
+/// The JSON pushed for `bericht_id` (the same object as GET
+/// /api/v1/berichten/{id} returns), or nullopt when the content is gone.
+result<std::optional<std::string>> push_payload(reader& r, const data_key& key, std::string_view bericht_id);
+
+/// The push was accepted by the receiver: AFGELEVERD, audited as
+/// "delivery.push" (a transfer of personal data).
+result<void> record_push_delivered(transaction& tx, std::string_view bericht_id, const audit_context& who,
+                                   sys_time now);
+/// The push failed with `reason`: the next attempt at `next_attempt`, or
+/// OPGEGEVEN when `give_up` (audited as "delivery.push" "failed:gave_up").
+result<void> record_push_failed(transaction& tx, std::string_view bericht_id, std::string_view reason,
+                                sys_time next_attempt, bool give_up, const audit_context& who, sys_time now);
+/// The content was purged before it could be pushed: VERVALLEN.
+result<void> record_push_obsolete(transaction& tx, std::string_view bericht_id, sys_time now);
+
+// --------------------------------------------------------------- retention
+
+struct purge_candidate {
+  std::string bericht_id;
+  std::string gemeentecode;
+  domain::delivery_kind kind = domain::delivery_kind::detentiemelding;
+  std::string purge_after;  ///< RFC 3339
+};
+/// Entries whose content is due for purging at `now`, earliest first.
+result<std::vector<purge_candidate>> purge_candidates(reader& r, sys_time now, std::size_t limit);
+/// Purges the content of every due entry (at most `limit`), each audited as
+/// "delivery.purge" "success"; the rows stay as tombstones.
+/// Success: the berichtIds purged.
+result<std::vector<std::string>> purge_expired(transaction& tx, sys_time now, const audit_context& who,
+                                               std::size_t limit);
+
+// --------------------------------------------------------------- rekey
+
+/// Re-seals everything `old_key` sealed under `new_key` and recomputes the
+/// blind indexes; audited as one "data_key.rekey" record.
+/// Success: the number of sealed values re-encrypted.
+/// Failure: crypto_error when a value does not open under `old_key`.
+result<std::size_t> rekey(transaction& tx, const data_key& old_key, const data_key& new_key,
+                          const audit_context& who, sys_time now);
+
+/// Rows still sealed under a key id other than `key_id` (poortd warns at start).
+result<std::int64_t> count_sealed_under_other_keys(reader& r, std::string_view key_id);
+
+/// Runs PRAGMA wal_checkpoint(TRUNCATE) on a connection of its own, so that
+/// purged content leaves the WAL too. Waits (busy timeout) for readers.
+/// Failure: busy (readers kept the WAL), or another mapped SQLite error.
+result<void> database_checkpoint_truncate(const std::filesystem::path& database_file,
+                                          std::chrono::milliseconds busy_timeout);
+
+}  // namespace poort::store

@@ -1,0 +1,201 @@
+// The deliveries routes through the real dispatcher (routing::app): the
+// portal inbox for case workers (the login itself is another area, so the
+// session lookup is a stand-in that reads a test header), the access rules
+// per role and party, and 503 without the area's services.
+
+#include "routing/delivery_routes.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "routing/app.hpp"
+#include "store/registry.hpp"
+#include "tests/unit/store/store_test_util.hpp"
+
+namespace poort::routing {
+namespace {
+
+namespace bj = boost::json;
+
+constexpr std::string_view kPrison = "00000099000020010000";
+
+std::string uuid(int n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012d", n);
+  return buf;
+}
+
+std::string melding(const std::string& id, const std::string& gemeente) {
+  return bj::serialize(
+      bj::object{{"berichtId", id},
+                 {"soort", "BEGIN"},
+                 {"persoon",
+                  {{"bsn", "123456782"},
+                   {"geslachtsnaam", "Jansenius"},
+                   {"voornamen", "Pieter"},
+                   {"geboortedatum", "1990-04-17"}}},
+                 {"gebeurtenisdatum", "2026-03-02"},
+                 {"gemeentecode", gemeente},
+                 {"grondslag", "LAATSTE_BRP_ADRES"},
+                 {"casemanager",
+                  {{"naam", "M. de Vries"}, {"email", "m@pi.example.nl"}, {"telefoon", "+31 20 123 4567"}}}});
+}
+
+class DeliveryRoutes : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db =
+        store::database::open(store::test::store_config(dir_.path()), clock_, store::open_mode::migrate);
+    ASSERT_TRUE(db);
+    db_ = std::move(*db);
+    for (std::string code : {"GM0193", "GM0200"}) {
+      store::municipality_record m;
+      m.gemeentecode = code;
+      m.naam = "Gemeente";
+      m.geldig_van = "2000-01-01";
+      m.status = domain::municipality_status::connected;
+      m.wil_detentiemeldingen = m.wil_informatiebladen = true;
+      ASSERT_TRUE(db_->write(
+          [&](store::transaction& tx) { return store::upsert_municipality(tx, m, clock_.now(), true); }));
+    }
+    store::data_key::key_bytes k{};
+    k.fill(3);
+    auto d = std::make_shared<delivery_services>();
+    d->key = std::make_shared<store::data_key>("k1", k, rnd_);
+    app_ = make_app(d);
+  }
+
+  std::unique_ptr<app> make_app(std::shared_ptr<const delivery_services> d) {
+    services s;
+    s.random = &rnd_;
+    s.clock = &clock_;
+    s.store = db_.get();
+    s.delivery = std::move(d);
+    // Stand-in for the login area: "X-Test-User: <role> <gemeentecode>".
+    s.authenticate_user = [](const request& req) -> result<auth::user> {
+      auto v = std::string(req["X-Test-User"]);
+      if (v.empty()) return make_error_code(common_error::invalid_argument);
+      auth::user u;
+      const auto space = v.find(' ');
+      const auto role = v.substr(0, space);
+      u.role = role == "casework"    ? auth::role::casework
+               : role == "signatory" ? auth::role::signatory
+                                     : auth::role::administrator;
+      u.gemeentecode = space == std::string::npos ? "" : v.substr(space + 1);
+      u.idp = "eherkenning";
+      u.pseudonym = "pseudo-" + role;
+      u.csrf_token = "csrf-token";
+      return u;
+    };
+    return std::make_unique<app>(std::move(s), std::unordered_map<std::string, asset>{});
+  }
+
+  response call(config::listener_kind listener, http::verb method, const std::string& target,
+                const std::string& body, std::map<std::string, std::string> headers,
+                std::optional<auth::party> party = std::nullopt) {
+    request req{method, target, 11};
+    for (const auto& [k, v] : headers) req.set(k, v);
+    req.body() = body;
+    req.prepare_payload();
+    request_context ctx;
+    ctx.listener = listener;
+    ctx.request_id = "test-1";
+    ctx.remote_address = "192.0.2.7";
+    ctx.party = std::move(party);
+    auto m = app_->find(listener, method, target);
+    return app_->handle(m, req, ctx);
+  }
+
+  response portal(http::verb method, const std::string& target, const std::string& user, bool csrf = false) {
+    std::map<std::string, std::string> h{{"X-Test-User", user}};
+    if (csrf) h["X-CSRF-Token"] = "csrf-token";
+    return call(config::listener_kind::portal, method, target, "", h);
+  }
+
+  response deliver(const std::string& body) {
+    return call(config::listener_kind::system, http::verb::post, "/api/v1/detentiemeldingen", body,
+                {{"Content-Type", "application/json"}},
+                auth::party{std::string(kPrison), "PI Zwolle", auth::party_kind::institution, ""});
+  }
+
+  static bj::object json(const response& r) { return bj::parse(r.body()).as_object(); }
+
+  store::test::temp_dir dir_;
+  fake_clock clock_;
+  fake_random rnd_;
+  std::unique_ptr<store::database> db_;
+  std::unique_ptr<app> app_;
+};
+
+// Verifies the case worker's inbox on the portal: list with filters, read, acknowledge.
+TEST_F(DeliveryRoutes, CaseWorkerListsReadsAndAcknowledgesOwnInbox) {
+  ASSERT_EQ(deliver(melding(uuid(1), "GM0193")).result_int(), 201u);
+  ASSERT_EQ(deliver(melding(uuid(2), "GM0200")).result_int(), 201u);
+
+  auto list =
+      portal(http::verb::get, "/api/v1/berichten?ongelezen=true&soort=DETENTIEMELDING", "casework GM0193");
+  ASSERT_EQ(list.result_int(), 200u) << list.body();
+  auto items = json(list).at("berichten").as_array();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].at("berichtId").as_string(), uuid(1));
+
+  auto read = portal(http::verb::get, "/api/v1/berichten/" + uuid(1), "casework GM0193");
+  ASSERT_EQ(read.result_int(), 200u) << read.body();
+  EXPECT_EQ(json(read).at("inhoud").at("persoon").at("geslachtsnaam").as_string(), "Jansenius");
+  EXPECT_TRUE(json(portal(http::verb::get, "/api/v1/berichten?ongelezen=true", "casework GM0193"))
+                  .at("berichten")
+                  .as_array()
+                  .empty());
+  EXPECT_EQ(portal(http::verb::get, "/api/v1/berichten/" + uuid(2), "casework GM0193").result_int(), 404u);
+
+  const std::string ack = "/api/v1/berichten/" + uuid(1) + "/ontvangstbevestiging";
+  auto no_csrf = portal(http::verb::post, ack, "casework GM0193");
+  EXPECT_EQ(no_csrf.result_int(), 403u);
+  EXPECT_EQ(json(no_csrf).at("code").as_string(), "csrf_token_invalid");
+  auto acked = portal(http::verb::post, ack, "casework GM0193", true);
+  ASSERT_EQ(acked.result_int(), 200u) << acked.body();
+  EXPECT_FALSE(json(acked).at("bevestigdOp").is_null());
+
+  store::test::raw_db raw(db_->file());
+  EXPECT_EQ(raw.scalar(
+                "SELECT count(*) FROM audit_log WHERE action = 'delivery.read' AND result = 'success' AND "
+                "actor = 'user:eherkenning:pseudo-casework;namens=gemeente:GM0193' AND origin = '192.0.2.7'"),
+            1);
+}
+
+// Verifies who may not: a signatory, an administrator without a municipality,
+// someone not logged in, bad query parameters.
+TEST_F(DeliveryRoutes, RefusesOtherRolesAndBadQueries) {
+  EXPECT_EQ(json(portal(http::verb::get, "/api/v1/berichten", "signatory GM0193")).at("code").as_string(),
+            "wrong_role");
+  EXPECT_EQ(portal(http::verb::get, "/api/v1/berichten", "administrator").result_int(), 403u);
+  EXPECT_EQ(portal(http::verb::get, "/api/v1/berichten", "").result_int(), 401u);
+  auto bad =
+      portal(http::verb::get, "/api/v1/berichten?limiet=0&soort=X&ongelezen=ja&x=1", "casework GM0193");
+  ASSERT_EQ(bad.result_int(), 400u);
+  EXPECT_EQ(json(bad).at("invalidParams").as_array().size(), 4u);
+  EXPECT_EQ(portal(http::verb::get, "/api/v1/berichten/not-a-uuid", "casework GM0193").result_int(), 404u);
+}
+
+// Verifies the administrators' view of the push outbox.
+TEST_F(DeliveryRoutes, AdministratorSeesTheOutbox) {
+  auto r = portal(http::verb::get, "/api/v1/beheer/uitgaande-berichten?status=OPGEGEVEN", "administrator");
+  ASSERT_EQ(r.result_int(), 200u) << r.body();
+  EXPECT_TRUE(json(r).at("uitgaandeBerichten").as_array().empty());
+  EXPECT_EQ(portal(http::verb::get, "/api/v1/beheer/uitgaande-berichten", "casework GM0193").result_int(),
+            403u);
+  EXPECT_EQ(
+      portal(http::verb::get, "/api/v1/beheer/uitgaande-berichten?status=X", "administrator").result_int(),
+      400u);
+}
+
+// Verifies that without the area's services (no data key) the routes answer 503.
+TEST_F(DeliveryRoutes, WithoutServicesAnswers503) {
+  app_ = make_app(nullptr);
+  EXPECT_EQ(deliver(melding(uuid(3), "GM0193")).result_int(), 503u);
+  EXPECT_EQ(portal(http::verb::get, "/api/v1/berichten", "casework GM0193").result_int(), 503u);
+}
+
+}  // namespace
+}  // namespace poort::routing

@@ -1,0 +1,552 @@
+// Unit tests of the deliveries store (issue 5): the data key, every rule of
+// accept_delivery, the inbox, the outbox, retention and rekey, on a real
+// SQLite file with an injected clock and randomness.
+
+#include "store/deliveries.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <fstream>
+
+#include "store/data_key.hpp"
+#include "store/registry.hpp"
+#include "tests/unit/store/store_test_util.hpp"
+
+namespace poort::store {
+namespace {
+
+namespace bj = boost::json;
+using domain::basisvoorwaarde;
+using std::chrono::days;
+
+constexpr std::string_view kBsn = "123456782";
+constexpr std::string_view kOtherBsn = "111222333";
+
+data_key::key_bytes key_bytes(std::uint8_t fill) {
+  data_key::key_bytes k{};
+  k.fill(fill);
+  return k;
+}
+
+std::string uuid(int n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012d", n);
+  return buf;
+}
+
+// ------------------------------------------------------------ data key
+
+TEST(DataKey, SealsAndOpensWithTheSameAad) {
+  fake_random rnd;
+  data_key k("k1", key_bytes(1), rnd);
+  auto sealed = k.seal("geheim", "postvak/x/inhoud");
+  ASSERT_TRUE(sealed);
+  EXPECT_EQ(sealed->size(), 12 + 6 + 16u);
+  EXPECT_EQ(sealed->find("geheim"), std::string::npos);
+  EXPECT_EQ(*k.open(*sealed, "postvak/x/inhoud"), "geheim");
+}
+
+TEST(DataKey, RefusesAnotherAadAnotherKeyAndTampering) {
+  fake_random rnd;
+  data_key k("k1", key_bytes(1), rnd), other("k2", key_bytes(2), rnd);
+  auto sealed = *k.seal("geheim", "postvak/x/inhoud");
+  EXPECT_FALSE(k.open(sealed, "postvak/y/inhoud"));
+  EXPECT_FALSE(other.open(sealed, "postvak/x/inhoud"));
+  for (std::size_t i : {std::size_t{0}, std::size_t{13}, sealed.size() - 1}) {
+    auto t = sealed;
+    t[i] = static_cast<char>(t[i] ^ 1);
+    EXPECT_FALSE(k.open(t, "postvak/x/inhoud")) << "byte " << i;
+  }
+}
+
+TEST(DataKey, NoncesAreFresh) {
+  fake_random rnd;
+  data_key k("k1", key_bytes(1), rnd);
+  EXPECT_NE(*k.seal("x", "a"), *k.seal("x", "a"));
+}
+
+TEST(DataKey, BlindIndexIsStablePerKeyAndKind) {
+  fake_random rnd;
+  data_key k("k1", key_bytes(1), rnd), other("k2", key_bytes(2), rnd);
+  EXPECT_EQ(k.blind_index("bsn", kBsn), k.blind_index("bsn", kBsn));
+  EXPECT_EQ(k.blind_index("bsn", kBsn).size(), 64u);
+  EXPECT_NE(k.blind_index("bsn", kBsn), k.blind_index("bsn", kOtherBsn));
+  EXPECT_NE(k.blind_index("bsn", kBsn), k.blind_index("toestemming", kBsn));
+  EXPECT_NE(k.blind_index("bsn", kBsn), other.blind_index("bsn", kBsn));
+  EXPECT_EQ(k.blind_index("bsn", kBsn).find(kBsn), std::string::npos);
+}
+
+TEST(DataKey, ParsesRawAndHexKeyFilesOnly) {
+  EXPECT_TRUE(parse_data_key(std::string(32, '\x07')));
+  EXPECT_TRUE(parse_data_key(std::string(64, 'a')));
+  EXPECT_TRUE(parse_data_key(std::string(64, 'A') + "\n"));
+  EXPECT_TRUE(parse_data_key(std::string(64, 'a') + "\r\n"));
+  EXPECT_FALSE(parse_data_key(std::string(31, '\x07')));
+  EXPECT_FALSE(parse_data_key(std::string(63, 'a')));
+  EXPECT_FALSE(parse_data_key(std::string(65, 'a')));
+  EXPECT_FALSE(parse_data_key(std::string(64, 'g')));
+  EXPECT_FALSE(parse_data_key(""));
+}
+
+TEST(DataKey, LoadsFromTheKeyFileElseTheSystemdCredential) {
+  test::temp_dir dir;
+  fake_random rnd;
+  std::ofstream(dir.path() / "data-key") << std::string(64, 'b');
+  std::ofstream(dir.path() / "own.key") << std::string(64, 'c');
+  config::data_keys cfg;
+  EXPECT_FALSE(load_data_key(cfg, std::nullopt, rnd)) << "no key anywhere";
+  auto from_credential = load_data_key(cfg, dir.path(), rnd);
+  ASSERT_TRUE(from_credential);
+  EXPECT_EQ((*from_credential)->id(), "k1");
+  cfg.key_file = dir.path() / "own.key";
+  cfg.key_id = "k7";
+  auto from_file = load_data_key(cfg, dir.path(), rnd);
+  ASSERT_TRUE(from_file);
+  EXPECT_EQ((*from_file)->id(), "k7");
+  EXPECT_NE((*from_file)->blind_index("bsn", kBsn), (*from_credential)->blind_index("bsn", kBsn))
+      << "the key file wins over the credential";
+  cfg.key_file = dir.path() / "missing.key";
+  EXPECT_FALSE(load_data_key(cfg, dir.path(), rnd));
+}
+
+// ------------------------------------------------------------ fixture
+
+domain::persoon person(std::string_view bsn = kBsn) {
+  return {std::string(bsn), "Jansenius", "Pieter Jan", domain::date{std::chrono::year{1990} / 4 / 17}};
+}
+
+domain::detentiemelding melding(const std::string& id, std::string gemeente = "GM0193",
+                                domain::melding_soort soort = domain::melding_soort::begin,
+                                std::optional<domain::date> release = domain::date{std::chrono::year{2026} /
+                                                                                   9 / 1}) {
+  domain::detentiemelding m;
+  m.bericht_id = id;
+  m.soort = soort;
+  m.persoon = person();
+  m.gebeurtenisdatum = domain::date{std::chrono::year{2026} / 3 / 2};
+  m.verwachte_invrijheidstelling = release;
+  m.gemeentecode = std::move(gemeente);
+  m.grondslag = domain::grondslag::laatste_brp_adres;
+  m.casemanager = {"M. de Vries", "m.devries@pi.example.nl", "+31 20 123 4567"};
+  return m;
+}
+
+/// A sheet with one topic in each of `sections`, consent for `consent`.
+domain::informatieblad sheet(const std::string& id, domain::basisvoorwaarde_set sections,
+                             domain::basisvoorwaarde_set consent, std::int64_t versie = 1,
+                             std::optional<std::string> vervangt = std::nullopt,
+                             std::string_view bsn = kBsn) {
+  static const std::map<basisvoorwaarde, domain::onderwerp> topic{
+      {basisvoorwaarde::werk_en_inkomen, domain::onderwerp::werk},
+      {basisvoorwaarde::onderdak, domain::onderwerp::huisvesting_na_detentie},
+      {basisvoorwaarde::zorg, domain::onderwerp::zorgverzekering},
+      {basisvoorwaarde::schulden, domain::onderwerp::schuldenoverzicht},
+      {basisvoorwaarde::identiteitsbewijs, domain::onderwerp::geldig_identiteitsbewijs},
+      {basisvoorwaarde::zorg_voor_thuis, domain::onderwerp::kinderen}};
+  domain::informatieblad b;
+  b.bericht_id = id;
+  b.persoon = person(bsn);
+  b.gemeentecode = "GM0193";
+  b.toestemming = {"TV-1", domain::date{std::chrono::year{2026} / 3 / 10}, consent};
+  for (auto s : sections.items())
+    b.secties[s] = {{topic.at(s), true, "Toelichting bij " + std::string(domain::member_name(s))}};
+  b.versie = versie;
+  b.vervangt = std::move(vervangt);
+  return b;
+}
+
+domain::intrekking withdrawal(const std::string& id, domain::basisvoorwaarde_set what,
+                              std::string consent = "TV-1") {
+  return {id, std::string(kBsn), "GM0193", std::move(consent), what};
+}
+
+template <class M>
+incoming_delivery incoming(M m, std::string body = "") {
+  if (body.empty()) body = bj::serialize(domain::to_json(m));
+  return {std::move(m), "00000099000020010000", domain::body_sha256(body)};
+}
+
+class DeliveryStore : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = database::open(test::store_config(dir_.path()), clock_, open_mode::migrate);
+    ASSERT_TRUE(db) << db.error().message();
+    db_ = std::move(*db);
+    add_municipality("GM0193", domain::municipality_status::connected, true, true,
+                     "https://gemeente.test/push");
+    add_municipality("GM0300", domain::municipality_status::connected, true, false, "");
+    add_municipality("GM0400", domain::municipality_status::approved, true, true, "");
+  }
+
+  void add_municipality(std::string code, domain::municipality_status s, bool meldingen, bool bladen,
+                        std::string endpoint) {
+    municipality_record m;
+    m.gemeentecode = std::move(code);
+    m.naam = "Gemeente";
+    m.geldig_van = "2000-01-01";
+    m.status = s;
+    m.wil_detentiemeldingen = meldingen;
+    m.wil_informatiebladen = bladen;
+    m.push_endpoint = std::move(endpoint);
+    ASSERT_TRUE(db_->write([&](transaction& tx) { return upsert_municipality(tx, m, clock_.now(), true); }));
+  }
+
+  delivery_outcome accept(const incoming_delivery& d) {
+    delivery_outcome out;
+    auto w = db_->write([&](transaction& tx) -> result<void> {
+      auto r = accept_delivery(tx, key_, settings_, d, who_, clock_.now());
+      if (!r) return r.error();
+      out = std::move(*r);
+      return {};
+    });
+    EXPECT_TRUE(w) << w.error().message();
+    return out;
+  }
+
+  std::optional<inbox_message> read(const std::string& id, const std::string& gemeente = "GM0193") {
+    std::optional<inbox_message> out;
+    EXPECT_TRUE(db_->write([&](transaction& tx) -> result<void> {
+      auto r = read_message(tx, key_, gemeente, id, who_, clock_.now());
+      if (!r) return r.error();
+      out = std::move(*r);
+      return {};
+    }));
+    return out;
+  }
+
+  std::optional<domain::informatieblad> stored_sheet(const std::string& id) {
+    auto m = read(id);
+    if (!m || !m->content_json) return std::nullopt;
+    auto s = domain::parse_informatieblad(*m->content_json);
+    return s ? std::optional(*s) : std::nullopt;
+  }
+
+  std::int64_t scalar(const std::string& sql) { return test::raw_db(db_->file()).scalar(sql); }
+
+  test::temp_dir dir_;
+  fake_clock clock_{sys_time{std::chrono::sys_days{std::chrono::year{2026} / 3 / 15}}};
+  fake_random rnd_;
+  data_key key_{"k1", key_bytes(9), rnd_};
+  delivery_settings settings_;
+  audit_context who_{"192.0.2.1", "party:00000099000020010000", "req-1"};
+  std::unique_ptr<database> db_;
+};
+
+// ------------------------------------------------------------ accept
+
+TEST_F(DeliveryStore, DetentionNotificationNeedsNoConsentAndIsStoredWhole) {
+  auto out = accept(incoming(melding(uuid(1))));
+  ASSERT_EQ(out.what, delivery_outcome::kind::created);
+  EXPECT_EQ(out.rec.received_at, "2026-03-15T00:00:00.000Z");
+  EXPECT_TRUE(out.push_queued);
+  EXPECT_EQ(scalar("SELECT count(*) FROM leveringen"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM postvak"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM uitgaande_berichten WHERE status = 'WACHTEND'"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.create' AND result = 'success'"),
+            1);
+  auto m = read(uuid(1));
+  ASSERT_TRUE(m && m->content_json);
+  EXPECT_EQ(*domain::parse_detentiemelding(*m->content_json), melding(uuid(1)));
+}
+
+TEST_F(DeliveryStore, RefusesWhatTheMunicipalityCannotReceiveAndAuditsIt) {
+  struct refusal_case {
+    incoming_delivery d;
+    domain::error code;
+  };
+  auto unwanted_sheet = sheet(uuid(12), {basisvoorwaarde::zorg}, domain::basisvoorwaarde_set::all());
+  unwanted_sheet.gemeentecode = "GM0300";
+  const refusal_case cases[] = {
+      {incoming(melding(uuid(10), "GM0400")), domain::error::not_connected},
+      {incoming(melding(uuid(11), "GM9999")), domain::error::municipality_unknown},
+      {incoming(unwanted_sheet), domain::error::not_wanted},
+  };
+  for (const auto& c : cases) {
+    auto out = accept(c.d);
+    EXPECT_EQ(out.what, delivery_outcome::kind::refused);
+    EXPECT_EQ(out.refusal, make_error_code(c.code));
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM leveringen"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE result = 'denied:not_connected'"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE result = 'denied:municipality_unknown'"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE result = 'denied:not_wanted'"), 1);
+}
+
+TEST_F(DeliveryStore, WithdrawalIsAcceptedWhateverTheStatus) {
+  auto w = withdrawal(uuid(13), {basisvoorwaarde::zorg});
+  w.gemeentecode = "GM0400";
+  auto out = accept(incoming(w));
+  EXPECT_EQ(out.what, delivery_outcome::kind::created);
+  EXPECT_FALSE(out.push_queued);
+}
+
+// Every one of the 64 consent combinations for a sheet with all six sections:
+// only full consent is stored; otherwise each section without consent is named.
+TEST_F(DeliveryStore, EveryConsentCombination) {
+  const auto all = domain::basisvoorwaarde_set::all();
+  for (unsigned bits = 0; bits < 64; ++bits) {
+    domain::basisvoorwaarde_set consent;
+    for (auto b : domain::all_basisvoorwaarden)
+      if (bits & (1u << static_cast<unsigned>(b))) consent.insert(b);
+    auto out = accept(incoming(sheet(uuid(100 + static_cast<int>(bits)), all, consent)));
+    if (bits == 63) {
+      EXPECT_EQ(out.what, delivery_outcome::kind::created);
+      continue;
+    }
+    ASSERT_EQ(out.what, delivery_outcome::kind::refused) << bits;
+    EXPECT_EQ(out.refusal, make_error_code(domain::error::consent_missing));
+    std::vector<std::string> named, expected;
+    for (const auto& f : out.fields) named.push_back(f.pointer);
+    for (auto b : domain::all_basisvoorwaarden)
+      if (!consent.contains(b)) expected.push_back("/secties/" + std::string(domain::member_name(b)));
+    EXPECT_EQ(named, expected) << bits;
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM leveringen"), 1);
+}
+
+TEST_F(DeliveryStore, SameIdAndBodyIsARepeatAnotherBodyAConflict) {
+  const auto m = melding(uuid(2));
+  auto first = accept(incoming(m));
+  clock_.advance(std::chrono::minutes(5));
+  auto again = accept(incoming(m));
+  EXPECT_EQ(again.what, delivery_outcome::kind::replayed);
+  EXPECT_EQ(again.rec.received_at, first.rec.received_at);
+  EXPECT_EQ(again.rec.body_sha256, first.rec.body_sha256);
+  auto changed = m;
+  changed.soort = domain::melding_soort::verlof;
+  auto conflict = accept(incoming(changed));
+  EXPECT_EQ(conflict.what, delivery_outcome::kind::refused);
+  EXPECT_EQ(conflict.refusal, make_error_code(domain::error::bericht_id_conflict));
+  // The same bytes from another prison are a conflict too.
+  auto other_sender = incoming(m);
+  other_sender.sender_oin = "00000099000020020000";
+  EXPECT_EQ(accept(other_sender).what, delivery_outcome::kind::refused);
+  EXPECT_EQ(scalar("SELECT count(*) FROM postvak"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.replay'"), 1);
+}
+
+TEST_F(DeliveryStore, WithdrawalPurgesSectionsAndLaterSheetsFail) {
+  using b = basisvoorwaarde;
+  const domain::basisvoorwaarde_set sections{b::werk_en_inkomen, b::onderdak, b::identiteitsbewijs};
+  ASSERT_EQ(accept(incoming(sheet(uuid(20), sections, sections))).what, delivery_outcome::kind::created);
+  ASSERT_EQ(accept(incoming(sheet(uuid(21), {b::onderdak}, {b::onderdak}, 1, std::nullopt, kOtherBsn))).what,
+            delivery_outcome::kind::created);
+
+  auto out = accept(incoming(withdrawal(uuid(22), {b::onderdak, b::zorg})));
+  ASSERT_EQ(out.what, delivery_outcome::kind::created);
+  EXPECT_EQ(out.purged, std::vector<std::string>{uuid(20)}) << "another person's sheet is untouched";
+  auto kept = stored_sheet(uuid(20));
+  ASSERT_TRUE(kept);
+  EXPECT_FALSE(kept->secties.contains(b::onderdak));
+  EXPECT_TRUE(kept->secties.contains(b::werk_en_inkomen));
+  EXPECT_FALSE(kept->toestemming.verleend.contains(b::onderdak));
+  EXPECT_TRUE(stored_sheet(uuid(21)));
+
+  auto later = accept(incoming(sheet(uuid(23), {b::onderdak}, {b::onderdak})));
+  EXPECT_EQ(later.refusal, make_error_code(domain::error::consent_withdrawn));
+  ASSERT_EQ(later.fields.size(), 1u);
+  EXPECT_EQ(later.fields[0].pointer, "/secties/onderdak");
+  // Under a new consent record the same section may be delivered again.
+  auto renewed = sheet(uuid(24), {b::onderdak}, {b::onderdak});
+  renewed.toestemming.id = "TV-2";
+  EXPECT_EQ(accept(incoming(renewed)).what, delivery_outcome::kind::created);
+
+  // Withdrawing everything purges the rest: a tombstone stays.
+  accept(incoming(withdrawal(uuid(25), domain::basisvoorwaarde_set::all())));
+  auto tomb = read(uuid(20));
+  ASSERT_TRUE(tomb);
+  EXPECT_FALSE(tomb->content_json);
+  EXPECT_EQ(tomb->entry.purge_reason, "INGETROKKEN");
+  EXPECT_EQ(scalar("SELECT count(*) FROM postvak WHERE bericht_id = '" + uuid(20) + "' AND bsn_index = ''"),
+            1);
+}
+
+TEST_F(DeliveryStore, NewerSheetSupersedesAndReplacementIsChecked) {
+  using b = basisvoorwaarde;
+  ASSERT_EQ(accept(incoming(sheet(uuid(30), {b::zorg}, {b::zorg}))).what, delivery_outcome::kind::created);
+  auto other_person = sheet(uuid(31), {b::zorg}, {b::zorg}, 2, uuid(30), kOtherBsn);
+  EXPECT_EQ(accept(incoming(other_person)).refusal, make_error_code(domain::error::replacement_other_person));
+  auto unknown = accept(incoming(sheet(uuid(32), {b::zorg}, {b::zorg}, 2, uuid(99))));
+  EXPECT_TRUE(unknown.replacement_unknown);
+
+  ASSERT_EQ(accept(incoming(sheet(uuid(33), {b::zorg}, {b::zorg}, 2, uuid(30)))).what,
+            delivery_outcome::kind::created);
+  auto old = read(uuid(30));
+  EXPECT_EQ(old->entry.superseded_by, uuid(33));
+  EXPECT_FALSE(old->content_json);
+  EXPECT_EQ(old->entry.purge_reason, "VERVANGEN");
+  EXPECT_EQ(accept(incoming(sheet(uuid(34), {b::zorg}, {b::zorg}, 2, uuid(33)))).refusal,
+            make_error_code(domain::error::replacement_not_newer));
+}
+
+// ------------------------------------------------------------ inbox
+
+TEST_F(DeliveryStore, InboxIsPerMunicipalityAndReadsAreAudited) {
+  accept(incoming(melding(uuid(40))));
+  accept(incoming(melding(uuid(41), "GM0300")));
+  EXPECT_FALSE(read(uuid(41), "GM0193")) << "another municipality's message looks like none";
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.read' AND result = 'denied:not_found'"),
+      1);
+
+  auto first = read(uuid(40));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->entry.read_at, "2026-03-15T00:00:00.000Z");
+  clock_.advance(std::chrono::hours(1));
+  EXPECT_EQ(read(uuid(40))->entry.read_at, "2026-03-15T00:00:00.000Z") << "the first read counts";
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.read' AND result = 'success'"),
+            2);
+
+  auto listed = db_->read([](reader& r) {
+    return list_inbox(r, {"GM0193", std::nullopt, true, false, 0, 50});
+  });
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(listed->empty()) << "no unread messages left";
+  auto page = db_->read([](reader& r) {
+    return list_inbox(r, {"GM0300", std::nullopt, false, false, 0, 50});
+  });
+  ASSERT_EQ(page->size(), 1u);
+  auto after = db_->read([&](reader& r) {
+    return list_inbox(r, {"GM0300", std::nullopt, false, false, page->back().seq, 50});
+  });
+  EXPECT_TRUE(after->empty());
+  EXPECT_FALSE(db_->read([](reader& r) {
+    return list_inbox(r, {"GM0193", std::nullopt, false, false, 0, 0});
+  }));
+}
+
+// ------------------------------------------------------------ retention
+
+TEST_F(DeliveryStore, PurgeTimeFollowsTheReleaseDate) {
+  accept(incoming(sheet(uuid(50), {basisvoorwaarde::zorg}, {basisvoorwaarde::zorg})));
+  // No release date known yet: received + 730 days.
+  auto due = [&](sys_time t) { return *db_->read([&](reader& r) { return purge_candidates(r, t, 100); }); };
+  EXPECT_TRUE(due(clock_.now() + days(729)).empty());
+  EXPECT_EQ(due(clock_.now() + days(730)).size(), 1u);
+  // A release date arrives: the sheet goes 183 days after it, with the notification.
+  accept(incoming(melding(uuid(51))));
+  const sys_time release{std::chrono::sys_days{std::chrono::year{2026} / 9 / 1}};
+  EXPECT_TRUE(due(release + days(182)).empty());
+  auto both = due(release + days(183));
+  ASSERT_EQ(both.size(), 2u);
+
+  std::vector<std::string> purged;
+  ASSERT_TRUE(db_->write([&](transaction& tx) -> result<void> {
+    auto r = purge_expired(tx, release + days(183), who_, 100);
+    if (!r) return r.error();
+    purged = *r;
+    return {};
+  }));
+  EXPECT_EQ(purged.size(), 2u);
+  EXPECT_EQ(scalar("SELECT count(*) FROM postvak WHERE inhoud IS NULL AND gewist_reden = 'BEWAARTERMIJN'"),
+            2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.purge'"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM leveringen"), 2) << "receipts stay";
+}
+
+TEST_F(DeliveryStore, AcknowledgementBasisPurgesAfterAcknowledgement) {
+  settings_.basis = retention_basis::acknowledgement;
+  settings_.retention = days(30);
+  accept(incoming(melding(uuid(60))));
+  clock_.advance(days(2));
+  ASSERT_TRUE(db_->write([&](transaction& tx) -> result<void> {
+    auto r = acknowledge_message(tx, settings_, "GM0193", uuid(60), who_, clock_.now());
+    if (!r) return r.error();
+    EXPECT_TRUE(*r);
+    return {};
+  }));
+  auto due = [&](sys_time t) {
+    return db_->read([&](reader& r) { return purge_candidates(r, t, 100); })->size();
+  };
+  EXPECT_EQ(due(clock_.now() + days(29)), 0u);
+  EXPECT_EQ(due(clock_.now() + days(30)), 1u);
+}
+
+// ------------------------------------------------------------ outbox
+
+TEST_F(DeliveryStore, OutboxRecordsAttemptsAndGivingUp) {
+  accept(incoming(melding(uuid(70))));
+  accept(incoming(melding(uuid(71))));
+  auto due = [&] { return *db_->read([&](reader& r) { return due_outbox(r, clock_.now(), 10); }); };
+  ASSERT_EQ(due().size(), 2u);
+  auto payload = db_->read([&](reader& r) { return push_payload(r, key_, uuid(70)); });
+  ASSERT_TRUE(payload && *payload);
+  EXPECT_EQ(bj::parse(**payload).at("inhoud").at("persoon").at("bsn").as_string(), kBsn);
+
+  ASSERT_TRUE(
+      db_->write([&](transaction& tx) { return record_push_delivered(tx, uuid(70), who_, clock_.now()); }));
+  ASSERT_TRUE(db_->write([&](transaction& tx) {
+    return record_push_failed(tx, uuid(71), "http_503", clock_.now() + std::chrono::seconds(2), false, who_,
+                              clock_.now());
+  }));
+  EXPECT_TRUE(due().empty()) << "the retry is not due yet";
+  clock_.advance(std::chrono::seconds(2));
+  ASSERT_EQ(due().size(), 1u);
+  EXPECT_EQ(due()[0].attempts, 1);
+  EXPECT_EQ(due()[0].last_error, "http_503");
+  ASSERT_TRUE(db_->write([&](transaction& tx) {
+    return record_push_failed(tx, uuid(71), "timeout", clock_.now(), true, who_, clock_.now());
+  }));
+  auto counts = *db_->read([](reader& r) { return count_outbox(r); });
+  EXPECT_EQ(counts.delivered, 1);
+  EXPECT_EQ(counts.gave_up, 1);
+  EXPECT_EQ(counts.pending, 0);
+  auto given_up = *db_->read([](reader& r) { return list_outbox(r, "OPGEGEVEN", 10); });
+  ASSERT_EQ(given_up.size(), 1u);
+  EXPECT_EQ(given_up[0].bericht_id, uuid(71));
+  auto status = *db_->read([&](reader& r) { return find_delivery(r, uuid(70)); });
+  EXPECT_EQ(status->status, "DOORGESTUURD");
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.push' AND result = 'failed:gave_up'"),
+      1);
+}
+
+// ------------------------------------------------------------ at rest
+
+TEST_F(DeliveryStore, FileHoldsNoPersonalDataInClearAndRekeyMovesIt) {
+  accept(incoming(melding(uuid(80))));
+  accept(incoming(sheet(uuid(81), {basisvoorwaarde::zorg}, {basisvoorwaarde::zorg})));
+  accept(incoming(withdrawal(uuid(82), {basisvoorwaarde::schulden})));
+  db_->close();
+  for (std::string_view needle : {kBsn, std::string_view("Jansenius"), std::string_view("Pieter Jan"),
+                                  std::string_view("Toelichting bij zorg"), std::string_view("TV-1")}) {
+    std::string bytes;
+    for (auto suffix : {"", "-wal"}) {
+      std::ifstream in(dir_.path() / (std::string("poort.db") + suffix), std::ios::binary);
+      bytes += std::string{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    }
+    EXPECT_EQ(bytes.find(needle), std::string::npos) << needle;
+  }
+
+  auto db = database::open(test::store_config(dir_.path()), clock_, open_mode::require_current);
+  ASSERT_TRUE(db);
+  db_ = std::move(*db);
+  data_key next("k2", key_bytes(10), rnd_);
+  std::size_t moved = 0;
+  ASSERT_TRUE(db_->write([&](transaction& tx) -> result<void> {
+    auto r = rekey(tx, key_, next, who_, clock_.now());
+    if (!r) return r.error();
+    moved = *r;
+    return {};
+  }));
+  EXPECT_EQ(moved, 4u) << "three contents and one withdrawal";
+  EXPECT_EQ(*db_->read([&](reader& r) { return count_sealed_under_other_keys(r, "k2"); }), 0);
+  std::optional<inbox_message> m;
+  ASSERT_TRUE(db_->write([&](transaction& tx) -> result<void> {
+    auto r = read_message(tx, next, "GM0193", uuid(81), who_, clock_.now());
+    if (!r) return r.error();
+    m = std::move(*r);
+    return {};
+  }));
+  ASSERT_TRUE(m && m->content_json);
+  EXPECT_FALSE(db_->write([&](transaction& tx) -> result<void> {
+    auto r = read_message(tx, key_, "GM0193", uuid(81), who_, clock_.now());
+    if (!r) return r.error();
+    return {};
+  })) << "the old key opens nothing any more";
+}
+
+}  // namespace
+}  // namespace poort::store
