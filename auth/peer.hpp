@@ -27,11 +27,11 @@ namespace poort::auth {
 
 enum class error {
   ok = 0,
-  no_certificate = 1,      ///< the peer presented no certificate
-  oin_missing,             ///< the certificate has no subject serialNumber
-  oin_malformed,           ///< serialNumber is not 20 digits
-  unknown_party,           ///< the OIN is not a registered party
-  wrong_party_kind,        ///< the party may not use this route (e.g. a prison reading an inbox)
+  no_certificate = 1,  ///< the peer presented no certificate
+  oin_missing,         ///< the certificate has no subject serialNumber
+  oin_malformed,       ///< serialNumber is not 20 digits
+  unknown_party,       ///< the OIN is not a registered party
+  wrong_party_kind,    ///< the party may not use this route (e.g. a prison reading an inbox)
 };
 
 const error_category& error_category_instance() noexcept;
@@ -43,9 +43,9 @@ std::string_view reason_code(error e) noexcept;
 
 /// What we know of a verified client certificate.
 struct peer_certificate {
-  std::string oin;                 ///< 20 digits from subject serialNumber
-  std::string subject_common_name; ///< for logs: an organisation name, never a person
-  std::string fingerprint_sha256;  ///< hex, of the DER certificate
+  std::string oin;                  ///< 20 digits from subject serialNumber
+  std::string subject_common_name;  ///< for logs: an organisation name, never a person
+  std::string fingerprint_sha256;   ///< hex, of the DER certificate
 };
 
 /// Reads the OIN and fingerprint of a (verified) certificate.

@@ -244,8 +244,9 @@ void read_daemon(table_reader& t, struct daemon& d) {
 bool is_mail_address(std::string_view s) {
   const auto at = s.find('@');
   return s.size() <= 254 && at != std::string_view::npos && at > 0 && at + 1 < s.size() &&
-         s.find('@', at + 1) == std::string_view::npos &&
-         std::ranges::none_of(s, [](unsigned char c) { return c <= ' ' || c == 0x7F || c == '<' || c == '>'; });
+         s.find('@', at + 1) == std::string_view::npos && std::ranges::none_of(s, [](unsigned char c) {
+           return c <= ' ' || c == 0x7F || c == '<' || c == '>';
+         });
 }
 
 /// Reads [email]. Every key is always read; what is required only when enabled.

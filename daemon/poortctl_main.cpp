@@ -195,10 +195,12 @@ int main(int argc, char** argv) {
   std::span<const std::string_view> rest(args);
   try {
     if (args[0] == "migrate") return cmd_migrate(rest.subspan(1));
-    if (args.size() >= 2 && args[0] == "audit" && args[1] == "verify") return cmd_audit_verify(rest.subspan(2));
+    if (args.size() >= 2 && args[0] == "audit" && args[1] == "verify")
+      return cmd_audit_verify(rest.subspan(2));
     if (args[0] == "registry" || args[0] == "conditions") {
-      const int rc = args[0] == "registry" ? poort::daemon::registry_main(rest.subspan(1), std::cout, std::cerr)
-                                           : poort::daemon::conditions_main(rest.subspan(1), std::cout, std::cerr);
+      const int rc = args[0] == "registry"
+                         ? poort::daemon::registry_main(rest.subspan(1), std::cout, std::cerr)
+                         : poort::daemon::conditions_main(rest.subspan(1), std::cout, std::cerr);
       return rc == 2 ? usage() : rc;
     }
     if (args.size() >= 2 && args[0] == "saml" && args[1] == "verify")

@@ -49,7 +49,6 @@ using tcp = net::ip::tcp;
 using net::awaitable;
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
-
 unsigned metric_listener(config::listener_kind k) { return k == config::listener_kind::portal ? 0 : 1; }
 std::string_view listener_name(config::listener_kind k) {
   return k == config::listener_kind::portal ? "portal" : "system";
@@ -65,7 +64,6 @@ struct runtime {
   auth::party_directory parties;
   std::shared_ptr<const routing::app> app;
 };
-
 
 /// Parses "127.0.0.1:8443" or "[::1]:8443".
 result<tcp::endpoint> parse_address(std::string_view text) {
@@ -110,23 +108,33 @@ void render_histogram(std::string& out, std::string_view name, const store::hist
 }
 
 void render_store_metrics(std::string& out, const store::metrics_snapshot& m) {
-  out += "# HELP poort_store_commits_total Group commits made durable.\n# TYPE poort_store_commits_total counter\n";
+  out +=
+      "# HELP poort_store_commits_total Group commits made durable.\n# TYPE poort_store_commits_total "
+      "counter\n";
   out += "poort_store_commits_total " + std::to_string(m.commits) + "\n";
-  out += "# HELP poort_store_failed_commits_total Group commits that failed as a whole.\n"
-         "# TYPE poort_store_failed_commits_total counter\n";
+  out +=
+      "# HELP poort_store_failed_commits_total Group commits that failed as a whole.\n"
+      "# TYPE poort_store_failed_commits_total counter\n";
   out += "poort_store_failed_commits_total " + std::to_string(m.failed_commits) + "\n";
-  out += "# HELP poort_store_transactions_total Transactions committed durably.\n"
-         "# TYPE poort_store_transactions_total counter\n";
+  out +=
+      "# HELP poort_store_transactions_total Transactions committed durably.\n"
+      "# TYPE poort_store_transactions_total counter\n";
   out += "poort_store_transactions_total " + std::to_string(m.transactions) + "\n";
-  out += "# HELP poort_store_failed_transactions_total Transactions answered with an error.\n"
-         "# TYPE poort_store_failed_transactions_total counter\n";
+  out +=
+      "# HELP poort_store_failed_transactions_total Transactions answered with an error.\n"
+      "# TYPE poort_store_failed_transactions_total counter\n";
   out += "poort_store_failed_transactions_total " + std::to_string(m.failed_transactions) + "\n";
-  out += "# HELP poort_store_queue_depth Transactions waiting for the writer.\n# TYPE poort_store_queue_depth gauge\n";
+  out +=
+      "# HELP poort_store_queue_depth Transactions waiting for the writer.\n# TYPE poort_store_queue_depth "
+      "gauge\n";
   out += "poort_store_queue_depth " + std::to_string(m.queue_depth) + "\n";
-  out += "# HELP poort_store_batch_size Transactions per group commit.\n# TYPE poort_store_batch_size histogram\n";
+  out +=
+      "# HELP poort_store_batch_size Transactions per group commit.\n# TYPE poort_store_batch_size "
+      "histogram\n";
   render_histogram(out, "poort_store_batch_size", m.batch_size);
-  out += "# HELP poort_store_commit_duration_seconds BEGIN to durable COMMIT of a group commit.\n"
-         "# TYPE poort_store_commit_duration_seconds histogram\n";
+  out +=
+      "# HELP poort_store_commit_duration_seconds BEGIN to durable COMMIT of a group commit.\n"
+      "# TYPE poort_store_commit_duration_seconds histogram\n";
   render_histogram(out, "poort_store_commit_duration_seconds", m.commit_seconds);
 }
 
@@ -221,7 +229,8 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
   std::unique_ptr<routing::metrics> metrics_;
   std::unique_ptr<store::database> store_;
   std::unique_ptr<deliveries_runtime> deliveries_;  // after store_: destroyed (stopped) first
-  std::unique_ptr<onboarding_jobs> onboarding_jobs_;  // connection scheduler, e-mail outbox (daemon/onboarding.hpp)
+  std::unique_ptr<onboarding_jobs>
+      onboarding_jobs_;  // connection scheduler, e-mail outbox (daemon/onboarding.hpp)
   std::vector<std::pair<std::size_t, std::shared_ptr<tcp::acceptor>>> acceptors_;
   std::atomic<bool> draining_{false};
   std::atomic<bool> forced_{false};
@@ -243,8 +252,8 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
 
 // ---------------------------------------------------------------- session
 
-session::session(server_impl& srv, tcp::socket socket, std::shared_ptr<const runtime> rt, std::size_t listener,
-                 std::string ip)
+session::session(server_impl& srv, tcp::socket socket, std::shared_ptr<const runtime> rt,
+                 std::size_t listener, std::string ip)
     : server_(srv),
       rt_(std::move(rt)),
       cfg_(*rt_->listeners[listener]),
@@ -280,9 +289,9 @@ awaitable<void> session::run() {
     auto reason = hec == beast::error::timeout ? routing::refusal::handshake_timeout
                                                : classify_handshake_failure(stream_.native_handle(), hec);
     server_.metrics().refused(metric_listener_, reason);
-    log::info("tls.handshake_refused", {{"listener", listener_name(cfg_.kind)},
-                                        {"reason", routing::to_string(reason)},
-                                        {"remote", ip_}});
+    log::info(
+        "tls.handshake_refused",
+        {{"listener", listener_name(cfg_.kind)}, {"reason", routing::to_string(reason)}, {"remote", ip_}});
     co_return;
   }
 
@@ -368,22 +377,27 @@ awaitable<bool> session::serve_one() {
   auto [hec, hn] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
   if (hec == http::error::header_limit || (!hec && hn > lim.max_header_bytes)) {
     {
-      auto refused = refusal(11, {431, "header_too_large", "Kopregels te groot", "The request head exceeds the limit.", {}});
+      auto refused = refusal(
+          11, {431, "header_too_large", "Kopregels te groot", "The request head exceeds the limit.", {}});
       co_await send(std::move(refused), "");
     }
-    server_.metrics().request_done(SIZE_MAX, metric_listener_, 431, std::chrono::steady_clock::now() - started);
+    server_.metrics().request_done(SIZE_MAX, metric_listener_, 431,
+                                   std::chrono::steady_clock::now() - started);
     co_return false;
   }
-  if (hec == beast::error::timeout || hec == net::error::operation_aborted || hec == http::error::end_of_stream ||
-      hec == net::error::eof || hec == net::ssl::error::stream_truncated) {
+  if (hec == beast::error::timeout || hec == net::error::operation_aborted ||
+      hec == http::error::end_of_stream || hec == net::error::eof ||
+      hec == net::ssl::error::stream_truncated) {
     co_return false;
   }
   if (hec) {
     {
-      auto refused = refusal(11, {400, "malformed_request", "Ongeldig verzoek", "The request could not be parsed.", {}});
+      auto refused =
+          refusal(11, {400, "malformed_request", "Ongeldig verzoek", "The request could not be parsed.", {}});
       co_await send(std::move(refused), "");
     }
-    server_.metrics().request_done(SIZE_MAX, metric_listener_, 400, std::chrono::steady_clock::now() - started);
+    server_.metrics().request_done(SIZE_MAX, metric_listener_, 400,
+                                   std::chrono::steady_clock::now() - started);
     co_return false;
   }
 
@@ -400,11 +414,13 @@ awaitable<bool> session::serve_one() {
                                        beast::iequals(head[http::field::transfer_encoding], "chunked"));
   if (cl_count > 1 || !te_ok || (version != 10 && version != 11)) {
     {
-      auto refused = refusal(version == 10 ? 10 : 11, {400, "ambiguous_framing", "Ongeldig verzoek",
-                                              "The request framing is ambiguous.", {}});
+      auto refused =
+          refusal(version == 10 ? 10 : 11,
+                  {400, "ambiguous_framing", "Ongeldig verzoek", "The request framing is ambiguous.", {}});
       co_await send(std::move(refused), "");
     }
-    server_.metrics().request_done(SIZE_MAX, metric_listener_, 400, std::chrono::steady_clock::now() - started);
+    server_.metrics().request_done(SIZE_MAX, metric_listener_, 400,
+                                   std::chrono::steady_clock::now() - started);
     co_return false;
   }
 
@@ -417,10 +433,12 @@ awaitable<bool> session::serve_one() {
   if (has_body && m.found && (parser.chunked() || *parser.content_length() > limit)) {
     if (!parser.chunked()) {
       {
-      auto refused = refusal(version, {413, "body_too_large", "Verzoek te groot", "The request body exceeds the limit.", {}});
-      co_await send(std::move(refused), "");
-    }
-      server_.metrics().request_done(m.index, metric_listener_, 413, std::chrono::steady_clock::now() - started);
+        auto refused = refusal(
+            version, {413, "body_too_large", "Verzoek te groot", "The request body exceeds the limit.", {}});
+        co_await send(std::move(refused), "");
+      }
+      server_.metrics().request_done(m.index, metric_listener_, 413,
+                                     std::chrono::steady_clock::now() - started);
       co_return false;
     }
   }
@@ -431,7 +449,8 @@ awaitable<bool> session::serve_one() {
     res.set(http::field::retry_after, "1");
     res.keep_alive(false);
     co_await send(std::move(res), target);
-    server_.metrics().request_done(m.index, metric_listener_, 429, std::chrono::steady_clock::now() - started);
+    server_.metrics().request_done(m.index, metric_listener_, 429,
+                                   std::chrono::steady_clock::now() - started);
     co_return false;
   }
 
@@ -451,18 +470,22 @@ awaitable<bool> session::serve_one() {
       (void)bn;
       if (bec == http::error::body_limit) {
         {
-      auto refused = refusal(version, {413, "body_too_large", "Verzoek te groot", "The request body exceeds the limit.", {}});
-      co_await send(std::move(refused), "");
-    }
-        server_.metrics().request_done(m.index, metric_listener_, 413, std::chrono::steady_clock::now() - started);
+          auto refused =
+              refusal(version,
+                      {413, "body_too_large", "Verzoek te groot", "The request body exceeds the limit.", {}});
+          co_await send(std::move(refused), "");
+        }
+        server_.metrics().request_done(m.index, metric_listener_, 413,
+                                       std::chrono::steady_clock::now() - started);
         co_return false;
       }
       if (bec) {
-        if (bec != beast::error::timeout && bec != net::error::operation_aborted && bec != net::error::eof)
-          {
-      auto refused = refusal(version, {400, "malformed_request", "Ongeldig verzoek", "The request body could not be read.", {}});
-      co_await send(std::move(refused), "");
-    }
+        if (bec != beast::error::timeout && bec != net::error::operation_aborted && bec != net::error::eof) {
+          auto refused = refusal(
+              version,
+              {400, "malformed_request", "Ongeldig verzoek", "The request body could not be read.", {}});
+          co_await send(std::move(refused), "");
+        }
         co_return false;
       }
     }
@@ -474,8 +497,8 @@ awaitable<bool> session::serve_one() {
     // Handlers that wait on the store run on the worker pool; this coroutine
     // resumes on its own strand when the response is ready.
     res = co_await net::co_spawn(
-        server_.workers(),
-        [this, &m, &req]() -> awaitable<routing::response> { co_return handle(m, req); }, net::use_awaitable);
+        server_.workers(), [this, &m, &req]() -> awaitable<routing::response> { co_return handle(m, req); },
+        net::use_awaitable);
   } else {
     res = handle(m, req);
   }
@@ -584,8 +607,8 @@ result<std::shared_ptr<const runtime>> server_impl::build_runtime(std::shared_pt
   rt->parties = auth::party_directory(cfg->parties, registry_party_fallback(*store_, clock_));
   auto assets = routing::load_assets(cfg->daemon.web_root);
   if (!assets) {
-    log::error("assets.load_failed", {{"web_root", cfg->daemon.web_root.string()},
-                                      {"error", assets.error().message()}});
+    log::error("assets.load_failed",
+               {{"web_root", cfg->daemon.web_root.string()}, {"error", assets.error().message()}});
     return assets.error();
   }
   routing::services svc;
@@ -616,8 +639,8 @@ result<std::shared_ptr<const runtime>> server_impl::build_runtime(std::shared_pt
 result<void> server_impl::init() {
   auto db = store::database::open(initial_->store, clock_, store::open_mode::migrate);
   if (!db) {
-    log::error("store.open_failed", {{"database", initial_->store.database.string()},
-                                     {"error", db.error().message()}});
+    log::error("store.open_failed",
+               {{"database", initial_->store.database.string()}, {"error", db.error().message()}});
     return db.error();
   }
   store_ = std::move(*db);
@@ -625,8 +648,8 @@ result<void> server_impl::init() {
   auto deliveries = deliveries_runtime::create(*initial_, *store_, clock_, random_, *metrics_);
   if (!deliveries) return deliveries.error();
   deliveries_ = std::move(*deliveries);
-  onboarding_jobs_ = std::make_unique<onboarding_jobs>(ioc_, workers_, *store_, clock_,
-                                                       [this] { return rt_.load()->cfg; });
+  onboarding_jobs_ =
+      std::make_unique<onboarding_jobs>(ioc_, workers_, *store_, clock_, [this] { return rt_.load()->cfg; });
   auto built = build_runtime(std::move(initial_));
   if (!built) return built.error();
   auto rt = *built;
@@ -659,8 +682,8 @@ awaitable<void> server_impl::accept_loop(std::size_t listener, std::shared_ptr<t
   for (;;) {
     // Each connection runs on its own strand; with a single I/O thread the
     // io_context itself serialises everything and a strand is pure overhead.
-    net::any_io_executor conn_exec =
-        io_threads_ == 1 ? net::any_io_executor(ioc_.get_executor()) : net::any_io_executor(net::make_strand(ioc_));
+    net::any_io_executor conn_exec = io_threads_ == 1 ? net::any_io_executor(ioc_.get_executor())
+                                                      : net::any_io_executor(net::make_strand(ioc_));
     auto [ec, socket] = co_await acceptor->async_accept(conn_exec, use_tuple);
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor->is_open()) co_return;
@@ -762,10 +785,9 @@ void server_impl::finish_drain() {
 void server_impl::reload() {
   if (draining_) return;
   sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-             static_cast<unsigned long long>(
-                 std::chrono::duration_cast<std::chrono::microseconds>(
-                     std::chrono::steady_clock::now().time_since_epoch())
-                     .count()));
+             static_cast<unsigned long long>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                 std::chrono::steady_clock::now().time_since_epoch())
+                                                 .count()));
   auto loaded = config::load_file(file_);
   auto done = [] { sd_notify(0, "READY=1\nSTATUS=serving"); };
   if (!loaded) {
@@ -841,8 +863,8 @@ int server_impl::run() {
   sd_notify(0, "READY=1\nSTATUS=serving");
   log::info("server.ready", {{"listeners", acceptors_.size()}});
 
-  const unsigned n = rt->cfg->daemon.threads ? rt->cfg->daemon.threads
-                                             : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned n =
+      rt->cfg->daemon.threads ? rt->cfg->daemon.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < n; ++i) threads.emplace_back([this] { ioc_.run(); });
   ioc_.run();

@@ -70,8 +70,8 @@ result<void> validate_https_url(std::string_view url) noexcept {
   if (!parsed) return error::url_invalid;
   const boost::urls::url_view& u = *parsed;
   const auto scheme = u.scheme();
-  if (!equals_ignoring_case(std::string_view{scheme.data(), scheme.size()}, "https") ||
-      !u.has_authority() || u.encoded_host().empty() || u.has_userinfo() || u.has_fragment())
+  if (!equals_ignoring_case(std::string_view{scheme.data(), scheme.size()}, "https") || !u.has_authority() ||
+      u.encoded_host().empty() || u.has_userinfo() || u.has_fragment())
     return error::url_invalid;
   return {};
 }

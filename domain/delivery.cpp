@@ -77,10 +77,8 @@ constexpr std::array<topic_info, onderwerp_count> topics{{
     {onderwerp::schuldenoverzicht, "SCHULDENOVERZICHT", basisvoorwaarde::schulden},
     {onderwerp::schuldhulpverlening, "SCHULDHULPVERLENING", basisvoorwaarde::schulden},
     {onderwerp::bewindvoering, "BEWINDVOERING", basisvoorwaarde::schulden},
-    {onderwerp::geldig_identiteitsbewijs, "GELDIG_IDENTITEITSBEWIJS",
-     basisvoorwaarde::identiteitsbewijs},
-    {onderwerp::aanvraag_identiteitsbewijs, "AANVRAAG_IDENTITEITSBEWIJS",
-     basisvoorwaarde::identiteitsbewijs},
+    {onderwerp::geldig_identiteitsbewijs, "GELDIG_IDENTITEITSBEWIJS", basisvoorwaarde::identiteitsbewijs},
+    {onderwerp::aanvraag_identiteitsbewijs, "AANVRAAG_IDENTITEITSBEWIJS", basisvoorwaarde::identiteitsbewijs},
     {onderwerp::kinderen, "KINDEREN", basisvoorwaarde::zorg_voor_thuis},
     {onderwerp::partner_en_gezin, "PARTNER_EN_GEZIN", basisvoorwaarde::zorg_voor_thuis},
     {onderwerp::mantelzorg, "MANTELZORG", basisvoorwaarde::zorg_voor_thuis},
@@ -95,17 +93,16 @@ result<void> validate_consent_id(std::string_view id) noexcept {
   if (id.empty()) return error::value_empty;
   if (id.size() > max_consent_id_bytes) return error::value_too_long;
   const auto allowed = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == ':' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == ':' || c == '-';
   };
   if (!std::ranges::all_of(id, allowed)) return error::value_invalid_characters;
   return {};
 }
 
 std::string lower_uuid(std::string id) {
-  std::ranges::transform(id, id.begin(), [](char c) {
-    return (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
+  std::ranges::transform(
+      id, id.begin(), [](char c) { return (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c; });
   return id;
 }
 
@@ -119,8 +116,8 @@ std::optional<std::string> read_bericht_id(object_reader& r, std::string_view me
 std::optional<persoon> read_persoon(object_reader& parent) {
   const bj::value* v = parent.get("persoon", presence::required);
   if (v == nullptr) return std::nullopt;
-  object_reader r(*v, parent.pointer_to("persoon"),
-                  {"bsn", "geslachtsnaam", "voornamen", "geboortedatum"}, parent.errors());
+  object_reader r(*v, parent.pointer_to("persoon"), {"bsn", "geslachtsnaam", "voornamen", "geboortedatum"},
+                  parent.errors());
   auto bsn = r.identifier("bsn", validate_bsn);
   auto surname = r.text("geslachtsnaam", {.max_chars = max_name_chars});
   auto given = r.text("voornamen", {.max_chars = max_name_chars, .allow_empty = true});
@@ -138,15 +135,13 @@ std::optional<contact> read_contact_member(object_reader& parent, std::string_vi
 std::optional<toestemming> read_toestemming(object_reader& parent) {
   const bj::value* v = parent.get("toestemming", presence::required);
   if (v == nullptr) return std::nullopt;
-  object_reader r(*v, parent.pointer_to("toestemming"), {"id", "datum", "basisvoorwaarden"},
-                  parent.errors());
+  object_reader r(*v, parent.pointer_to("toestemming"), {"id", "datum", "basisvoorwaarden"}, parent.errors());
   auto id = r.identifier("id", validate_consent_id);
   auto datum = r.date("datum");
   std::optional<basisvoorwaarde_set> granted;
   if (const bj::value* c = r.get("basisvoorwaarden", presence::required)) {
     object_reader b(*c, r.pointer_to("basisvoorwaarden"),
-                    {"werkEnInkomen", "onderdak", "zorg", "schulden", "identiteitsbewijs",
-                     "zorgVoorThuis"},
+                    {"werkEnInkomen", "onderdak", "zorg", "schulden", "identiteitsbewijs", "zorgVoorThuis"},
                     parent.errors());
     basisvoorwaarde_set set;
     bool complete = true;
@@ -163,8 +158,7 @@ std::optional<toestemming> read_toestemming(object_reader& parent) {
   return toestemming{std::move(*id), *datum, *granted};
 }
 
-std::optional<std::vector<onderwerp_antwoord>> read_section(const bj::value& v,
-                                                            const std::string& pointer,
+std::optional<std::vector<onderwerp_antwoord>> read_section(const bj::value& v, const std::string& pointer,
                                                             basisvoorwaarde section,
                                                             validation_errors& errors) {
   const bj::array* items = v.if_array();
@@ -183,8 +177,8 @@ std::optional<std::vector<onderwerp_antwoord>> read_section(const bj::value& v,
   std::vector<onderwerp_antwoord> out;
   bool ok = true;
   for (std::size_t i = 0; i < items->size(); ++i) {
-    object_reader r((*items)[i], detail::pointer_to(pointer, i),
-                    {"onderwerp", "hulpNodig", "toelichting"}, errors);
+    object_reader r((*items)[i], detail::pointer_to(pointer, i), {"onderwerp", "hulpNodig", "toelichting"},
+                    errors);
     auto topic = r.enumeration("onderwerp", parse_onderwerp);
     if (topic && section_of(*topic) != section) {
       detail::report(errors, r.pointer_to("onderwerp"), error::topic_wrong_section);
@@ -194,9 +188,9 @@ std::optional<std::vector<onderwerp_antwoord>> read_section(const bj::value& v,
       topic.reset();
     }
     auto help = r.boolean("hulpNodig");
-    auto text = r.text("toelichting",
-                       {.max_chars = max_toelichting_chars, .allow_empty = true, .multiline = true},
-                       presence::optional);
+    auto text =
+        r.text("toelichting", {.max_chars = max_toelichting_chars, .allow_empty = true, .multiline = true},
+               presence::optional);
     if (!topic || !help) {  // a bad toelichting is reported and fails the parse too
       ok = false;
       continue;
@@ -213,8 +207,7 @@ std::optional<std::map<basisvoorwaarde, std::vector<onderwerp_antwoord>>> read_s
   if (v == nullptr) return std::nullopt;
   const std::string pointer = parent.pointer_to("secties");
   object_reader r(*v, pointer,
-                  {"werkEnInkomen", "onderdak", "zorg", "schulden", "identiteitsbewijs",
-                   "zorgVoorThuis"},
+                  {"werkEnInkomen", "onderdak", "zorg", "schulden", "identiteitsbewijs", "zorgVoorThuis"},
                   parent.errors());
   if (!r.is_object()) return std::nullopt;
   if (v->get_object().empty()) {
@@ -263,8 +256,7 @@ std::optional<basisvoorwaarde_set> read_withdrawn(object_reader& parent) {
   bool ok = true;
   for (std::size_t i = 0; i < items->size(); ++i) {
     const std::string item_pointer = detail::pointer_to(pointer, i);
-    const auto b = object_reader::read_enumeration((*items)[i], item_pointer,
-                                                   parse_basisvoorwaarde, errors);
+    const auto b = object_reader::read_enumeration((*items)[i], item_pointer, parse_basisvoorwaarde, errors);
     if (b && out.contains(*b)) {
       detail::report(errors, item_pointer, error::duplicate_item);
       ok = false;
@@ -314,17 +306,13 @@ std::optional<melding_soort> parse_melding_soort(std::string_view s) noexcept {
 }
 
 std::string_view to_string(grondslag g) noexcept { return name_of(grondslag_names, g); }
-std::optional<grondslag> parse_grondslag(std::string_view s) noexcept {
-  return value_of(grondslag_names, s);
-}
+std::optional<grondslag> parse_grondslag(std::string_view s) noexcept { return value_of(grondslag_names, s); }
 
 std::string_view to_string(basisvoorwaarde b) noexcept { return name_of(basisvoorwaarde_names, b); }
 std::optional<basisvoorwaarde> parse_basisvoorwaarde(std::string_view s) noexcept {
   return value_of(basisvoorwaarde_names, s);
 }
-std::string_view member_name(basisvoorwaarde b) noexcept {
-  return name_of(basisvoorwaarde_members, b);
-}
+std::string_view member_name(basisvoorwaarde b) noexcept { return name_of(basisvoorwaarde_members, b); }
 
 std::vector<basisvoorwaarde> basisvoorwaarde_set::items() const {
   std::vector<basisvoorwaarde> out;
@@ -351,8 +339,8 @@ validated<detentiemelding> parse_detentiemelding(std::string_view body) {
       detail::parse_document(body, max_body_bytes(delivery_kind::detentiemelding), max_depth, errors);
   if (!doc) return std::unexpected(std::move(errors));
   object_reader r(*doc, "",
-                  {"berichtId", "soort", "persoon", "gebeurtenisdatum",
-                   "verwachteInvrijheidstelling", "gemeentecode", "grondslag", "casemanager"},
+                  {"berichtId", "soort", "persoon", "gebeurtenisdatum", "verwachteInvrijheidstelling",
+                   "gemeentecode", "grondslag", "casemanager"},
                   errors);
   auto id = read_bericht_id(r, "berichtId");
   auto soort = r.enumeration("soort", parse_melding_soort);
@@ -370,8 +358,8 @@ validated<detentiemelding> parse_detentiemelding(std::string_view body) {
 
   std::optional<detentiemelding> m;
   if (detail::all_present(id, soort, person, event, gemeente, why, manager))
-    m = detentiemelding{std::move(*id), *soort, std::move(*person), *event, release,
-                        std::move(*gemeente), *why, std::move(*manager)};
+    m = detentiemelding{std::move(*id),       *soort, std::move(*person), *event, release,
+                        std::move(*gemeente), *why,   std::move(*manager)};
   return finish(errors, std::move(m));
 }
 
@@ -381,8 +369,7 @@ validated<informatieblad> parse_informatieblad(std::string_view body) {
       detail::parse_document(body, max_body_bytes(delivery_kind::informatieblad), max_depth, errors);
   if (!doc) return std::unexpected(std::move(errors));
   object_reader r(*doc, "",
-                  {"berichtId", "persoon", "gemeentecode", "toestemming", "secties", "versie",
-                   "vervangt"},
+                  {"berichtId", "persoon", "gemeentecode", "toestemming", "secties", "versie", "vervangt"},
                   errors);
   auto id = read_bericht_id(r, "berichtId");
   auto person = read_persoon(r);
@@ -402,19 +389,17 @@ validated<informatieblad> parse_informatieblad(std::string_view body) {
 
   std::optional<informatieblad> b;
   if (detail::all_present(id, person, gemeente, consent, sections, versie))
-    b = informatieblad{std::move(*id),       std::move(*person),   std::move(*gemeente),
-                       std::move(*consent),  std::move(*sections), *versie,
+    b = informatieblad{std::move(*id),      std::move(*person),   std::move(*gemeente),
+                       std::move(*consent), std::move(*sections), *versie,
                        std::move(replaces)};
   return finish(errors, std::move(b));
 }
 
 validated<intrekking> parse_intrekking(std::string_view body) {
   validation_errors errors;
-  const auto doc =
-      detail::parse_document(body, max_body_bytes(delivery_kind::intrekking), max_depth, errors);
+  const auto doc = detail::parse_document(body, max_body_bytes(delivery_kind::intrekking), max_depth, errors);
   if (!doc) return std::unexpected(std::move(errors));
-  object_reader r(*doc, "",
-                  {"berichtId", "persoon", "gemeentecode", "toestemmingId", "basisvoorwaarden"},
+  object_reader r(*doc, "", {"berichtId", "persoon", "gemeentecode", "toestemmingId", "basisvoorwaarden"},
                   errors);
   auto id = read_bericht_id(r, "berichtId");
   std::optional<std::string> bsn;
@@ -428,8 +413,7 @@ validated<intrekking> parse_intrekking(std::string_view body) {
 
   std::optional<intrekking> w;
   if (detail::all_present(id, bsn, gemeente, consent_id, withdrawn))
-    w = intrekking{std::move(*id), std::move(*bsn), std::move(*gemeente), std::move(*consent_id),
-                   *withdrawn};
+    w = intrekking{std::move(*id), std::move(*bsn), std::move(*gemeente), std::move(*consent_id), *withdrawn};
   return finish(errors, std::move(w));
 }
 
@@ -441,9 +425,9 @@ bj::object to_json(const detentiemelding& m) {
       {"gebeurtenisdatum", format_date(m.gebeurtenisdatum)},
       {"gemeentecode", m.gemeentecode},
       {"grondslag", json_name(to_string(m.grondslag))},
-      {"casemanager", bj::object{{"naam", m.casemanager.name},
-                                 {"email", m.casemanager.email},
-                                 {"telefoon", m.casemanager.phone}}},
+      {"casemanager",
+       bj::object{
+           {"naam", m.casemanager.name}, {"email", m.casemanager.email}, {"telefoon", m.casemanager.phone}}},
   };
   if (m.verwachte_invrijheidstelling)
     out["verwachteInvrijheidstelling"] = format_date(*m.verwachte_invrijheidstelling);
@@ -514,8 +498,7 @@ bool concerns(const intrekking& w, const informatieblad& sheet) noexcept {
 }
 }  // namespace
 
-validation_errors check_consent(const informatieblad& sheet,
-                                std::span<const intrekking> withdrawals) {
+validation_errors check_consent(const informatieblad& sheet, std::span<const intrekking> withdrawals) {
   validation_errors errors;
   for (const auto& [k, answers] : sheet.secties) {
     const std::string pointer = detail::pointer_to("/secties", member_name(k));
@@ -552,8 +535,7 @@ bool supersedes(const informatieblad& newer, const informatieblad& older) noexce
          newer.versie > older.versie;
 }
 
-result<void> check_replacement(const informatieblad& newer,
-                               const informatieblad& replaced) noexcept {
+result<void> check_replacement(const informatieblad& newer, const informatieblad& replaced) noexcept {
   if (newer.persoon.bsn != replaced.persoon.bsn || newer.gemeentecode != replaced.gemeentecode)
     return error::replacement_other_person;
   if (newer.versie <= replaced.versie) return error::replacement_not_newer;

@@ -78,9 +78,8 @@ enum class basisvoorwaarde : std::uint8_t {
   zorg_voor_thuis,
 };
 inline constexpr std::array all_basisvoorwaarden{
-    basisvoorwaarde::werk_en_inkomen, basisvoorwaarde::onderdak,
-    basisvoorwaarde::zorg,            basisvoorwaarde::schulden,
-    basisvoorwaarde::identiteitsbewijs, basisvoorwaarde::zorg_voor_thuis,
+    basisvoorwaarde::werk_en_inkomen, basisvoorwaarde::onderdak,          basisvoorwaarde::zorg,
+    basisvoorwaarde::schulden,        basisvoorwaarde::identiteitsbewijs, basisvoorwaarde::zorg_voor_thuis,
 };
 /// The enumeration value: "WERK_EN_INKOMEN", ..., "ZORG_VOOR_THUIS".
 std::string_view to_string(basisvoorwaarde b) noexcept;
@@ -116,17 +115,31 @@ class basisvoorwaarde_set {
 /// The topics of an information sheet, each under one basic condition.
 enum class onderwerp {
   // WERK_EN_INKOMEN
-  werk, uitkering, dagbesteding, opleiding,
+  werk,
+  uitkering,
+  dagbesteding,
+  opleiding,
   // ONDERDAK
-  huisvesting_na_detentie, behoud_woning, maatschappelijke_opvang, brp_inschrijving,
+  huisvesting_na_detentie,
+  behoud_woning,
+  maatschappelijke_opvang,
+  brp_inschrijving,
   // ZORG
-  zorgverzekering, lichamelijke_gezondheid, geestelijke_gezondheid, verslaving,
+  zorgverzekering,
+  lichamelijke_gezondheid,
+  geestelijke_gezondheid,
+  verslaving,
   // SCHULDEN
-  schuldenoverzicht, schuldhulpverlening, bewindvoering,
+  schuldenoverzicht,
+  schuldhulpverlening,
+  bewindvoering,
   // IDENTITEITSBEWIJS
-  geldig_identiteitsbewijs, aanvraag_identiteitsbewijs,
+  geldig_identiteitsbewijs,
+  aanvraag_identiteitsbewijs,
   // ZORG_VOOR_THUIS
-  kinderen, partner_en_gezin, mantelzorg,
+  kinderen,
+  partner_en_gezin,
+  mantelzorg,
 };
 inline constexpr std::size_t onderwerp_count = 20;
 /// "WERK", ..., "MANTELZORG" (the enumerator in upper case).
@@ -263,8 +276,7 @@ result<void> check_deliverable(delivery_kind k, municipality_status s,
 /// withdrawal in `withdrawals` of the same person and consent id covers it.
 /// Empty when the sheet may be delivered. Detention notifications need no
 /// consent and have no such check.
-validation_errors check_consent(const informatieblad& sheet,
-                                std::span<const intrekking> withdrawals);
+validation_errors check_consent(const informatieblad& sheet, std::span<const intrekking> withdrawals);
 
 /// The sections of an earlier `sheet` that withdrawal `w` purges: those
 /// present in the sheet and withdrawn by `w`, if `w` concerns the same person

@@ -16,19 +16,16 @@ constexpr info describe(error e) noexcept {
   using c = condition;
   switch (e) {
     case error::ok: return {"OK", c::ok, "ok", "Gelukt."};
-    case error::bsn_invalid:
-      return {"BSN_INVALID", c::bad_request, "invalid BSN", "Het BSN is ongeldig."};
+    case error::bsn_invalid: return {"BSN_INVALID", c::bad_request, "invalid BSN", "Het BSN is ongeldig."};
     case error::rsin_invalid:
       return {"RSIN_INVALID", c::bad_request, "invalid RSIN", "Het RSIN is ongeldig."};
     case error::kvk_invalid:
       return {"KVK_INVALID", c::bad_request, "invalid KvK number", "Het KvK-nummer is ongeldig."};
-    case error::oin_invalid:
-      return {"OIN_INVALID", c::bad_request, "invalid OIN", "Het OIN is ongeldig."};
+    case error::oin_invalid: return {"OIN_INVALID", c::bad_request, "invalid OIN", "Het OIN is ongeldig."};
     case error::gemeentecode_invalid:
       return {"GEMEENTECODE_INVALID", c::bad_request, "invalid gemeentecode",
               "De gemeentecode is ongeldig (verwacht: GM gevolgd door vier cijfers)."};
-    case error::uuid_invalid:
-      return {"UUID_INVALID", c::bad_request, "invalid UUID", "De UUID is ongeldig."};
+    case error::uuid_invalid: return {"UUID_INVALID", c::bad_request, "invalid UUID", "De UUID is ongeldig."};
     case error::vestigingsnummer_invalid:
       return {"VESTIGINGSNUMMER_INVALID", c::bad_request, "invalid vestigingsnummer",
               "Het vestigingsnummer is ongeldig."};
@@ -39,8 +36,7 @@ constexpr info describe(error e) noexcept {
     case error::body_too_large:
       return {"BODY_TOO_LARGE", c::too_large, "body too large", "Het bericht is te groot."};
     case error::duplicate_field:
-      return {"DUPLICATE_FIELD", c::bad_request, "field given twice",
-              "Een veld komt twee keer voor."};
+      return {"DUPLICATE_FIELD", c::bad_request, "field given twice", "Een veld komt twee keer voor."};
     case error::unknown_field:
       return {"UNKNOWN_FIELD", c::bad_request, "unknown field", "Dit veld is onbekend."};
     case error::field_required:
@@ -57,26 +53,21 @@ constexpr info describe(error e) noexcept {
     case error::too_many_items:
       return {"TOO_MANY_ITEMS", c::bad_request, "too many items", "Dit veld bevat te veel items."};
     case error::duplicate_item:
-      return {"DUPLICATE_ITEM", c::bad_request, "item given twice",
-              "Een item komt twee keer voor."};
+      return {"DUPLICATE_ITEM", c::bad_request, "item given twice", "Een item komt twee keer voor."};
     case error::value_unknown:
-      return {"VALUE_UNKNOWN", c::bad_request, "value not allowed",
-              "Deze waarde is niet toegestaan."};
+      return {"VALUE_UNKNOWN", c::bad_request, "value not allowed", "Deze waarde is niet toegestaan."};
     case error::number_out_of_range:
       return {"NUMBER_OUT_OF_RANGE", c::bad_request, "number out of range",
               "Dit getal valt buiten het toegestane bereik."};
     case error::date_invalid:
-      return {"DATE_INVALID", c::bad_request, "invalid date",
-              "De datum is ongeldig (verwacht: JJJJ-MM-DD)."};
+      return {"DATE_INVALID", c::bad_request, "invalid date", "De datum is ongeldig (verwacht: JJJJ-MM-DD)."};
     case error::date_inconsistent:
       return {"DATE_INCONSISTENT", c::bad_request, "dates inconsistent",
               "De datums zijn met elkaar in strijd."};
     case error::email_invalid:
-      return {"EMAIL_INVALID", c::bad_request, "invalid e-mail address",
-              "Het e-mailadres is ongeldig."};
+      return {"EMAIL_INVALID", c::bad_request, "invalid e-mail address", "Het e-mailadres is ongeldig."};
     case error::phone_invalid:
-      return {"PHONE_INVALID", c::bad_request, "invalid telephone number",
-              "Het telefoonnummer is ongeldig."};
+      return {"PHONE_INVALID", c::bad_request, "invalid telephone number", "Het telefoonnummer is ongeldig."};
     case error::url_invalid:
       return {"URL_INVALID", c::bad_request, "invalid https URL",
               "Het adres moet een https-URL zijn zonder gebruikersnaam of fragment."};
@@ -110,8 +101,7 @@ constexpr info describe(error e) noexcept {
               "De capaciteit moet minstens 1 zijn, niet te groot, en niet lager dan het aantal "
               "aangemelde gemeenten."};
     case error::cohort_connection_date_invalid:
-      return {"COHORT_CONNECTION_DATE_INVALID", c::unprocessable,
-              "connection date before the window opens",
+      return {"COHORT_CONNECTION_DATE_INVALID", c::unprocessable, "connection date before the window opens",
               "De aansluitdatum mag niet voor de opening van de aanmeldperiode liggen."};
     case error::cohort_closed:
       return {"COHORT_CLOSED", c::conflict, "cohort registration already closed",
@@ -186,9 +176,7 @@ constexpr info describe(error e) noexcept {
 class domain_category_impl final : public error_category {
  public:
   const char* name() const noexcept override { return "poort.domain"; }
-  std::string message(int ev) const override {
-    return std::string{describe(static_cast<error>(ev)).english};
-  }
+  std::string message(int ev) const override { return std::string{describe(static_cast<error>(ev)).english}; }
   error_condition default_error_condition(int ev) const noexcept override {
     return make_error_condition(describe(static_cast<error>(ev)).outcome);
   }

@@ -65,18 +65,15 @@ result<void> validate_oin(std::string_view oin) noexcept {
   const std::string_view prefix = oin.substr(0, 8);
   const std::string_view rest = oin.substr(8);
   if (prefix == "00000001") {
-    if (!rest.ends_with("000") || !nine_digits_eleven_test(rest.substr(0, 9)))
-      return error::oin_invalid;
+    if (!rest.ends_with("000") || !nine_digits_eleven_test(rest.substr(0, 9))) return error::oin_invalid;
     return {};
   }
   if (prefix == "00000003") {
     if (!rest.ends_with("0000") || !plain_number(rest.substr(0, 8), 8)) return error::oin_invalid;
     return {};
   }
-  constexpr std::array<std::string_view, 4> free_form{"00000002", "00000004", "00000006",
-                                                      "00000099"};
-  if (std::ranges::find(free_form, prefix) == free_form.end() || all_zeros(rest))
-    return error::oin_invalid;
+  constexpr std::array<std::string_view, 4> free_form{"00000002", "00000004", "00000006", "00000099"};
+  if (std::ranges::find(free_form, prefix) == free_form.end() || all_zeros(rest)) return error::oin_invalid;
   return {};
 }
 
@@ -122,9 +119,8 @@ result<void> validate_uuid(std::string_view uuid) noexcept {
 result<std::string> normalize_uuid(std::string_view uuid) {
   if (auto r = validate_uuid(uuid); !r) return r.error();
   std::string out{uuid};
-  std::ranges::transform(out, out.begin(), [](char c) {
-    return (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
+  std::ranges::transform(
+      out, out.begin(), [](char c) { return (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c; });
   return out;
 }
 

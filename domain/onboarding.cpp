@@ -209,8 +209,8 @@ validated<application> parse_application(std::string_view body, const municipali
   if (!doc) return std::unexpected(std::move(errors));
 
   detail::object_reader r(*doc, "",
-                          {"nazorgcoordinator", "ontvangtDetentiemeldingen",
-                           "ontvangtInformatiebladen", "systeemcertificaat", "pushEndpoint"},
+                          {"nazorgcoordinator", "ontvangtDetentiemeldingen", "ontvangtInformatiebladen",
+                           "systeemcertificaat", "pushEndpoint"},
                           errors);
   std::optional<contact> coordinator;
   if (const auto* v = r.get("nazorgcoordinator", detail::presence::required))
@@ -242,9 +242,8 @@ validated<application> parse_application(std::string_view body, const municipali
 boost::json::object to_json(const application& a) {
   boost::json::object out{
       {"nazorgcoordinator",
-       boost::json::object{{"naam", a.coordinator.name},
-                           {"email", a.coordinator.email},
-                           {"telefoon", a.coordinator.phone}}},
+       boost::json::object{
+           {"naam", a.coordinator.name}, {"email", a.coordinator.email}, {"telefoon", a.coordinator.phone}}},
       {"ontvangtDetentiemeldingen", a.wants_detention_notifications},
       {"ontvangtInformatiebladen", a.wants_information_sheets},
       {"systeemcertificaat",
@@ -276,8 +275,8 @@ std::string application_sha256(const application& a, const conditions_document& 
 
 // --- transitions -------------------------------------------------------------
 
-result<registration> register_municipality(const onboarding& s, const municipality& m,
-                                           const cohort& c, const actor& by, sys_time now) {
+result<registration> register_municipality(const onboarding& s, const municipality& m, const cohort& c,
+                                           const actor& by, sys_time now) {
   if (auto ok = require_own(by, m, role::casework); !ok) return ok.error();
   if (s.status != status::not_registered) return error::already_registered;
   if (c.closed_early || now >= c.settings.closes_at) return error::registration_closed;
@@ -292,8 +291,8 @@ result<registration> register_municipality(const onboarding& s, const municipali
 }
 
 result<onboarding> accept_conditions(const onboarding& s, const municipality& m,
-                                     const conditions_document& current,
-                                     std::string_view shown_sha256, const actor& by, sys_time now) {
+                                     const conditions_document& current, std::string_view shown_sha256,
+                                     const actor& by, sys_time now) {
   if (auto ok = require_own(by, m, role::casework); !ok) return ok.error();
   if (s.status == status::not_registered) return error::invalid_transition;
   if (locked(s.status)) return error::application_locked;
@@ -311,8 +310,7 @@ result<onboarding> accept_conditions(const onboarding& s, const municipality& m,
 result<onboarding> save_application(const onboarding& s, const municipality& m, application a,
                                     const actor& by, sys_time) {
   if (auto ok = require_own(by, m, role::casework); !ok) return ok.error();
-  if (s.status == status::not_registered || s.status == status::registered)
-    return error::invalid_transition;
+  if (s.status == status::not_registered || s.status == status::registered) return error::invalid_transition;
   if (locked(s.status)) return error::application_locked;
   if (const auto errors = validate_application(a, m); !errors.empty()) return errors.front().code;
   if (s.application == a) return s;
@@ -322,11 +320,10 @@ result<onboarding> save_application(const onboarding& s, const municipality& m, 
   return out;
 }
 
-result<onboarding> sign_application(const onboarding& s, const municipality& m,
-                                    const signing& what, const actor& by, sys_time now) {
+result<onboarding> sign_application(const onboarding& s, const municipality& m, const signing& what,
+                                    const actor& by, sys_time now) {
   if (auto ok = require_own(by, m, role::signatory); !ok) return ok.error();
-  if (s.status != status::application_draft && s.status != status::rejected)
-    return error::invalid_transition;
+  if (s.status != status::application_draft && s.status != status::rejected) return error::invalid_transition;
   if (!s.application || !s.conditions) return error::invalid_transition;  // a corrupt state
   const auto printable = [](char c) { return c > 0x20 && c < 0x7F; };
   if (what.assertion_id.empty() || what.assertion_id.size() > 256 ||
@@ -354,8 +351,8 @@ result<onboarding> approve_application(const onboarding& s, const actor& by, sys
   return out;
 }
 
-result<onboarding> reject_application(const onboarding& s, std::string_view reason,
-                                      const actor& by, sys_time now) {
+result<onboarding> reject_application(const onboarding& s, std::string_view reason, const actor& by,
+                                      sys_time now) {
   if (auto ok = require_role(by, role::administrator); !ok) return ok.error();
   if (s.status != status::application_signed) return error::invalid_transition;
   auto why = checked_reason(reason);
@@ -388,8 +385,7 @@ result<onboarding> connect_now(const onboarding& s, const actor& by, sys_time no
   return out;
 }
 
-result<onboarding> suspend(const onboarding& s, std::string_view reason, const actor& by,
-                           sys_time) {
+result<onboarding> suspend(const onboarding& s, std::string_view reason, const actor& by, sys_time) {
   if (auto ok = require_role(by, role::administrator); !ok) return ok.error();
   if (s.status != status::connected) return error::invalid_transition;
   auto why = checked_reason(reason);
@@ -400,11 +396,9 @@ result<onboarding> suspend(const onboarding& s, std::string_view reason, const a
   return out;
 }
 
-result<onboarding> disconnect(const onboarding& s, std::string_view reason, const actor& by,
-                              sys_time) {
+result<onboarding> disconnect(const onboarding& s, std::string_view reason, const actor& by, sys_time) {
   if (auto ok = require_role(by, role::administrator); !ok) return ok.error();
-  if (s.status != status::connected && s.status != status::suspended)
-    return error::invalid_transition;
+  if (s.status != status::connected && s.status != status::suspended) return error::invalid_transition;
   auto why = checked_reason(reason);
   if (!why) return why.error();
   onboarding out = s;
@@ -415,8 +409,7 @@ result<onboarding> disconnect(const onboarding& s, std::string_view reason, cons
 
 result<onboarding> reconnect(const onboarding& s, const actor& by, sys_time now) {
   if (auto ok = require_role(by, role::administrator); !ok) return ok.error();
-  if (s.status != status::suspended && s.status != status::disconnected)
-    return error::invalid_transition;
+  if (s.status != status::suspended && s.status != status::disconnected) return error::invalid_transition;
   onboarding out = s;
   out.status = status::connected;
   out.status_reason.clear();

@@ -112,18 +112,18 @@ inline constexpr std::uint32_t max_cohort_capacity = 1000;
 struct cohort_settings {
   std::string name;
   cohort_kind kind = cohort_kind::regular;
-  sys_time opens_at;       ///< first second of the registration window (inclusive)
-  sys_time closes_at;      ///< end of the registration window (exclusive)
+  sys_time opens_at;           ///< first second of the registration window (inclusive)
+  sys_time closes_at;          ///< end of the registration window (exclusive)
   std::uint32_t capacity = 0;  ///< the most municipalities that may register
-  sys_time connection_at;  ///< when approved municipalities are connected
+  sys_time connection_at;      ///< when approved municipalities are connected
   bool operator==(const cohort_settings&) const = default;
 };
 
 struct cohort {
   std::string id;  ///< assigned by the store
   cohort_settings settings;
-  bool closed_early = false;    ///< registration closed by an administrator
-  std::uint32_t registered = 0; ///< municipalities registered in it
+  bool closed_early = false;     ///< registration closed by an administrator
+  std::uint32_t registered = 0;  ///< municipalities registered in it
   bool operator==(const cohort&) const = default;
 };
 
@@ -184,8 +184,8 @@ struct application {
   contact coordinator;  ///< the municipality's nazorg coordinator
   bool wants_detention_notifications = false;
   bool wants_information_sheets = false;
-  std::string certificate_oin;     ///< must be the municipality's OIN
-  std::string certificate_sha256;  ///< lower-case hex of the certificate's DER
+  std::string certificate_oin;               ///< must be the municipality's OIN
+  std::string certificate_sha256;            ///< lower-case hex of the certificate's DER
   std::optional<std::string> push_endpoint;  ///< https URL for push delivery
   bool operator==(const application&) const = default;
 };
@@ -220,9 +220,9 @@ std::string application_sha256(const application& a, const conditions_document& 
 struct signature {
   std::string signatory_pseudonym;  ///< ActingSubjectID of the signing login
   sys_time signed_at;
-  std::string assertion_id;         ///< ID of the SAML assertion of that login
-  conditions_document conditions;   ///< the version signed with the application
-  std::string application_sha256;   ///< application_sha256(application, conditions)
+  std::string assertion_id;        ///< ID of the SAML assertion of that login
+  conditions_document conditions;  ///< the version signed with the application
+  std::string application_sha256;  ///< application_sha256(application, conditions)
   bool operator==(const signature&) const = default;
 };
 
@@ -261,14 +261,14 @@ inline constexpr std::size_t max_reason_chars = 1000;
 
 struct onboarding {
   municipality_status status = municipality_status::not_registered;
-  std::string cohort_id;                 ///< set on registration
+  std::string cohort_id;  ///< set on registration
   std::optional<sys_time> registered_at;
   std::optional<accepted_conditions> conditions;
   std::optional<domain::application> application;
   std::optional<domain::signature> signature;  ///< present iff SIGNED or later (or REJECTED)
   std::optional<domain::review> review;        ///< the latest decision
   std::optional<sys_time> connected_at;        ///< the latest (re)connection
-  std::string status_reason;  ///< why SUSPENDED or DISCONNECTED; empty otherwise
+  std::string status_reason;                   ///< why SUSPENDED or DISCONNECTED; empty otherwise
   bool operator==(const onboarding&) const = default;
 };
 
@@ -283,8 +283,8 @@ struct registration {
 /// not_permitted (not casework), other_organisation, already_registered (any
 /// status but NOT_REGISTERED), registration_closed (closed early or
 /// now >= closes_at), registration_not_open (now < opens_at), cohort_full.
-result<registration> register_municipality(const onboarding& s, const municipality& m,
-                                           const cohort& c, const actor& by, sys_time now);
+result<registration> register_municipality(const onboarding& s, const municipality& m, const cohort& c,
+                                           const actor& by, sys_time now);
 
 /// Accepts the conditions `current` after the user was shown the version
 /// whose hash is `shown_sha256`. REGISTERED -> CONDITIONS_ACCEPTED;
@@ -295,8 +295,8 @@ result<registration> register_municipality(const onboarding& s, const municipali
 /// conditions_outdated (shown_sha256 != current.sha256), invalid_transition
 /// (NOT_REGISTERED), application_locked (APPROVED or later).
 result<onboarding> accept_conditions(const onboarding& s, const municipality& m,
-                                     const conditions_document& current,
-                                     std::string_view shown_sha256, const actor& by, sys_time now);
+                                     const conditions_document& current, std::string_view shown_sha256,
+                                     const actor& by, sys_time now);
 
 /// Stores application `a` -> APPLICATION_DRAFT. An application equal to the
 /// current one changes nothing (a SIGNED one stays signed); any change to a
@@ -320,8 +320,8 @@ struct signing {
 /// to sign, or already signed / reviewed), assertion_id_invalid (empty, over
 /// 256 bytes or not printable ASCII), application_changed (shown_sha256 is
 /// not the hash of the current application and conditions).
-result<onboarding> sign_application(const onboarding& s, const municipality& m,
-                                    const signing& what, const actor& by, sys_time now);
+result<onboarding> sign_application(const onboarding& s, const municipality& m, const signing& what,
+                                    const actor& by, sys_time now);
 
 /// SIGNED -> APPROVED. Failures: not_permitted, invalid_transition.
 result<onboarding> approve_application(const onboarding& s, const actor& by, sys_time now);
@@ -330,8 +330,8 @@ result<onboarding> approve_application(const onboarding& s, const actor& by, sys
 /// trimming whitespace; newlines allowed). Failures: not_permitted,
 /// invalid_transition, reason_required, reason_too_long,
 /// value_invalid_characters.
-result<onboarding> reject_application(const onboarding& s, std::string_view reason,
-                                      const actor& by, sys_time now);
+result<onboarding> reject_application(const onboarding& s, std::string_view reason, const actor& by,
+                                      sys_time now);
 
 /// Whether the scheduler should connect this municipality now: APPROVED in
 /// cohort `c` (same id) and now >= c.settings.connection_at.
@@ -348,12 +348,10 @@ result<onboarding> connect_now(const onboarding& s, const actor& by, sys_time no
 
 /// CONNECTED -> SUSPENDED with a reason (as for reject_application).
 /// Failures: not_permitted, invalid_transition, the reason's.
-result<onboarding> suspend(const onboarding& s, std::string_view reason, const actor& by,
-                           sys_time now);
+result<onboarding> suspend(const onboarding& s, std::string_view reason, const actor& by, sys_time now);
 
 /// CONNECTED or SUSPENDED -> DISCONNECTED with a reason. Failures as suspend.
-result<onboarding> disconnect(const onboarding& s, std::string_view reason, const actor& by,
-                              sys_time now);
+result<onboarding> disconnect(const onboarding& s, std::string_view reason, const actor& by, sys_time now);
 
 /// SUSPENDED or DISCONNECTED -> CONNECTED; the status reason is cleared.
 /// Failures: not_permitted, invalid_transition.

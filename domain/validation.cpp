@@ -20,9 +20,8 @@ boost::json::array to_json(const validation_errors& errors) {
 condition condition_of(const validation_errors& errors) noexcept {
   if (errors.empty()) return condition::ok;
   const auto any = [&](condition c) {
-    return std::ranges::any_of(errors, [&](const field_error& e) {
-      return poort::condition_of(make_error_code(e.code)) == c;
-    });
+    return std::ranges::any_of(
+        errors, [&](const field_error& e) { return poort::condition_of(make_error_code(e.code)) == c; });
   };
   if (any(condition::too_large)) return condition::too_large;
   if (any(condition::bad_request)) return condition::bad_request;

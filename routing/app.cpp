@@ -1,7 +1,5 @@
 #include "routing/app.hpp"
 
-#include "routing/areas.hpp"
-
 #include <boost/json.hpp>
 
 #include <filesystem>
@@ -9,6 +7,7 @@
 #include "common/crypto.hpp"
 #include "common/encoding.hpp"
 #include "common/log.hpp"
+#include "routing/areas.hpp"
 
 namespace poort::routing {
 namespace {
@@ -107,24 +106,27 @@ void app::add_routes() {
                  res.prepare_payload();
                  return res;
                }});
-  router_.add({"readyz", http::verb::get, "/readyz", on_both, access::anyone, 0, true,
-               [this](const request& req, request_context& ctx) {
-                 auto ok = services_.store_writable ? services_.store_writable() : result<void>{};
-                 if (!ok) {
-                   log::warn("readyz.not_ready", {{"request_id", ctx.request_id},
-                                                  {"error", ok.error().message()}});
-                   return make_problem_response(
-                       req, {503, "store_unavailable", "Niet beschikbaar",
-                             "The store cannot take writes at the moment.", {}},
-                       ctx.request_id);
-                 }
-                 response res{http::status::ok, req.version()};
-                 res.set(http::field::content_type, "text/plain; charset=utf-8");
-                 res.keep_alive(req.keep_alive());
-                 res.body() = "ready\n";
-                 res.prepare_payload();
-                 return res;
-               }});
+  router_.add(
+      {"readyz", http::verb::get, "/readyz", on_both, access::anyone, 0, true,
+       [this](const request& req, request_context& ctx) {
+         auto ok = services_.store_writable ? services_.store_writable() : result<void>{};
+         if (!ok) {
+           log::warn("readyz.not_ready", {{"request_id", ctx.request_id}, {"error", ok.error().message()}});
+           return make_problem_response(req,
+                                        {503,
+                                         "store_unavailable",
+                                         "Niet beschikbaar",
+                                         "The store cannot take writes at the moment.",
+                                         {}},
+                                        ctx.request_id);
+         }
+         response res{http::status::ok, req.version()};
+         res.set(http::field::content_type, "text/plain; charset=utf-8");
+         res.keep_alive(req.keep_alive());
+         res.body() = "ready\n";
+         res.prepare_payload();
+         return res;
+       }});
   router_.add({"metrics", http::verb::get, "/metrics", on_both, access::loopback, 0, false,
                [this](const request& req, request_context&) {
                  response res{http::status::ok, req.version()};
@@ -151,10 +153,9 @@ void app::add_routes() {
   add_onboarding_routes(router_, services_);
   add_delivery_routes(router_, services_);
   // Static assets last: "/{asset}" would otherwise shadow single-segment routes.
-  router_.add({"asset", http::verb::get, "/{asset}", on_portal, access::anyone, 0, false,
-               [this](const request& req, request_context&) {
-                 return serve_asset(req, target_path(req.target()));
-               }});
+  router_.add(
+      {"asset", http::verb::get, "/{asset}", on_portal, access::anyone, 0, false,
+       [this](const request& req, request_context&) { return serve_asset(req, target_path(req.target())); }});
   router_.add({"asset", http::verb::get, "/", on_portal, access::anyone, 0, false,
                [this](const request& req, request_context&) { return serve_asset(req, "/index.html"); }});
   router_.add({"asset", http::verb::get, "/static/{dir}/{file}", on_portal, access::anyone, 0, false,
@@ -165,8 +166,7 @@ void app::add_routes() {
 
 response app::serve_asset(const request& req, std::string_view path) const {
   auto it = assets_.find(std::string(path));
-  if (it == assets_.end())
-    return make_problem_response(req, {404, "not_found", "Niet gevonden", "", {}}, "");
+  if (it == assets_.end()) return make_problem_response(req, {404, "not_found", "Niet gevonden", "", {}}, "");
   if (req[http::field::if_none_match] == it->second.etag) {
     response res{http::status::not_modified, req.version()};
     res.set(http::field::etag, it->second.etag);
@@ -184,12 +184,16 @@ response app::serve_asset(const request& req, std::string_view path) const {
 }
 
 std::optional<response> app::check_user(const route& r, const request& req, request_context& ctx) const {
-  auto user = services_.authenticate_user ? services_.authenticate_user(req)
-                                          : result<auth::user>(make_error_code(common_error::invalid_argument));
+  auto user = services_.authenticate_user
+                  ? services_.authenticate_user(req)
+                  : result<auth::user>(make_error_code(common_error::invalid_argument));
   if (!user) {
     return make_problem_response(req,
-                                 {401, "not_logged_in", "Niet ingelogd",
-                                  "Log in (again) to continue; the session is missing or has expired.", {}},
+                                 {401,
+                                  "not_logged_in",
+                                  "Niet ingelogd",
+                                  "Log in (again) to continue; the session is missing or has expired.",
+                                  {}},
                                  ctx.request_id);
   }
   const auth::role role = user->role;
@@ -208,8 +212,8 @@ std::optional<response> app::check_user(const route& r, const request& req, requ
     auto token = req["X-CSRF-Token"];
     if (user->csrf_token.empty() ||
         !constant_time_equal(std::string_view(token.data(), token.size()), user->csrf_token))
-      return make_problem_response(req, forbidden("csrf_token_invalid", "The request lacks a valid CSRF token."),
-                                   ctx.request_id);
+      return make_problem_response(
+          req, forbidden("csrf_token_invalid", "The request lacks a valid CSRF token."), ctx.request_id);
   }
   ctx.user = std::move(*user);
   return std::nullopt;
@@ -218,8 +222,8 @@ std::optional<response> app::check_user(const route& r, const request& req, requ
 response app::handle(const match& m, const request& req, request_context& ctx) const {
   if (m.found == nullptr) {
     if (m.status == 405) {
-      auto res = make_problem_response(
-          req, {405, "method_not_allowed", "Methode niet toegestaan", "", {}}, ctx.request_id);
+      auto res = make_problem_response(req, {405, "method_not_allowed", "Methode niet toegestaan", "", {}},
+                                       ctx.request_id);
       res.set(http::field::allow, m.allow);
       return res;
     }
@@ -239,8 +243,7 @@ response app::handle(const match& m, const request& req, request_context& ctx) c
       if (!ctx.party) {
         auto code = ctx.party_error ? ctx.party_error.message() : std::string("unknown_party");
         return make_problem_response(
-            req,
-            forbidden(code, "The client certificate does not belong to a registered party."),
+            req, forbidden(code, "The client certificate does not belong to a registered party."),
             ctx.request_id);
       }
       if ((r.who == access::institution && ctx.party->kind != auth::party_kind::institution) ||

@@ -19,8 +19,8 @@
 #include <unordered_map>
 
 #include "common/clock.hpp"
-#include "common/random.hpp"
 #include "common/error.hpp"
+#include "common/random.hpp"
 #include "config/config.hpp"
 #include "routing/http.hpp"
 #include "routing/metrics.hpp"

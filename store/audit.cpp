@@ -12,8 +12,7 @@ namespace poort::store {
 namespace {
 
 constexpr std::string_view encoding_version = "poort-audit-v1\n";
-constexpr std::string_view genesis_hash =
-    "0000000000000000000000000000000000000000000000000000000000000000";
+constexpr std::string_view genesis_hash = "0000000000000000000000000000000000000000000000000000000000000000";
 constexpr std::size_t rfc3339_millis_length = 24;  // "2026-11-29T21:37:05.123Z"
 
 struct field_rule {
@@ -43,8 +42,7 @@ std::string chain_hash(std::string_view seq, std::string_view prev_hash, std::st
                        std::string_view action, std::string_view object, std::string_view result,
                        std::string_view origin, std::string_view actor, std::string_view request_id) {
   std::string encoding{encoding_version};
-  for (const std::string_view f :
-       {seq, prev_hash, at, action, object, result, origin, actor, request_id}) {
+  for (const std::string_view f : {seq, prev_hash, at, action, object, result, origin, actor, request_id}) {
     encoding += std::to_string(f.size());
     encoding += ':';
     encoding += f;
@@ -78,8 +76,8 @@ result<audit_entry> read_entry(const statement& st) {
 }
 
 result<verify_report> walk_chain(connection& conn) {
-  auto has_table = conn.query_int64(
-      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'audit_log'");
+  auto has_table =
+      conn.query_int64("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'audit_log'");
   if (!has_table) return has_table.error();
   if (*has_table == 0) {
     log::error("store.audit_verify_failed", {{"reason", "no audit_log table"}});
@@ -106,12 +104,10 @@ result<verify_report> walk_chain(connection& conn) {
                                       " is missing: the next record has seq " + std::to_string(seq));
     if (st->column_text(8) != expected_prev)
       return broken(seq, seq == 1 ? std::string{"prev_hash is not the chain start"}
-                                  : "prev_hash does not match the hash of record " +
-                                        std::to_string(seq - 1));
-    const std::string hash =
-        chain_hash(std::to_string(seq), st->column_text(8), st->column_text(1), st->column_text(2),
-                   st->column_text(3), st->column_text(4), st->column_text(5), st->column_text(6),
-                   st->column_text(7));
+                                  : "prev_hash does not match the hash of record " + std::to_string(seq - 1));
+    const std::string hash = chain_hash(std::to_string(seq), st->column_text(8), st->column_text(1),
+                                        st->column_text(2), st->column_text(3), st->column_text(4),
+                                        st->column_text(5), st->column_text(6), st->column_text(7));
     if (st->column_text(9) != hash) return broken(seq, "hash does not match the record's fields");
     ++report.records;
     ++expected_seq;
@@ -178,11 +174,10 @@ result<verify_report> verify_audit_chain(const std::filesystem::path& database_f
 }
 
 result<std::vector<audit_entry>> query_audit(reader& r, const audit_filter& filter) {
-  const bool valid = filter.limit >= 1 && filter.limit <= max_audit_query_limit &&
-                     filter.actor.size() <= 256 && filter.object_prefix.size() <= 256 &&
-                     filter.action.size() <= 64 &&
-                     filter.before_seq.value_or(0) <=
-                         static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  const bool valid =
+      filter.limit >= 1 && filter.limit <= max_audit_query_limit && filter.actor.size() <= 256 &&
+      filter.object_prefix.size() <= 256 && filter.action.size() <= 64 &&
+      filter.before_seq.value_or(0) <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   if (!valid) return make_error_code(error::invalid_argument);
 
   auto st = r.prepare("SELECT " + std::string{select_columns} +

@@ -87,10 +87,10 @@ result<std::uint64_t> append_audit(transaction& tx, const audit_record& record);
 
 /// What `verify_audit_chain` found.
 struct verify_report {
-  bool ok = false;                           ///< the whole chain links and every hash matches
-  std::uint64_t records = 0;                 ///< records checked (up to the first bad one)
+  bool ok = false;                             ///< the whole chain links and every hash matches
+  std::uint64_t records = 0;                   ///< records checked (up to the first bad one)
   std::optional<std::uint64_t> first_bad_seq;  ///< where the chain breaks, when !ok
-  std::string reason;                        ///< what is wrong there, when !ok
+  std::string reason;                          ///< what is wrong there, when !ok
 };
 
 /// Opens `database_file` read-only and walks the chain in seq order inside
@@ -106,13 +106,13 @@ result<verify_report> verify_audit_chain(const std::filesystem::path& database_f
 
 /// Filters for `query_audit`; empty / unset fields match everything.
 struct audit_filter {
-  std::string actor;          ///< exact match
-  std::string object_prefix;  ///< records whose object starts with this
-  std::string action;         ///< exact match
-  std::optional<sys_time> from;   ///< at >= from
-  std::optional<sys_time> until;  ///< at < until
+  std::string actor;                        ///< exact match
+  std::string object_prefix;                ///< records whose object starts with this
+  std::string action;                       ///< exact match
+  std::optional<sys_time> from;             ///< at >= from
+  std::optional<sys_time> until;            ///< at < until
   std::optional<std::uint64_t> before_seq;  ///< seq < before_seq (paging backwards)
-  std::size_t limit = 100;    ///< 1..max_audit_query_limit
+  std::size_t limit = 100;                  ///< 1..max_audit_query_limit
 };
 
 constexpr std::size_t max_audit_query_limit = 1000;

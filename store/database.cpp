@@ -28,14 +28,14 @@ result<std::unique_ptr<connection>> open_writer(const config::store& cfg) {
   auto row = mode->step();
   if (!row) return row.error();
   if (!*row || mode->column_text(0) != "wal") {
-    log::error("store.open_failed",
-               {{"database", cfg.database.string()}, {"reason", "WAL mode refused"}});
+    log::error("store.open_failed", {{"database", cfg.database.string()}, {"reason", "WAL mode refused"}});
     return make_error_code(conn->read_only() ? error::read_only : error::sqlite);
   }
   // secure_delete: purged personal data is overwritten, not left in free pages.
-  std::string pragmas = "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; "
-                        "PRAGMA journal_size_limit = " +
-                        std::to_string(journal_size_limit_bytes) + ";";
+  std::string pragmas =
+      "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; "
+      "PRAGMA journal_size_limit = " +
+      std::to_string(journal_size_limit_bytes) + ";";
   if (cfg.max_page_count != 0)
     pragmas += " PRAGMA max_page_count = " + std::to_string(cfg.max_page_count) + ";";
   if (auto r = conn->exec(pragmas); !r) return r.error();
@@ -67,8 +67,7 @@ result<void> apply_migration(connection& conn, const migration& m, poort::clock&
     if (!version) return version.error();
     if (*version >= m.version) return conn.exec("COMMIT");
     if (auto r = conn.exec(m.sql); !r) return r;
-    auto st = conn.prepare(
-        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+    auto st = conn.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
     if (!st) return st.error();
     st->bind(1, std::int64_t{m.version}).bind(2, m.name).bind(3, format_rfc3339(clock.now(), true));
     if (auto r = st->run(); !r) return r;
@@ -117,13 +116,13 @@ result<std::unique_ptr<database>> database::open(const config::store& cfg, poort
   auto writer = open_writer(cfg);
   if (!writer) return writer.error();
 
-  auto version = mode == open_mode::migrate ? apply_migrations(**writer, clock)
-                                            : read_schema_version(**writer);
+  auto version =
+      mode == open_mode::migrate ? apply_migrations(**writer, clock) : read_schema_version(**writer);
   if (!version) return version.error();
   if (*version != latest_schema_version()) {
-    log::error("store.schema_mismatch", {{"found", *version},
-                                         {"expected", latest_schema_version()},
-                                         {"reason", "run poortctl migrate"}});
+    log::error(
+        "store.schema_mismatch",
+        {{"found", *version}, {"expected", latest_schema_version()}, {"reason", "run poortctl migrate"}});
     return make_error_code(error::schema_mismatch);
   }
 
@@ -154,9 +153,8 @@ result<std::unique_ptr<database>> database::open(const config::store& cfg, poort
       new database(cfg, clock, std::move(*writer), std::move(stmts), std::move(readers)));
 }
 
-database::database(const config::store& cfg, poort::clock& clock,
-                   std::unique_ptr<connection> writer, writer_statements statements,
-                   std::vector<std::unique_ptr<connection>> readers)
+database::database(const config::store& cfg, poort::clock& clock, std::unique_ptr<connection> writer,
+                   writer_statements statements, std::vector<std::unique_ptr<connection>> readers)
     : file_(cfg.database),
       max_batch_(cfg.max_batch),
       clock_(clock),
@@ -165,8 +163,8 @@ database::database(const config::store& cfg, poort::clock& clock,
       idle_readers_(std::move(readers)),
       reader_count_(idle_readers_.size()),
       batch_size_({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}),
-      commit_seconds_({0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                       0.25, 0.5, 1, 2.5, 5}),
+      commit_seconds_(
+          {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}),
       writer_thread_([this] { writer_loop(); }) {}
 
 database::~database() { close(); }
@@ -307,8 +305,7 @@ void database::run_batch(std::vector<pending>& batch) {
   failed_transactions_.fetch_add(failed, std::memory_order_relaxed);
   if (batch_error) {
     failed_commits_.fetch_add(1, std::memory_order_relaxed);
-    log::error("store.batch_failed",
-               {{"error", batch_error.message()}, {"transactions", batch.size()}});
+    log::error("store.batch_failed", {{"error", batch_error.message()}, {"transactions", batch.size()}});
   } else {
     commits_.fetch_add(1, std::memory_order_relaxed);
     transactions_.fetch_add(batch.size() - failed, std::memory_order_relaxed);
@@ -397,8 +394,7 @@ result<int> migrate(const config::store& cfg, poort::clock& clock) {
 }
 
 result<int> schema_version(const std::filesystem::path& database_file) {
-  auto conn =
-      connection::open(database_file, connection::access::read_only, std::chrono::seconds{5});
+  auto conn = connection::open(database_file, connection::access::read_only, std::chrono::seconds{5});
   if (!conn) return conn.error();
   return read_schema_version(*conn);
 }

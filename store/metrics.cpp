@@ -5,8 +5,7 @@
 namespace poort::store {
 
 histogram::histogram(std::initializer_list<double> upper_bounds)
-    : bounds_(upper_bounds),
-      buckets_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds_.size() + 1)) {}
+    : bounds_(upper_bounds), buckets_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds_.size() + 1)) {}
 
 void histogram::observe(double value) noexcept {
   const auto bucket = std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin();

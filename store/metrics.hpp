@@ -16,7 +16,7 @@
 namespace poort::store {
 
 struct histogram_snapshot {
-  std::vector<double> upper_bounds;  ///< the "le" labels, ascending (+Inf not included)
+  std::vector<double> upper_bounds;              ///< the "le" labels, ascending (+Inf not included)
   std::vector<std::uint64_t> cumulative_counts;  ///< per upper bound: observations <= it
   std::uint64_t count = 0;                       ///< all observations (the +Inf bucket)
   double sum = 0;                                ///< sum of all observed values
@@ -39,13 +39,13 @@ class histogram {
 
 /// A snapshot of the database's counters (`database::metrics()`).
 struct metrics_snapshot {
-  std::uint64_t commits = 0;         ///< batches committed durably
-  std::uint64_t failed_commits = 0;  ///< batches whose BEGIN, statements or COMMIT failed as a whole
-  std::uint64_t transactions = 0;    ///< work items committed durably
+  std::uint64_t commits = 0;              ///< batches committed durably
+  std::uint64_t failed_commits = 0;       ///< batches whose BEGIN, statements or COMMIT failed as a whole
+  std::uint64_t transactions = 0;         ///< work items committed durably
   std::uint64_t failed_transactions = 0;  ///< work items answered with an error
-  std::uint64_t queue_depth = 0;     ///< work items waiting for the writer now
-  histogram_snapshot batch_size;     ///< work items per committed batch
-  histogram_snapshot commit_seconds;  ///< BEGIN to durable COMMIT of a committed batch, seconds
+  std::uint64_t queue_depth = 0;          ///< work items waiting for the writer now
+  histogram_snapshot batch_size;          ///< work items per committed batch
+  histogram_snapshot commit_seconds;      ///< BEGIN to durable COMMIT of a committed batch, seconds
 };
 
 }  // namespace poort::store

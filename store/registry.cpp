@@ -71,7 +71,8 @@ result<std::optional<municipality_record>> find_municipality_by_oin(reader& r, s
 }
 
 result<std::vector<municipality_record>> list_municipalities(reader& r) {
-  auto st = r.prepare("SELECT " + std::string(kColumns) + " FROM gemeenten ORDER BY gemeentecode, geldig_van");
+  auto st =
+      r.prepare("SELECT " + std::string(kColumns) + " FROM gemeenten ORDER BY gemeentecode, geldig_van");
   if (!st) return st.error();
   std::vector<municipality_record> out;
   for (;;) {
@@ -88,7 +89,8 @@ result<void> upsert_municipality(transaction& tx, const municipality_record& m, 
   const std::string at = format_rfc3339(now);
   std::string sql =
       "INSERT INTO gemeenten (gemeentecode, naam, kvk, rsin, oin, geldig_van, geldig_tot, status, "
-      "wil_detentiemeldingen, wil_informatiebladen, push_endpoint, systeem_certificaat_sha256, bijgewerkt_op) "
+      "wil_detentiemeldingen, wil_informatiebladen, push_endpoint, systeem_certificaat_sha256, "
+      "bijgewerkt_op) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT (gemeentecode, geldig_van) DO UPDATE SET naam = excluded.naam, kvk = excluded.kvk, "
       "rsin = excluded.rsin, oin = excluded.oin, geldig_tot = excluded.geldig_tot, "

@@ -27,11 +27,11 @@ struct municipality_record {
   std::int64_t id = 0;
   std::string gemeentecode;  ///< "GMnnnn"
   std::string naam;
-  std::string kvk;           ///< 8 digits or ""
-  std::string rsin;          ///< 9 digits or ""
-  std::string oin;           ///< 20 digits or "" (derived from the RSIN: 00000001 + RSIN + 000)
-  std::string geldig_van;    ///< "YYYY-MM-DD", inclusive
-  std::string geldig_tot;    ///< "YYYY-MM-DD", exclusive; "" = open-ended
+  std::string kvk;         ///< 8 digits or ""
+  std::string rsin;        ///< 9 digits or ""
+  std::string oin;         ///< 20 digits or "" (derived from the RSIN: 00000001 + RSIN + 000)
+  std::string geldig_van;  ///< "YYYY-MM-DD", inclusive
+  std::string geldig_tot;  ///< "YYYY-MM-DD", exclusive; "" = open-ended
   domain::municipality_status status = domain::municipality_status::not_registered;
   bool wil_detentiemeldingen = false;
   bool wil_informatiebladen = false;

@@ -35,11 +35,9 @@ error_code sqlite_failure(sqlite3* db, int rc, std::string_view operation, std::
   const error e = error_from_sqlite(rc);
   const std::string_view message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   const auto lvl = e == error::constraint ? log::level::debug : log::level::warn;
-  log::write(lvl, "store.sqlite_error",
-             {{"operation", operation},
-              {"code", rc},
-              {"message", message},
-              {"sql", sql.substr(0, max_logged_sql)}});
+  log::write(
+      lvl, "store.sqlite_error",
+      {{"operation", operation}, {"code", rc}, {"message", message}, {"sql", sql.substr(0, max_logged_sql)}});
   return make_error_code(e);
 }
 
@@ -50,8 +48,8 @@ void statement::remember_bind(int rc) noexcept {
 }
 
 statement& statement::bind(int index, std::string_view text) {
-  remember_bind(sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT,
-                                    SQLITE_UTF8));
+  remember_bind(
+      sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
   return *this;
 }
 
@@ -138,8 +136,7 @@ result<connection> connection::open(const std::filesystem::path& file, access mo
   sqlite3_busy_timeout(db.get(), static_cast<int>(busy_timeout.count()));
 
   connection conn{std::move(db)};
-  if (auto r = conn.exec("PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;"); !r)
-    return r.error();
+  if (auto r = conn.exec("PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;"); !r) return r.error();
   if (mode == access::read_only) {
     if (auto r = conn.exec("PRAGMA query_only = ON;"); !r) return r.error();
   }
@@ -156,8 +153,7 @@ result<void> connection::exec(std::string_view sql) {
 result<statement> connection::prepare(std::string_view sql) {
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
-  const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), 0, &raw,
-                                    &tail);
+  const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), 0, &raw, &tail);
   sqlite_stmt_ptr stmt{raw};
   if (rc != SQLITE_OK) return sqlite_failure(db_.get(), rc, "prepare", sql);
   const std::string_view rest{tail, static_cast<std::size_t>(sql.data() + sql.size() - tail)};
@@ -176,9 +172,8 @@ result<std::int64_t> connection::query_int64(std::string_view sql) {
   auto row = st->step();
   if (!row) return row.error();
   if (!*row) {
-    log::warn("store.sqlite_error", {{"operation", "query_int64"},
-                                     {"message", "no row"},
-                                     {"sql", sql.substr(0, max_logged_sql)}});
+    log::warn("store.sqlite_error",
+              {{"operation", "query_int64"}, {"message", "no row"}, {"sql", sql.substr(0, max_logged_sql)}});
     return make_error_code(error::sqlite);
   }
   return st->column_int64(0);
@@ -188,9 +183,7 @@ bool connection::in_transaction() const noexcept { return sqlite3_get_autocommit
 
 bool connection::read_only() const noexcept { return sqlite3_db_readonly(db_.get(), "main") == 1; }
 
-std::int64_t connection::last_insert_rowid() const noexcept {
-  return sqlite3_last_insert_rowid(db_.get());
-}
+std::int64_t connection::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_.get()); }
 
 std::int64_t connection::changes() const noexcept { return sqlite3_changes64(db_.get()); }
 

@@ -31,9 +31,8 @@ namespace {
 
 // Member names that may appear in a pointer (see validation.hpp).
 bool echoable_member_name(std::string_view name) noexcept {
-  return !name.empty() && name.size() <= 64 && std::ranges::all_of(name, [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-  });
+  return !name.empty() && name.size() <= 64 &&
+         std::ranges::all_of(name, [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); });
 }
 
 // A first pass over the body with Boost.JSON's SAX parser, because the DOM
@@ -166,8 +165,8 @@ bool has_forbidden_characters(std::string_view s, bool multiline) noexcept {
 
 }  // namespace
 
-std::optional<bj::value> parse_document(std::string_view body, std::size_t max_bytes,
-                                        std::size_t max_depth, validation_errors& errors) {
+std::optional<bj::value> parse_document(std::string_view body, std::size_t max_bytes, std::size_t max_depth,
+                                        validation_errors& errors) {
   if (body.size() > max_bytes) {
     report(errors, "", error::body_too_large);
     return std::nullopt;
@@ -201,8 +200,8 @@ error check_text(std::string_view s, text_rule rule) noexcept {
   return error::ok;
 }
 
-std::optional<std::string> read_text(const bj::value& v, const std::string& pointer,
-                                     text_rule rule, validation_errors& errors) {
+std::optional<std::string> read_text(const bj::value& v, const std::string& pointer, text_rule rule,
+                                     validation_errors& errors) {
   if (!v.is_string()) {
     report(errors, pointer, error::wrong_type);
     return std::nullopt;
@@ -258,8 +257,7 @@ std::optional<contact> read_contact(const bj::value& v, const std::string& point
 }
 
 object_reader::object_reader(const bj::value& v, std::string pointer,
-                             std::initializer_list<std::string_view> members,
-                             validation_errors& errors)
+                             std::initializer_list<std::string_view> members, validation_errors& errors)
     : object_(v.if_object()), pointer_(std::move(pointer)), errors_(errors) {
   if (object_ == nullptr) {
     report(errors_, pointer_, error::wrong_type);
@@ -285,8 +283,7 @@ const bj::value* object_reader::get(std::string_view member, presence p) {
   return v;
 }
 
-std::optional<std::string> object_reader::text(std::string_view member, text_rule rule,
-                                               presence p) {
+std::optional<std::string> object_reader::text(std::string_view member, text_rule rule, presence p) {
   const bj::value* v = get(member, p);
   if (v == nullptr) return std::nullopt;
   return read_text(*v, pointer_to(member), rule, errors_);
@@ -328,8 +325,9 @@ std::optional<std::chrono::sys_days> object_reader::date(std::string_view member
   return read_date(*v, pointer_to(member), errors_);
 }
 
-std::optional<std::string> object_reader::identifier(
-    std::string_view member, result<void> (*validate)(std::string_view) noexcept, presence p) {
+std::optional<std::string> object_reader::identifier(std::string_view member,
+                                                     result<void> (*validate)(std::string_view) noexcept,
+                                                     presence p) {
   const bj::value* v = get(member, p);
   if (v == nullptr) return std::nullopt;
   return read_identifier(*v, pointer_to(member), validate, errors_);

@@ -53,13 +53,12 @@ error check_text(std::string_view s, text_rule rule) noexcept;
 /// allowed (value_empty), at most `max_chars` code points (value_too_long),
 /// without control characters (C0 other than the multiline ones, DEL, C1) or
 /// bidirectional overrides (value_invalid_characters).
-std::optional<std::string> read_text(const boost::json::value& v, const std::string& pointer,
-                                     text_rule rule, validation_errors& errors);
+std::optional<std::string> read_text(const boost::json::value& v, const std::string& pointer, text_rule rule,
+                                     validation_errors& errors);
 
 /// A "YYYY-MM-DD" string of a year in 1900..2199 -> the day; else
 /// date_invalid (or wrong_type).
-std::optional<std::chrono::sys_days> read_date(const boost::json::value& v,
-                                               const std::string& pointer,
+std::optional<std::chrono::sys_days> read_date(const boost::json::value& v, const std::string& pointer,
                                                validation_errors& errors);
 
 /// A string accepted by `validate`, whose own code is reported on failure.
@@ -97,14 +96,12 @@ class object_reader {
   /// The member's value, or nullptr (reported when required).
   const boost::json::value* get(std::string_view member, presence p);
 
-  std::optional<std::string> text(std::string_view member, text_rule rule,
-                                  presence p = presence::required);
+  std::optional<std::string> text(std::string_view member, text_rule rule, presence p = presence::required);
   std::optional<bool> boolean(std::string_view member, presence p = presence::required);
   /// An integer in [min, max] (number_out_of_range); a fraction is wrong_type.
   std::optional<std::int64_t> integer(std::string_view member, std::int64_t min, std::int64_t max,
                                       presence p = presence::required);
-  std::optional<std::chrono::sys_days> date(std::string_view member,
-                                            presence p = presence::required);
+  std::optional<std::chrono::sys_days> date(std::string_view member, presence p = presence::required);
   std::optional<std::string> identifier(std::string_view member,
                                         result<void> (*validate)(std::string_view) noexcept,
                                         presence p = presence::required);

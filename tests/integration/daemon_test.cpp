@@ -2,14 +2,13 @@
 // (port 0) with the development PKI of scripts/pki, talked to over real TLS.
 
 #include <signal.h>
+#include <sqlite3.h>
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
 #include <fstream>
-
-#include <sqlite3.h>
 
 #include "common/clock.hpp"
 #include "harness.hpp"
@@ -117,7 +116,8 @@ TEST_F(Daemon, SystemListenerRefusesBadClientCertificates) {
   }
   auto m = metrics();
   EXPECT_NE(m.find("poort_connections_refused_total{listener=\"system\",reason=\"no_certificate\"} 1"),
-            std::string::npos) << m;
+            std::string::npos)
+      << m;
   EXPECT_NE(m.find("reason=\"untrusted\"} 1"), std::string::npos) << m;
   EXPECT_NE(m.find("reason=\"expired\"} 1"), std::string::npos) << m;
   EXPECT_NE(m.find("reason=\"revoked\"} 1"), std::string::npos) << m;
@@ -170,7 +170,8 @@ TEST_F(Daemon, HeaderLimitBothSides) {
 TEST_F(Daemon, RefusesAmbiguousFraming) {
   start();
   const std::string cases[] = {
-      "POST /api/v1/whoami HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      "POST /api/v1/whoami HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n0\r\n\r\n",
       "POST /api/v1/whoami HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nabcd",
       "POST /api/v1/whoami HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcd",
       "POST /api/v1/whoami HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
@@ -326,7 +327,7 @@ TEST_F(Daemon, SigtermFinishesRequestsInFlight) {
   tls_client busy(daemon_->system_port(), "pi-1");
   ASSERT_FALSE(busy.connect());
   busy.send_raw("GET /api/v1/whoami HTTP/1.1\r\nHost: localhost\r\n");  // head not complete yet
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));            // let the server start reading
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));          // let the server start reading
   const auto mark = daemon_->line_count();
   daemon_->signal(SIGTERM);
   ASSERT_TRUE(daemon_->wait_for("server.draining", mark)) << dump();
@@ -351,9 +352,9 @@ TEST(PoortctlAudit, FindsRecordAlteredInDatabaseFile) {
     ASSERT_TRUE(db);
     for (int i = 0; i < 5; ++i) {
       ASSERT_TRUE((*db)->write([&](store::transaction& tx) -> result<void> {
-        auto seq = store::append_audit(tx, {"delivery.create", "bericht:" + std::to_string(i), "success",
-                                            "127.0.0.1", "party:00000099000020010000", "r-" + std::to_string(i),
-                                            clock.now()});
+        auto seq = store::append_audit(
+            tx, {"delivery.create", "bericht:" + std::to_string(i), "success", "127.0.0.1",
+                 "party:00000099000020010000", "r-" + std::to_string(i), clock.now()});
         if (!seq) return seq.error();
         return {};
       }));
@@ -361,8 +362,8 @@ TEST(PoortctlAudit, FindsRecordAlteredInDatabaseFile) {
     (*db)->close();
   }
   auto run = [&](std::string& out) {
-    std::string cmd = binary("daemon/poortctl").string() + " audit verify --database '" +
-                      cfg.database.string() + "' 2>&1";
+    std::string cmd =
+        binary("daemon/poortctl").string() + " audit verify --database '" + cfg.database.string() + "' 2>&1";
     FILE* p = ::popen(cmd.c_str(), "r");
     char buf[4096];
     std::size_t n;

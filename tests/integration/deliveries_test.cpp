@@ -595,8 +595,17 @@ TEST_F(Deliveries, BodyLimitOfEachRouteBothSides) {
     // JSON with trailing whitespace: the same message, padded to the limit.
     std::string at_limit = c.body + std::string(c.limit - c.body.size(), ' ');
     EXPECT_EQ(post(c.path, at_limit).status, 201u);
-    auto over = post(c.path, at_limit + " ");
+    // One byte more: refused from the declared length, before the body is
+    // read. The client waits for "100 Continue" so that it never writes into
+    // a connection the server has already closed.
+    tls_client client(daemon_->system_port(), "pi-1");
+    ASSERT_FALSE(client.connect());
+    client.send_raw(std::string("POST ") + c.path +
+                    " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+                    "Expect: 100-continue\r\nContent-Length: " + std::to_string(c.limit + 1) + "\r\n\r\n");
+    auto over = client.read_response();
     EXPECT_EQ(over.status, 413u);
+    EXPECT_TRUE(client.closed_by_peer());
   }
 }
 

@@ -65,14 +65,16 @@ fs::path write_config(const fs::path& dir, const daemon_options& o) {
   const pki& p = pki::shared();
   auto q = [](const fs::path& f) { return "\"" + f.string() + "\""; };
   std::ostringstream t;
-  t << "[daemon]\nthreads = 2\nworker_threads = 8\nweb_root = " << q(fs::path(POORT_SOURCE_DIR) / "web") << "\n\n";
+  t << "[daemon]\nthreads = 2\nworker_threads = 8\nweb_root = " << q(fs::path(POORT_SOURCE_DIR) / "web")
+    << "\n\n";
   t << "[logging]\nlevel = \"info\"\n\n";
   t << "[store]\ndatabase = " << q(dir / "poort.db") << "\n\n";
   t << "[[listener.portal]]\naddresses = [\"127.0.0.1:0\"]\n";
   t << "[[listener.portal.certificate]]\ncertificate = " << q(p.file("portal.crt"))
     << "\nprivate_key = " << q(p.file("portal.key")) << "\n";
   t << "[listener.portal.limits]\n" << o.portal_limits << "\n";
-  t << "[[listener.system]]\naddresses = [\"127.0.0.1:0\"]\nclient_ca_bundle = " << q(p.file("ca.crt")) << "\n";
+  t << "[[listener.system]]\naddresses = [\"127.0.0.1:0\"]\nclient_ca_bundle = " << q(p.file("ca.crt"))
+    << "\n";
   if (o.with_crl) t << "crl_files = [" << q(p.file("crl.pem")) << "]\n";
   t << "[[listener.system.certificate]]\ncertificate = " << q(p.file(o.system_certificate + ".crt"))
     << "\nprivate_key = " << q(p.file(o.system_certificate + ".key")) << "\n";
@@ -260,7 +262,8 @@ response tls_client::request(http::verb method, const std::string& target, const
     req.body() = body;
     req.prepare_payload();
   }
-  if (version == 10 && headers.find("Connection") == headers.end()) req.set(http::field::connection, "keep-alive");
+  if (version == 10 && headers.find("Connection") == headers.end())
+    req.set(http::field::connection, "keep-alive");
   boost::system::error_code ec;
   http::write(stream_, req, ec);
   if (ec) return {};

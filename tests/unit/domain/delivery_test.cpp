@@ -148,9 +148,8 @@ TEST(Detentiemelding, RefusesRepeatedMembers) {
 
 TEST(Detentiemelding, NameLengthCountsCodePoints) {
   const auto with_name = [](std::string name) {
-    return parse_detentiemelding(edited("detentiemelding.json", [&](bj::object& o) {
-      o["persoon"].as_object()["geslachtsnaam"] = name;
-    }));
+    return parse_detentiemelding(edited(
+        "detentiemelding.json", [&](bj::object& o) { o["persoon"].as_object()["geslachtsnaam"] = name; }));
   };
   std::string e_acute;
   for (std::size_t i = 0; i < max_name_chars; ++i) e_acute += "\xC3\xA9";  // 200 x U+00E9
@@ -158,8 +157,7 @@ TEST(Detentiemelding, NameLengthCountsCodePoints) {
   EXPECT_TRUE(with_name(std::string(max_name_chars, 'a')));
   EXPECT_EQ(with_name(std::string(max_name_chars + 1, 'a')).error(),
             (validation_errors{{"/persoon/geslachtsnaam", error::value_too_long}}));
-  EXPECT_EQ(with_name("").error(),
-            (validation_errors{{"/persoon/geslachtsnaam", error::value_empty}}));
+  EXPECT_EQ(with_name("").error(), (validation_errors{{"/persoon/geslachtsnaam", error::value_empty}}));
   EXPECT_EQ(with_name("Jan\nsen").error(),
             (validation_errors{{"/persoon/geslachtsnaam", error::value_invalid_characters}}));
   EXPECT_EQ(with_name("Jan\xE2\x80\xAEsen").error(),  // U+202E right-to-left override
@@ -179,19 +177,17 @@ TEST(Detentiemelding, ChecksDateOrder) {
     o["soort"] = "EINDE";
     o["verwachteInvrijheidstelling"] = "2026-03-01";
   })));
-  EXPECT_EQ(parse_detentiemelding(edited("detentiemelding.json", [](bj::object& o) {
-              o["gebeurtenisdatum"] = "1899-12-31";
-            })).error().front(),
+  EXPECT_EQ(parse_detentiemelding(
+                edited("detentiemelding.json", [](bj::object& o) { o["gebeurtenisdatum"] = "1899-12-31"; }))
+                .error()
+                .front(),
             (field_error{"/gebeurtenisdatum", error::date_invalid}));
 }
 
 TEST(Detentiemelding, RefusesMalformedAndOversizeBodies) {
-  EXPECT_EQ(parse_detentiemelding("{\"soort\":").error(),
-            (validation_errors{{"", error::json_malformed}}));
-  EXPECT_EQ(parse_detentiemelding("{} trailing").error(),
-            (validation_errors{{"", error::json_malformed}}));
-  EXPECT_EQ(parse_detentiemelding("{\"a\":1,}").error(),
-            (validation_errors{{"", error::json_malformed}}));
+  EXPECT_EQ(parse_detentiemelding("{\"soort\":").error(), (validation_errors{{"", error::json_malformed}}));
+  EXPECT_EQ(parse_detentiemelding("{} trailing").error(), (validation_errors{{"", error::json_malformed}}));
+  EXPECT_EQ(parse_detentiemelding("{\"a\":1,}").error(), (validation_errors{{"", error::json_malformed}}));
   EXPECT_EQ(parse_detentiemelding("[]").error(), (validation_errors{{"", error::wrong_type}}));
   EXPECT_EQ(parse_detentiemelding("\"\xFF\"").error(),
             (validation_errors{{"", error::json_malformed}}));  // invalid UTF-8
@@ -205,7 +201,8 @@ TEST(Detentiemelding, RefusesMalformedAndOversizeBodies) {
   EXPECT_EQ(condition_of(r.error()), condition::too_large);
 
   std::string many = "{";
-  for (int i = 0; i < 65; ++i) many += (i ? ",\"" : "\"") + std::string(1 + i / 26, char('a' + i % 26)) + "\":1";
+  for (int i = 0; i < 65; ++i)
+    many += (i ? ",\"" : "\"") + std::string(1 + i / 26, char('a' + i % 26)) + "\":1";
   many += "}";
   EXPECT_EQ(parse_detentiemelding(many).error(), (validation_errors{{"", error::too_many_items}}));
 }
@@ -226,10 +223,10 @@ TEST(Informatieblad, ParsesTheExample) {
   ASSERT_TRUE(b) << describe(b.error());
   EXPECT_EQ(b->toestemming.id, "TV-2026-000123");
   EXPECT_EQ(b->toestemming.datum, day(2026, 3, 10));
-  EXPECT_EQ(b->toestemming.verleend,
-            (basisvoorwaarde_set{basisvoorwaarde::werk_en_inkomen, basisvoorwaarde::onderdak,
-                                 basisvoorwaarde::zorg, basisvoorwaarde::schulden,
-                                 basisvoorwaarde::identiteitsbewijs}));
+  EXPECT_EQ(
+      b->toestemming.verleend,
+      (basisvoorwaarde_set{basisvoorwaarde::werk_en_inkomen, basisvoorwaarde::onderdak, basisvoorwaarde::zorg,
+                           basisvoorwaarde::schulden, basisvoorwaarde::identiteitsbewijs}));
   ASSERT_EQ(b->secties.size(), 3u);
   const auto& werk = b->secties.at(basisvoorwaarde::werk_en_inkomen);
   ASSERT_EQ(werk.size(), 2u);
@@ -306,8 +303,7 @@ TEST(Informatieblad, ConsentFromTheJsonBody) {
         bj::array{bj::object{{"onderwerp", "KINDEREN"}, {"hulpNodig", true}}};
   }));
   ASSERT_TRUE(b) << describe(b.error());
-  EXPECT_EQ(check_consent(*b, {}),
-            (validation_errors{{"/secties/zorgVoorThuis", error::consent_missing}}));
+  EXPECT_EQ(check_consent(*b, {}), (validation_errors{{"/secties/zorgVoorThuis", error::consent_missing}}));
 }
 
 TEST(Informatieblad, ValidatesSectionsAndTopics) {
@@ -340,9 +336,8 @@ TEST(Informatieblad, ToelichtingLimitIsInclusive) {
 }
 
 TEST(Informatieblad, NeedsAtLeastOneSection) {
-  const auto b = parse_informatieblad(edited("informatieblad.json", [](bj::object& o) {
-    o["secties"] = bj::object{};
-  }));
+  const auto b =
+      parse_informatieblad(edited("informatieblad.json", [](bj::object& o) { o["secties"] = bj::object{}; }));
   EXPECT_EQ(b.error(), (validation_errors{{"/secties", error::value_empty}}));
 }
 
@@ -420,9 +415,8 @@ TEST(Intrekking, ParsesListAndAlle) {
             (basisvoorwaarde_set{basisvoorwaarde::onderdak, basisvoorwaarde::werk_en_inkomen}));
   EXPECT_EQ(parse_intrekking(bj::serialize(to_json(*w))).value(), *w);
 
-  const auto all = parse_intrekking(edited("intrekking.json", [](bj::object& o) {
-    o["basisvoorwaarden"] = "ALLE";
-  }));
+  const auto all =
+      parse_intrekking(edited("intrekking.json", [](bj::object& o) { o["basisvoorwaarden"] = "ALLE"; }));
   ASSERT_TRUE(all);
   EXPECT_EQ(all->ingetrokken, basisvoorwaarde_set::all());
   EXPECT_EQ(bj::serialize(to_json(*all).at("basisvoorwaarden")), "\"ALLE\"");
@@ -440,10 +434,11 @@ TEST(Intrekking, RefusesBadConditionLists) {
             (validation_errors{{"/basisvoorwaarden/1", error::value_unknown},
                                {"/basisvoorwaarden/2", error::wrong_type}}));
   EXPECT_EQ(with(7).error(), (validation_errors{{"/basisvoorwaarden", error::wrong_type}}));
-  EXPECT_EQ(parse_intrekking(edited("intrekking.json", [](bj::object& o) {
-              o["persoon"].as_object()["geslachtsnaam"] = "Jansen";
-            })).error(),
-            (validation_errors{{"/persoon/geslachtsnaam", error::unknown_field}}));
+  EXPECT_EQ(
+      parse_intrekking(edited("intrekking.json",
+                              [](bj::object& o) { o["persoon"].as_object()["geslachtsnaam"] = "Jansen"; }))
+          .error(),
+      (validation_errors{{"/persoon/geslachtsnaam", error::unknown_field}}));
 }
 
 TEST(Intrekking, PurgesWithdrawnSectionsOfEarlierSheets) {
@@ -495,8 +490,7 @@ TEST(Deliverable, OnlyConnectedMunicipalitiesThatWantTheKind) {
   const delivery_preferences only_meldingen{true, false}, only_bladen{false, true};
   for (int v = 0; v <= static_cast<int>(municipality_status::disconnected); ++v) {
     const auto s = static_cast<municipality_status>(v);
-    const error expected =
-        s == municipality_status::connected ? error::ok : error::not_connected;
+    const error expected = s == municipality_status::connected ? error::ok : error::not_connected;
     EXPECT_EQ(code_of(check_deliverable(delivery_kind::detentiemelding, s, both)), expected);
     EXPECT_EQ(code_of(check_deliverable(delivery_kind::informatieblad, s, both)), expected);
     EXPECT_EQ(code_of(check_deliverable(delivery_kind::intrekking, s, none)), error::ok);
@@ -506,8 +500,7 @@ TEST(Deliverable, OnlyConnectedMunicipalitiesThatWantTheKind) {
             error::not_wanted);
   EXPECT_EQ(code_of(check_deliverable(delivery_kind::informatieblad, connected, only_meldingen)),
             error::not_wanted);
-  EXPECT_EQ(code_of(check_deliverable(delivery_kind::detentiemelding, connected, only_meldingen)),
-            error::ok);
+  EXPECT_EQ(code_of(check_deliverable(delivery_kind::detentiemelding, connected, only_meldingen)), error::ok);
   EXPECT_EQ(reason_code(error::not_connected), "NOT_CONNECTED");
   EXPECT_EQ(reason_code(error::not_wanted), "NOT_WANTED");
 

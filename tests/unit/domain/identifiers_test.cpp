@@ -70,11 +70,11 @@ TEST(Oin, AcceptsTheStructuresOfTheOinStelsel) {
 TEST(Oin, RefusesBrokenStructures) {
   EXPECT_EQ(code_of(validate_oin("0000000100256444000")), error::oin_invalid);    // 19
   EXPECT_EQ(code_of(validate_oin("000000010025644400000")), error::oin_invalid);  // 21
-  EXPECT_EQ(code_of(validate_oin("00000001002564441000")), error::oin_invalid);  // RSIN check
-  EXPECT_EQ(code_of(validate_oin("00000001002564440001")), error::oin_invalid);  // suffix
-  EXPECT_EQ(code_of(validate_oin("00000003343669660001")), error::oin_invalid);  // suffix
-  EXPECT_EQ(code_of(validate_oin("00000005123456789012")), error::oin_invalid);  // prefix
-  EXPECT_EQ(code_of(validate_oin("00000099000000000000")), error::oin_invalid);  // empty
+  EXPECT_EQ(code_of(validate_oin("00000001002564441000")), error::oin_invalid);   // RSIN check
+  EXPECT_EQ(code_of(validate_oin("00000001002564440001")), error::oin_invalid);   // suffix
+  EXPECT_EQ(code_of(validate_oin("00000003343669660001")), error::oin_invalid);   // suffix
+  EXPECT_EQ(code_of(validate_oin("00000005123456789012")), error::oin_invalid);   // prefix
+  EXPECT_EQ(code_of(validate_oin("00000099000000000000")), error::oin_invalid);   // empty
   EXPECT_EQ(code_of(validate_oin("0000009900000000000A")), error::oin_invalid);
 }
 
@@ -108,13 +108,13 @@ TEST(Uuid, AcceptsCanonicalLowerAndUpperCase) {
 
 TEST(Uuid, RefusesOtherShapes) {
   for (const char* bad : {
-           "3f2b8c1e-7d4a-4e2b-9c61-0a5d7e8f9b1",     // short
-           "3f2b8c1e-7d4a-4e2b-9c61-0a5d7e8f9b100",   // long
-           "3f2b8c1e7d4a-4e2b-9c61-0a5d7e8f9b10-",    // hyphen misplaced
-           "{3f2b8c1e-7d4a-4e2b-9c61-0a5d7e8f9b1}",   // braces
-           "3f2b8c1e-7d4a-4e2b-9c61-0a5d7e8f9b1g",    // not hex
-           "3F2B8C1E-7d4a-4e2b-9c61-0a5d7e8f9b10",    // mixed case
-           "00000000-0000-0000-0000-000000000000",    // nil
+           "3f2b8c1e-7d4a-4e2b-9c61-0a5d7e8f9b1",    // short
+           "3f2b8c1e-7d4a-4e2b-9c61-0a5d7e8f9b100",  // long
+           "3f2b8c1e7d4a-4e2b-9c61-0a5d7e8f9b10-",   // hyphen misplaced
+           "{3f2b8c1e-7d4a-4e2b-9c61-0a5d7e8f9b1}",  // braces
+           "3f2b8c1e-7d4a-4e2b-9c61-0a5d7e8f9b1g",   // not hex
+           "3F2B8C1E-7d4a-4e2b-9c61-0a5d7e8f9b10",   // mixed case
+           "00000000-0000-0000-0000-000000000000",   // nil
        })
     EXPECT_EQ(code_of(validate_uuid(bad)), error::uuid_invalid) << bad;
 }

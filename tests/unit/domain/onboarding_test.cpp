@@ -24,15 +24,12 @@ class Onboarding : public ::testing::Test {
   fake_clock clock_;
   const sys_time t0_ = clock_.now();
 
-  const municipality amsterdam_{"GM0363", "Amsterdam", "00000001002564440000", "34366966",
-                                "002564440"};
-  const municipality rotterdam_{"GM0599", "Rotterdam", "00000001123456782000", "24354561",
-                                "123456782"};
+  const municipality amsterdam_{"GM0363", "Amsterdam", "00000001002564440000", "34366966", "002564440"};
+  const municipality rotterdam_{"GM0599", "Rotterdam", "00000001123456782000", "24354561", "123456782"};
   const actor casework_{role::casework, {.kvk = "34366966"}, "cw-pseudonym"};
   const actor signatory_{role::signatory, {.rsin = "002564440"}, "sig-pseudonym"};
   const actor rotterdam_casework_{role::casework, {.kvk = "24354561"}, "cw-rdam"};
-  const actor rotterdam_signatory_{role::signatory, {.kvk = "24354561", .rsin = "123456782"},
-                                   "sig-rdam"};
+  const actor rotterdam_signatory_{role::signatory, {.kvk = "24354561", .rsin = "123456782"}, "sig-rdam"};
   const actor admin_{role::administrator, {}, "admin-1"};
   const conditions_document conditions_ =
       make_conditions_document("2026-1", "Aansluitvoorwaarden versie 2026-1\n");
@@ -60,8 +57,7 @@ class Onboarding : public ::testing::Test {
     return register_municipality({}, amsterdam_, make_cohort(), casework_, t0_).value().onboarding;
   }
   onboarding accepted() const {
-    return accept_conditions(registered(), amsterdam_, conditions_, conditions_.sha256, casework_,
-                             t0_)
+    return accept_conditions(registered(), amsterdam_, conditions_, conditions_.sha256, casework_, t0_)
         .value();
   }
   onboarding drafted() const {
@@ -151,8 +147,7 @@ TEST_F(Onboarding, CloseEarlyOnceAndOnlyWhileOpen) {
   EXPECT_TRUE(closed->closed_early);
   EXPECT_FALSE(registration_open(*closed, t0_ + 1h));
   EXPECT_EQ(code_of(close_cohort_early(*closed, admin_, t0_ + 2h)), error::cohort_closed);
-  EXPECT_EQ(code_of(close_cohort_early(make_cohort(), admin_, t0_ + 14 * 24h)),
-            error::cohort_closed);
+  EXPECT_EQ(code_of(close_cohort_early(make_cohort(), admin_, t0_ + 14 * 24h)), error::cohort_closed);
 }
 
 TEST_F(Onboarding, RegistrationWindowIncludesOpeningAndExcludesClosingSecond) {
@@ -208,8 +203,7 @@ TEST_F(Onboarding, RegistrationClosedEarlyIsRefused) {
 }
 
 TEST_F(Onboarding, RegistersOncePerMunicipality) {
-  for (const onboarding& s : {registered(), accepted(), drafted(), signed_state(), approved(),
-                              connected()}) {
+  for (const onboarding& s : {registered(), accepted(), drafted(), signed_state(), approved(), connected()}) {
     EXPECT_EQ(code_of(register_municipality(s, amsterdam_, make_cohort(), casework_, t0_)),
               error::already_registered)
         << to_string(s.status);
@@ -224,16 +218,15 @@ TEST_F(Onboarding, OnlyOwnCaseworkersRegister) {
   EXPECT_EQ(code_of(register_municipality({}, amsterdam_, c, rotterdam_casework_, t0_)),
             error::other_organisation);
   const actor anonymous{role::casework, {}, "x"};  // no KvK, no RSIN: never matches
-  EXPECT_EQ(code_of(register_municipality({}, municipality{}, c, anonymous, t0_)),
-            error::other_organisation);
+  EXPECT_EQ(code_of(register_municipality({}, municipality{}, c, anonymous, t0_)), error::other_organisation);
 }
 
 // --- conditions ------------------------------------------------------------------
 
 TEST_F(Onboarding, AcceptsTheConditionsVersionShown) {
   clock_.advance(5min);
-  const auto s = accept_conditions(registered(), amsterdam_, conditions_, conditions_.sha256,
-                                   casework_, clock_.now());
+  const auto s =
+      accept_conditions(registered(), amsterdam_, conditions_, conditions_.sha256, casework_, clock_.now());
   ASSERT_TRUE(s);
   EXPECT_EQ(s->status, status::conditions_accepted);
   EXPECT_EQ(s->conditions->document, conditions_);
@@ -244,15 +237,13 @@ TEST_F(Onboarding, AcceptsTheConditionsVersionShown) {
 
 TEST_F(Onboarding, RefusesConditionsNotCurrent) {
   const auto other = make_conditions_document("2025-9", "oud");
-  EXPECT_EQ(code_of(accept_conditions(registered(), amsterdam_, conditions_, other.sha256,
-                                      casework_, t0_)),
+  EXPECT_EQ(code_of(accept_conditions(registered(), amsterdam_, conditions_, other.sha256, casework_, t0_)),
             error::conditions_outdated);
-  EXPECT_EQ(code_of(accept_conditions({}, amsterdam_, conditions_, conditions_.sha256, casework_,
-                                      t0_)),
+  EXPECT_EQ(code_of(accept_conditions({}, amsterdam_, conditions_, conditions_.sha256, casework_, t0_)),
             error::invalid_transition);
-  EXPECT_EQ(code_of(accept_conditions(registered(), amsterdam_, conditions_, conditions_.sha256,
-                                      signatory_, t0_)),
-            error::not_permitted);
+  EXPECT_EQ(
+      code_of(accept_conditions(registered(), amsterdam_, conditions_, conditions_.sha256, signatory_, t0_)),
+      error::not_permitted);
 }
 
 TEST_F(Onboarding, NewConditionsAfterSigningVoidTheSignature) {
@@ -286,8 +277,7 @@ TEST_F(Onboarding, ApplicationCertificateMustCarryTheMunicipalityOin) {
   EXPECT_EQ(code_of(save_application(accepted(), amsterdam_, a, casework_, t0_)),
             error::application_oin_mismatch);
   a.certificate_oin = "1234";
-  EXPECT_EQ(code_of(save_application(accepted(), amsterdam_, a, casework_, t0_)),
-            error::oin_invalid);
+  EXPECT_EQ(code_of(save_application(accepted(), amsterdam_, a, casework_, t0_)), error::oin_invalid);
 }
 
 TEST_F(Onboarding, ApplicationIsValidatedFieldByField) {
@@ -301,8 +291,7 @@ TEST_F(Onboarding, ApplicationIsValidatedFieldByField) {
                                        {"/nazorgcoordinator/telefoon", error::phone_invalid},
                                        {"/systeemcertificaat/sha256", error::fingerprint_invalid},
                                        {"/pushEndpoint", error::url_invalid}}));
-  EXPECT_EQ(code_of(save_application(accepted(), amsterdam_, a, casework_, t0_)),
-            error::email_invalid);
+  EXPECT_EQ(code_of(save_application(accepted(), amsterdam_, a, casework_, t0_)), error::email_invalid);
 }
 
 TEST_F(Onboarding, SignatoryOfTheSameOrganisationSigns) {
@@ -317,8 +306,7 @@ TEST_F(Onboarding, SignatoryOfTheSameOrganisationSigns) {
   EXPECT_EQ(sig.signed_at, clock_.now());
   EXPECT_EQ(sig.assertion_id, "_assertion-4f2a");
   EXPECT_EQ(sig.conditions, conditions_);
-  EXPECT_EQ(sig.application_sha256,
-            sha256_hex(canonical_application_text(make_application(), conditions_)));
+  EXPECT_EQ(sig.application_sha256, sha256_hex(canonical_application_text(make_application(), conditions_)));
 }
 
 TEST_F(Onboarding, CaseworkUserCannotSign) {
@@ -338,19 +326,16 @@ TEST_F(Onboarding, SignatureNeedsTheTextShownAndAnAssertion) {
   const onboarding d = drafted();
   signing stale = shown(d);
   stale.shown_sha256 = application_sha256(make_application(), make_conditions_document("x", "y"));
-  EXPECT_EQ(code_of(sign_application(d, amsterdam_, stale, signatory_, t0_)),
-            error::application_changed);
+  EXPECT_EQ(code_of(sign_application(d, amsterdam_, stale, signatory_, t0_)), error::application_changed);
   for (const std::string& id : {std::string{}, std::string(257, 'a'), std::string{"id with space"}}) {
     signing bad = shown(d);
     bad.assertion_id = id;
-    EXPECT_EQ(code_of(sign_application(d, amsterdam_, bad, signatory_, t0_)),
-              error::assertion_id_invalid);
+    EXPECT_EQ(code_of(sign_application(d, amsterdam_, bad, signatory_, t0_)), error::assertion_id_invalid);
   }
   EXPECT_EQ(code_of(sign_application(accepted(), amsterdam_, shown(d), signatory_, t0_)),
             error::invalid_transition);
   const onboarding s = signed_state();
-  EXPECT_EQ(code_of(sign_application(s, amsterdam_, shown(s), signatory_, t0_)),
-            error::invalid_transition);
+  EXPECT_EQ(code_of(sign_application(s, amsterdam_, shown(s), signatory_, t0_)), error::invalid_transition);
 }
 
 TEST_F(Onboarding, ChangingSignedApplicationVoidsSignatureAndAllowsResigning) {
@@ -367,8 +352,7 @@ TEST_F(Onboarding, ChangingSignedApplicationVoidsSignatureAndAllowsResigning) {
   EXPECT_FALSE(draft->signature);
 
   signing old{"_assertion-2", old_hash};
-  EXPECT_EQ(code_of(sign_application(*draft, amsterdam_, old, signatory_, t0_)),
-            error::application_changed);
+  EXPECT_EQ(code_of(sign_application(*draft, amsterdam_, old, signatory_, t0_)), error::application_changed);
   const auto resigned = sign_application(*draft, amsterdam_, shown(*draft), signatory_, t0_ + 3h);
   ASSERT_TRUE(resigned);
   EXPECT_EQ(resigned->status, status::application_signed);
@@ -381,15 +365,19 @@ TEST_F(Onboarding, CanonicalTextIsFixedAndUnambiguous) {
   EXPECT_EQ(text,
             "poort-aanvraag: 1\n"
             "aansluitvoorwaarden.versie: 2026-1\n"
-            "aansluitvoorwaarden.sha256: " + conditions_.sha256 + "\n"
-            "nazorgcoordinator.naam: A. Bakker\n"
-            "nazorgcoordinator.email: nazorg@amsterdam.example.nl\n"
-            "nazorgcoordinator.telefoon: 020-555 1234\n"
-            "ontvangtDetentiemeldingen: ja\n"
-            "ontvangtInformatiebladen: ja\n"
-            "systeemcertificaat.oin: 00000001002564440000\n"
-            "systeemcertificaat.sha256: " + std::string(64, 'a') + "\n"
-            "pushEndpoint: https://nazorg.amsterdam.example.nl/api\n");
+            "aansluitvoorwaarden.sha256: " +
+                conditions_.sha256 +
+                "\n"
+                "nazorgcoordinator.naam: A. Bakker\n"
+                "nazorgcoordinator.email: nazorg@amsterdam.example.nl\n"
+                "nazorgcoordinator.telefoon: 020-555 1234\n"
+                "ontvangtDetentiemeldingen: ja\n"
+                "ontvangtInformatiebladen: ja\n"
+                "systeemcertificaat.oin: 00000001002564440000\n"
+                "systeemcertificaat.sha256: " +
+                std::string(64, 'a') +
+                "\n"
+                "pushEndpoint: https://nazorg.amsterdam.example.nl/api\n");
   EXPECT_EQ(canonical_application_text(a, conditions_), text);
 
   application b = a;
@@ -397,8 +385,8 @@ TEST_F(Onboarding, CanonicalTextIsFixedAndUnambiguous) {
   EXPECT_EQ(canonical_application_text(b, conditions_).find("pushEndpoint"), std::string::npos);
   b = a;
   b.coordinator.name = "A.\nontvangtInformatiebladen: nee\\";
-  EXPECT_NE(canonical_application_text(b, conditions_).find(
-                "nazorgcoordinator.naam: A.\\nontvangtInformatiebladen: nee\\\\\n"),
+  EXPECT_NE(canonical_application_text(b, conditions_)
+                .find("nazorgcoordinator.naam: A.\\nontvangtInformatiebladen: nee\\\\\n"),
             std::string::npos);
   EXPECT_NE(application_sha256(a, conditions_),
             application_sha256(a, make_conditions_document("2026-2", "anders")));
@@ -426,8 +414,7 @@ TEST_F(Onboarding, RejectionNeedsABoundedReason) {
   EXPECT_EQ(code_of(reject_application(s, std::string(max_reason_chars + 1, 'x'), admin_, t0_)),
             error::reason_too_long);
   EXPECT_TRUE(reject_application(s, std::string(max_reason_chars, 'x'), admin_, t0_));
-  EXPECT_EQ(code_of(reject_application(s, "bel\x07", admin_, t0_)),
-            error::value_invalid_characters);
+  EXPECT_EQ(code_of(reject_application(s, "bel\x07", admin_, t0_)), error::value_invalid_characters);
   EXPECT_EQ(code_of(reject_application(s, "reden", casework_, t0_)), error::not_permitted);
   EXPECT_EQ(code_of(reject_application(drafted(), "reden", admin_, t0_)), error::invalid_transition);
 
@@ -473,8 +460,7 @@ TEST_F(Onboarding, DueForConnectionFromTheCohortDate) {
 TEST_F(Onboarding, ConnectsOnScheduleOnlyWhenDue) {
   const cohort c = make_cohort();
   const sys_time date = c.settings.connection_at;
-  EXPECT_EQ(code_of(connect_on_schedule(approved(), c, date - 1s)),
-            error::connection_date_not_reached);
+  EXPECT_EQ(code_of(connect_on_schedule(approved(), c, date - 1s)), error::connection_date_not_reached);
   const auto s = connect_on_schedule(approved(), c, date);
   ASSERT_TRUE(s);
   EXPECT_EQ(s->status, status::connected);
@@ -509,7 +495,8 @@ TEST_F(Onboarding, SuspendDisconnectAndReconnect) {
   EXPECT_EQ(back.connected_at, t0_ + 24h);
   EXPECT_EQ(code_of(reconnect(back, admin_, t0_)), error::invalid_transition);
 
-  const onboarding gone = disconnect(suspend(back, "x", admin_, t0_).value(), "Opgezegd", admin_, t0_).value();
+  const onboarding gone =
+      disconnect(suspend(back, "x", admin_, t0_).value(), "Opgezegd", admin_, t0_).value();
   EXPECT_EQ(gone.status, status::disconnected);
   EXPECT_EQ(disconnect(back, "Opgezegd", admin_, t0_).value().status, status::disconnected);
   EXPECT_EQ(code_of(disconnect(gone, "Opgezegd", admin_, t0_)), error::invalid_transition);
@@ -541,8 +528,7 @@ TEST_F(Onboarding, ParsesApplicationFile) {
   EXPECT_EQ(a->coordinator.name, "A. Bakker");
   EXPECT_TRUE(a->wants_detention_notifications);
   EXPECT_FALSE(a->wants_information_sheets);
-  EXPECT_EQ(a->certificate_sha256,
-            "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
+  EXPECT_EQ(a->certificate_sha256, "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
   EXPECT_EQ(a->push_endpoint, "https://nazorg.amsterdam.example.nl/api/v1/berichten");
   const std::string again = boost::json::serialize(to_json(*a));
   EXPECT_EQ(parse_application(again, amsterdam_).value(), *a);
@@ -568,8 +554,7 @@ TEST_F(Onboarding, ApplicationJsonChecksRulesAfterShape) {
   auto body = read_file(POORT_SOURCE_DIR "/tests/data/domain/aanvraag.json").value();
   const auto r = parse_application(body, rotterdam_);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(),
-            (validation_errors{{"/systeemcertificaat/oin", error::application_oin_mismatch}}));
+  EXPECT_EQ(r.error(), (validation_errors{{"/systeemcertificaat/oin", error::application_oin_mismatch}}));
   EXPECT_EQ(condition_of(r.error()), condition::unprocessable);
 }
 
@@ -584,7 +569,9 @@ namespace {
 // shows up as a changed cell.
 class OnboardingMatrix : public Onboarding {
  protected:
-  onboarding rejected() const { return reject_application(signed_state(), "Onvolledig", admin_, t0_).value(); }
+  onboarding rejected() const {
+    return reject_application(signed_state(), "Onvolledig", admin_, t0_).value();
+  }
   onboarding suspended() const { return suspend(connected(), "Storing", admin_, t0_).value(); }
   onboarding disconnected() const { return disconnect(connected(), "Opgezegd", admin_, t0_).value(); }
 };
@@ -595,16 +582,20 @@ TEST_F(OnboardingMatrix, EveryCommandFromEveryStatus) {
   struct outcome {
     std::optional<S> next;
     E refusal = E::ok;
-    outcome(S s) : next(s) {}  // NOLINT(google-explicit-constructor): table cells
+    outcome(S s) : next(s) {}     // NOLINT(google-explicit-constructor): table cells
     outcome(E e) : refusal(e) {}  // NOLINT(google-explicit-constructor)
   };
   const E inv = E::invalid_transition, locked = E::application_locked;
   application changed = make_application();
   changed.coordinator.phone = "020-555 9999";
   const std::vector<std::pair<std::string, std::function<result<onboarding>(const onboarding&)>>> commands = {
-      {"accept", [&](const onboarding& s) { return accept_conditions(s, amsterdam_, conditions_, conditions_.sha256, casework_, t0_); }},
+      {"accept",
+       [&](const onboarding& s) {
+         return accept_conditions(s, amsterdam_, conditions_, conditions_.sha256, casework_, t0_);
+       }},
       {"save", [&](const onboarding& s) { return save_application(s, amsterdam_, changed, casework_, t0_); }},
-      {"sign", [&](const onboarding& s) {
+      {"sign",
+       [&](const onboarding& s) {
          const signing what = s.application && s.conditions ? shown(s) : signing{"_a", std::string(64, '0')};
          return sign_application(s, amsterdam_, what, signatory_, t0_);
        }},
@@ -615,13 +606,16 @@ TEST_F(OnboardingMatrix, EveryCommandFromEveryStatus) {
       {"disconnect", [&](const onboarding& s) { return disconnect(s, "Reden", admin_, t0_); }},
       {"reconnect", [&](const onboarding& s) { return reconnect(s, admin_, t0_); }},
   };
-  //                         accept                    save                 sign           approve      reject       connect      suspend      disconnect       reconnect
+  //                         accept                    save                 sign           approve      reject
+  //                         connect      suspend      disconnect       reconnect
   const std::vector<std::pair<onboarding, std::vector<outcome>>> table = {
       {{}, {inv, inv, inv, inv, inv, inv, inv, inv, inv}},
       {registered(), {S::conditions_accepted, inv, inv, inv, inv, inv, inv, inv, inv}},
       {accepted(), {S::conditions_accepted, S::application_draft, inv, inv, inv, inv, inv, inv, inv}},
-      {drafted(), {S::application_draft, S::application_draft, S::application_signed, inv, inv, inv, inv, inv, inv}},
-      {signed_state(), {S::application_signed, S::application_draft, inv, S::approved, S::rejected, inv, inv, inv, inv}},
+      {drafted(),
+       {S::application_draft, S::application_draft, S::application_signed, inv, inv, inv, inv, inv, inv}},
+      {signed_state(),
+       {S::application_signed, S::application_draft, inv, S::approved, S::rejected, inv, inv, inv, inv}},
       {approved(), {locked, locked, inv, inv, inv, S::connected, inv, inv, inv}},
       {rejected(), {S::rejected, S::application_draft, S::application_signed, inv, inv, inv, inv, inv, inv}},
       {connected(), {locked, locked, inv, inv, inv, inv, S::suspended, S::disconnected, inv}},

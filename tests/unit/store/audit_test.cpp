@@ -29,9 +29,10 @@ std::string documented_hash(const std::vector<std::string>& fields) {
 /// The documented hash of record `seq` as it is stored now.
 std::string stored_record_hash(raw_db& raw, int seq) {
   std::vector<std::string> fields{std::to_string(seq)};
-  for (const char* column : {"prev_hash", "at", "action", "object", "result", "origin", "actor", "request_id"})
-    fields.push_back(raw.text(std::string{"SELECT "} + column + " FROM audit_log WHERE seq = " +
-                              std::to_string(seq)));
+  for (const char* column :
+       {"prev_hash", "at", "action", "object", "result", "origin", "actor", "request_id"})
+    fields.push_back(
+        raw.text(std::string{"SELECT "} + column + " FROM audit_log WHERE seq = " + std::to_string(seq)));
   return documented_hash(fields);
 }
 
@@ -116,8 +117,8 @@ TEST_F(AuditChain, HashFollowsTheDocumentedEncoding) {
   const std::string prev = raw.text("SELECT hash FROM audit_log WHERE seq = 1");
   EXPECT_EQ(raw.text("SELECT prev_hash FROM audit_log WHERE seq = 2"), prev);
   EXPECT_EQ(raw.text("SELECT hash FROM audit_log WHERE seq = 2"),
-            documented_hash({"2", prev, format_rfc3339(rec.at, true), rec.action, rec.object,
-                             rec.result, rec.origin, rec.actor, rec.request_id}));
+            documented_hash({"2", prev, format_rfc3339(rec.at, true), rec.action, rec.object, rec.result,
+                             rec.origin, rec.actor, rec.request_id}));
 }
 
 TEST_F(AuditChain, FindsAlteredField) {
@@ -184,8 +185,9 @@ TEST_F(AuditChain, FindsSwappedRecords) {
 
 TEST_F(AuditChain, FindsInsertedRecord) {
   append(4);
-  tamper("INSERT INTO audit_log SELECT 5, at, action, object, 'forged', origin, actor, request_id,"
-         " hash, hash FROM audit_log WHERE seq = 4");
+  tamper(
+      "INSERT INTO audit_log SELECT 5, at, action, object, 'forged', origin, actor, request_id,"
+      " hash, hash FROM audit_log WHERE seq = 4");
   EXPECT_EQ(verify().first_bad_seq, 5u);
 }
 
@@ -328,7 +330,10 @@ TEST(AuditVerify, MissingFileIsAnError) {
 
 TEST(AuditVerify, FileWithoutAuditTableIsAnError) {
   temp_dir dir;
-  { raw_db raw{dir.path() / "other.db"}; raw.exec("CREATE TABLE x (y)"); }
+  {
+    raw_db raw{dir.path() / "other.db"};
+    raw.exec("CREATE TABLE x (y)");
+  }
   auto r = verify_audit_chain(dir.path() / "other.db");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), make_error_code(error::schema_mismatch));

@@ -1,9 +1,10 @@
 #include "store/database.hpp"
 
-#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <latch>
@@ -93,8 +94,7 @@ TEST(Database, RefusesFileNewerThanBinary) {
               SQLITE_OK);
   }
   EXPECT_EQ(migrate(cfg, clock).error(), make_error_code(error::schema_mismatch));
-  EXPECT_EQ(database::open(cfg, clock, open_mode::migrate).error(),
-            make_error_code(error::schema_mismatch));
+  EXPECT_EQ(database::open(cfg, clock, open_mode::migrate).error(), make_error_code(error::schema_mismatch));
   EXPECT_EQ(database::open(cfg, clock, open_mode::require_current).error(),
             make_error_code(error::schema_mismatch));
 }
@@ -111,12 +111,10 @@ TEST(Database, RefusesOutOfRangeLimits) {
   fake_clock clock;
   auto cfg = store_config(dir.path());
   cfg.readers = 0;
-  EXPECT_EQ(database::open(cfg, clock, open_mode::migrate).error(),
-            make_error_code(error::invalid_argument));
+  EXPECT_EQ(database::open(cfg, clock, open_mode::migrate).error(), make_error_code(error::invalid_argument));
   cfg = store_config(dir.path());
   cfg.max_batch = 0;
-  EXPECT_EQ(database::open(cfg, clock, open_mode::migrate).error(),
-            make_error_code(error::invalid_argument));
+  EXPECT_EQ(database::open(cfg, clock, open_mode::migrate).error(), make_error_code(error::invalid_argument));
 }
 
 TEST(Database, CreatesPrivateFileWithDurableSettings) {
@@ -621,9 +619,10 @@ TEST(Database, RefusesWorkBeyondTheQueueLimit) {
   writer_gate gate;
   gate.hold(*db);
   for (std::size_t i = 0; i < database::max_queue_depth; ++i)
-    db->submit([](transaction&) -> result<void> { return {}; }, [&](result<void> r) {
-      if (r) ++succeeded;
-    });
+    db->submit([](transaction&) -> result<void> { return {}; },
+               [&](result<void> r) {
+                 if (r) ++succeeded;
+               });
   result<void> refused = make_error_code(error::ok);
   db->submit([](transaction&) -> result<void> { return {}; }, [&](result<void> r) { refused = r; });
   ASSERT_FALSE(refused);  // answered at once, on this thread

@@ -39,7 +39,9 @@ class Registry : public ::testing::Test {
 
 // Verifies that a record is found inside its validity period and not outside it.
 TEST_F(Registry, FindsByCodeWithinValidityPeriod) {
-  ASSERT_TRUE(db_->write([&](transaction& tx) { return upsert_municipality(tx, zwolle("2019-01-01", "2027-01-01"), clock_.now()); }));
+  ASSERT_TRUE(db_->write([&](transaction& tx) {
+    return upsert_municipality(tx, zwolle("2019-01-01", "2027-01-01"), clock_.now());
+  }));
   EXPECT_FALSE(find("GM0193", "2018-12-31").value().has_value());
   auto in = find("GM0193", "2019-01-01");
   ASSERT_TRUE(in && *in);
@@ -49,7 +51,8 @@ TEST_F(Registry, FindsByCodeWithinValidityPeriod) {
   EXPECT_FALSE(find("GM0193", "2027-01-01").value().has_value());  // geldig_tot is exclusive
   auto by_kvk = db_->read([&](reader& r) { return find_municipality_by_kvk(r, "50000001", "2020-06-01"); });
   ASSERT_TRUE(by_kvk && *by_kvk);
-  auto by_rsin = db_->read([&](reader& r) { return find_municipality_by_rsin(r, "001234560", "2020-06-01"); });
+  auto by_rsin =
+      db_->read([&](reader& r) { return find_municipality_by_rsin(r, "001234560", "2020-06-01"); });
   ASSERT_TRUE(by_rsin && *by_rsin);
   auto none = db_->read([&](reader& r) { return find_municipality_by_kvk(r, "", "2020-06-01"); });
   ASSERT_TRUE(none);
@@ -63,7 +66,8 @@ TEST_F(Registry, UpsertKeepsStateUnlessOverwritten) {
   ASSERT_TRUE(db_->write([&](transaction& tx) {
     auto ok = set_municipality_status(tx, id, municipality_status::connected, clock_.now());
     if (!ok) return ok;
-    return set_municipality_preferences(tx, id, true, false, "https://gemeente.example/poort", "ab", clock_.now());
+    return set_municipality_preferences(tx, id, true, false, "https://gemeente.example/poort", "ab",
+                                        clock_.now());
   }));
   auto renamed = zwolle();
   renamed.naam = "Gemeente Zwolle";
@@ -76,7 +80,8 @@ TEST_F(Registry, UpsertKeepsStateUnlessOverwritten) {
   EXPECT_EQ(m->push_endpoint, "https://gemeente.example/poort");
 
   renamed.status = municipality_status::suspended;
-  ASSERT_TRUE(db_->write([&](transaction& tx) { return upsert_municipality(tx, renamed, clock_.now(), true); }));
+  ASSERT_TRUE(
+      db_->write([&](transaction& tx) { return upsert_municipality(tx, renamed, clock_.now(), true); }));
   EXPECT_EQ((*find("GM0193", "2020-01-01"))->status, municipality_status::suspended);
 }
 
@@ -85,8 +90,9 @@ TEST_F(Registry, RefusesMalformedRowsAndMissingIds) {
   auto bad = zwolle();
   bad.gemeentecode = "GM19";
   EXPECT_FALSE(db_->write([&](transaction& tx) { return upsert_municipality(tx, bad, clock_.now()); }));
-  EXPECT_FALSE(db_->write(
-      [&](transaction& tx) { return set_municipality_status(tx, 4242, municipality_status::connected, clock_.now()); }));
+  EXPECT_FALSE(db_->write([&](transaction& tx) {
+    return set_municipality_status(tx, 4242, municipality_status::connected, clock_.now());
+  }));
   auto all = db_->read([&](reader& r) { return list_municipalities(r); });
   ASSERT_TRUE(all);
   EXPECT_TRUE(all->empty());

@@ -104,8 +104,8 @@ TEST_F(SqliteConnection, PrepareRefusesMoreThanOneStatement) {
 }
 
 TEST_F(SqliteConnection, ReadOnlyConnectionRefusesWrites) {
-  auto ro = connection::open(dir_.path() / "x.db", connection::access::read_only,
-                             std::chrono::milliseconds{1000});
+  auto ro =
+      connection::open(dir_.path() / "x.db", connection::access::read_only, std::chrono::milliseconds{1000});
   ASSERT_TRUE(ro);
   EXPECT_EQ(ro->exec("INSERT INTO t (i) VALUES (1)").error(), make_error_code(error::read_only));
   EXPECT_EQ(ro->query_int64("SELECT count(*) FROM t").value(), 0);
