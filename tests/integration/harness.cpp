@@ -9,7 +9,9 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/json.hpp>
 
+#include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -26,6 +28,40 @@ temp_dir::~temp_dir() {
   std::error_code ec;
   fs::remove_all(path_, ec);
 }
+
+location parse_location(const std::string& url) {
+  // No std::regex on long input: libstdc++'s matcher recurses per character.
+  if (!url.starts_with("https://")) return {};
+  const auto slash = url.find('/', 8);
+  const auto colon = url.rfind(':', slash);
+  if (slash == std::string::npos || colon == std::string::npos || colon < 8) return {};
+  return {static_cast<std::uint16_t>(std::stoi(url.substr(colon + 1, slash - colon - 1))), url.substr(slash)};
+}
+
+std::string url_encode(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string html_unescape(std::string s) {
+  const std::pair<const char*, const char*> entities[] = {{"&quot;", "\""}, {"&#x27;", "'"}, {"&#39;", "'"},
+                                                          {"&lt;", "<"},    {"&gt;", ">"},   {"&amp;", "&"}};
+  for (const auto& [from, to] : entities)
+    for (std::size_t p; (p = s.find(from)) != std::string::npos;) s.replace(p, std::strlen(from), to);
+  return s;
+}
+
+void write_file(const fs::path& f, const std::string& text) { std::ofstream(f) << text; }
 
 fs::path binary(const std::string& relative) { return fs::path(POORT_BINARY_DIR) / relative; }
 

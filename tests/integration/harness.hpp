@@ -136,6 +136,21 @@ class tls_client {
   std::uint16_t port_;
 };
 
+/// Where a redirect points: the port and the target (path and query) of an
+/// "https://host:port/..." URL; port 0 when it is not one.
+struct location {
+  std::uint16_t port = 0;
+  std::string target;
+};
+location parse_location(const std::string& url);
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+std::string url_encode(std::string_view s);
+/// Undoes the HTML escapes a server puts in attribute values (&quot; &#x27; &#39; &lt; &gt; &amp;).
+std::string html_unescape(std::string s);
+/// Writes `text` to `f`, replacing it.
+void write_file(const fs::path& f, const std::string& text);
+
 /// Path of a built program (e.g. "daemon/poortd").
 fs::path binary(const std::string& relative);
 

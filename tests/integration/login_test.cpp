@@ -35,21 +35,6 @@ constexpr const char* casework_uuid = "6f2c1e8a-3b4d-4c5e-9f60-718293a4b5c6";
 constexpr const char* signing_uuid = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 constexpr const char* admin_uuid = "5b8e2f41-9c3a-4d7e-8f12-3a4b5c6d7e8f";
 
-struct location {
-  std::uint16_t port = 0;
-  std::string target;  ///< path and query
-};
-
-/// "https://host:port/path?query" -> port and target. (No std::regex on
-/// long input: libstdc++'s matcher recurses per character.)
-location parse_location(const std::string& url) {
-  if (!url.starts_with("https://")) return {};
-  const auto slash = url.find('/', 8);
-  const auto colon = url.rfind(':', slash);
-  if (slash == std::string::npos || colon == std::string::npos || colon < 8) return {};
-  return {static_cast<std::uint16_t>(std::stoi(url.substr(colon + 1, slash - colon - 1))), url.substr(slash)};
-}
-
 /// The value of attribute `name` in the tag starting at `from`, and where it ends.
 std::pair<std::string, std::size_t> attribute(const std::string& html, std::size_t from,
                                               const std::string& name) {
@@ -58,29 +43,6 @@ std::pair<std::string, std::size_t> attribute(const std::string& html, std::size
   if (start == std::string::npos) return {"", std::string::npos};
   const auto end = html.find('"', start + key.size());
   return {html.substr(start + key.size(), end - start - key.size()), end};
-}
-
-std::string url_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string html_unescape(std::string s) {
-  const std::pair<const char*, const char*> entities[] = {{"&quot;", "\""}, {"&#x27;", "'"}, {"&#39;", "'"},
-                                                          {"&lt;", "<"},    {"&gt;", ">"},   {"&amp;", "&"}};
-  for (const auto& [from, to] : entities)
-    for (std::size_t p; (p = s.find(from)) != std::string::npos;) s.replace(p, std::strlen(from), to);
-  return s;
 }
 
 /// The action and hidden fields of the IdP's auto-submitting form, url-encoded.
@@ -168,8 +130,6 @@ std::string config_text(const fs::path& dir, std::uint16_t port, int idle_timeou
       << "\"\n\n";
   return t.str();
 }
-
-void write_file(const fs::path& f, const std::string& text) { std::ofstream(f) << text; }
 
 std::string run_capture(const std::string& cmd) {
   std::string out;

@@ -47,8 +47,6 @@ std::string slurp(const fs::path& f) {
   return s.str();
 }
 
-void write_file(const fs::path& f, const std::string& text) { std::ofstream(f) << text; }
-
 /// The SMTP sink as a child process, writing messages into its own directory.
 class smtp_sink {
  public:
@@ -215,41 +213,6 @@ TEST(SystemCertificate, ChecksChainValidityRevocationAndPurpose) {
 }
 
 // ------------------------------------------------------------------ the whole path
-
-struct location {
-  std::uint16_t port = 0;
-  std::string target;
-};
-
-location parse_location(const std::string& url) {
-  static const std::regex re(R"(^https://(?:\[[^\]]+\]|[^/:]+):([0-9]+)(/.*)$)");
-  std::smatch m;
-  if (!std::regex_match(url, m, re)) return {};
-  return {static_cast<std::uint16_t>(std::stoi(m[1].str())), m[2].str()};
-}
-
-std::string url_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string html_unescape(std::string s) {
-  const std::pair<const char*, const char*> entities[] = {{"&quot;", "\""}, {"&#x27;", "'"}, {"&#39;", "'"},
-                                                          {"&lt;", "<"},    {"&gt;", ">"},   {"&amp;", "&"}};
-  for (const auto& [from, to] : entities)
-    for (std::size_t p; (p = s.find(from)) != std::string::npos;) s.replace(p, std::strlen(from), to);
-  return s;
-}
 
 response https(std::uint16_t port, http::verb method, const std::string& target, const std::string& body = "",
                const std::map<std::string, std::string>& headers = {}, const std::string& client = "") {
