@@ -5,9 +5,9 @@
 namespace poort {
 namespace {
 
-constexpr char kHex[] = "0123456789abcdef";
-constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char hex_digits[] = "0123456789abcdef";
+constexpr char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char b64url_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -91,8 +91,8 @@ std::string to_hex(std::span<const std::uint8_t> data) {
   std::string out;
   out.reserve(data.size() * 2);
   for (auto b : data) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
+    out += hex_digits[b >> 4];
+    out += hex_digits[b & 15];
   }
   return out;
 }
@@ -108,9 +108,11 @@ std::optional<bytes> from_hex(std::string_view hex) {
   return out;
 }
 
-std::string base64_encode(std::span<const std::uint8_t> data) { return encode(data, kB64, true); }
+std::string base64_encode(std::span<const std::uint8_t> data) { return encode(data, b64_alphabet, true); }
 std::optional<bytes> base64_decode(std::string_view text) { return decode(text, false); }
-std::string base64url_encode(std::span<const std::uint8_t> data) { return encode(data, kB64Url, false); }
+std::string base64url_encode(std::span<const std::uint8_t> data) {
+  return encode(data, b64url_alphabet, false);
+}
 std::optional<bytes> base64url_decode(std::string_view text) { return decode(text, true); }
 
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept {

@@ -17,8 +17,8 @@ std::mutex g_sink_mutex;
 std::function<void(std::string_view)> g_sink;  // guarded by g_sink_mutex
 std::atomic<bool> g_has_sink{false};
 
-const char* level_name(level l) {
-  switch (l) {
+const char* level_name(level lvl) {
+  switch (lvl) {
     case level::debug: return "debug";
     case level::info: return "info";
     case level::warn: return "warn";
@@ -51,7 +51,7 @@ std::size_t utf8_sequence(std::string_view s) {
 
 }  // namespace
 
-void set_min_level(level l) { g_min = l; }
+void set_min_level(level lvl) { g_min = lvl; }
 level min_level() { return g_min; }
 
 bool parse_level(std::string_view s, level& out) {
@@ -75,7 +75,7 @@ void set_sink(std::function<void(std::string_view)> sink) {
 }
 
 void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr char hex_digits[] = "0123456789abcdef";
   out += '"';
   while (!s.empty()) {
     auto c = static_cast<unsigned char>(s[0]);
@@ -99,8 +99,8 @@ void append_json_string(std::string& out, std::string_view s) {
       default:
         if (c < 0x20 || c == 0x7f) {
           out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
+          out += hex_digits[c >> 4];
+          out += hex_digits[c & 15];
         } else {
           out += static_cast<char>(c);
         }
@@ -110,14 +110,14 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void write(level l, std::string_view event, std::initializer_list<field> fields) {
-  if (l < g_min.load(std::memory_order_relaxed)) return;
+void write(level lvl, std::string_view event, std::initializer_list<field> fields) {
+  if (lvl < g_min.load(std::memory_order_relaxed)) return;
   std::string line;
   line.reserve(128);
   line += "{\"ts\":\"";
   line += format_rfc3339(std::chrono::system_clock::now(), true);
   line += "\",\"level\":\"";
-  line += level_name(l);
+  line += level_name(lvl);
   line += "\",\"event\":";
   append_json_string(line, event);
   for (const auto& f : fields) {

@@ -49,7 +49,7 @@ struct field {
 };
 
 /// Lines below this level are dropped. Default: info.
-void set_min_level(level l);
+void set_min_level(level lvl);
 level min_level();
 /// Parses "debug", "info", "warn" or "error".
 bool parse_level(std::string_view s, level& out);
@@ -57,7 +57,7 @@ bool parse_level(std::string_view s, level& out);
 /// Replaces where lines go (default: stderr). For tests; pass nullptr to restore.
 void set_sink(std::function<void(std::string_view line)> sink);
 
-void write(level l, std::string_view event, std::initializer_list<field> fields);
+void write(level lvl, std::string_view event, std::initializer_list<field> fields);
 
 inline void debug(std::string_view event, std::initializer_list<field> fields = {}) {
   write(level::debug, event, fields);

@@ -500,7 +500,8 @@ bool concerns(const intrekking& w, const informatieblad& sheet) noexcept {
 
 validation_errors check_consent(const informatieblad& sheet, std::span<const intrekking> withdrawals) {
   validation_errors errors;
-  for (const auto& [k, answers] : sheet.secties) {
+  for (const auto& section : sheet.secties) {
+    const auto k = section.first;  // a plain variable: the lambda below captures it
     const std::string pointer = detail::pointer_to("/secties", member_name(k));
     if (!sheet.toestemming.verleend.contains(k)) {
       detail::report(errors, pointer, error::consent_missing);

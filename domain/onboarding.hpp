@@ -68,10 +68,10 @@ std::optional<role> parse_role(std::string_view s) noexcept;
 /// The organisation an actor acts for, as far as it is known. Empty strings
 /// are "unknown" and never match anything.
 struct organisation {
-  std::string kvk{};           ///< KvK number (SAML LegalSubjectID)
-  std::string rsin{};          ///< RSIN (SAML LegalSubjectID)
-  std::string oin{};           ///< from a system certificate (mTLS)
-  std::string gemeentecode{};  ///< for a municipality, once looked up
+  std::string kvk;           ///< KvK number (SAML LegalSubjectID)
+  std::string rsin;          ///< RSIN (SAML LegalSubjectID)
+  std::string oin;           ///< from a system certificate (mTLS)
+  std::string gemeentecode;  ///< for a municipality, once looked up
   bool operator==(const organisation&) const = default;
 };
 
