@@ -81,6 +81,10 @@ login_refusal saml_refusal(const saml::refusal& s) {
       r.page = login_page::cancelled;
       r.status = 200;
       break;
+    case saml::error::assurance_too_low:
+      r.page = login_page::assurance_too_low;
+      r.status = 403;
+      break;
     case saml::error::replay_cache_unavailable:
       r.page = login_page::unavailable;
       r.status = 503;

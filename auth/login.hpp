@@ -110,6 +110,7 @@ result<idp_profile> make_idp_profile(const config::saml& saml, const config::ide
 enum class login_page {
   cancelled,             ///< the user cancelled at the IdP (AuthnFailed)
   unknown_organisation,  ///< logged in for an organisation that is no municipality we know
+  assurance_too_low,     ///< the login means is below the required level (EH3)
   expired,               ///< the login took too long or was answered already: start again
   failed,                ///< anything else that is refused
   unavailable,           ///< the IdP or the store cannot be reached now

@@ -92,36 +92,44 @@ std::string html_escape(std::string_view s) {
   return out;
 }
 
+/// What a refused login page says: what happened, and what to do next.
 struct page_text {
   std::string_view title;
   std::string_view explanation;
+  std::string_view next_step;
 };
 
 page_text text_of(auth::login_page p) {
   switch (p) {
     case auth::login_page::cancelled:
-      return {
-          "Inloggen geannuleerd",
-          "U heeft het inloggen met eHerkenning afgebroken. U bent niet ingelogd en er is niets gewijzigd."};
+      return {"Inloggen afgebroken",
+              "U heeft het inloggen met eHerkenning afgebroken. U bent niet ingelogd. Er is niets veranderd.",
+              "Wilt u toch inloggen? Kies dan “Opnieuw inloggen”."};
     case auth::login_page::unknown_organisation:
       return {"Organisatie niet bekend",
-              "U bent met eHerkenning ingelogd namens een organisatie die poort niet kent als gemeente. "
-              "Log opnieuw in namens uw gemeente. Hoort uw gemeente wel bekend te zijn, neem dan contact "
-              "op met Justid en vermeld de referentie hieronder."};
+              "U bent ingelogd namens een organisatie die poort niet kent als gemeente.",
+              "Log opnieuw in en kies daarbij uw gemeente. Hoort uw gemeente wel bekend te zijn? Neem dan "
+              "contact op met Justid en noem het kenmerk hieronder."};
+    case auth::login_page::assurance_too_low:
+      return {"Inlogmiddel niet sterk genoeg",
+              "Voor poort heeft u een eHerkenningsmiddel nodig van niveau EH3 of hoger. U logde in met een "
+              "lager niveau. U bent niet ingelogd.",
+              "Log opnieuw in met een middel van niveau EH3 of hoger. Heeft u dat niet? Vraag het aan bij "
+              "degene die eHerkenning regelt in uw organisatie."};
     case auth::login_page::expired:
-      return {"Inloggen verlopen",
-              "Het inloggen duurde te lang of is al afgerond. Begin opnieuw met inloggen."};
+      return {"Inloggen verlopen", "Het inloggen duurde te lang, of deze inlogpoging is al gebruikt.",
+              "Begin opnieuw met inloggen."};
     case auth::login_page::unavailable:
-      return {"Inloggen tijdelijk niet mogelijk",
-              "Door een storing kunt u nu niet inloggen. Probeer het over enkele minuten opnieuw."};
+      return {"Inloggen tijdelijk niet mogelijk", "Door een storing kunt u nu niet inloggen.",
+              "Probeer het over een paar minuten opnieuw."};
     case auth::login_page::failed: break;
   }
-  return {"Inloggen mislukt",
-          "Het inloggen met eHerkenning is niet gelukt. Probeer het opnieuw. Blijft het misgaan, neem dan "
-          "contact op met Justid en vermeld de referentie hieronder."};
+  return {"Inloggen mislukt", "Het inloggen met eHerkenning is niet gelukt. U bent niet ingelogd.",
+          "Probeer het opnieuw. Lukt het weer niet? Neem dan contact op met Justid en noem het kenmerk "
+          "hieronder."};
 }
 
-/// A Dutch page in the portal's style: no script, no inline style.
+/// A Dutch page in the portal's layout (web/*.html): no script, no inline style.
 response html_page(const request& req, unsigned status, page_text text, std::string_view again_href,
                    std::string_view reference, std::string_view reason) {
   std::string body =
@@ -130,17 +138,25 @@ response html_page(const request& req, unsigned status, page_text text, std::str
       html_escape(text.title) +
       " – poort</title>\n<link rel=\"stylesheet\" href=\"/static/css/poort.css\">\n</head>\n<body>\n"
       "<a class=\"skip-link\" href=\"#inhoud\">Direct naar de inhoud</a>\n"
-      "<header class=\"site-header\"><p class=\"site-name\">poort</p></header>\n"
+      "<header class=\"site-header\">\n<div class=\"site-header__bar\">\n"
+      "<a class=\"site-name\" href=\"/\">poort <span class=\"site-name__ondertitel\">"
+      "Gegevensuitwisseling re-integratie</span></a>\n</div>\n</header>\n"
       "<main id=\"inhoud\">\n<h1>" +
-      html_escape(text.title) + "</h1>\n<p id=\"uitleg\">" + html_escape(text.explanation) + "</p>\n";
+      html_escape(text.title) + "</h1>\n<p id=\"uitleg\">" + html_escape(text.explanation) +
+      "</p>\n<h2>Wat kunt u doen?</h2>\n<p id=\"volgende-stap\">" + html_escape(text.next_step) +
+      "</p>\n<div class=\"knoppen\">\n";
   if (!again_href.empty())
-    body += "<p><a id=\"opnieuw\" href=\"" + html_escape(again_href) + "\">Opnieuw inloggen</a></p>\n";
-  body += "<p><a href=\"/\">Naar de startpagina</a></p>\n";
+    body +=
+        "<a class=\"knop\" id=\"opnieuw\" href=\"" + html_escape(again_href) + "\">Opnieuw inloggen</a>\n";
+  body += "<a href=\"/\">Naar de startpagina</a>\n</div>\n";
   if (!reference.empty())
-    body += "<p id=\"referentie\">Referentie: <code>" + html_escape(reference) + "</code>" +
+    body += "<p id=\"referentie\" class=\"kenmerk\">Kenmerk voor Justid: <code>" + html_escape(reference) +
+            "</code>" +
             (reason.empty() ? std::string{} : " (reden: <code>" + html_escape(reason) + "</code>)") +
             "</p>\n";
-  body += "</main>\n<footer class=\"site-footer\"><p>Beheerd door Justid.</p></footer>\n</body>\n</html>\n";
+  body +=
+      "</main>\n<footer class=\"site-footer\">\n<div>\n<p>poort wordt beheerd door Justid, de Justitiële "
+      "Informatiedienst.</p>\n</div>\n</footer>\n</body>\n</html>\n";
   response res{static_cast<http::status>(status), req.version()};
   res.set(http::field::content_type, "text/html; charset=utf-8");
   res.keep_alive(req.keep_alive());
@@ -152,8 +168,9 @@ response html_page(const request& req, unsigned status, page_text text, std::str
 response not_configured(const request& req, const request_context& ctx) {
   return html_page(
       req, 503,
-      {"Inloggen is niet beschikbaar", "Inloggen met eHerkenning is op deze omgeving niet ingeschakeld."}, "",
-      ctx.request_id, "login_not_configured");
+      {"Inloggen is niet beschikbaar", "Inloggen met eHerkenning is op deze omgeving niet ingeschakeld.",
+       "Gebruik de omgeving die Justid u heeft gegeven, of neem contact op met Justid."},
+      "", ctx.request_id, "login_not_configured");
 }
 
 std::string again_href(std::string_view service) {

@@ -368,7 +368,10 @@ TEST_F(Login, CancelShowsDutchPageAndIsAudited) {
   auto r = login("service=casework", "&actie=annuleren");
   EXPECT_EQ(r.status, 200u);
   EXPECT_NE(r.body.find("<html lang=\"nl\">"), std::string::npos);
-  EXPECT_NE(r.body.find("Inloggen geannuleerd"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("<h1>Inloggen afgebroken</h1>"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("<a class=\"skip-link\" href=\"#inhoud\">"), std::string::npos);
+  EXPECT_NE(r.body.find("<main id=\"inhoud\">"), std::string::npos);
+  EXPECT_NE(r.body.find("href=\"/saml/login?service=casework\">Opnieuw inloggen</a>"), std::string::npos);
   EXPECT_NE(r.body.find("/static/css/poort.css"), std::string::npos);
   EXPECT_EQ(r.body.find("<script"), std::string::npos);
   EXPECT_EQ(r.body.find("style="), std::string::npos);
@@ -386,6 +389,17 @@ TEST_F(Login, UnknownOrganisationShowsDutchPage) {
   auto [result, actor] = last_audit("login");
   EXPECT_EQ(result, "denied:organisation_unknown");
   EXPECT_TRUE(actor.starts_with("user:eherkenning:")) << actor;
+}
+
+// Verifies that a login means below EH3 is refused with a page that says
+// which level is needed, sets no cookie and is audited with its reason.
+TEST_F(Login, LowAssuranceShowsDutchPageWithTheLevelNeeded) {
+  auto r = login("service=casework", "&niveau=loa2plus");
+  EXPECT_EQ(r.status, 403u);
+  EXPECT_NE(r.body.find("<h1>Inlogmiddel niet sterk genoeg</h1>"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("niveau EH3 of hoger"), std::string::npos);
+  EXPECT_TRUE(r.header("set-cookie").empty());
+  EXPECT_EQ(last_audit("login").first, "denied:assurance_too_low");
 }
 
 // Verifies that an artifact is good for one login only: the same ACS request
