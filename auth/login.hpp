@@ -53,7 +53,7 @@ namespace poort::auth {
 /// Reasons of the login flow itself (the SAML checks have saml::error).
 enum class login_error {
   ok = 0,
-  service_unknown = 1,         ///< /saml/login names no configured service          -> bad_request
+  service_unknown,             ///< /saml/login names no configured service          -> bad_request
   idp_unknown,                 ///< no (fitting) IdP for the service, or not configured -> bad_request
   target_invalid,              ///< the return path is not a local path                -> bad_request
   too_many_pending,            ///< too many unanswered AuthnRequests stored           -> unavailable

@@ -27,11 +27,11 @@ namespace poort::auth {
 
 enum class error {
   ok = 0,
-  no_certificate = 1,  ///< the peer presented no certificate
-  oin_missing,         ///< the certificate has no subject serialNumber
-  oin_malformed,       ///< serialNumber is not 20 digits
-  unknown_party,       ///< the OIN is not a registered party
-  wrong_party_kind,    ///< the party may not use this route (e.g. a prison reading an inbox)
+  no_certificate,    ///< the peer presented no certificate
+  oin_missing,       ///< the certificate has no subject serialNumber
+  oin_malformed,     ///< serialNumber is not 20 digits
+  unknown_party,     ///< the OIN is not a registered party
+  wrong_party_kind,  ///< the party may not use this route (e.g. a prison reading an inbox)
 };
 
 const error_category& error_category_instance() noexcept;

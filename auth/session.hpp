@@ -41,7 +41,7 @@ namespace poort::auth {
 /// `condition::reauthenticate`.
 enum class session_error {
   ok = 0,
-  no_session = 1,   ///< no session cookie
+  no_session,       ///< no session cookie
   cookie_invalid,   ///< a session cookie that is not 43 base64url characters
   unknown_session,  ///< no such session (logged out, purged, or forged)
   idle_timeout,     ///< no request for longer than session.idle_timeout_s

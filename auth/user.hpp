@@ -38,7 +38,7 @@ struct user {
   std::string assertion_id;  ///< the assertion that authenticated this session (signatures record it)
   std::string assurance;     ///< achieved level URN
   std::string csrf_token;    ///< the session's CSRF token (compared in constant time)
-  sys_time logged_in_at{};
+  sys_time logged_in_at;
 
   /// The audit `actor` for this user: "user:<idp>:<pseudonym>".
   std::string actor() const;
