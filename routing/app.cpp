@@ -152,16 +152,17 @@ void app::add_routes() {
   add_login_routes(router_, services_);
   add_onboarding_routes(router_, services_);
   add_delivery_routes(router_, services_);
+  add_beheer_routes(router_, services_);
+  add_settings_routes(router_, services_);
   // Static assets last: "/{asset}" would otherwise shadow single-segment routes.
   router_.add(
       {"asset", http::verb::get, "/{asset}", on_portal, access::anyone, 0, false,
        [this](const request& req, request_context&) { return serve_asset(req, target_path(req.target())); }});
   router_.add({"asset", http::verb::get, "/", on_portal, access::anyone, 0, false,
                [this](const request& req, request_context&) { return serve_asset(req, "/index.html"); }});
-  router_.add({"asset", http::verb::get, "/static/{dir}/{file}", on_portal, access::anyone, 0, false,
-               [this](const request& req, request_context&) {
-                 return serve_asset(req, target_path(req.target()).substr(7));
-               }});
+  router_.add(
+      {"asset", http::verb::get, "/static/{dir}/{file}", on_portal, access::anyone, 0, false,
+       [this](const request& req, request_context&) { return serve_asset(req, target_path(req.target())); }});
 }
 
 response app::serve_asset(const request& req, std::string_view path) const {

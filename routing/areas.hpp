@@ -3,6 +3,8 @@
 //   login_routes.cpp       SAML login, ACS, logout, SP metadata   (issue: eHerkenning login)
 //   onboarding_routes.cpp  registry, cohorts, applications, review (issue: onboarding)
 //   delivery_routes.cpp    prison API, inbox, acknowledgements     (issue: deliveries)
+//   beheer_routes.cpp      audit trail search, push retry          (issue: portal)
+//   settings_routes.cpp    a municipality's settings               (issue: portal)
 // Each adds its routes to the router; `app` calls them once at construction.
 
 #include "routing/router.hpp"
@@ -14,5 +16,7 @@ struct services;
 void add_login_routes(router& r, const services& s);
 void add_onboarding_routes(router& r, const services& s);
 void add_delivery_routes(router& r, const services& s);
+void add_beheer_routes(router& r, const services& s);
+void add_settings_routes(router& r, const services& s);
 
 }  // namespace poort::routing

@@ -176,25 +176,35 @@ result<verify_report> verify_audit_chain(const std::filesystem::path& database_f
 result<std::vector<audit_entry>> query_audit(reader& r, const audit_filter& filter) {
   const bool valid =
       filter.limit >= 1 && filter.limit <= max_audit_query_limit && filter.actor.size() <= 256 &&
-      filter.object_prefix.size() <= 256 && filter.action.size() <= 64 &&
+      filter.object.size() <= 256 && filter.object_prefix.size() <= 256 && filter.action.size() <= 64 &&
       filter.before_seq.value_or(0) <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   if (!valid) return make_error_code(error::invalid_argument);
 
-  auto st = r.prepare("SELECT " + std::string{select_columns} +
-                      " FROM audit_log"
-                      " WHERE (?1 = '' OR actor = ?1)"
-                      " AND (?2 = '' OR substr(object, 1, length(?2)) = ?2)"
-                      " AND (?3 = '' OR action = ?3)"
-                      " AND (?4 IS NULL OR at >= ?4)"
-                      " AND (?5 IS NULL OR at < ?5)"
-                      " AND (?6 IS NULL OR seq < ?6)"
-                      " ORDER BY seq DESC LIMIT ?7");
+  // Only the filters in use go into the statement, each a plain comparison,
+  // so that SQLite can walk an (action|actor|object, seq) index newest first.
+  std::string sql = "SELECT " + std::string{select_columns} + " FROM audit_log WHERE 1";
+  std::vector<std::string> values;  // bound in the order of their conditions
+  const auto add = [&](std::string_view condition, std::string value) {
+    sql += condition;
+    values.push_back(std::move(value));
+  };
+  if (!filter.actor.empty()) add(" AND actor = ?", filter.actor);
+  if (!filter.object.empty()) add(" AND object = ?", filter.object);
+  if (!filter.object_prefix.empty())
+    add(" AND substr(object, 1, " + std::to_string(filter.object_prefix.size()) + ") = ?",
+        filter.object_prefix);
+  if (!filter.action.empty()) add(" AND action = ?", filter.action);
+  if (filter.from) add(" AND at >= ?", format_rfc3339(*filter.from, true));
+  if (filter.until) add(" AND at < ?", format_rfc3339(*filter.until, true));
+  if (filter.before_seq) sql += " AND seq < ?";
+  sql += " ORDER BY seq DESC LIMIT ?";
+
+  auto st = r.prepare(sql);
   if (!st) return st.error();
-  st->bind(1, filter.actor).bind(2, filter.object_prefix).bind(3, filter.action);
-  if (filter.from) st->bind(4, format_rfc3339(*filter.from, true));
-  if (filter.until) st->bind(5, format_rfc3339(*filter.until, true));
-  if (filter.before_seq) st->bind(6, static_cast<std::int64_t>(*filter.before_seq));
-  st->bind(7, static_cast<std::int64_t>(filter.limit));
+  int i = 0;
+  for (const auto& v : values) st->bind(++i, v);
+  if (filter.before_seq) st->bind(++i, static_cast<std::int64_t>(*filter.before_seq));
+  st->bind(++i, static_cast<std::int64_t>(filter.limit));
 
   std::vector<audit_entry> out;
   for (;;) {

@@ -105,8 +105,11 @@ struct verify_report {
 result<verify_report> verify_audit_chain(const std::filesystem::path& database_file);
 
 /// Filters for `query_audit`; empty / unset fields match everything.
+/// The exact filters (action, actor, object) are backed by indexes
+/// (migration 6), so a page costs its own rows whatever the log's size.
 struct audit_filter {
   std::string actor;                        ///< exact match
+  std::string object;                       ///< exact match
   std::string object_prefix;                ///< records whose object starts with this
   std::string action;                       ///< exact match
   std::optional<sys_time> from;             ///< at >= from

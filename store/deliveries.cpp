@@ -728,6 +728,60 @@ result<void> record_push_obsolete(transaction& tx, std::string_view bericht_id, 
   return st->run();
 }
 
+result<requeue_outcome> requeue_push(transaction& tx, std::string_view bericht_id, const audit_context& who,
+                                     sys_time now) {
+  using kind = requeue_outcome::kind;
+  const auto find = [&]() -> result<std::optional<outbox_item>> {
+    auto st = tx.prepare("SELECT " + std::string(kOutboxColumns) +
+                         " FROM uitgaande_berichten WHERE bericht_id = ?");
+    if (!st) return st.error();
+    st->bind(1, bericht_id);
+    auto rows = outbox_rows(*st);
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<outbox_item>{};
+    return std::optional<outbox_item>{std::move(rows->front())};
+  };
+  requeue_outcome out;
+  auto found = find();
+  if (!found) return found.error();
+  if (!*found) {
+    out.what = kind::not_found;
+    if (auto a = audit(tx, who, "delivery.push.requeue", bericht_id, "denied:not_found", now); !a)
+      return a.error();
+    return out;
+  }
+  out.item = std::move(**found);
+  auto m = find_municipality(tx, out.item.gemeentecode, day_of(now));
+  if (!m) return m.error();
+  if (out.item.status != "OPGEGEVEN")
+    out.what = kind::not_given_up;
+  else if (!*m || (*m)->status != domain::municipality_status::connected)
+    out.what = kind::not_connected;
+  else if ((*m)->push_endpoint.empty())
+    out.what = kind::no_endpoint;
+  else
+    out.what = kind::requeued;
+  if (out.what != kind::requeued) {
+    const std::string reason = out.what == kind::not_given_up    ? "denied:not_given_up"
+                               : out.what == kind::not_connected ? "denied:not_connected"
+                                                                 : "denied:no_endpoint";
+    if (auto a = audit(tx, who, "delivery.push.requeue", bericht_id, reason, now); !a) return a.error();
+    return out;
+  }
+  auto st = tx.prepare(
+      "UPDATE uitgaande_berichten SET status = 'WACHTEND', volgende_poging_op = ?, endpoint = ? "
+      "WHERE bericht_id = ? AND status = 'OPGEGEVEN'");
+  if (!st) return st.error();
+  st->bind(1, stamp(now)).bind(2, (*m)->push_endpoint).bind(3, bericht_id);
+  if (auto r = st->run(); !r) return r.error();
+  if (auto a = audit(tx, who, "delivery.push.requeue", bericht_id, "success", now); !a) return a.error();
+  auto after = find();
+  if (!after) return after.error();
+  if (!*after) return make_error_code(error::corrupt);
+  out.item = std::move(**after);
+  return out;
+}
+
 // ------------------------------------------------------------ retention
 
 result<std::vector<purge_candidate>> purge_candidates(reader& r, sys_time now, std::size_t limit) {

@@ -284,6 +284,25 @@ CREATE TABLE uitgaande_berichten (
 ) STRICT;
 CREATE INDEX uitgaande_wachtend ON uitgaande_berichten (volgende_poging_op) WHERE status = 'WACHTEND';
 )sql"},
+    migration{6, "audit search indexes and system certificate details", R"sql(
+-- The audit trail search (store::query_audit, GET /api/v1/beheer/auditregels)
+-- filters on one exact field and pages newest first by seq: each index walks
+-- one value's records in seq order, so a page costs its own rows only.
+CREATE INDEX audit_log_action ON audit_log (action, seq);
+CREATE INDEX audit_log_actor ON audit_log (actor, seq);
+CREATE INDEX audit_log_object ON audit_log (object, seq);
+
+-- What poort read from a municipality's system certificate when a signatory
+-- uploaded it in the settings (store/settings.hpp), keyed by the fingerprint
+-- that gemeenten.systeem_certificaat_sha256 holds. Public certificate data
+-- only: the subject's distinguished name and the end of its validity.
+CREATE TABLE systeemcertificaten (
+  sha256        TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+  onderwerp     TEXT NOT NULL CHECK (length(onderwerp) BETWEEN 1 AND 1024),
+  geldig_tot    TEXT NOT NULL CHECK (length(geldig_tot) = 24),
+  opgeslagen_op TEXT NOT NULL CHECK (length(opgeslagen_op) = 24)
+) STRICT;
+)sql"},
 };
 
 constexpr bool versions_are_consecutive() {

@@ -404,7 +404,10 @@ result<void> save_onboarding(transaction& tx, const municipality_record& m, cons
   if (auto ok = st->run(); !ok) return ok;
 
   if (auto ok = set_municipality_status(tx, m.id, after.status, now); !ok) return ok;
-  if (after.application) {
+  // Only a changed application sets the preferences: after approval they are
+  // changed in the settings (store/settings.hpp), which a later transition
+  // (suspend, reconnect) must not undo.
+  if (after.application && after.application != before.application) {
     const auto& a = *after.application;
     return set_municipality_preferences(tx, m.id, a.wants_detention_notifications, a.wants_information_sheets,
                                         a.push_endpoint.value_or(""), a.certificate_sha256, now);

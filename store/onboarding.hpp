@@ -78,8 +78,9 @@ result<domain::onboarding> load_onboarding(reader& r, std::int64_t gemeente_id);
 
 /// Writes `after` for `m` (inserting the row on registration), records a new
 /// signature or review in their history tables, marks a voided signature,
-/// and mirrors status and delivery preferences into the registry
-/// (gemeenten.status, wil_*, push_endpoint, systeem_certificaat_sha256).
+/// and mirrors the status into the registry (gemeenten.status) and, when the
+/// application changed, its delivery preferences (wil_*, push_endpoint,
+/// systeem_certificaat_sha256; later changed in store/settings.hpp).
 /// `before` is what load_onboarding returned in the same transaction.
 result<void> save_onboarding(transaction& tx, const municipality_record& m, const domain::onboarding& before,
                              const domain::onboarding& after, sys_time now);

@@ -9,7 +9,11 @@
 //     accepts the conditions and applies, a signatory signs, the
 //     administrator approves, and the daemon's scheduler connects the
 //     municipality on the cohort's date; then its system certificate is a
-//     known party on the system listener and e-mail notices reached the sink.
+//     known party on the system listener and e-mail notices reached the sink;
+//   - the portal's settings, audit search and push retry with real logins: a
+//     signatory changes the system certificate (the system listener then
+//     knows the new one and no longer the old), an administrator searches the
+//     audit trail and puts a push that gave up back in the queue.
 
 #include "daemon/onboarding.hpp"
 
@@ -29,6 +33,7 @@
 #include "harness.hpp"
 #include "store/database.hpp"
 #include "store/onboarding.hpp"
+#include "store/sqlite.hpp"
 
 namespace poort::test {
 namespace {
@@ -511,6 +516,171 @@ TEST_F(OnboardingPath, FromCohortToConnectionThroughRealLogins) {
   EXPECT_EQ(https(port_, http::verb::get, "/api/v1/openapi.json").status, 200u);
   EXPECT_EQ(https(daemon_->system_port(), http::verb::get, "/api/v1/openapi.json", "", {}, "pi-1").status,
             200u);
+  auto audit = run_capture(binary("daemon/poortctl").string() + " audit verify --config '" +
+                           config_.string() + "' 2>/dev/null");
+  EXPECT_NE(audit.find("audit chain intact"), std::string::npos) << audit;
+}
+
+/// A second client certificate for `oin`, issued now by the test CA (openssl), written as
+/// `<dir>/<name>.crt` and `.key`. Returns the path without extension ("" on failure).
+std::string issue_client_certificate(const fs::path& dir, const std::string& name, const std::string& oin) {
+  const pki& p = pki::shared();
+  const fs::path base = dir / name;
+  write_file(dir / (name + ".ext"),
+             "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+             "extendedKeyUsage=clientAuth\n");
+  const std::string q = "'";
+  const std::string cmd =
+      "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + q + base.string() +
+      ".key' -subj '/C=NL/O=Gemeente Zwolle/serialNumber=" + oin + "/CN=" + name + ".poort.test' -out " + q +
+      base.string() + ".csr' && openssl x509 -req -in " + q + base.string() + ".csr' -CA " + q +
+      p.file("ca.crt").string() + "' -CAkey " + q + p.file("ca.key").string() + "' -set_serial 0x" +
+      std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) +
+      " -days 30 -sha256 -extfile " + q + (dir / (name + ".ext")).string() + "' -out " + q + base.string() +
+      ".crt' 2>&1";
+  const auto out = run_capture(cmd);
+  return out.starts_with("FAILED") ? std::string{} : base.string();
+}
+
+// Verifies the portal's new routes through real logins: settings (read by the case worker,
+// changed by the signatory only; a new system certificate replaces the old one on the system
+// listener), the audit trail search with paging, and a new attempt for a push that gave up.
+TEST_F(OnboardingPath, SettingsAuditSearchAndPushRetryThroughRealLogins) {
+  const pki& p = pki::shared();
+  const session admin = login("admin", "");
+  const auto now = std::chrono::system_clock::now();
+  auto cohort = call(admin, http::verb::post, "/api/v1/cohorten",
+                     R"({"naam":"Pilot","soort":"PILOT","opentOp":")" + format_rfc3339(now - 1h) +
+                         R"(","sluitOp":")" + format_rfc3339(now + 24h) +
+                         R"(","capaciteit":10,"aansluitenOp":")" + format_rfc3339(now + 48h) + R"("})");
+  ASSERT_EQ(cohort.status, 201u) << cohort.body << dump();
+  const session casework = login("casework", "&organisatie=zwolle");
+  ASSERT_EQ(call(casework, http::verb::post, "/api/v1/gemeenten/GM0193/aanmelding",
+                 R"({"cohortId":")" + std::string(json_of(cohort).at("id").as_string()) + R"("})")
+                .status,
+            201u);
+  ASSERT_EQ(call(casework, http::verb::post, "/api/v1/gemeenten/GM0193/voorwaardenacceptatie",
+                 R"({"versie":"2026-1","sha256":")" +
+                     sha256_hex("Aansluitvoorwaarden poort, versie 2026-1.\n") + R"("})")
+                .status,
+            200u);
+  json::object application{
+      {"nazorgcoordinator",
+       {{"naam", "J. de Vries"}, {"email", "nazorg@zwolle.test"}, {"telefoon", "038-4982000"}}},
+      {"ontvangtDetentiemeldingen", true},
+      {"ontvangtInformatiebladen", true},
+      {"systeemcertificaat", {{"pem", slurp(p.file("unknown-oin.crt"))}}},
+      {"pushEndpoint", "https://nazorg.zwolle.test/poort"}};
+  auto applied =
+      call(casework, http::verb::put, "/api/v1/gemeenten/GM0193/aanvraag", json::serialize(application));
+  ASSERT_EQ(applied.status, 200u) << applied.body;
+  const session signatory = login("signing", "&organisatie=zwolle&gebruiker=burgemeester");
+  ASSERT_EQ(call(signatory, http::verb::post, "/api/v1/gemeenten/GM0193/ondertekening",
+                 R"({"aanvraagSha256":")" + std::string(json_of(applied).at("aanvraagSha256").as_string()) +
+                     R"("})")
+                .status,
+            200u);
+  ASSERT_EQ(
+      call(admin, http::verb::post, "/api/v1/gemeenten/GM0193/beoordeling", R"({"besluit":"GOEDKEUREN"})")
+          .status,
+      200u);
+  ASSERT_EQ(
+      call(admin, http::verb::post, "/api/v1/gemeenten/GM0193/statuswijziging", R"({"actie":"AANSLUITEN"})")
+          .status,
+      200u);
+  auto whoami = [&](const std::string& client) {
+    return https(daemon_->system_port(), http::verb::get, "/api/v1/whoami", "", {}, client);
+  };
+  ASSERT_EQ(whoami("unknown-oin").status, 200u) << dump();
+
+  // --- settings: the case worker reads, only the signatory changes (with the CSRF token).
+  const std::string path = "/api/v1/gemeenten/GM0193/instellingen";
+  auto settings = call(casework, http::verb::get, path);
+  ASSERT_EQ(settings.status, 200u) << settings.body;
+  const auto old_cert = load_certificate_file(p.file("unknown-oin.crt"));
+  EXPECT_EQ(json_of(settings).at("systeemcertificaat").at("vingerafdruk").as_string(),
+            certificate_fingerprint_sha256(old_cert->get()));
+  EXPECT_TRUE(json_of(settings).at("wijzigbaar").as_bool());
+  const std::string second = issue_client_certificate(dir_.path(), "zwolle-2", p.oin("UNKNOWN"));
+  ASSERT_FALSE(second.empty());
+  const std::string change = json::serialize(json::object{{"wilDetentiemeldingen", true},
+                                                          {"wilInformatiebladen", false},
+                                                          {"pushEndpoint", "https://nieuw.zwolle.test/poort"},
+                                                          {"systeemcertificaatPem", slurp(second + ".crt")}});
+  EXPECT_EQ(call(casework, http::verb::put, path, change).status, 403u);
+  EXPECT_EQ(https(port_, http::verb::put, path, change,
+                  {{"Cookie", signatory.cookie}, {"Content-Type", "application/json"}})
+                .status,
+            403u)
+      << "no CSRF token";
+  for (const std::string bad : {"gemeente-1", "untrusted", "expired", "revoked"}) {
+    auto refused =
+        call(signatory, http::verb::put, path,
+             json::serialize(json::object{{"wilDetentiemeldingen", true},
+                                          {"wilInformatiebladen", true},
+                                          {"systeemcertificaatPem", slurp(p.file(bad + ".crt"))}}));
+    EXPECT_EQ(refused.status, 422u) << bad << " " << refused.body;
+  }
+  auto changed = call(signatory, http::verb::put, path, change);
+  ASSERT_EQ(changed.status, 200u) << changed.body << dump();
+  const auto view = json_of(changed);
+  EXPECT_FALSE(view.at("wilInformatiebladen").as_bool());
+  EXPECT_EQ(view.at("pushEndpoint").as_string(), "https://nieuw.zwolle.test/poort");
+  EXPECT_NE(std::string_view(view.at("systeemcertificaat").at("onderwerp").as_string())
+                .find("CN=zwolle-2.poort.test"),
+            std::string_view::npos);
+  EXPECT_FALSE(view.at("systeemcertificaat").at("geldigTot").is_null());
+  // The system listener knows the new certificate and no longer the old one.
+  auto as_new = whoami(second);
+  ASSERT_EQ(as_new.status, 200u) << as_new.body << dump();
+  EXPECT_EQ(json_of(as_new).at("gemeentecode").as_string(), "GM0193");
+  EXPECT_EQ(whoami("unknown-oin").status, 403u);
+
+  // --- a push that gave up, put back in the queue by an administrator.
+  const std::string id = "0c0ffee0-1234-4abc-8def-000000000042";
+  {
+    auto db = store::connection::open(dir_.path() / "poort.db", store::connection::access::read_write, 10s);
+    ASSERT_TRUE(db) << db.error().message();
+    const std::string at = format_rfc3339(std::chrono::system_clock::now() - 48h, true);
+    ASSERT_TRUE(db->exec("INSERT INTO leveringen VALUES ('" + id + "', 'DETENTIEMELDING', '" + p.oin("PI_1") +
+                         "', 'GM0193', '" + std::string(64, 'a') + "', '" + at +
+                         "'); INSERT INTO uitgaande_berichten (bericht_id, gemeentecode, endpoint, status, "
+                         "pogingen, volgende_poging_op, laatste_fout, aangemaakt_op) VALUES ('" +
+                         id + "', 'GM0193', 'https://nazorg.zwolle.test/poort', 'OPGEGEVEN', 12, '" + at +
+                         "', 'http_503', '" + at + "')"));
+  }
+  const std::string retry = "/api/v1/beheer/uitgaande-berichten/" + id + "/nieuwe-poging";
+  EXPECT_EQ(call(signatory, http::verb::post, retry).status, 403u);
+  auto requeued = call(admin, http::verb::post, retry);
+  ASSERT_EQ(requeued.status, 202u) << requeued.body << dump();
+  EXPECT_EQ(json_of(requeued).at("status").as_string(), "WACHTEND");
+  EXPECT_EQ(json_of(requeued).at("gemeentecode").as_string(), "GM0193");
+  auto again = call(admin, http::verb::post, retry);
+  EXPECT_EQ(again.status, 409u);
+  EXPECT_EQ(json_of(again).at("code").as_string(), "push_not_given_up");
+
+  // --- the audit trail: the settings changes, paged; the search itself is audited.
+  EXPECT_EQ(call(casework, http::verb::get, "/api/v1/beheer/auditregels").status, 403u);
+  const std::string search =
+      "/api/v1/beheer/auditregels?actie=settings.change&object=gemeente%3AGM0193&limiet=1";
+  auto first = call(admin, http::verb::get, search);
+  ASSERT_EQ(first.status, 200u) << first.body;
+  const auto page1 = json_of(first);
+  ASSERT_EQ(page1.at("auditregels").as_array().size(), 1u);
+  EXPECT_EQ(page1.at("auditregels").as_array()[0].at("resultaat").as_string(), "success");
+  ASSERT_FALSE(page1.at("volgende").is_null());
+  auto second_page =
+      json_of(call(admin, http::verb::get, search + "&na=" + json::serialize(page1.at("volgende"))));
+  ASSERT_EQ(second_page.at("auditregels").as_array().size(), 1u);
+  EXPECT_EQ(second_page.at("auditregels").as_array()[0].at("resultaat").as_string(),
+            "denied:APPLICATION_OIN_MISMATCH");
+  EXPECT_LT(second_page.at("auditregels").as_array()[0].at("volgnummer").as_int64(),
+            page1.at("auditregels").as_array()[0].at("volgnummer").as_int64());
+  auto retries = json_of(call(admin, http::verb::get, "/api/v1/beheer/auditregels?object=bericht%3A" + id));
+  ASSERT_EQ(retries.at("auditregels").as_array().size(), 2u);
+  EXPECT_EQ(retries.at("auditregels").as_array()[0].at("resultaat").as_string(), "denied:not_given_up");
+  auto searches = json_of(call(admin, http::verb::get, "/api/v1/beheer/auditregels?actie=audit.search"));
+  EXPECT_GE(searches.at("auditregels").as_array().size(), 3u);
   auto audit = run_capture(binary("daemon/poortctl").string() + " audit verify --config '" +
                            config_.string() + "' 2>/dev/null");
   EXPECT_NE(audit.find("audit chain intact"), std::string::npos) << audit;

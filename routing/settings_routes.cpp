@@ -1,0 +1,321 @@
+// A municipality's settings (issue 6; store/settings.hpp), on the portal
+// listener (api/instellingen.openapi.json):
+//
+//   GET /api/v1/gemeenten/{gemeentecode}/instellingen   a user of that municipality, or an administrator
+//   PUT /api/v1/gemeenten/{gemeentecode}/instellingen   an authorised signatory of that municipality
+//
+//   {"gemeentecode", "wilDetentiemeldingen", "wilInformatiebladen", "pushEndpoint": url|null,
+//    "systeemcertificaat": {"onderwerp": dn|null, "geldigTot": time|null, "vingerafdruk"}|null,
+//    "wijzigbaar": bool}
+//
+// PUT takes {"wilDetentiemeldingen", "wilInformatiebladen", "pushEndpoint"?,
+// "systeemcertificaatPem"?} (a missing or null PEM keeps the current
+// certificate). The certificate is checked exactly as the application's
+// (onboarding_services::verify_system_certificate: the system listener's CA,
+// valid now, clientAuth, an OIN) and its OIN must be the municipality's; the
+// push endpoint as the application's (domain::validate_https_url). Changes
+// are possible once the application was approved (store::settings_changeable),
+// and are audited ("settings.change"). A user of another municipality is
+// refused (403 other_organisation, audited as the onboarding routes do).
+
+#include "store/settings.hpp"
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/x509.h>
+
+#include <boost/beast/core/string.hpp>
+#include <boost/json.hpp>
+
+#include <expected>
+
+#include "common/crypto.hpp"
+#include "common/log.hpp"
+#include "domain/contact.hpp"
+#include "domain/error.hpp"
+#include "domain/identifiers.hpp"
+#include "routing/app.hpp"
+#include "routing/areas.hpp"
+#include "routing/onboarding_routes.hpp"
+
+namespace poort::routing {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::size_t settings_body = 32 * 1024;
+constexpr std::size_t max_pem_bytes = 16 * 1024;
+
+response problem_of(const request& req, const request_context& ctx, problem p) {
+  return make_problem_response(req, p, ctx.request_id);
+}
+
+/// A refusal with a domain reason: its code (lower case) and Dutch sentence.
+response refuse(const request& req, const request_context& ctx, int status, domain::error e,
+                std::vector<invalid_param> params = {}) {
+  std::string code(domain::reason_code(e));
+  for (auto& c : code) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  const char* title = status == 403   ? "Toegang geweigerd"
+                      : status == 404 ? "Niet gevonden"
+                      : status == 409 ? "Niet mogelijk"
+                      : status == 422 ? "Niet geaccepteerd"
+                                      : "Ongeldig verzoek";
+  return problem_of(
+      req, ctx, {status, std::move(code), title, std::string(domain::dutch_message(e)), std::move(params)});
+}
+
+response unavailable(const request& req, const request_context& ctx) {
+  return problem_of(req, ctx,
+                    {503,
+                     "service_unavailable",
+                     "Niet beschikbaar",
+                     "Deze functie is op dit moment niet beschikbaar.",
+                     {}});
+}
+
+response store_failure(const request& req, const request_context& ctx, const error_code& ec) {
+  log::error("settings.store_failed", {{"request_id", ctx.request_id}, {"error", ec.message()}});
+  if (condition_of(ec) == condition::unavailable)
+    return problem_of(
+        req, ctx,
+        {503, "store_unavailable", "Niet beschikbaar", "De opslag is tijdelijk niet beschikbaar.", {}});
+  return problem_of(req, ctx,
+                    {500, "internal_error", "Interne fout", "Het verzoek kon niet worden verwerkt.", {}});
+}
+
+store::audit_who who_of(const request_context& ctx) {
+  return {ctx.user ? ctx.user->actor() : std::string("anonymous"),
+          ctx.remote_address.empty() ? std::string("unknown") : ctx.remote_address, ctx.request_id};
+}
+
+/// The refusal when the logged-in user may not reach municipality `code`:
+/// an administrator reaches every one, anyone else only their own. An
+/// attempt on another municipality is audited.
+std::optional<response> check_scope(const services& s, const request& req, const request_context& ctx,
+                                    std::string_view code) {
+  if (!domain::validate_gemeentecode(code))
+    return refuse(req, ctx, 400, domain::error::gemeentecode_invalid,
+                  {{"/path/gemeentecode", "GEMEENTECODE_INVALID"}});
+  if (ctx.user->role == auth::role::administrator) return std::nullopt;
+  if (!ctx.user->gemeentecode.empty() && ctx.user->gemeentecode == code) return std::nullopt;
+  if (!s.store || !s.clock) return unavailable(req, ctx);
+  const auto who = who_of(ctx);
+  auto audited = s.store->write([&](store::transaction& tx) -> result<void> {
+    auto ok = store::append_audit(
+        tx, {"settings.access", "gemeente:" + std::string(code), "denied:OTHER_ORGANISATION", who.origin,
+             who.actor, who.request_id, s.clock->now()});
+    if (!ok) return ok.error();
+    return {};
+  });
+  if (!audited) return store_failure(req, ctx, audited.error());
+  return refuse(req, ctx, 403, domain::error::other_organisation);
+}
+
+/// A member name safe to echo in a pointer (letters only, at most 64).
+bool plain_name(std::string_view key) {
+  if (key.empty() || key.size() > 64) return false;
+  for (unsigned char c : key)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return false;
+  return true;
+}
+
+/// The view of the settings in force.
+json::object settings_json(const store::municipality_record& m,
+                           const std::optional<store::certificate_details>& details) {
+  json::value certificate = nullptr;
+  if (!m.systeem_certificaat_sha256.empty())
+    certificate = json::object{
+        {"onderwerp", details ? json::value(details->subject) : json::value(nullptr)},
+        {"geldigTot", details ? json::value(format_rfc3339(details->not_after)) : json::value(nullptr)},
+        {"vingerafdruk", m.systeem_certificaat_sha256}};
+  return {{"gemeentecode", m.gemeentecode},
+          {"wilDetentiemeldingen", m.wil_detentiemeldingen},
+          {"wilInformatiebladen", m.wil_informatiebladen},
+          {"pushEndpoint", m.push_endpoint.empty() ? json::value(nullptr) : json::value(m.push_endpoint)},
+          {"systeemcertificaat", std::move(certificate)},
+          {"wijzigbaar", store::settings_changeable(m.status)}};
+}
+
+response view(const services& s, const request& req, const request_context& ctx, std::string_view code) {
+  struct found {
+    store::municipality_record m;
+    std::optional<store::certificate_details> details;
+  };
+  auto r = s.store->read([&](store::reader& rd) -> result<std::optional<found>> {
+    auto m = store::find_municipality(rd, code, store::day_of(s.clock->now()));
+    if (!m) return m.error();
+    if (!*m) return std::optional<found>{};
+    std::optional<store::certificate_details> details;
+    if (!(*m)->systeem_certificaat_sha256.empty()) {
+      auto d = store::find_certificate_details(rd, (*m)->systeem_certificaat_sha256);
+      if (!d) return d.error();
+      details = std::move(*d);
+    }
+    return std::optional<found>{found{std::move(**m), std::move(details)}};
+  });
+  if (!r) return store_failure(req, ctx, r.error());
+  if (!*r) return refuse(req, ctx, 404, domain::error::municipality_unknown);
+  return make_json_response(req, http::status::ok, json::serialize(settings_json((*r)->m, (*r)->details)));
+}
+
+/// Subject DN (RFC 2253, UTF-8) and end of validity of a PEM certificate.
+std::optional<store::certificate_details> details_of(std::string_view pem, std::string sha256) {
+  auto cert = parse_certificate_pem(pem);
+  if (!cert) return std::nullopt;
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+  if (!bio || X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert->get()), 0,
+                                 XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0)
+    return std::nullopt;
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  std::tm tm{};
+  if (size <= 0 || ASN1_TIME_to_tm(X509_get0_notAfter(cert->get()), &tm) != 1) return std::nullopt;
+  const auto day = std::chrono::year_month_day{std::chrono::year{tm.tm_year + 1900},
+                                               std::chrono::month{static_cast<unsigned>(tm.tm_mon + 1)},
+                                               std::chrono::day{static_cast<unsigned>(tm.tm_mday)}};
+  const sys_time not_after = std::chrono::sys_days{day} + std::chrono::hours{tm.tm_hour} +
+                             std::chrono::minutes{tm.tm_min} + std::chrono::seconds{tm.tm_sec};
+  return store::certificate_details{std::move(sha256), std::string(data, static_cast<std::size_t>(size)),
+                                    not_after};
+}
+
+/// The settings of a PUT body, with a new certificate checked; or the refusal.
+std::expected<store::municipality_settings, response> read_settings(const services& s, const request& req,
+                                                                    const request_context& ctx) {
+  const auto type = req[http::field::content_type];
+  const std::string_view media = std::string_view(type.data(), type.size()).substr(0, type.find(';'));
+  if (!boost::beast::iequals(media, "application/json"))
+    return std::unexpected(problem_of(req, ctx,
+                                      {415,
+                                       "unsupported_media_type",
+                                       "Verkeerd mediatype",
+                                       "Stuur de gegevens als application/json.",
+                                       {}}));
+  json::parse_options options;
+  options.max_depth = 4;
+  boost::system::error_code ec;
+  json::value v = json::parse(req.body(), ec, {}, options);
+  if (ec || !v.is_object()) return std::unexpected(refuse(req, ctx, 400, domain::error::json_malformed));
+  const json::object& o = v.as_object();
+
+  std::vector<invalid_param> bad;
+  const auto add = [&](std::string pointer, domain::error e) {
+    bad.push_back({std::move(pointer), std::string(domain::reason_code(e))});
+  };
+  for (const auto& [key, value] : o)
+    if (key != "wilDetentiemeldingen" && key != "wilInformatiebladen" && key != "pushEndpoint" &&
+        key != "systeemcertificaatPem")
+      add(plain_name(key) ? "/" + std::string(key) : std::string{}, domain::error::unknown_field);
+  store::municipality_settings out;
+  const auto flag = [&](std::string_view key, bool& to) {
+    const json::value* f = o.if_contains(key);
+    if (f == nullptr || f->is_null())
+      add("/" + std::string(key), domain::error::field_required);
+    else if (!f->is_bool())
+      add("/" + std::string(key), domain::error::wrong_type);
+    else
+      to = f->as_bool();
+  };
+  flag("wilDetentiemeldingen", out.wil_detentiemeldingen);
+  flag("wilInformatiebladen", out.wil_informatiebladen);
+  if (const json::value* e = o.if_contains("pushEndpoint"); e != nullptr && !e->is_null()) {
+    if (!e->is_string())
+      add("/pushEndpoint", domain::error::wrong_type);
+    else if (!e->as_string().empty()) {
+      const std::string url(e->as_string());
+      if (!domain::validate_https_url(url))
+        add("/pushEndpoint", domain::error::url_invalid);
+      else
+        out.push_endpoint = url;
+    }
+  }
+  const json::value* pem = o.if_contains("systeemcertificaatPem");
+  const bool new_certificate = pem != nullptr && !pem->is_null();
+  if (new_certificate) {
+    if (!pem->is_string())
+      add("/systeemcertificaatPem", domain::error::wrong_type);
+    else if (pem->as_string().empty())
+      add("/systeemcertificaatPem", domain::error::value_empty);
+    else if (pem->as_string().size() > max_pem_bytes)
+      add("/systeemcertificaatPem", domain::error::value_too_long);
+  }
+  if (!bad.empty()) {
+    return std::unexpected(
+        problem_of(req, ctx,
+                   {400, "invalid_body", "Ongeldig verzoek",
+                    "Een of meer velden zijn ongeldig; zie invalidParams.", std::move(bad)}));
+  }
+  if (!new_certificate) return out;
+
+  // The same check as the application's certificate (onboarding_routes.cpp).
+  if (!s.onboarding || !s.onboarding->verify_system_certificate)
+    return std::unexpected(unavailable(req, ctx));
+  const std::string_view text(pem->as_string());
+  auto checked = s.onboarding->verify_system_certificate(text);
+  std::optional<store::certificate_details> details;
+  if (checked) details = details_of(text, checked->sha256);
+  if (!checked || !details) {
+    const bool malformed = !checked && checked.error() == common_error::invalid_argument;
+    return std::unexpected(problem_of(
+        req, ctx,
+        {malformed ? 400 : 422,
+         malformed ? "certificate_invalid" : "certificate_untrusted",
+         malformed ? "Ongeldig verzoek" : "Niet geaccepteerd",
+         malformed
+             ? "Het systeemcertificaat is geen geldig PEM-certificaat met een OIN."
+             : "Het systeemcertificaat is niet uitgegeven onder de vertrouwde CA, is verlopen of is niet "
+               "geschikt voor clientauthenticatie.",
+         {{"/systeemcertificaatPem", malformed ? "CERTIFICATE_INVALID" : "CERTIFICATE_UNTRUSTED"}}}));
+  }
+  out.certificate = std::move(*details);
+  out.certificate_oin = checked->oin;
+  return out;
+}
+
+response change(const services& s, const request& req, request_context& ctx, std::string_view code) {
+  auto settings = read_settings(s, req, ctx);
+  if (!settings) return std::move(settings.error());
+  auto outcome = store::change_settings(*s.store, code, *settings, who_of(ctx), s.clock->now());
+  if (!outcome) return store_failure(req, ctx, outcome.error());
+  using kind = store::settings_outcome::kind;
+  switch (outcome->what) {
+    case kind::unknown_municipality: return refuse(req, ctx, 404, domain::error::municipality_unknown);
+    case kind::locked:
+      return problem_of(req, ctx,
+                        {409,
+                         "settings_locked",
+                         "Niet mogelijk",
+                         "Uw gemeente is nog niet goedgekeurd. Wijzig deze gegevens in de aanvraag.",
+                         {}});
+    case kind::oin_mismatch:
+      return refuse(req, ctx, 422, domain::error::application_oin_mismatch,
+                    {{"/systeemcertificaatPem", "APPLICATION_OIN_MISMATCH"}});
+    case kind::changed: break;
+  }
+  log::info("settings.changed", {{"request_id", ctx.request_id},
+                                 {"gemeentecode", outcome->municipality.gemeentecode},
+                                 {"new_certificate", settings->certificate.has_value()}});
+  return view(s, req, ctx, code);
+}
+
+}  // namespace
+
+void add_settings_routes(router& r, const services& svc) {
+  const services* sp = &svc;  // the app owns `svc` and outlives its routes
+  r.add({"settings.read", http::verb::get, "/api/v1/gemeenten/{gemeentecode}/instellingen", on_portal,
+         access::user, 0, true, [sp](const request& req, request_context& ctx) {
+           const auto code = ctx.param("gemeentecode");
+           if (auto refused = check_scope(*sp, req, ctx, code)) return std::move(*refused);
+           if (!sp->store || !sp->clock) return unavailable(req, ctx);
+           return view(*sp, req, ctx, code);
+         }});
+  r.add({"settings.change", http::verb::put, "/api/v1/gemeenten/{gemeentecode}/instellingen", on_portal,
+         access::signatory, settings_body, true, [sp](const request& req, request_context& ctx) {
+           const auto code = ctx.param("gemeentecode");
+           if (auto refused = check_scope(*sp, req, ctx, code)) return std::move(*refused);
+           if (!sp->store || !sp->clock) return unavailable(req, ctx);
+           return change(*sp, req, ctx, code);
+         }});
+}
+
+}  // namespace poort::routing
