@@ -117,12 +117,18 @@ struct stored_sheet {
   domain::informatieblad sheet;
 };
 
+// Lookups of a person's entries say `bsn_index <> ''` so that SQLite can use
+// the partial index postvak_persoon: without it they read the municipality's
+// whole inbox (or all of postvak) for every delivery
+// (tests/unit/store/deliveries_scaling_test.cpp).
+
 // The person's sheets that still hold content (optionally in one municipality).
 result<std::vector<stored_sheet>> sheets_of(transaction& tx, const data_key& key, std::string_view bsn_index,
                                             std::string_view gemeentecode) {
   auto st = tx.prepare(
-      "SELECT bericht_id, key_id, inhoud FROM postvak WHERE bsn_index = ? AND soort = 'INFORMATIEBLAD' "
-      "AND inhoud IS NOT NULL AND (? = '' OR gemeentecode = ?) ORDER BY volgnummer");
+      "SELECT bericht_id, key_id, inhoud FROM postvak WHERE bsn_index = ? AND bsn_index <> '' "
+      "AND soort = 'INFORMATIEBLAD' AND inhoud IS NOT NULL AND (? = '' OR gemeentecode = ?) "
+      "ORDER BY volgnummer");
   if (!st) return st.error();
   st->bind(1, bsn_index).bind(2, gemeentecode).bind(3, gemeentecode);
   std::vector<stored_sheet> out;
@@ -180,8 +186,8 @@ result<std::string> purge_after_for(transaction& tx, const delivery_settings& s,
   if (const auto* m = std::get_if<domain::detentiemelding>(&d.message))
     if (auto release = release_of(*m)) return stamp(day_plus(*release, s.retention));
   auto st = tx.prepare(
-      "SELECT vrijlating FROM postvak WHERE bsn_index = ? AND gemeentecode = ? AND vrijlating <> '' "
-      "ORDER BY volgnummer DESC LIMIT 1");
+      "SELECT vrijlating FROM postvak WHERE bsn_index = ? AND bsn_index <> '' AND gemeentecode = ? "
+      "AND vrijlating <> '' ORDER BY volgnummer DESC LIMIT 1");
   if (!st) return st.error();
   st->bind(1, bsn_index).bind(2, d.gemeentecode());
   auto has = st->step();
@@ -200,8 +206,8 @@ result<std::string> purge_after_for(transaction& tx, const delivery_settings& s,
 result<void> move_purge_times(transaction& tx, const delivery_settings& s, std::string_view bsn_index,
                               std::string_view gemeentecode, std::string_view purge_after) {
   auto st = tx.prepare(
-      "UPDATE postvak SET wissen_na = ? WHERE bsn_index = ? AND gemeentecode = ? AND gewist_op = '' "
-      "AND vrijlating = '' AND (? = 0 OR bevestigd_op = '')");
+      "UPDATE postvak SET wissen_na = ? WHERE bsn_index = ? AND bsn_index <> '' AND gemeentecode = ? "
+      "AND gewist_op = '' AND vrijlating = '' AND (? = 0 OR bevestigd_op = '')");
   if (!st) return st.error();
   st->bind(1, purge_after)
       .bind(2, bsn_index)

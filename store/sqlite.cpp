@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <functional>
+#include <unordered_map>
+
 #include "common/log.hpp"
 
 namespace poort::store {
@@ -41,7 +44,45 @@ error_code sqlite_failure(sqlite3* db, int rc, std::string_view operation, std::
   return make_error_code(e);
 }
 
+// ---- statement cache ---------------------------------------------------------
+
+/// A connection's idle prepared statements, by SQL text. A statement in use
+/// is not in the cache, so two live statements never share one.
+class statement_cache {
+ public:
+  static constexpr std::size_t capacity = 64;
+
+  /// The idle statement for `sql`, or null.
+  sqlite_stmt_ptr take(std::string_view sql) {
+    auto it = idle_.find(sql);
+    if (it == idle_.end()) return {};
+    auto st = std::move(it->second);
+    idle_.erase(it);
+    return st;
+  }
+
+  /// Resets `st` and keeps it, unless the cache is full or holds that SQL
+  /// already (then `st` is finalized).
+  void put(sqlite_stmt_ptr st) {
+    sqlite3_reset(st.get());
+    sqlite3_clear_bindings(st.get());
+    if (idle_.size() < capacity) idle_.try_emplace(sqlite3_sql(st.get()), std::move(st));
+  }
+
+ private:
+  struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite_stmt_ptr, text_hash, std::equal_to<>> idle_;
+};
+
 // ---- statement -------------------------------------------------------------
+
+statement::~statement() {
+  if (!stmt_) return;
+  if (auto cache = home_.lock()) cache->put(std::move(stmt_));
+}
 
 void statement::remember_bind(int rc) noexcept {
   if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
@@ -151,9 +192,11 @@ result<void> connection::exec(std::string_view sql) {
 }
 
 result<statement> connection::prepare(std::string_view sql) {
+  if (auto cached = cache_->take(sql)) return statement{std::move(cached), db_.get(), cache_};
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
-  const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), 0, &raw, &tail);
+  const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &raw, &tail);
   sqlite_stmt_ptr stmt{raw};
   if (rc != SQLITE_OK) return sqlite_failure(db_.get(), rc, "prepare", sql);
   const std::string_view rest{tail, static_cast<std::size_t>(sql.data() + sql.size() - tail)};
@@ -163,7 +206,7 @@ result<statement> connection::prepare(std::string_view sql) {
                                      {"sql", sql.substr(0, max_logged_sql)}});
     return make_error_code(error::sqlite);
   }
-  return statement{std::move(stmt), db_.get()};
+  return statement{std::move(stmt), db_.get(), cache_};
 }
 
 result<std::int64_t> connection::query_int64(std::string_view sql) {
