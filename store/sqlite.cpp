@@ -157,13 +157,19 @@ std::span<const std::uint8_t> statement::column_blob(int index) const noexcept {
 
 // ---- connection ------------------------------------------------------------
 
+connection::connection(sqlite_ptr db) : db_(std::move(db)), cache_(std::make_shared<statement_cache>()) {}
+
 result<connection> connection::open(const std::filesystem::path& file, access mode,
                                     std::chrono::milliseconds busy_timeout) {
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   if (mode == access::read_write) {
     // Personal data lives in this file: create it private before SQLite does
     // (SQLite gives the -wal and -shm files the database file's mode).
-    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    // O_EXCL: never open (and so close) a descriptor of an existing database.
+    // Closing any descriptor of a file drops every POSIX lock this process
+    // holds on it, the other connections' too; a checkpoint could then
+    // truncate the WAL under a reader (SQLITE_IOERR_SHORT_READ).
+    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd >= 0) ::close(fd);
     flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   } else {
