@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "saml/dsig_verifier.hpp"
 #include "saml/xml.hpp"
 
 namespace poort::saml {

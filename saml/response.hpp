@@ -39,9 +39,9 @@
 #include "common/crypto.hpp"
 #include "config/config.hpp"
 #include "saml/assurance.hpp"
+#include "saml/dsig_verifier.hpp"
 #include "saml/error.hpp"
 #include "saml/replay_cache.hpp"
-#include "saml/signature.hpp"
 #include "saml/xml.hpp"
 
 namespace poort::saml {

@@ -83,10 +83,11 @@ void library_init() {
   static std::once_flag once;
   std::call_once(once, [] {
     xmlInitParser();
-    xmlSecErrorsSetCallback(silent_xmlsec_error);
     if (xmlSecInit() < 0 || xmlSecCheckVersion() != 1 || xmlSecCryptoAppInit(nullptr) < 0 ||
         xmlSecCryptoInit() < 0)
-      std::abort();  // no safe way to verify anything without xmlsec1
+      std::abort();  // no safe way to sign or decrypt without xmlsec1
+    // After xmlSecInit, which installs xmlsec1's default (stderr) callback.
+    xmlSecErrorsSetCallback(silent_xmlsec_error);
   });
 }
 

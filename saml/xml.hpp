@@ -75,8 +75,8 @@ checked<void> check_subtree_limits(const xmlNode* node, unsigned depth, const pa
 
 /// Registers the `ID` attribute of every SAML element that can be signed
 /// (protocol messages, Assertion, EntityDescriptor, EntitiesDescriptor) in
-/// `subtree`, so that xmlsec1 resolves "#ID" references to them and nothing
-/// else. Failure: duplicate_id (an ID already registered in the document).
+/// `subtree`, so that signature references ("#ID") resolve to them and
+/// nothing else. Failure: duplicate_id (an ID already registered in the document).
 checked<void> register_saml_ids(xmlDoc* doc, xmlNode* subtree);
 /// Registers `element`'s `ID` attribute. Failures: malformed (none), duplicate_id.
 checked<void> register_id(xmlDoc* doc, xmlNode* element);
