@@ -167,7 +167,19 @@ void app::add_routes() {
 
 response app::serve_asset(const request& req, std::string_view path) const {
   auto it = assets_.find(std::string(path));
-  if (it == assets_.end()) return make_problem_response(req, {404, "not_found", "Niet gevonden", "", {}}, "");
+  if (it == assets_.end()) {
+    // A missing top-level page gets the portal's "page not found" page; any other miss problem+json.
+    const auto page = assets_.find("/niet-gevonden.html");
+    if (!path.ends_with(".html") || path.find('/', 1) != std::string_view::npos || page == assets_.end())
+      return make_problem_response(req, {404, "not_found", "Niet gevonden", "", {}}, "");
+    response res{http::status::not_found, req.version()};
+    res.set(http::field::content_type, page->second.content_type);
+    res.keep_alive(req.keep_alive());
+    res.body() = req.method() == http::verb::head ? std::string{} : page->second.body;
+    res.prepare_payload();
+    if (req.method() == http::verb::head) res.content_length(page->second.body.size());
+    return res;
+  }
   if (req[http::field::if_none_match] == it->second.etag) {
     response res{http::status::not_modified, req.version()};
     res.set(http::field::etag, it->second.etag);

@@ -22,12 +22,13 @@ problem unavailable() {
   return {503,
           "service_unavailable",
           "Niet beschikbaar",
-          "Deliveries cannot be accepted or read at the moment.",
+          "Berichten kunnen nu niet worden ontvangen of gelezen. Probeer het over een paar minuten opnieuw.",
           {}};
 }
 
 problem not_found() {
-  return {404, "not_found", "Niet gevonden", "There is no such message for this caller.", {}};
+  return {
+      404, "not_found", "Niet gevonden", "Dit bericht bestaat niet, of het is niet voor uw gemeente.", {}};
 }
 
 std::string lower(std::string_view s) {
@@ -85,11 +86,20 @@ bj::object receipt_json(const store::receipt& r) {
           {"bodySha256", r.body_sha256}};
 }
 
-bj::object entry_json(const store::inbox_entry& e) {
+/// The display name of the party with `oin` in `cfg` (config [[parties]]), or null.
+bj::value party_name(const config::config* cfg, std::string_view oin) {
+  if (cfg)
+    for (const auto& p : cfg->parties)
+      if (p.oin == oin && !p.name.empty()) return bj::value(p.name);
+  return nullptr;
+}
+
+bj::object entry_json(const store::inbox_entry& e, const config::config* cfg) {
   bj::object o{{"berichtId", e.bericht_id},
                {"soort", domain::to_string(e.kind)},
                {"cursor", std::to_string(e.seq)},
                {"afzenderOin", e.sender_oin},
+               {"afzenderNaam", party_name(cfg, e.sender_oin)},
                {"ontvangenOp", e.received_at},
                {"gelezenOp", or_null(e.read_at)},
                {"bevestigdOp", or_null(e.acknowledged_at)},
@@ -129,9 +139,12 @@ class delivery_api {
   response post(delivery_kind kind, const request& req, request_context& ctx) const {
     if (!ready()) return problem_of(req, ctx, unavailable());
     if (!is_json(req))
-      return problem_of(
-          req, ctx,
-          {415, "unsupported_media_type", "Verkeerd mediatype", "The body must be application/json.", {}});
+      return problem_of(req, ctx,
+                        {415,
+                         "unsupported_media_type",
+                         "Verkeerd mediatype",
+                         "Stuur de gegevens als application/json.",
+                         {}});
     auto incoming = parse(kind, req.body(), ctx);
     if (!incoming) return problem_of(req, ctx, validation_problem(incoming.error()));
 
@@ -196,8 +209,11 @@ class delivery_api {
     if (gemeente.empty()) return no_municipality(req, ctx);
     store::inbox_filter f;
     f.gemeentecode = gemeente;
-    problem bad{
-        400, "invalid_query", "Ongeldige zoekvraag", "A query parameter is invalid; see invalidParams.", {}};
+    problem bad{400,
+                "invalid_query",
+                "Ongeldige zoekvraag",
+                "Een of meer zoektermen zijn ongeldig; zie invalidParams.",
+                {}};
     auto url = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));
     if (!url) return problem_of(req, ctx, bad);
     for (const auto& p : url->params()) {
@@ -238,8 +254,9 @@ class delivery_api {
     if (!bad.invalid_params.empty()) return problem_of(req, ctx, bad);
     auto entries = s_.store->read([&](store::reader& r) { return store::list_inbox(r, f); });
     if (!entries) return store_failure(req, ctx, "inbox.list_failed", entries.error());
+    const auto cfg = current_config();
     bj::array items;
-    for (const auto& e : *entries) items.push_back(entry_json(e));
+    for (const auto& e : *entries) items.push_back(entry_json(e, cfg.get()));
     bj::object o{{"berichten", std::move(items)},
                  {"volgendeCursor", std::to_string(entries->empty() ? f.after_seq : entries->back().seq)},
                  {"meer", entries->size() == f.limit}};
@@ -263,7 +280,7 @@ class delivery_api {
     });
     if (!written) return store_failure(req, ctx, "inbox.read_failed", written.error());
     if (!msg) return problem_of(req, ctx, not_found());
-    auto o = entry_json(msg->entry);
+    auto o = entry_json(msg->entry, current_config().get());
     o["inhoud"] = nullptr;
     if (msg->content_json) {
       boost::system::error_code ec;
@@ -291,15 +308,19 @@ class delivery_api {
     });
     if (!written) return store_failure(req, ctx, "inbox.acknowledge_failed", written.error());
     if (!entry) return problem_of(req, ctx, not_found());
-    return make_json_response(req, http::status::ok, bj::serialize(entry_json(*entry)));
+    return make_json_response(req, http::status::ok,
+                              bj::serialize(entry_json(*entry, current_config().get())));
   }
 
   response outbox(const request& req, request_context& ctx) const {
     if (!s_.store) return problem_of(req, ctx, unavailable());
     std::string status;
     auto url = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));
-    problem bad{
-        400, "invalid_query", "Ongeldige zoekvraag", "A query parameter is invalid; see invalidParams.", {}};
+    problem bad{400,
+                "invalid_query",
+                "Ongeldige zoekvraag",
+                "Een of meer zoektermen zijn ongeldig; zie invalidParams.",
+                {}};
     if (!url) return problem_of(req, ctx, bad);
     for (const auto& p : url->params()) {
       if (p.key == "status" && (p.value == "WACHTEND" || p.value == "AFGELEVERD" || p.value == "OPGEGEVEN" ||
@@ -328,14 +349,22 @@ class delivery_api {
  private:
   bool ready() const { return s_.delivery && s_.delivery->key && s_.store && s_.clock; }
 
+  /// The configuration in force, or null when the app has none (the sender's name is then unknown).
+  std::shared_ptr<const config::config> current_config() const {
+    return s_.current_config ? s_.current_config() : nullptr;
+  }
+
   static response problem_of(const request& req, const request_context& ctx, const problem& p) {
     return make_problem_response(req, p, ctx.request_id);
   }
 
   static response no_municipality(const request& req, const request_context& ctx) {
-    return problem_of(
-        req, ctx,
-        {403, "no_municipality", "Toegang geweigerd", "The caller does not act for a municipality.", {}});
+    return problem_of(req, ctx,
+                      {403,
+                       "no_municipality",
+                       "Toegang geweigerd",
+                       "U werkt niet namens een gemeente. Alleen een gemeente kan berichten lezen.",
+                       {}});
   }
 
   static response store_failure(const request& req, const request_context& ctx, std::string_view event,
@@ -343,7 +372,11 @@ class delivery_api {
     log::error(event, {{"request_id", ctx.request_id}, {"error", ec.message()}});
     if (condition_of(ec) == condition::unavailable) return problem_of(req, ctx, unavailable());
     return problem_of(req, ctx,
-                      {500, "internal_error", "Interne fout", "The request could not be completed.", {}});
+                      {500,
+                       "internal_error",
+                       "Interne fout",
+                       "Het verzoek kon niet worden verwerkt. Probeer het later opnieuw.",
+                       {}});
   }
 
   static std::expected<store::incoming_delivery, domain::validation_errors> parse(

@@ -10,6 +10,7 @@
 #include "routing/app.hpp"
 #include "routing/areas.hpp"
 #include "store/audit.hpp"
+#include "store/registry.hpp"
 
 namespace poort::routing {
 namespace {
@@ -296,10 +297,13 @@ response logout(const services& s, const request& req, const request_context& ct
   a.at = s.clock->now();
   auto ended = s.login->sessions->end(who, a);
   if (!ended && ended.error() != auth::session_error::unknown_session) {
-    return make_problem_response(
-        req,
-        {503, "store_unavailable", "Niet beschikbaar", "The session could not be ended now; try again.", {}},
-        ctx.request_id);
+    return make_problem_response(req,
+                                 {503,
+                                  "store_unavailable",
+                                  "Niet beschikbaar",
+                                  "Uitloggen lukt nu niet. Probeer het over een paar minuten opnieuw.",
+                                  {}},
+                                 ctx.request_id);
   }
   log::info("logout", {{"request_id", ctx.request_id}, {"session", who.session_id_hash.substr(0, 16)}});
   response res{http::status::no_content, req.version()};
@@ -330,6 +334,18 @@ response current_session(const services& s, const request& req, const request_co
     o["verlooptUiterlijkOp"] =
         format_rfc3339(who.logged_in_at + s.current_config()->session.absolute_timeout);
   o["csrfToken"] = who.csrf_token;
+  o["gemeentenaam"] = nullptr;
+  if (!who.gemeentecode.empty() && s.store && s.clock) {
+    auto found = s.store->read([&](store::reader& r) {
+      return store::find_municipality(r, who.gemeentecode, store::day_of(s.clock->now()));
+    });
+    if (!found)
+      return make_problem_response(
+          req,
+          {503, "store_unavailable", "Niet beschikbaar", "Probeer het over een paar minuten opnieuw.", {}},
+          ctx.request_id);
+    if (*found) o["gemeentenaam"] = (*found)->naam;
+  }
   return make_json_response(req, http::status::ok, boost::json::serialize(o));
 }
 

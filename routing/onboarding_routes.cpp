@@ -233,7 +233,8 @@ json::object cohort_json(const domain::cohort& c, sys_time now) {
           {"aanmeldingOpen", domain::registration_open(c, now) && c.registered < s.capacity}};
 }
 
-json::object municipality_json(const store::municipality_record& m) {
+/// A registry record; `signed_at` is when its application was signed (unset: not signed).
+json::object municipality_json(const store::municipality_record& m, std::optional<sys_time> signed_at) {
   return {{"gemeentecode", m.gemeentecode},
           {"naam", m.naam},
           {"kvkNummer", m.kvk},
@@ -241,7 +242,8 @@ json::object municipality_json(const store::municipality_record& m) {
           {"oin", m.oin},
           {"geldigVan", m.geldig_van},
           {"geldigTot", m.geldig_tot.empty() ? json::value(nullptr) : json::value(m.geldig_tot)},
-          {"status", domain::to_string(m.status)}};
+          {"status", domain::to_string(m.status)},
+          {"ondertekendOp", signed_at ? json::value(format_rfc3339(*signed_at)) : json::value(nullptr)}};
 }
 
 json::object onboarding_json(const store::municipality_record& m, const domain::onboarding& s,
@@ -403,15 +405,17 @@ std::expected<domain::cohort_settings, response> read_cohort_settings(const requ
 }
 
 /// The application body with its certificate checked: the domain's JSON
-/// form ({"oin","sha256"} in place of {"pem"}), or the refusal.
-std::expected<std::string, response> application_with_certificate(const services& s, const request& req,
-                                                                  const request_context& ctx) {
+/// form ({"oin","sha256"} in place of {"pem"}; no "systeemcertificaat" when
+/// the body leaves it out, to keep the current one), or the refusal.
+std::expected<json::object, response> application_with_certificate(const services& s, const request& req,
+                                                                   const request_context& ctx) {
   auto body = read_object(req, ctx,
                           {"nazorgcoordinator", "ontvangtDetentiemeldingen", "ontvangtInformatiebladen",
                            "systeemcertificaat", "pushEndpoint"});
   if (!body) return std::unexpected(std::move(body.error()));
   const json::value* cert = body->if_contains("systeemcertificaat");
-  if (cert == nullptr || cert->is_null())
+  if (cert == nullptr) return std::move(*body);
+  if (cert->is_null())
     return std::unexpected(invalid(req, ctx, {{"/systeemcertificaat", domain::error::field_required}}));
   if (!cert->is_object())
     return std::unexpected(invalid(req, ctx, {{"/systeemcertificaat", domain::error::wrong_type}}));
@@ -439,7 +443,7 @@ std::expected<std::string, response> application_with_certificate(const services
         {{"/systeemcertificaat/pem", malformed ? "CERTIFICATE_INVALID" : "CERTIFICATE_UNTRUSTED"}}));
   }
   (*body)["systeemcertificaat"] = {{"oin", checked->oin}, {"sha256", checked->sha256}};
-  return json::serialize(*body);
+  return std::move(*body);
 }
 
 // --- routes ----------------------------------------------------------------------------
@@ -567,10 +571,11 @@ void add_onboarding_routes(router& r, const services& svc) {
           return problem_response(req, ctx, 409, "conditions_exist",
                                   "Deze versie of deze tekst is al eerder gepubliceerd.");
         if (!written) return refuse(req, ctx, written.error());
-        auto res = json_response(
-            req, http::status::created,
-            json::object{
-                {"versie", doc.version}, {"sha256", doc.sha256}, {"gepubliceerdOp", format_rfc3339(now)}});
+        auto res = json_response(req, http::status::created,
+                                 json::object{{"versie", doc.version},
+                                              {"sha256", doc.sha256},
+                                              {"gepubliceerdOp", format_rfc3339(now)},
+                                              {"actueel", true}});
         res.set(http::field::location, "/api/v1/aansluitvoorwaarden/" + doc.version);
         return res;
       });
@@ -579,11 +584,20 @@ void add_onboarding_routes(router& r, const services& svc) {
   add(r, "onboarding.municipalities.list", http::verb::get, "/api/v1/gemeenten", access::administrator, 0,
       [sp](const request& req, request_context& ctx) {
         if (!sp->store) return unavailable(req, ctx);
-        auto all = sp->store->read([](store::reader& rd) { return store::list_municipalities(rd); });
-        if (!all) return refuse(req, ctx, all.error());
-        json::array out;
-        for (const auto& m : *all) out.push_back(municipality_json(m));
-        return json_response(req, http::status::ok, out);
+        auto out = sp->store->read([](store::reader& rd) -> result<json::array> {
+          auto all = store::list_municipalities(rd);
+          if (!all) return all.error();
+          json::array items;
+          for (const auto& m : *all) {
+            auto state = store::load_onboarding(rd, m.id);
+            if (!state) return state.error();
+            items.push_back(municipality_json(
+                m, state->signature ? std::optional(state->signature->signed_at) : std::nullopt));
+          }
+          return items;
+        });
+        if (!out) return refuse(req, ctx, out.error());
+        return json_response(req, http::status::ok, *out);
       });
   add(r, "onboarding.read", http::verb::get, "/api/v1/gemeenten/{gemeentecode}/aansluiting", access::user, 0,
       [sp](const request& req, request_context& ctx) {
@@ -648,17 +662,26 @@ void add_onboarding_routes(router& r, const services& svc) {
         const auto by = actor_of(*ctx.user);
         const sys_time now = sp->clock->now();
         domain::validation_errors errors;
-        auto out =
-            transition(*sp, req, ctx, code, "onboarding.application.save",
-                       [&](store::reader&, const store::municipality_record& m,
-                           const domain::onboarding& s) -> result<domain::onboarding> {
-                         auto parsed = domain::parse_application(*body, store::to_domain(m));
-                         if (!parsed) {
-                           errors = parsed.error();
-                           return errors.front().code;
-                         }
-                         return domain::save_application(s, store::to_domain(m), std::move(*parsed), by, now);
-                       });
+        auto out = transition(
+            *sp, req, ctx, code, "onboarding.application.save",
+            [&](store::reader&, const store::municipality_record& m,
+                const domain::onboarding& s) -> result<domain::onboarding> {
+              // No certificate in the body: keep the current application's.
+              json::object doc = *body;
+              if (!doc.contains("systeemcertificaat")) {
+                if (!s.application) {
+                  errors = {{"/systeemcertificaat", domain::error::field_required}};
+                  return errors.front().code;
+                }
+                doc["systeemcertificaat"] = domain::to_json(*s.application).at("systeemcertificaat");
+              }
+              auto parsed = domain::parse_application(json::serialize(doc), store::to_domain(m));
+              if (!parsed) {
+                errors = parsed.error();
+                return errors.front().code;
+              }
+              return domain::save_application(s, store::to_domain(m), std::move(*parsed), by, now);
+            });
         // A body that breaks a field rule is answered with every bad field
         // (the refusal is already audited with the first one's code).
         return errors.empty() ? out : invalid(req, ctx, errors);

@@ -73,11 +73,11 @@ function applicationForm(a) {
   const cert = certificateField({
     legend: 'Systeemcertificaat',
     hint: app
-      ? 'Het PKIoverheid-certificaat waarmee het systeem van uw gemeente zich bij poort meldt. Kies het certificaat opnieuw, ook als het niet verandert: poort bewaart alleen de vingerafdruk.'
+      ? 'Het PKIoverheid-certificaat waarmee het systeem van uw gemeente zich bij poort meldt. Verandert het certificaat niet? Laat dit dan leeg: poort houdt het huidige certificaat aan. Kies alleen een nieuw certificaat als u het wilt vervangen.'
       : 'Het PKIoverheid-certificaat waarmee het systeem van uw gemeente zich bij poort meldt. Het moet het OIN van uw gemeente bevatten.',
     textareaName: 'systeemcertificaat.pem',
     pointers: '/systeemcertificaat /systeemcertificaat/pem /systeemcertificaat/oin /systeemcertificaat/sha256',
-    required: true,
+    required: !app,
   });
   const button = el('button', { type: 'submit' }, 'Aanvraag opslaan');
   const form = el(
@@ -152,8 +152,9 @@ function applicationForm(a) {
       },
       ontvangtDetentiemeldingen: f.ontvangtDetentiemeldingen.checked,
       ontvangtInformatiebladen: f.ontvangtInformatiebladen.checked,
-      systeemcertificaat: { pem: cert.textarea.value.trim() + '\n' },
     };
+    const pem = cert.textarea.value.trim();
+    if (pem) body.systeemcertificaat = { pem: `${pem}\n` };
     const push = f.pushEndpoint.value.trim();
     if (push) body.pushEndpoint = push;
     setBusy(button, true);

@@ -10,13 +10,10 @@ const res = await api('GET', '/api/v1/gemeenten');
 if (!res.ok) {
   showLoadFailure(lijst, res.problem);
 } else {
-  const waiting = currentMunicipalities(res.data).filter((g) => g.status === 'SIGNED');
-  // When each was signed: from its onboarding view (one request per waiting application).
-  const views = await Promise.all(
-    waiting.map((g) => api('GET', `/api/v1/gemeenten/${encodeURIComponent(g.gemeentecode)}/aansluiting`)),
-  );
-  const signedAt = (i) => (views[i].ok ? views[i].data.ondertekening?.ondertekendOp ?? '' : '');
-  const order = waiting.map((g, i) => ({ g, at: signedAt(i) })).sort((a, b) => a.at.localeCompare(b.at));
+  const order = currentMunicipalities(res.data)
+    .filter((g) => g.status === 'SIGNED')
+    .map((g) => ({ g, at: g.ondertekendOp ?? '' }))
+    .sort((a, b) => a.at.localeCompare(b.at));
   lijst.removeAttribute('aria-busy');
   if (order.length === 0) {
     replaceChildren(lijst, el('p', {}, 'Er wachten geen aanvragen op beoordeling.'));

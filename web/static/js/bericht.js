@@ -4,7 +4,7 @@
 // A message of another municipality does not exist for this user (404).
 
 import { api, definitionList, el, formatDate, formatDateTime, queryParam, requirePage, setBusy, showProblem, showSuccess, soortLabel } from './poort.js';
-import { notice, pageBody, pageFailed } from './gemeente.js';
+import { afzender, notice, pageBody, pageFailed } from './gemeente.js';
 
 await requirePage('MEDEWERKER');
 
@@ -88,7 +88,7 @@ function metadata(b) {
     definitionList([
       ['Soort', soortLabel(b.soort)],
       ['Ontvangen op', formatDateTime(b.ontvangenOp)],
-      ['Afzender (OIN)', el('span', { class: 'code' }, b.afzenderOin)],
+      ['Afzender', afzender(b)],
       ['Berichtkenmerk', el('span', { class: 'code' }, b.berichtId)],
       ['Eerst gelezen op', b.gelezenOp ? formatDateTime(b.gelezenOp) : 'Nu'],
     ]),

@@ -3,7 +3,7 @@
 // cursor (na). The list holds metadata only: no BSN, no names.
 
 import { SOORTEN, api, el, formatDateTime, queryParam, requirePage, soortLabel } from './poort.js';
-import { pageBody, pageFailed } from './gemeente.js';
+import { afzender, pageBody, pageFailed } from './gemeente.js';
 
 await requirePage('MEDEWERKER');
 
@@ -60,7 +60,7 @@ function table(berichten) {
       el(
         'thead',
         {},
-        el('tr', {}, ['Ontvangen', 'Soort', 'Status', 'Afzender (OIN)', 'Bericht'].map((h) => el('th', { scope: 'col' }, h))),
+        el('tr', {}, ['Ontvangen', 'Soort', 'Status', 'Afzender', 'Bericht'].map((h) => el('th', { scope: 'col' }, h))),
       ),
       el(
         'tbody',
@@ -72,7 +72,7 @@ function table(berichten) {
             el('td', { 'data-kop': 'Ontvangen' }, el('time', { datetime: b.ontvangenOp }, formatDateTime(b.ontvangenOp))),
             el('td', { 'data-kop': 'Soort' }, soortLabel(b.soort), b.versie > 1 ? ` (versie ${b.versie})` : null),
             el('td', { 'data-kop': 'Status' }, statusCell(b)),
-            el('td', { 'data-kop': 'Afzender (OIN)' }, el('span', { class: 'code' }, b.afzenderOin)),
+            el('td', { 'data-kop': 'Afzender' }, afzender(b)),
             el('td', { 'data-kop': 'Bericht' }, el('a', { href: `/bericht.html?id=${encodeURIComponent(b.berichtId)}`, class: 'code' }, b.berichtId)),
           ),
         ),

@@ -2,7 +2,7 @@
 // the municipality's onboarding (aansluiting), the page body, and the system
 // certificate field (file or pasted PEM).
 
-import { api, el, rememberMunicipalityName, replaceChildren, showPageProblem } from './poort.js';
+import { api, el, replaceChildren, showPageProblem } from './poort.js';
 
 /** The path of the municipality's resource `sub` ("aansluiting", "aanvraag", ...). */
 export function gemeentePath(user, sub) {
@@ -31,12 +31,19 @@ export function pageFailed(problem, nextStep) {
 /** GET the municipality's aansluiting; null after showing the failure on the page. */
 export async function loadAansluiting(user) {
   const res = await api('GET', gemeentePath(user, 'aansluiting'));
-  if (res.ok) {
-    rememberMunicipalityName(user, res.data.naam);
-    return res.data;
-  }
+  if (res.ok) return res.data;
   pageFailed(res.problem);
   return null;
+}
+
+/**
+ * The sender of an inbox message: the institution's name ("PI Zwolle") with
+ * its OIN as detail below it; just the OIN when poort knows no name for it.
+ */
+export function afzender(bericht) {
+  const oin = el('span', { class: 'code' }, bericht.afzenderOin);
+  if (!bericht.afzenderNaam) return oin;
+  return el('span', {}, bericht.afzenderNaam, el('br'), el('span', { class: 'hint' }, 'OIN ', oin));
 }
 
 /** A paragraph with a link: el('p', {}, text, link). */

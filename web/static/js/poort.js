@@ -381,33 +381,14 @@ export async function requirePage(...roles) {
   return user;
 }
 
-const NAME_KEY = 'poort.gemeentenaam';
-
 /**
- * Who the user acts for, in words: "Gemeente Zwolle" once a page told us the
- * name (rememberMunicipalityName), else "Gemeente GM0193"; "Justid" for administrators.
+ * Who the user acts for, in words: "Gemeente Zwolle" (the session's
+ * gemeentenaam), "Gemeente GM0193" when the registry has no name today;
+ * "Justid" for administrators.
  */
 export function organisationLabel(user) {
   if (!user.gemeentecode) return 'Justid';
-  let known = null;
-  try {
-    known = JSON.parse(sessionStorage.getItem(NAME_KEY) ?? 'null');
-  } catch {
-    known = null;
-  }
-  return known?.code === user.gemeentecode ? `Gemeente ${known.naam}` : `Gemeente ${user.gemeentecode}`;
-}
-
-/** Remembers the municipality's name for the header (this browser tab only) and shows it. */
-export function rememberMunicipalityName(user, naam) {
-  if (!user.gemeentecode || typeof naam !== 'string' || !naam) return;
-  try {
-    sessionStorage.setItem(NAME_KEY, JSON.stringify({ code: user.gemeentecode, naam }));
-  } catch {
-    // storage unavailable: the header keeps the code
-  }
-  const who = document.querySelector('.gebruiker__naam');
-  if (who?.firstChild?.nodeType === Node.TEXT_NODE) who.firstChild.textContent = organisationLabel(user);
+  return `Gemeente ${user.gemeentenaam || user.gemeentecode}`;
 }
 
 /** Fills the page header for `user` (requirePage does this; index.html may call it too). */
