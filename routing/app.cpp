@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "auth/session.hpp"
 #include "common/crypto.hpp"
 #include "common/encoding.hpp"
 #include "common/log.hpp"
@@ -201,13 +202,29 @@ std::optional<response> app::check_user(const route& r, const request& req, requ
                   ? services_.authenticate_user(req)
                   : result<auth::user>(make_error_code(common_error::invalid_argument));
   if (!user) {
-    return make_problem_response(req,
-                                 {401,
-                                  "not_logged_in",
-                                  "Niet ingelogd",
-                                  "Log in (again) to continue; the session is missing or has expired.",
-                                  {}},
-                                 ctx.request_id);
+    // Only a missing, unknown or expired session means "log in again"; a
+    // store that cannot answer must not tell the user their session expired.
+    if (user.error().category() != auth::session_category() &&
+        user.error() != make_error_code(common_error::invalid_argument)) {
+      log::error("session.lookup_failed",
+                 {{"request_id", ctx.request_id}, {"error", user.error().message()}});
+      return make_problem_response(
+          req,
+          {503,
+           "unavailable",
+           "Tijdelijk niet beschikbaar",
+           "Uw sessie kon nu niet worden gecontroleerd. Probeer het over een paar minuten opnieuw.",
+           {}},
+          ctx.request_id);
+    }
+    return make_problem_response(
+        req,
+        {401,
+         "not_logged_in",
+         "Niet ingelogd",
+         "Uw sessie is verlopen of u bent niet ingelogd. Log opnieuw in om verder te gaan.",
+         {}},
+        ctx.request_id);
   }
   const auth::role role = user->role;
   const bool allowed =
@@ -216,8 +233,9 @@ std::optional<response> app::check_user(const route& r, const request& req, requ
       (r.who == access::municipal_user && (role == auth::role::casework || role == auth::role::signatory)) ||
       (r.who == access::administrator && role == auth::role::administrator);
   if (!allowed)
-    return make_problem_response(req, forbidden("wrong_role", "Your role does not allow this operation."),
-                                 ctx.request_id);
+    return make_problem_response(
+        req, forbidden("wrong_role", "U mag dit niet doen met de rol waarmee u bent ingelogd."),
+        ctx.request_id);
   // CSRF: every state-changing request carries the session's token in a
   // header that a cross-site form cannot set.
   const auto method = req.method();
@@ -226,7 +244,10 @@ std::optional<response> app::check_user(const route& r, const request& req, requ
     if (user->csrf_token.empty() ||
         !constant_time_equal(std::string_view(token.data(), token.size()), user->csrf_token))
       return make_problem_response(
-          req, forbidden("csrf_token_invalid", "The request lacks a valid CSRF token."), ctx.request_id);
+          req,
+          forbidden("csrf_token_invalid",
+                    "De pagina is verouderd. Laad de pagina opnieuw en probeer het nog eens."),
+          ctx.request_id);
   }
   ctx.user = std::move(*user);
   return std::nullopt;
