@@ -14,7 +14,13 @@ bool parse_int(std::string_view s, int& out) {
   return ec == std::errc{} && p == s.data() + s.size();
 }
 
+// sys_time counts nanoseconds in 64 bits: 1677-09-21 to 2262-04-11. Whole
+// years inside that span, so that a zone offset cannot leave it either.
+constexpr int min_year = 1678;
+constexpr int max_year = 2261;
+
 std::optional<std::chrono::sys_days> make_day(int y, int m, int d) {
+  if (y < min_year || y > max_year) return std::nullopt;
   std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
                                   std::chrono::day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return std::nullopt;

@@ -57,10 +57,12 @@ class fake_clock final : public clock {
 std::string format_rfc3339(sys_time t, bool millis = false);
 
 /// Parses xs:dateTime / RFC 3339: "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm)".
-/// A time without a zone is refused (nullopt), as is any out-of-range field.
+/// A time without a zone is refused (nullopt), as is any out-of-range field
+/// and any year outside 1678..2261 (what `sys_time` can hold).
 std::optional<sys_time> parse_rfc3339(std::string_view s);
 
-/// Parses an ISO date "YYYY-MM-DD" to midnight UTC of that day.
+/// Parses an ISO date "YYYY-MM-DD" to midnight UTC of that day; nullopt for
+/// a malformed date or a year outside 1678..2261.
 std::optional<sys_time> parse_date(std::string_view s);
 
 }  // namespace poort

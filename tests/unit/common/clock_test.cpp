@@ -33,6 +33,22 @@ TEST(Clock, RefusesMalformedTimes) {
   EXPECT_FALSE(parse_date("2026-1-01"));
 }
 
+// Found by fuzzing (fuzz_delivery): a year outside what sys_time holds
+// overflowed the nanosecond count (undefined behaviour) instead of failing.
+TEST(Clock, RefusesYearsOutsideSysTime) {
+  EXPECT_FALSE(parse_date("1013-09-01"));
+  EXPECT_FALSE(parse_date("0000-01-01"));
+  EXPECT_FALSE(parse_date("1677-12-31"));
+  EXPECT_FALSE(parse_date("2262-01-01"));
+  EXPECT_FALSE(parse_date("9999-12-31"));
+  EXPECT_FALSE(parse_rfc3339("1013-09-01T00:00:00Z"));
+  EXPECT_FALSE(parse_rfc3339("9999-12-31T23:59:59+23:59"));
+  ASSERT_TRUE(parse_date("1678-01-01"));
+  ASSERT_TRUE(parse_date("2261-12-31"));
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("1678-01-01T00:00:00+23:59")), "1677-12-31T00:01:00Z");
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("2261-12-31T23:59:59-23:59")), "2262-01-01T23:58:59Z");
+}
+
 TEST(Clock, FakeClockAdvances) {
   fake_clock c;
   auto t0 = c.now();
