@@ -159,7 +159,9 @@ class session : public std::enable_shared_from_this<session> {
 
  private:
   awaitable<bool> serve_one();
-  awaitable<void> send(routing::response res, std::string_view target);
+  /// Writes one response within the write timeout; false when it could not
+  /// (timeout, reset): the connection must then end.
+  awaitable<bool> send(routing::response res, std::string_view target);
   /// A refusal that ends the connection. (A plain function: GCC 12 mishandles
   /// temporaries with destructors inside co_await expressions, so refusals are
   /// built as named locals before they are sent.)
@@ -178,6 +180,7 @@ class session : public std::enable_shared_from_this<session> {
   std::size_t requests_ = 0;
   bool idle_ = true;
   bool draining_ = false;
+  bool write_failed_ = false;  ///< a response missed the write timeout: reset, do not linger
 };
 
 class server_impl final : public server, public std::enable_shared_from_this<server_impl> {
@@ -326,6 +329,16 @@ awaitable<void> session::run() {
     if (lim.max_requests_per_connection && requests_ >= lim.max_requests_per_connection) break;
   }
 
+  // A client that stopped reading gets a reset: a close_notify would only wait
+  // behind the unread data, and a normal close would leave the kernel holding
+  // the send buffer for the slow reader.
+  // (Closed here: Asio clears SO_LINGER when a socket is closed by its destructor.)
+  if (write_failed_) {
+    boost::system::error_code ignored;
+    stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
+    stream_.socket().close(ignored);
+    co_return;
+  }
   // Best-effort close_notify, bounded; a draining server does not wait for it.
   if (!draining_) {
     stream_.expires_after(std::chrono::seconds(2));
@@ -339,11 +352,14 @@ routing::response session::refusal(unsigned version, routing::problem p) const {
   return res;
 }
 
-awaitable<void> session::send(routing::response res, std::string_view target) {
+awaitable<bool> session::send(routing::response res, std::string_view target) {
   routing::app::finish(res, cfg_.kind, target, ctx_.request_id);
   if (draining_ || server_.draining()) res.keep_alive(false);
   stream_.expires_after(cfg_.limits.write_timeout);
-  co_await http::async_write(stream_, res, use_tuple);
+  auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
+  (void)n;
+  if (ec) write_failed_ = true;
+  co_return !ec;
 }
 
 routing::response session::handle(const routing::match& m, const routing::request& req) {
@@ -509,8 +525,12 @@ awaitable<bool> session::serve_one() {
   }
   if (close_after) res.keep_alive(false);
   const unsigned status = res.result_int();
-  const bool keep = res.keep_alive() && !draining_;
-  co_await send(std::move(res), target);
+  // A response that could not be written in time (a slow reader) ends the
+  // connection: the TLS stream holds a half-written record, and pipelined
+  // requests must not be served after it.
+  const bool keep_alive = res.keep_alive() && !draining_;
+  const bool written = co_await send(std::move(res), target);
+  const bool keep = keep_alive && written;
   const auto elapsed = std::chrono::steady_clock::now() - started;
   server_.metrics().request_done(m.found ? m.index : SIZE_MAX, metric_listener_, status, elapsed);
   if (status >= 400 || req.method() != http::verb::get) {

@@ -3,12 +3,15 @@
 
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
+#include <cerrno>
 #include <fstream>
+#include <thread>
 
 #include "common/clock.hpp"
 #include "harness.hpp"
@@ -272,6 +275,41 @@ TEST_F(Daemon, HandshakeAndHeaderTimeouts) {
     EXPECT_TRUE(c.closed_by_peer());
   }
   EXPECT_NE(metrics().find("reason=\"handshake_timeout\"} 1"), std::string::npos);
+}
+
+// Verifies that a slow reader is reset once a response misses the write timeout,
+// with more pipelined requests waiting. scripts/slow-clients found that such a
+// connection was ended with a normal close: the kernel kept trickling the unsent
+// responses to the slow reader for minutes, holding the send buffer, and the
+// client never learned it was cut off; the failed write was also ignored and
+// the next pipelined request served.
+TEST_F(Daemon, WriteTimeoutResetsSlowReader) {
+  start({.portal_limits = "write_timeout_ms = 500\n"});
+  tls_client slow(daemon_->portal_port());
+  auto& socket = slow.stream().next_layer();
+  socket.open(tcp::v4());
+  socket.set_option(net::socket_base::receive_buffer_size(4096));  // a tiny window
+  ASSERT_FALSE(slow.connect());
+  std::string pipelined;
+  for (int i = 0; i < 200; ++i) pipelined += "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  slow.send_raw(pipelined);
+  // For 3 s, read 5 bytes of ciphertext every 100 ms from the socket itself:
+  // every response takes far longer than the write timeout.
+  const int fd = socket.native_handle();
+  char buf[64 * 1024];
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_EQ(::recv(fd, buf, 5, 0), 5);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // By now the server has given up: the gauge counts only the metrics request's
+  // own connection. Reading fast, what is queued comes out and then the reset
+  // (a normal close would end in EOF once the kernel had sent everything).
+  EXPECT_NE(metrics().find("poort_open_connections{listener=\"portal\"} 1\n"), std::string::npos);
+  ssize_t n = 0;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
+  }
+  EXPECT_EQ(n, -1);
+  EXPECT_EQ(errno, ECONNRESET);
 }
 
 // Verifies that SIGHUP swaps the server certificate while an established connection keeps working.
