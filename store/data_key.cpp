@@ -10,8 +10,8 @@
 namespace poort::store {
 namespace {
 
-constexpr std::string_view kIndexLabel = "poort blind index v1";
-constexpr std::size_t kMaxKeyFileBytes = 1024;
+constexpr std::string_view index_label = "poort blind index v1";
+constexpr std::size_t max_key_file_bytes = 1024;
 
 std::string_view as_chars(std::span<const std::uint8_t> b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
@@ -21,7 +21,7 @@ std::string_view as_chars(std::span<const std::uint8_t> b) {
 
 data_key::data_key(std::string id, const key_bytes& key, poort::random& random)
     : id_(std::move(id)), key_(key), random_(random) {
-  const auto idx = hmac_sha256(as_chars(key_), kIndexLabel);
+  const auto idx = hmac_sha256(as_chars(key_), index_label);
   std::copy(idx.begin(), idx.end(), index_key_.begin());
 }
 
@@ -71,7 +71,7 @@ result<std::unique_ptr<data_key>> load_data_key(const config::data_keys& cfg,
   std::filesystem::path file = cfg.key_file;
   if (file.empty() && credentials_directory) file = *credentials_directory / "data-key";
   if (file.empty()) return make_error_code(common_error::invalid_argument);
-  auto content = read_file(file, kMaxKeyFileBytes);
+  auto content = read_file(file, max_key_file_bytes);
   if (!content) return content.error();
   auto key = parse_data_key(*content);
   OPENSSL_cleanse(content->data(), content->size());

@@ -194,17 +194,17 @@ void database::close() {
 void database::submit(work_fn work, done_fn done) {
   error refusal = error::ok;
   {
-    std::lock_guard lock(queue_mu_);
-    if (stopping_)
+    std::unique_lock lock(queue_mu_);
+    if (stopping_) {
       refusal = error::closed;
-    else if (queue_.size() >= max_queue_depth)
+    } else if (queue_.size() >= max_queue_depth) {
       refusal = error::overloaded;
-    else
+    } else {
       queue_.push_back({std::move(work), std::move(done)});
-  }
-  if (refusal == error::ok) {
-    queue_cv_.notify_one();
-    return;
+      lock.unlock();
+      queue_cv_.notify_one();
+      return;
+    }
   }
   failed_transactions_.fetch_add(1, std::memory_order_relaxed);
   done(make_error_code(refusal));
@@ -219,7 +219,7 @@ result<void> database::write(work_fn work) {
   submit(std::move(work), [&w](result<void> r) {
     // Notify under the lock: once it is released, `w` may be gone.
     std::lock_guard lock(w.mu);
-    w.outcome = std::move(r);
+    w.outcome = r;
     w.cv.notify_one();
   });
   std::unique_lock lock(w.mu);
@@ -316,7 +316,7 @@ void database::run_batch(std::vector<pending>& batch) {
   // Answer only now: the COMMIT is durable, or nothing of the batch was kept.
   for (std::size_t i = 0; i < batch.size(); ++i) {
     try {
-      batch[i].done(std::move(outcomes[i]));
+      batch[i].done(outcomes[i]);
     } catch (...) {
       log::error("store.done_threw", {});
     }

@@ -225,7 +225,7 @@ std::string status_of(std::string_view purged, std::string_view acked, std::stri
   return "IN_POSTVAK";
 }
 
-constexpr std::string_view kEntryColumns =
+constexpr std::string_view entry_columns =
     "p.volgnummer, p.bericht_id, p.soort, l.afzender_oin, l.ontvangen_op, p.gelezen_op, p.bevestigd_op, "
     "p.vervangen_door, p.gewist_op, p.gewist_reden, p.versie";
 
@@ -247,7 +247,7 @@ inbox_entry entry_row(const statement& st) {
 
 result<std::optional<inbox_entry>> find_entry(reader& r, std::string_view gemeentecode,
                                               std::string_view bericht_id) {
-  auto st = r.prepare("SELECT " + std::string(kEntryColumns) +
+  auto st = r.prepare("SELECT " + std::string(entry_columns) +
                       " FROM postvak p JOIN leveringen l USING (bericht_id) "
                       "WHERE p.bericht_id = ? AND p.gemeentecode = ?");
   if (!st) return st.error();
@@ -481,11 +481,11 @@ domain::delivery_kind incoming_delivery::kind() const noexcept {
   return static_cast<delivery_kind>(message.index());
 }
 
-const std::string& incoming_delivery::bericht_id() const noexcept {
+const std::string& incoming_delivery::bericht_id() const {
   return std::visit([](const auto& m) -> const std::string& { return m.bericht_id; }, message);
 }
 
-const std::string& incoming_delivery::gemeentecode() const noexcept {
+const std::string& incoming_delivery::gemeentecode() const {
   return std::visit([](const auto& m) -> const std::string& { return m.gemeentecode; }, message);
 }
 
@@ -525,7 +525,7 @@ result<std::optional<delivery_status>> find_delivery(reader& r, std::string_view
 result<std::vector<inbox_entry>> list_inbox(reader& r, const inbox_filter& f) {
   if (f.limit < 1 || f.limit > max_inbox_page || f.gemeentecode.empty())
     return make_error_code(error::invalid_argument);
-  auto st = r.prepare("SELECT " + std::string(kEntryColumns) +
+  auto st = r.prepare("SELECT " + std::string(entry_columns) +
                       " FROM postvak p JOIN leveringen l USING (bericht_id) "
                       "WHERE p.gemeentecode = ? AND p.volgnummer > ? AND (? = '' OR p.soort = ?) "
                       "AND (? = 0 OR p.gelezen_op = '') AND (? = 0 OR p.bevestigd_op = '') "
@@ -611,7 +611,7 @@ result<std::optional<inbox_entry>> acknowledge_message(transaction& tx, const de
 // ------------------------------------------------------------ outbox
 
 namespace {
-constexpr std::string_view kOutboxColumns =
+constexpr std::string_view outbox_columns =
     "bericht_id, gemeentecode, endpoint, status, pogingen, volgende_poging_op, laatste_fout, aangemaakt_op, "
     "afgeleverd_op";
 
@@ -638,7 +638,7 @@ result<std::vector<outbox_item>> outbox_rows(statement& st) {
 }  // namespace
 
 result<std::vector<outbox_item>> due_outbox(reader& r, sys_time now, std::size_t limit) {
-  auto st = r.prepare("SELECT " + std::string(kOutboxColumns) +
+  auto st = r.prepare("SELECT " + std::string(outbox_columns) +
                       " FROM uitgaande_berichten WHERE status = 'WACHTEND' AND volgende_poging_op <= ? "
                       "ORDER BY volgende_poging_op, bericht_id LIMIT ?");
   if (!st) return st.error();
@@ -647,7 +647,7 @@ result<std::vector<outbox_item>> due_outbox(reader& r, sys_time now, std::size_t
 }
 
 result<std::vector<outbox_item>> list_outbox(reader& r, std::string_view status, std::size_t limit) {
-  auto st = r.prepare("SELECT " + std::string(kOutboxColumns) +
+  auto st = r.prepare("SELECT " + std::string(outbox_columns) +
                       " FROM uitgaande_berichten WHERE (? = '' OR status = ?) "
                       "ORDER BY aangemaakt_op DESC, bericht_id LIMIT ?");
   if (!st) return st.error();
@@ -738,7 +738,7 @@ result<requeue_outcome> requeue_push(transaction& tx, std::string_view bericht_i
                                      sys_time now) {
   using kind = requeue_outcome::kind;
   const auto find = [&]() -> result<std::optional<outbox_item>> {
-    auto st = tx.prepare("SELECT " + std::string(kOutboxColumns) +
+    auto st = tx.prepare("SELECT " + std::string(outbox_columns) +
                          " FROM uitgaande_berichten WHERE bericht_id = ?");
     if (!st) return st.error();
     st->bind(1, bericht_id);

@@ -80,8 +80,8 @@ struct incoming_delivery {
   std::string body_sha256;  ///< domain::body_sha256 of the exact body
 
   domain::delivery_kind kind() const noexcept;
-  const std::string& bericht_id() const noexcept;
-  const std::string& gemeentecode() const noexcept;
+  const std::string& bericht_id() const;
+  const std::string& gemeentecode() const;
 };
 
 /// What the prison gets back: proof of durable receipt.

@@ -35,9 +35,9 @@ struct session_record {
   std::string assertion_id;
   std::string assurance;
   std::string csrf_token;  ///< 43 characters (32 bytes base64url)
-  sys_time created_at{};
-  sys_time last_seen{};
-  sys_time expires_at{};  ///< absolute end
+  sys_time created_at;
+  sys_time last_seen;
+  sys_time expires_at;  ///< absolute end
 };
 
 /// Inserts a new session. Failure: constraint (a field outside the schema's
@@ -64,7 +64,7 @@ struct authn_request_record {
   std::string target;       ///< local path to return to, starts with '/'
   std::string service;      ///< "casework" | "signing" | "admin"
   std::string idp;          ///< config name of the IdP asked
-  sys_time created_at{};
+  sys_time created_at;
   std::optional<sys_time> consumed_at;  ///< set once answered
 };
 

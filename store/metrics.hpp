@@ -26,7 +26,7 @@ struct histogram_snapshot {
 class histogram {
  public:
   /// REQUIRES: `upper_bounds` ascending and not empty.
-  explicit histogram(std::initializer_list<double> upper_bounds);
+  histogram(std::initializer_list<double> upper_bounds);
 
   void observe(double value) noexcept;
   histogram_snapshot snapshot() const;

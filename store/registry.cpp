@@ -5,7 +5,7 @@
 namespace poort::store {
 namespace {
 
-constexpr std::string_view kColumns =
+constexpr std::string_view municipality_columns =
     "id, gemeentecode, naam, kvk, rsin, oin, geldig_van, geldig_tot, status, wil_detentiemeldingen, "
     "wil_informatiebladen, push_endpoint, systeem_certificaat_sha256";
 
@@ -28,10 +28,11 @@ municipality_record row(const statement& st) {
   return m;
 }
 
-// Runs a query that selects kColumns with one text parameter and a day.
+// Runs a query that selects municipality_columns with one text parameter and a day.
 result<std::optional<municipality_record>> find_one(reader& r, std::string_view where, std::string_view key,
                                                     std::string_view day) {
-  std::string sql = "SELECT " + std::string(kColumns) + " FROM gemeenten WHERE " + std::string(where) +
+  std::string sql = "SELECT " + std::string(municipality_columns) + " FROM gemeenten WHERE " +
+                    std::string(where) +
                     " = ? AND geldig_van <= ? AND (geldig_tot = '' OR geldig_tot > ?) "
                     "ORDER BY geldig_van DESC LIMIT 1";
   auto st = r.prepare(sql);
@@ -71,8 +72,8 @@ result<std::optional<municipality_record>> find_municipality_by_oin(reader& r, s
 }
 
 result<std::vector<municipality_record>> list_municipalities(reader& r) {
-  auto st =
-      r.prepare("SELECT " + std::string(kColumns) + " FROM gemeenten ORDER BY gemeentecode, geldig_van");
+  auto st = r.prepare("SELECT " + std::string(municipality_columns) +
+                      " FROM gemeenten ORDER BY gemeentecode, geldig_van");
   if (!st) return st.error();
   std::vector<municipality_record> out;
   for (;;) {
