@@ -49,6 +49,10 @@ using tcp = net::ip::tcp;
 using net::awaitable;
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
+/// How long a registry party looked up for a keep-alive connection stays
+/// valid before the next request looks it up again.
+constexpr auto party_recheck_interval = std::chrono::seconds(1);
+
 unsigned metric_listener(config::listener_kind k) { return k == config::listener_kind::portal ? 0 : 1; }
 std::string_view listener_name(config::listener_kind k) {
   return k == config::listener_kind::portal ? "portal" : "system";
@@ -167,6 +171,9 @@ class session : public std::enable_shared_from_this<session> {
   /// built as named locals before they are sent.)
   routing::response refusal(unsigned version, routing::problem p) const;
   routing::response handle(const routing::match& m, const routing::request& req);
+  /// Looks up the party of `ctx_.peer` (configured, else the registry) into
+  /// `ctx_.party` / `ctx_.party_error`. REQUIRES: ctx_.peer.
+  void resolve_party();
 
   server_impl& server_;
   std::shared_ptr<const runtime> rt_;
@@ -180,6 +187,7 @@ class session : public std::enable_shared_from_this<session> {
   std::size_t requests_ = 0;
   bool idle_ = true;
   bool draining_ = false;
+  std::chrono::steady_clock::time_point party_resolved_at_{};
   bool write_failed_ = false;  ///< a response missed the write timeout: reset, do not linger
 };
 
@@ -279,6 +287,18 @@ void session::drain() {
 
 void session::force_close() { stream_.close(); }
 
+void session::resolve_party() {
+  auto party = auth::resolve_party(rt_->parties, *ctx_.peer);
+  if (party) {
+    ctx_.party = std::move(*party);
+    ctx_.party_error = {};
+  } else {
+    ctx_.party.reset();
+    ctx_.party_error = party.error();
+  }
+  party_resolved_at_ = std::chrono::steady_clock::now();
+}
+
 awaitable<void> session::run() {
   auto self = shared_from_this();
   const auto& lim = cfg_.limits;
@@ -305,11 +325,7 @@ awaitable<void> session::run() {
       ctx_.party_error = peer.error();
     } else {
       ctx_.peer = *peer;
-      auto party = auth::resolve_party(rt_->parties, *peer);
-      if (party)
-        ctx_.party = *party;
-      else
-        ctx_.party_error = party.error();
+      resolve_party();
     }
   }
 
@@ -324,6 +340,12 @@ awaitable<void> session::run() {
       idle_ = false;
       if (wec || draining_) break;  // timeout, drain, reset
     }
+    // A municipal system is known from the registry, where a signatory may
+    // replace its certificate and an administrator may suspend it: on a
+    // keep-alive connection the lookup is repeated, at most once a second.
+    if (ctx_.peer && !rt_->parties.find(ctx_.peer->oin) &&
+        std::chrono::steady_clock::now() - party_resolved_at_ >= party_recheck_interval)
+      resolve_party();
     if (!co_await serve_one()) break;
     ++requests_;
     if (lim.max_requests_per_connection && requests_ >= lim.max_requests_per_connection) break;

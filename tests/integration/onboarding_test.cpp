@@ -592,6 +592,10 @@ TEST_F(OnboardingPath, SettingsAuditSearchAndPushRetryThroughRealLogins) {
     return https(daemon_->system_port(), http::verb::get, "/api/v1/whoami", "", {}, client);
   };
   ASSERT_EQ(whoami("unknown-oin").status, 200u) << dump();
+  // A keep-alive connection with the old certificate, open across the change below.
+  tls_client kept(daemon_->system_port(), "unknown-oin");
+  ASSERT_FALSE(kept.connect());
+  ASSERT_EQ(kept.request(http::verb::get, "/api/v1/whoami").status, 200u);
 
   // --- settings: the case worker reads, only the signatory changes (with the CSRF token).
   const std::string path = "/api/v1/gemeenten/GM0193/instellingen";
@@ -635,6 +639,10 @@ TEST_F(OnboardingPath, SettingsAuditSearchAndPushRetryThroughRealLogins) {
   ASSERT_EQ(as_new.status, 200u) << as_new.body << dump();
   EXPECT_EQ(json_of(as_new).at("gemeentecode").as_string(), "GM0193");
   EXPECT_EQ(whoami("unknown-oin").status, 403u);
+  // The open connection loses the old certificate too, within the daemon's
+  // recheck interval of one second.
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_EQ(kept.request(http::verb::get, "/api/v1/whoami").status, 403u);
 
   // --- a push that gave up, put back in the queue by an administrator.
   const std::string id = "0c0ffee0-1234-4abc-8def-000000000042";
