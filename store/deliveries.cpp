@@ -825,26 +825,40 @@ result<std::vector<std::string>> purge_expired(transaction& tx, sys_time now, co
 
 // ------------------------------------------------------------ rekey
 
+namespace {
+
+struct sealed_row {
+  std::string id;
+  std::string sealed;
+};
+
+// Every (id, sealed blob) pair that `sql` selects, with `key_id` bound to its
+// one parameter; read in full before the rows are rewritten.
+result<std::vector<sealed_row>> sealed_rows(transaction& tx, std::string_view sql, std::string_view key_id) {
+  auto st = tx.prepare(sql);
+  if (!st) return st.error();
+  st->bind(1, key_id);
+  std::vector<sealed_row> rows;
+  for (;;) {
+    auto has = st->step();
+    if (!has) return has.error();
+    if (!*has) break;
+    rows.push_back({std::string(st->column_text(0)), std::string(blob_view(*st, 1))});
+  }
+  return rows;
+}
+
+}  // namespace
+
 result<std::size_t> rekey(transaction& tx, const data_key& old_key, const data_key& new_key,
                           const audit_context& who, sys_time now) {
   if (auto r = tx.exec("PRAGMA secure_delete = ON"); !r) return r.error();
   std::size_t count = 0;
   {
-    struct row {
-      std::string id;
-      std::string sealed;
-    };
-    std::vector<row> rows;
-    auto st = tx.prepare("SELECT bericht_id, inhoud FROM postvak WHERE key_id = ? AND inhoud IS NOT NULL");
-    if (!st) return st.error();
-    st->bind(1, old_key.id());
-    for (;;) {
-      auto has = st->step();
-      if (!has) return has.error();
-      if (!*has) break;
-      rows.push_back({std::string(st->column_text(0)), std::string(blob_view(*st, 1))});
-    }
-    for (const auto& r : rows) {
+    auto rows = sealed_rows(
+        tx, "SELECT bericht_id, inhoud FROM postvak WHERE key_id = ? AND inhoud IS NOT NULL", old_key.id());
+    if (!rows) return rows.error();
+    for (const auto& r : *rows) {
       auto plain = old_key.open(r.sealed, content_aad(r.id));
       if (!plain) return plain.error();
       auto bsn = bsn_in(*plain);
@@ -859,21 +873,10 @@ result<std::size_t> rekey(transaction& tx, const data_key& old_key, const data_k
     if (auto ok = tomb->run(); !ok) return ok.error();
   }
   {
-    struct row {
-      std::string id;
-      std::string sealed;
-    };
-    std::vector<row> rows;
-    auto st = tx.prepare("SELECT bericht_id, sleutel FROM intrekkingen WHERE key_id = ?");
-    if (!st) return st.error();
-    st->bind(1, old_key.id());
-    for (;;) {
-      auto has = st->step();
-      if (!has) return has.error();
-      if (!*has) break;
-      rows.push_back({std::string(st->column_text(0)), std::string(blob_view(*st, 1))});
-    }
-    for (const auto& r : rows) {
+    auto rows =
+        sealed_rows(tx, "SELECT bericht_id, sleutel FROM intrekkingen WHERE key_id = ?", old_key.id());
+    if (!rows) return rows.error();
+    for (const auto& r : *rows) {
       auto plain = old_key.open(r.sealed, withdrawal_aad(r.id));
       if (!plain) return plain.error();
       boost::system::error_code ec;

@@ -151,6 +151,20 @@ std::string audit_result(const error_code& refusal) {
   return "denied:" + std::string(domain::reason_code(domain::domain_error_of(refusal)));
 }
 
+// The audit record of an onboarding command on a municipality: "success" or the refusal.
+result<void> audit_command(transaction& tx, std::string_view action, std::string_view gemeentecode,
+                           const error_code& refusal, const audit_who& who, sys_time now) {
+  audit_record rec{std::string(action),
+                   "gemeente:" + std::string(gemeentecode),
+                   audit_result(refusal),
+                   who.origin,
+                   who.actor,
+                   who.request_id,
+                   now};
+  if (auto ok = append_audit(tx, rec); !ok) return ok.error();
+  return {};
+}
+
 }  // namespace
 
 // --- cohorts ------------------------------------------------------------------
@@ -442,14 +456,8 @@ result<transition_outcome> run_transition(database& db, std::string_view gemeent
       out.refusal = next.error();
       out.after = out.before;
     }
-    audit_record rec{std::string(action),
-                     "gemeente:" + out.municipality.gemeentecode,
-                     audit_result(out.refusal),
-                     who.origin,
-                     who.actor,
-                     who.request_id,
-                     now};
-    if (auto ok = append_audit(tx, rec); !ok) return ok.error();
+    if (auto ok = audit_command(tx, action, out.municipality.gemeentecode, out.refusal, who, now); !ok)
+      return ok;
     if (!out.refusal && after) return after(tx, out);
     return {};
   });
@@ -489,14 +497,10 @@ result<registration_outcome> run_registration(database& db, std::string_view gem
       out.refusal = reg.error();
       out.after = out.before;
     }
-    audit_record rec{"onboarding.register",
-                     "gemeente:" + out.municipality.gemeentecode,
-                     audit_result(out.refusal),
-                     who.origin,
-                     who.actor,
-                     who.request_id,
-                     now};
-    if (auto ok = append_audit(tx, rec); !ok) return ok.error();
+    if (auto ok =
+            audit_command(tx, "onboarding.register", out.municipality.gemeentecode, out.refusal, who, now);
+        !ok)
+      return ok;
     if (!out.refusal && after) return after(tx, out);
     return {};
   });
