@@ -418,4 +418,29 @@ void child_process::stop(int sig, std::chrono::seconds timeout) {
   pid_ = -1;
 }
 
+bool start_test_idp(child_process& idp, const fs::path& sp_metadata, const fs::path& state,
+                    const std::string& entity_id, const std::vector<std::string>& extra) {
+  const pki& p = pki::shared();
+  std::vector<std::string> argv{"/usr/bin/python3",
+                                std::string(POORT_SOURCE_DIR) + "/tests/idp/eh_idp.py",
+                                "--pki",
+                                p.dir.string(),
+                                "--sp-metadata",
+                                sp_metadata.string(),
+                                "--entity-id",
+                                entity_id,
+                                "--state-dir",
+                                state.string(),
+                                "--service-uuid",
+                                std::string("1=") + casework_uuid,
+                                "--service-uuid",
+                                std::string("2=") + signing_uuid,
+                                "--service-uuid",
+                                std::string("3=") + admin_uuid};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  if (!idp.start(argv)) return false;
+  auto port = idp.read_line(std::chrono::seconds(60));
+  return port && !port->empty();
+}
+
 }  // namespace poort::test

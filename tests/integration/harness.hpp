@@ -179,4 +179,16 @@ class child_process {
   std::string pending_;
 };
 
+/// The ServiceUUIDs the test IdP sends for our three services (index 1, 2, 3).
+inline constexpr const char* casework_uuid = "6f2c1e8a-3b4d-4c5e-9f60-718293a4b5c6";
+inline constexpr const char* signing_uuid = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+inline constexpr const char* admin_uuid = "5b8e2f41-9c3a-4d7e-8f12-3a4b5c6d7e8f";
+
+/// Starts the test IdP (tests/idp/eh_idp.py) with the shared PKI, the SP
+/// metadata in `sp_metadata`, `entity_id`, its state in `state` and `extra`
+/// arguments. True once it has printed its port (it has then written
+/// `state`/idp-metadata.xml).
+bool start_test_idp(child_process& idp, const fs::path& sp_metadata, const fs::path& state,
+                    const std::string& entity_id, const std::vector<std::string>& extra);
+
 }  // namespace poort::test

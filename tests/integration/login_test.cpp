@@ -31,10 +31,6 @@
 namespace poort::test {
 namespace {
 
-constexpr const char* casework_uuid = "6f2c1e8a-3b4d-4c5e-9f60-718293a4b5c6";
-constexpr const char* signing_uuid = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
-constexpr const char* admin_uuid = "5b8e2f41-9c3a-4d7e-8f12-3a4b5c6d7e8f";
-
 /// The value of attribute `name` in the tag starting at `from`, and where it ends.
 std::pair<std::string, std::size_t> attribute(const std::string& html, std::size_t from,
                                               const std::string& name) {
@@ -141,31 +137,6 @@ std::string run_capture(const std::string& cmd) {
   return ::pclose(f) == 0 ? out : std::string{};
 }
 
-bool start_idp(child_process& idp, const fs::path& state, const std::string& entity_id,
-               std::vector<std::string> extra) {
-  const pki& p = pki::shared();
-  std::vector<std::string> argv{"/usr/bin/python3",
-                                std::string(POORT_SOURCE_DIR) + "/tests/idp/eh_idp.py",
-                                "--pki",
-                                p.dir.string(),
-                                "--sp-metadata",
-                                (env->dir.path() / "sp-metadata.xml").string(),
-                                "--entity-id",
-                                entity_id,
-                                "--state-dir",
-                                state.string(),
-                                "--service-uuid",
-                                std::string("1=") + casework_uuid,
-                                "--service-uuid",
-                                std::string("2=") + signing_uuid,
-                                "--service-uuid",
-                                std::string("3=") + admin_uuid};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  if (!idp.start(argv)) return false;
-  auto port = idp.read_line(std::chrono::seconds(60));
-  return port && !port->empty();
-}
-
 class Login : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -204,12 +175,12 @@ class Login : public ::testing::Test {
     write_file(dir / "sp-metadata.xml", metadata);
 
     const std::string broker_id = "urn:etoegang:HM:" + p.oin("IDP") + ":entities:9001";
-    ASSERT_TRUE(start_idp(env->broker, dir / "broker", broker_id, {}));
-    ASSERT_TRUE(start_idp(env->admin, dir / "admin",
-                          "urn:etoegang:HM:" + p.oin("ADMIN_IDP") + ":entities:9001",
-                          {"--role", "admin", "--artifact-post"}));
-    ASSERT_TRUE(start_idp(env->post_broker, dir / "post",
-                          "urn:etoegang:HM:" + p.oin("IDP") + ":entities:9002", {"--post-binding"}));
+    ASSERT_TRUE(start_test_idp(env->broker, dir / "sp-metadata.xml", dir / "broker", broker_id, {}));
+    ASSERT_TRUE(start_test_idp(env->admin, dir / "sp-metadata.xml", dir / "admin",
+                               "urn:etoegang:HM:" + p.oin("ADMIN_IDP") + ":entities:9001",
+                               {"--role", "admin", "--artifact-post"}));
+    ASSERT_TRUE(start_test_idp(env->post_broker, dir / "sp-metadata.xml", dir / "post",
+                               "urn:etoegang:HM:" + p.oin("IDP") + ":entities:9002", {"--post-binding"}));
 
     env->daemon = std::make_unique<daemon_process>(env->config);
     ASSERT_TRUE(env->daemon->start()) << dump();

@@ -41,10 +41,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-constexpr const char* casework_uuid = "6f2c1e8a-3b4d-4c5e-9f60-718293a4b5c6";
-constexpr const char* signing_uuid = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
-constexpr const char* admin_uuid = "5b8e2f41-9c3a-4d7e-8f12-3a4b5c6d7e8f";
-
 std::string slurp(const fs::path& f) {
   std::ifstream in(f, std::ios::binary);
   std::stringstream s;
@@ -281,10 +277,11 @@ class OnboardingPath : public ::testing::Test {
     const std::string metadata = run_capture(ctl + "sp-metadata --config '" + config_.string() + "'");
     ASSERT_NE(metadata.find("EntityDescriptor"), std::string::npos) << "poortctl sp-metadata failed";
     write_file(dir / "sp-metadata.xml", metadata);
-    ASSERT_TRUE(start_idp(broker_, dir / "broker", "urn:etoegang:HM:" + p.oin("IDP") + ":entities:9001", {}));
-    ASSERT_TRUE(start_idp(admin_idp_, dir / "admin",
-                          "urn:etoegang:HM:" + p.oin("ADMIN_IDP") + ":entities:9001",
-                          {"--role", "admin", "--artifact-post"}));
+    ASSERT_TRUE(start_test_idp(broker_, dir / "sp-metadata.xml", dir / "broker",
+                               "urn:etoegang:HM:" + p.oin("IDP") + ":entities:9001", {}));
+    ASSERT_TRUE(start_test_idp(admin_idp_, dir / "sp-metadata.xml", dir / "admin",
+                               "urn:etoegang:HM:" + p.oin("ADMIN_IDP") + ":entities:9001",
+                               {"--role", "admin", "--artifact-post"}));
     daemon_ = std::make_unique<daemon_process>(config_);
     ASSERT_TRUE(daemon_->start()) << dump();
   }
@@ -334,31 +331,6 @@ class OnboardingPath : public ::testing::Test {
         << "\nsoap_content_type = \"" << (std::string(sub) == "admin" ? "application/soap+xml" : "text/xml")
         << "\"\n\n";
     return t.str();
-  }
-
-  bool start_idp(child_process& idp, const fs::path& state, const std::string& entity_id,
-                 std::vector<std::string> extra) {
-    const pki& p = pki::shared();
-    std::vector<std::string> argv{"/usr/bin/python3",
-                                  std::string(POORT_SOURCE_DIR) + "/tests/idp/eh_idp.py",
-                                  "--pki",
-                                  p.dir.string(),
-                                  "--sp-metadata",
-                                  (dir_.path() / "sp-metadata.xml").string(),
-                                  "--entity-id",
-                                  entity_id,
-                                  "--state-dir",
-                                  state.string(),
-                                  "--service-uuid",
-                                  std::string("1=") + casework_uuid,
-                                  "--service-uuid",
-                                  std::string("2=") + signing_uuid,
-                                  "--service-uuid",
-                                  std::string("3=") + admin_uuid};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    if (!idp.start(argv)) return false;
-    auto port = idp.read_line(60s);
-    return port && !port->empty();
   }
 
   /// A whole login through the test IdP: the session cookie and CSRF token.
