@@ -20,12 +20,9 @@
 #include "routing/onboarding_routes.hpp"
 #include "store/database.hpp"
 #include "store/registry.hpp"
+#include "tests/unit/routing/routing_test_common.hpp"
 
 namespace poort::routing::test {
-
-inline constexpr std::string_view code_a = "GM0363";  // Amsterdam
-inline constexpr std::string_view code_b = "GM0599";  // Rotterdam
-inline constexpr std::string_view oin_a = "00000001002564440000";
 
 /// Who calls: a portal user (by role and municipality), nobody, or a
 /// certificate on the system listener.
@@ -82,8 +79,8 @@ class onboarding_app {
     auto db = store::database::open(cfg, clock, store::open_mode::migrate);
     if (!db) throw std::runtime_error("open: " + db.error().message());
     db_ = std::move(*db);
-    for (auto m : {municipality(code_a, "Amsterdam", "34366966", "002564440"),
-                   municipality(code_b, "Rotterdam", "", "123456782")}) {
+    for (auto m : {test_municipality(code_a, "Amsterdam", "34366966", "002564440"),
+                   test_municipality(code_b, "Rotterdam", "", "123456782")}) {
       auto ok =
           db_->write([&](store::transaction& tx) { return store::upsert_municipality(tx, m, clock.now()); });
       if (!ok) throw std::runtime_error("registry");
@@ -112,18 +109,6 @@ class onboarding_app {
     db_->close();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
-  }
-
-  static store::municipality_record municipality(std::string_view code, std::string naam, std::string kvk,
-                                                 std::string rsin) {
-    store::municipality_record m;
-    m.gemeentecode = std::string(code);
-    m.naam = std::move(naam);
-    m.kvk = std::move(kvk);
-    m.rsin = std::move(rsin);
-    m.oin = "00000001" + m.rsin + "000";
-    m.geldig_van = "2014-01-01";
-    return m;
   }
 
   /// Sends a request as `who`; a portal user's session is "logged in" for it.
@@ -163,11 +148,5 @@ class onboarding_app {
   std::unique_ptr<app> app_;
   int requests_ = 0;
 };
-
-inline boost::json::value body_of(const response& r) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(r.body(), ec);
-  return ec ? boost::json::value{} : v;
-}
 
 }  // namespace poort::routing::test

@@ -32,12 +32,10 @@
 #include "store/deliveries.hpp"
 #include "store/registry.hpp"
 #include "tests/unit/config/test_pki.hpp"
+#include "tests/unit/routing/routing_test_common.hpp"
 
 namespace poort::routing::test {
 
-inline constexpr std::string_view code_a = "GM0363";  // Amsterdam
-inline constexpr std::string_view code_b = "GM0599";  // Rotterdam
-inline constexpr std::string_view oin_a = "00000001002564440000";
 inline constexpr std::string_view oin_b = "00000001123456782000";
 inline constexpr std::string_view prison_oin = "00000099000020010000";
 inline constexpr std::string_view message_id = "3f2b8c1e-7d4a-4e2b-9c61-0a5d7e8f9b10";
@@ -51,12 +49,6 @@ inline std::string certificate_pem(std::string_view oin, std::string_view common
 }
 
 inline std::string json_string(std::string_view s) { return boost::json::serialize(boost::json::value(s)); }
-
-inline boost::json::value body_of(const response& r) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(r.body(), ec);
-  return ec ? boost::json::value{} : v;
-}
 
 /// Who calls: a portal session (by role and municipality), a certificate's
 /// party on the system listener, or nobody; from where.
@@ -100,8 +92,8 @@ class portal_env {
     auto db = store::database::open(cfg, clock, store::open_mode::migrate);
     if (!db) throw std::runtime_error("open: " + db.error().message());
     db_ = std::move(*db);
-    for (auto m : {municipality(code_a, "Amsterdam", "34366966", "002564440"),
-                   municipality(code_b, "Rotterdam", "", "123456782")}) {
+    for (auto m : {test_municipality(code_a, "Amsterdam", "34366966", "002564440"),
+                   test_municipality(code_b, "Rotterdam", "", "123456782")}) {
       auto ok =
           db_->write([&](store::transaction& tx) { return store::upsert_municipality(tx, m, clock.now()); });
       if (!ok) throw std::runtime_error("registry");
@@ -149,18 +141,6 @@ class portal_env {
   }
   portal_env(const portal_env&) = delete;
   portal_env& operator=(const portal_env&) = delete;
-
-  static store::municipality_record municipality(std::string_view code, std::string naam, std::string kvk,
-                                                 std::string rsin) {
-    store::municipality_record m;
-    m.gemeentecode = std::string(code);
-    m.naam = std::move(naam);
-    m.kvk = std::move(kvk);
-    m.rsin = std::move(rsin);
-    m.oin = "00000001" + m.rsin + "000";
-    m.geldig_van = "2014-01-01";
-    return m;
-  }
 
   /// Sends a request as `who`. A caller with a role has a session (started
   /// on first use) whose cookie and CSRF token go with every request.
