@@ -46,6 +46,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
+using error_code = boost::system::error_code;
 using net::awaitable;
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
@@ -162,9 +163,24 @@ class session : public std::enable_shared_from_this<session> {
   net::any_io_executor executor() { return stream_.get_executor(); }
 
  private:
+  using parser_type = http::request_parser<http::string_body>;
+  using time_point = std::chrono::steady_clock::time_point;
+
   awaitable<bool> serve_one();
-  /// Writes one response within the write timeout; false when it could not
-  /// (timeout, reset): the connection must then end.
+  /// Reads from the connection into `buffer_` and feeds `parser` until its
+  /// header (`header_only`) or the whole message is in. Reads are attempted at
+  /// once; only when OpenSSL needs the socket does it wait, until `deadline`.
+  /// `header_bytes` grows by the bytes the head took. Errors: the parser's
+  /// (header_limit, body_limit, bad_...), partial_message (the peer closed
+  /// inside a message), end_of_stream (closed before one), timeout, a TLS or
+  /// socket error.
+  awaitable<error_code> read_message(parser_type& parser, bool header_only, time_point deadline,
+                                     std::size_t& header_bytes);
+  /// Writes all of [data, data + size) within the write timeout; false when it
+  /// could not (timeout, reset): the connection must then end. The bytes may
+  /// be a per-thread buffer: they are copied before any wait.
+  awaitable<bool> write_all(const char* data, std::size_t size);
+  /// Writes one response within the write timeout; false when it could not.
   awaitable<bool> send(routing::response res, std::string_view target);
   /// A refusal that ends the connection. (A plain function: GCC 12 mishandles
   /// temporaries with destructors inside co_await expressions, so refusals are
@@ -182,6 +198,7 @@ class session : public std::enable_shared_from_this<session> {
   unsigned metric_listener_;
   tls_stream stream_;
   beast::flat_buffer buffer_;
+  std::string pending_write_;  ///< a response waiting for the socket (empty otherwise)
   std::string ip_;
   routing::request_context ctx_;
   std::size_t requests_ = 0;
@@ -306,8 +323,7 @@ awaitable<void> session::run() {
   ctx_.remote_address = ip_;
 
   stream_.expires_after(lim.handshake_timeout);
-  auto [hec, handshake_bytes] = co_await stream_.async_handshake(use_tuple);
-  (void)handshake_bytes;
+  auto [hec] = co_await stream_.async_handshake(use_tuple);
   if (hec) {
     auto reason = hec == beast::error::timeout ? routing::refusal::handshake_timeout
                                                : classify_handshake_failure(stream_.native_handle(), hec);
@@ -333,7 +349,7 @@ awaitable<void> session::run() {
     // Idle keep-alive wait, outside serve_one and without a buffer, so that an
     // idle connection holds no request state (docs/performance.md).
     if (buffer_.size() == 0) {
-      buffer_.shrink_to_fit();
+      if (buffer_.capacity() != 0) buffer_.shrink_to_fit();
       idle_ = true;
       stream_.expires_after(requests_ == 0 ? lim.header_timeout : lim.idle_timeout);
       auto [wec] = co_await stream_.async_wait_readable(use_tuple);
@@ -356,7 +372,7 @@ awaitable<void> session::run() {
   // the send buffer for the slow reader.
   // (Closed here: Asio clears SO_LINGER when a socket is closed by its destructor.)
   if (write_failed_) {
-    boost::system::error_code ignored;
+    error_code ignored;
     stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
     stream_.socket().close(ignored);
     co_return;
@@ -374,14 +390,105 @@ routing::response session::refusal(unsigned version, routing::problem p) const {
   return res;
 }
 
+awaitable<error_code> session::read_message(parser_type& parser, bool header_only, time_point deadline,
+                                            std::size_t& header_bytes) {
+  for (;;) {
+    if (buffer_.size() != 0) {
+      const bool in_head = !parser.is_header_done();
+      error_code ec;
+      const std::size_t used = parser.put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (in_head) header_bytes += used;
+      if (ec && ec != http::error::need_more) co_return ec;
+      if (header_only ? parser.is_header_done() : parser.is_done()) co_return error_code{};
+      if (!ec && buffer_.size() != 0) continue;  // progress; parse the rest
+    }
+    // More bytes are needed. A head must arrive whole in the buffer (Beast
+    // parses it in one piece), so the buffer grows to the header limit.
+    const std::size_t room = std::max<std::size_t>(buffer_.capacity() - buffer_.size(), 1024);
+    auto space = buffer_.prepare(std::min<std::size_t>(std::max<std::size_t>(room, 4096), 64 * 1024));
+    auto r = stream_.read_now(space.data(), space.size());
+    if (r.status == tls_stream::io_result::done) {
+      buffer_.commit(r.bytes);
+      continue;
+    }
+    if (r.status == tls_stream::io_result::failed) {
+      if (r.error == net::error::eof || r.error == net::ssl::error::stream_truncated)
+        co_return parser.got_some() ? error_code(http::error::partial_message)
+                                    : error_code(http::error::end_of_stream);
+      co_return r.error;
+    }
+    stream_.set_deadline(deadline);
+    auto [ec] = co_await stream_.async_wait_socket(r.status, use_tuple);
+    if (ec) co_return ec;
+  }
+}
+
+awaitable<bool> session::write_all(const char* data, std::size_t size) {
+  auto r = stream_.write_now(data, size);
+  if (r.status == tls_stream::io_result::done) co_return true;
+  if (r.status != tls_stream::io_result::failed) {
+    // OpenSSL wants the same bytes again once the socket is ready: keep them
+    // here, since `data` may be reused while this connection waits.
+    pending_write_.assign(data, size);
+    stream_.expires_after(cfg_.limits.write_timeout);
+    while (r.status == tls_stream::io_result::want_read || r.status == tls_stream::io_result::want_write) {
+      auto [ec] = co_await stream_.async_wait_socket(r.status, use_tuple);
+      if (ec) {
+        r = {tls_stream::io_result::failed, 0, ec};
+        break;
+      }
+      r = stream_.write_now(pending_write_.data(), pending_write_.size());
+    }
+    std::string().swap(pending_write_);
+    if (r.status == tls_stream::io_result::done) co_return true;
+  }
+  write_failed_ = true;
+  co_return false;
+}
+
+/// The serialised response, head and body, in `out` (which is cleared first).
+/// The fields are written as they are (handlers set Content-Length; no
+/// response is chunked).
+void serialize(const routing::response& res, std::string& out) {
+  out.clear();
+  const auto reason = res.reason();
+  std::size_t need = 16 + reason.size() + 2 + res.body().size();
+  for (const auto& f : res) need += f.name_string().size() + f.value().size() + 4;
+  out.reserve(need);
+  out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  char status[4];
+  const unsigned code = res.result_int() % 1000;
+  status[0] = static_cast<char>('0' + code / 100);
+  status[1] = static_cast<char>('0' + code / 10 % 10);
+  status[2] = static_cast<char>('0' + code % 10);
+  status[3] = ' ';
+  out.append(status, 4);
+  out += reason;
+  out += "\r\n";
+  for (const auto& f : res) {
+    out += f.name_string();
+    out += ": ";
+    out += f.value();
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += res.body();
+}
+
 awaitable<bool> session::send(routing::response res, std::string_view target) {
   routing::app::finish(res, cfg_.kind, target, ctx_.request_id);
   if (draining_ || server_.draining()) res.keep_alive(false);
-  stream_.expires_after(cfg_.limits.write_timeout);
-  auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
-  (void)n;
-  if (ec) write_failed_ = true;
-  co_return !ec;
+  // One buffer per I/O thread: filled and written before this coroutine can
+  // suspend (write_all copies what has to wait).
+  thread_local std::string out;
+  serialize(res, out);
+  if (out.capacity() > 256 * 1024) {  // do not keep a large asset's worth per thread
+    std::string big = std::move(out);
+    out = std::string();
+    co_return co_await write_all(big.data(), big.size());
+  }
+  co_return co_await write_all(out.data(), out.size());
 }
 
 routing::response session::handle(const routing::match& m, const routing::request& req) {
@@ -403,7 +510,7 @@ awaitable<bool> session::serve_one() {
 
   const auto started = std::chrono::steady_clock::now();
   ctx_.request_id = server_.next_request_id();
-  http::request_parser<http::string_body> parser;
+  parser_type parser;
   // Beast's own check is approximate (it fires when that many bytes are
   // buffered without a complete head); the exact limit is checked below on the
   // bytes the head really took.
@@ -411,8 +518,8 @@ awaitable<bool> session::serve_one() {
   parser.body_limit(lim.max_body_bytes);
   parser.eager(false);
 
-  stream_.expires_after(lim.header_timeout);
-  auto [hec, hn] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
+  std::size_t hn = 0;
+  const auto hec = co_await read_message(parser, true, started + lim.header_timeout, hn);
   if (hec == http::error::header_limit || (!hec && hn > lim.max_header_bytes)) {
     {
       auto refused = refusal(
@@ -497,15 +604,15 @@ awaitable<bool> session::serve_one() {
     if (!m.found) {
       close_after = true;  // answer 404/405 without reading a body we do not want
     } else {
-      if (head[http::field::expect] == "100-continue") {
-        http::response<http::empty_body> cont{http::status::continue_, 11};
-        stream_.expires_after(lim.write_timeout);
-        co_await http::async_write(stream_, cont, use_tuple);
+      if (head[http::field::expect] == "100-continue" && buffer_.size() == 0 && !stream_.has_pending()) {
+        static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+        if (!co_await write_all(cont.data(), cont.size())) co_return false;
       }
       parser.body_limit(limit);
-      stream_.expires_after(lim.body_timeout);
-      auto [bec, bn] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
-      (void)bn;
+      parser.eager(true);
+      std::size_t ignored_head = 0;
+      const auto bec =
+          co_await read_message(parser, false, std::chrono::steady_clock::now() + lim.body_timeout, ignored_head);
       if (bec == http::error::body_limit) {
         {
           auto refused =

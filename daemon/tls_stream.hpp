@@ -1,25 +1,29 @@
 #pragma once
-// A server-side TLS stream in which OpenSSL reads and writes the socket itself
-// (SSL_set_fd); when OpenSSL wants to read or write, the operation waits for
-// the socket with `async_wait`. It replaces Asio's `ssl::stream`, which keeps
-// four 17 KiB buffers per connection (its own two and a BIO pair) and copies
-// every byte through them: with SSL_MODE_RELEASE_BUFFERS an idle connection
-// then holds only OpenSSL's own state (docs/performance.md).
+// A server-side TLS connection in which OpenSSL reads and writes the socket
+// itself (SSL_set_fd), as nginx does. It replaces Asio's `ssl::stream`, which
+// keeps four 17 KiB buffers per connection (its own two and a BIO pair) and
+// copies every byte through them: with SSL_MODE_RELEASE_BUFFERS an idle
+// connection holds only OpenSSL's own state (docs/performance.md).
 //
-// It is an AsyncReadStream and AsyncWriteStream, so Beast's http::async_read
-// and async_write work on it, and it carries its own deadline like
-// beast::tcp_stream: `expires_after(d)` makes the pending and following
-// operations fail with `beast::error::timeout` once `d` has passed.
+// Reads and writes are attempted synchronously (`read_now`, `write_now`: one
+// SSL_read_ex / SSL_write_ex on the non-blocking socket); only when OpenSSL
+// wants the socket does the caller wait for it (`async_wait_socket`). On a
+// keep-alive connection a request then costs one wait for the next request
+// and no other asynchronous operation.
 //
-// Thread safety: as a socket. All operations and the deadline must run on the
-// stream's executor (the connection's strand). REQUIRES: at most one read and
-// one write operation pending at a time, as with any Asio stream.
+// Deadline: `set_deadline(t)` makes a pending or later wait fail with
+// `beast::error::timeout` once `t` has passed. Setting a deadline is cheap: the
+// connection's timer is only re-armed when the new deadline is earlier than
+// the one it is armed for; otherwise the timer, when it fires, finds the later
+// deadline and sleeps again.
+//
+// Thread safety: as a socket. All calls must run on the connection's
+// executor. REQUIRES: at most one wait pending at a time.
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <boost/asio/append.hpp>
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -27,9 +31,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 
-#include <array>
+#include <cerrno>
 #include <chrono>
-#include <cstring>
 
 namespace poort::daemon {
 
@@ -38,6 +41,14 @@ class tls_stream {
   using executor_type = boost::asio::any_io_executor;
   using error_code = boost::system::error_code;
   using tcp = boost::asio::ip::tcp;
+  using time_point = std::chrono::steady_clock::time_point;
+
+  /// The outcome of one synchronous attempt.
+  struct io_result {
+    enum kind { done, want_read, want_write, failed } status;
+    std::size_t bytes = 0;  ///< done: bytes read or written
+    error_code error;       ///< failed: eof, stream_truncated, reset, ...
+  };
 
   /// Takes the socket; the SSL object is made from `ctx` in server mode.
   tls_stream(tcp::socket socket, SSL_CTX* ctx)
@@ -46,6 +57,9 @@ class tls_stream {
       SSL_set_fd(ssl_, static_cast<int>(socket_.native_handle()));
       SSL_set_accept_state(ssl_);
       SSL_set_mode(ssl_, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+      // Read whole records (and what follows them) in one read(2) instead of
+      // the 5-byte record header first and the rest in a second call.
+      SSL_set_read_ahead(ssl_, 1);
     }
     error_code ec;
     socket_.non_blocking(true, ec);
@@ -60,25 +74,17 @@ class tls_stream {
   SSL* native_handle() noexcept { return ssl_; }
   tcp::socket& socket() noexcept { return socket_; }
 
-  /// Operations pending now or started later fail with beast::error::timeout
-  /// once `d` has passed (until the next call).
-  void expires_after(std::chrono::steady_clock::duration d) {
+  /// Waits pending now or started later fail with beast::error::timeout once
+  /// `t` has passed (until the next call). `time_point::max()`: no deadline.
+  void set_deadline(time_point t) {
     timed_out_ = false;
-    const unsigned generation = ++generation_;
-    timer_.expires_after(d);
-    timer_.async_wait([this, generation](error_code ec) {
-      if (ec) return;  // replaced or cancelled; `this` may be gone
-      if (generation != generation_) return;
-      timed_out_ = true;
-      error_code ignored;
-      socket_.cancel(ignored);
-    });
+    deadline_ = t;
+    if (t != time_point::max() && (!timer_pending_ || armed_for_ > t)) arm(t);
   }
-  void expires_never() {
-    ++generation_;
-    timer_.cancel();
+  void expires_after(std::chrono::steady_clock::duration d) {
+    set_deadline(std::chrono::steady_clock::now() + d);
   }
-  /// Cancels pending operations (they complete with operation_aborted).
+  /// Cancels pending waits (they complete with operation_aborted).
   void cancel() {
     error_code ignored;
     socket_.cancel(ignored);
@@ -90,26 +96,37 @@ class tls_stream {
     socket_.close(ignored);
   }
 
-  template <class Token>
-  auto async_handshake(Token&& token) {
-    return run(
-        [](SSL* ssl, std::size_t& n) {
-          n = 0;
-          return SSL_do_handshake(ssl);
-        },
-        std::forward<Token>(token));
+  /// One SSL_read_ex into [data, data + size). REQUIRES: size > 0.
+  io_result read_now(void* data, std::size_t size) {
+    std::size_t n = 0;
+    const auto r = attempt([&] { return SSL_read_ex(ssl_, data, size, &n); });
+    return outcome(r, n);
   }
+  /// One SSL_write_ex of [data, data + size). It writes all or nothing: after
+  /// want_read/want_write the same bytes must be presented again (they may
+  /// have moved: SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER).
+  io_result write_now(const void* data, std::size_t size) {
+    std::size_t n = 0;
+    const auto r = attempt([&] { return SSL_write_ex(ssl_, data, size, &n); });
+    return outcome(r, n);
+  }
+  /// Does OpenSSL hold bytes of the peer that a read would return or use?
+  bool has_pending() const { return ssl_ != nullptr && SSL_has_pending(ssl_) == 1; }
 
-  /// Sends close_notify without waiting for the peer's.
+  /// Waits until the socket is readable (want_read) or writable (want_write).
   template <class Token>
-  auto async_shutdown(Token&& token) {
-    return run(
-        [](SSL* ssl, std::size_t& n) {
-          n = 0;
-          const int r = SSL_shutdown(ssl);
-          return r >= 0 ? 1 : r;
+  auto async_wait_socket(io_result::kind want, Token&& token) {
+    return boost::asio::async_compose<Token, void(error_code)>(
+        [this, want, started = false](auto& self, error_code ec = {}) mutable {
+          if (!started) {
+            started = true;
+            socket_.async_wait(want == io_result::want_write ? tcp::socket::wait_write : tcp::socket::wait_read,
+                               std::move(self));
+            return;
+          }
+          self.complete(map(ec));
         },
-        std::forward<Token>(token));
+        token, socket_);
   }
 
   /// Completes when a read would make progress (data from the peer, or data
@@ -121,7 +138,7 @@ class tls_stream {
         [this, started = false](auto& self, error_code ec = {}) mutable {
           if (!started) {
             started = true;
-            if (SSL_has_pending(ssl_)) {
+            if (has_pending()) {
               boost::asio::post(socket_.get_executor(), boost::asio::append(std::move(self), error_code{}));
               return;
             }
@@ -133,49 +150,40 @@ class tls_stream {
         token, socket_);
   }
 
-  template <class MutableBuffers, class Token>
-  auto async_read_some(const MutableBuffers& buffers, Token&& token) {
-    boost::asio::mutable_buffer b = first(buffers);
-    return run([b](SSL* ssl, std::size_t& n) { return SSL_read_ex(ssl, b.data(), b.size(), &n); },
-               std::forward<Token>(token));
+  template <class Token>
+  auto async_handshake(Token&& token) {
+    return run([](SSL* ssl) { return SSL_do_handshake(ssl); }, std::forward<Token>(token));
   }
 
-  template <class ConstBuffers, class Token>
-  auto async_write_some(const ConstBuffers& buffers, Token&& token) {
-    // Several buffers (a response head and body) are coalesced into one TLS
-    // record of up to 16 KiB; each attempt copies them again, so a retry
-    // after WANT_WRITE presents the same bytes (MOVING_WRITE_BUFFER mode).
-    std::size_t count = 0;
-    boost::asio::const_buffer single;
-    for (auto it = boost::asio::buffer_sequence_begin(buffers);
-         it != boost::asio::buffer_sequence_end(buffers); ++it) {
-      boost::asio::const_buffer c(*it);
-      if (c.size() == 0) continue;
-      if (count++ == 0) single = c;
-    }
-    if (count <= 1) {
-      return run(
-          [single](SSL* ssl, std::size_t& n) { return SSL_write_ex(ssl, single.data(), single.size(), &n); },
-          std::forward<Token>(token));
-    }
+  /// Sends close_notify without waiting for the peer's.
+  template <class Token>
+  auto async_shutdown(Token&& token) {
     return run(
-        [buffers](SSL* ssl, std::size_t& n) {
-          thread_local std::array<char, 16 * 1024> scratch;
-          const std::size_t len = boost::asio::buffer_copy(boost::asio::buffer(scratch), buffers);
-          return SSL_write_ex(ssl, scratch.data(), len, &n);
+        [](SSL* ssl) {
+          const int r = SSL_shutdown(ssl);
+          return r >= 0 ? 1 : r;
         },
         std::forward<Token>(token));
   }
 
  private:
-  template <class Buffers>
-  static boost::asio::mutable_buffer first(const Buffers& buffers) {
-    for (auto it = boost::asio::buffer_sequence_begin(buffers);
-         it != boost::asio::buffer_sequence_end(buffers); ++it) {
-      boost::asio::mutable_buffer b(*it);
-      if (b.size() != 0) return b;
-    }
-    return {};
+  void arm(time_point t) {
+    armed_for_ = t;
+    timer_pending_ = true;
+    timer_.expires_at(t);  // a wait pending for a later time completes with operation_aborted
+    timer_.async_wait([this, generation = ++generation_](error_code ec) {
+      if (ec) return;  // replaced or cancelled; `this` may be gone
+      if (generation != generation_) return;
+      timer_pending_ = false;
+      if (deadline_ == time_point::max()) return;
+      if (std::chrono::steady_clock::now() < deadline_) {
+        arm(deadline_);  // the deadline moved later since the timer was armed
+        return;
+      }
+      timed_out_ = true;
+      error_code ignored;
+      socket_.cancel(ignored);
+    });
   }
 
   error_code map(error_code ec) const {
@@ -183,61 +191,58 @@ class tls_stream {
     return ec;
   }
 
-  // Runs `attempt` until OpenSSL no longer wants the socket. The first attempt
+  // Runs one OpenSSL call with a clean error queue; returns its result and
+  // SSL_get_error's verdict.
+  template <class Call>
+  std::pair<int, int> attempt(Call call) {
+    if (ssl_ == nullptr) return {-1, SSL_ERROR_SSL};
+    ERR_clear_error();
+    const int r = call();
+    return {r, r == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl_, r)};
+  }
+
+  io_result outcome(std::pair<int, int> r, std::size_t n) {
+    if (ssl_ == nullptr) return {io_result::failed, 0, make_error_code(boost::system::errc::not_enough_memory)};
+    switch (r.second) {
+      case SSL_ERROR_NONE: return {io_result::done, n, {}};
+      case SSL_ERROR_WANT_READ: return {io_result::want_read, 0, {}};
+      case SSL_ERROR_WANT_WRITE: return {io_result::want_write, 0, {}};
+      default: return {io_result::failed, 0, translate(r.second)};
+    }
+  }
+
+  // Runs `call` until OpenSSL no longer wants the socket. The first attempt
   // happens in the initiating call; if it finishes there, the completion is
   // posted (never invoked inline).
-  template <class Attempt, class Token>
-  auto run(Attempt attempt, Token&& token) {
-    return boost::asio::async_compose<Token, void(error_code, std::size_t)>(
-        [this, attempt, state = 0, result_ec = error_code{}, result_n = std::size_t{0}](
-            auto& self, error_code wait_ec = {}) mutable {
+  template <class Call, class Token>
+  auto run(Call call, Token&& token) {
+    return boost::asio::async_compose<Token, void(error_code)>(
+        [this, call, state = 0, result = error_code{}](auto& self, error_code wait_ec = {}) mutable {
           if (state == 2) {
-            self.complete(result_ec, result_n);
+            self.complete(result);
             return;
           }
           const bool first_call = state == 0;
           state = 1;
           if (wait_ec) {
-            self.complete(map(wait_ec), 0);
+            self.complete(map(wait_ec));
             return;
           }
-          if (ssl_ == nullptr) {
-            finish(self, first_call, state, result_ec, result_n,
-                   make_error_code(boost::system::errc::not_enough_memory), 0);
+          const auto r = outcome(attempt([&] { return call(ssl_); }), 0);
+          if (r.status == io_result::want_read || r.status == io_result::want_write) {
+            socket_.async_wait(r.status == io_result::want_read ? tcp::socket::wait_read : tcp::socket::wait_write,
+                               std::move(self));
             return;
           }
-          ERR_clear_error();
-          std::size_t n = 0;
-          const int r = attempt(ssl_, n);
-          if (r == 1) {
-            finish(self, first_call, state, result_ec, result_n, error_code{}, n);
+          if (!first_call) {
+            self.complete(r.error);
             return;
           }
-          const int err = SSL_get_error(ssl_, r);
-          if (err == SSL_ERROR_WANT_READ) {
-            socket_.async_wait(tcp::socket::wait_read, std::move(self));
-            return;
-          }
-          if (err == SSL_ERROR_WANT_WRITE) {
-            socket_.async_wait(tcp::socket::wait_write, std::move(self));
-            return;
-          }
-          finish(self, first_call, state, result_ec, result_n, translate(err), 0);
+          state = 2;
+          result = r.error;
+          boost::asio::post(socket_.get_executor(), std::move(self));
         },
         token, socket_);
-  }
-
-  template <class Self>
-  void finish(Self& self, bool first_call, int& state, error_code& result_ec, std::size_t& result_n,
-              error_code ec, std::size_t n) {
-    if (!first_call) {
-      self.complete(ec, n);
-      return;
-    }
-    state = 2;
-    result_ec = ec;
-    result_n = n;
-    boost::asio::post(socket_.get_executor(), std::move(self));
   }
 
   error_code translate(int err) {
@@ -259,7 +264,10 @@ class tls_stream {
   tcp::socket socket_;
   boost::asio::steady_timer timer_;
   SSL* ssl_;
+  time_point deadline_ = time_point::max();
+  time_point armed_for_{};
   unsigned generation_ = 0;
+  bool timer_pending_ = false;
   bool timed_out_ = false;
 };
 
