@@ -4,8 +4,10 @@
 #include <systemd/sd-daemon.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
@@ -53,6 +55,10 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 /// How long a registry party looked up for a keep-alive connection stays
 /// valid before the next request looks it up again.
 constexpr auto party_recheck_interval = std::chrono::seconds(1);
+
+/// How often the deadlines of all connections are checked: a timeout fires
+/// at most this much late (and never early).
+constexpr auto sweep_interval = std::chrono::milliseconds(100);
 
 unsigned metric_listener(config::listener_kind k) { return k == config::listener_kind::portal ? 0 : 1; }
 std::string_view listener_name(config::listener_kind k) {
@@ -153,12 +159,24 @@ class session : public std::enable_shared_from_this<session> {
           std::string ip);
   ~session();
 
-  awaitable<void> run();
+  /// Starts the connection: the TLS handshake, then requests until the
+  /// client leaves, a limit is hit or the server drains. Between requests no
+  /// coroutine is alive: an idle connection is a pending wait and this object.
+  void start();
   /// Called on the session's executor when the server starts draining: an idle
   /// connection is closed now; a busy one after its current response.
   void drain();
   /// Called on the session's executor when the drain bound has passed.
   void force_close();
+  /// Any thread: has the current phase's deadline passed? (the sweeper's hint)
+  bool deadline_due(std::chrono::steady_clock::time_point now) const { return stream_.deadline_due(now); }
+  /// Called on the session's executor: ends the pending wait if its deadline
+  /// has passed.
+  void expire_if_due() { stream_.expire_if_due(std::chrono::steady_clock::now()); }
+
+  // The server's list of live sessions (guarded by its sessions_mutex_).
+  session* prev_ = nullptr;
+  session* next_ = nullptr;
 
   net::any_io_executor executor() { return stream_.get_executor(); }
 
@@ -166,6 +184,18 @@ class session : public std::enable_shared_from_this<session> {
   using parser_type = http::request_parser<http::string_body>;
   using time_point = std::chrono::steady_clock::time_point;
 
+  /// The handshake and the identification of the peer; false: refused.
+  awaitable<bool> handshake();
+  /// Waits (without a coroutine) until the next request starts to arrive,
+  /// then serves it in `serve_ready`.
+  void wait_for_request();
+  /// Serves requests while their bytes are there; true: wait for the next.
+  awaitable<bool> serve_ready();
+  /// Ends the connection: a reset after a failed write, else a bounded
+  /// close_notify (none while draining).
+  void end();
+  /// Logs an exception that escaped a coroutine; true if there was one.
+  static bool failed(const std::exception_ptr& e);
   awaitable<bool> serve_one();
   /// Reads from the connection into `buffer_` and feeds `parser` until its
   /// header (`header_only`) or the whole message is in. Reads are attempted at
@@ -184,12 +214,42 @@ class session : public std::enable_shared_from_this<session> {
   awaitable<bool> send(routing::response res, std::string_view target);
   /// A refusal that ends the connection. (A plain function: GCC 12 mishandles
   /// temporaries with destructors inside co_await expressions, so refusals are
-  /// built as named locals before they are sent.)
+  /// built as named locals before they are sent.) REQUIRES: a request is served.
   routing::response refusal(unsigned version, routing::problem p) const;
   routing::response handle(const routing::match& m, const routing::request& req);
-  /// Looks up the party of `ctx_.peer` (configured, else the registry) into
-  /// `ctx_.party` / `ctx_.party_error`. REQUIRES: ctx_.peer.
+  /// Looks up the party of `peer_` (configured, else the registry) into
+  /// `party_` / `party_error_`. REQUIRES: peer_.
   void resolve_party();
+  /// Called when the socket is readable (or OpenSSL holds bytes) after an
+  /// idle wait, or when that wait failed.
+  void on_readable(error_code ec);
+
+  /// Lends the connection's identity to the context of one request for as
+  /// long as it is served: moved in and back, so that an idle connection
+  /// keeps no request context and a request copies no strings.
+  class identity_lease {
+   public:
+    identity_lease(session& s, routing::request_context& ctx) : s_(s), ctx_(ctx) {
+      ctx.listener = s.cfg_.kind;
+      ctx.remote_address = std::move(s.ip_);
+      ctx.peer = std::move(s.peer_);
+      ctx.party = std::move(s.party_);
+      ctx.party_error = s.party_error_;
+      s.ctx_ = &ctx;
+    }
+    ~identity_lease() {
+      s_.ip_ = std::move(ctx_.remote_address);
+      s_.peer_ = std::move(ctx_.peer);
+      s_.party_ = std::move(ctx_.party);
+      s_.ctx_ = nullptr;
+    }
+    identity_lease(const identity_lease&) = delete;
+    identity_lease& operator=(const identity_lease&) = delete;
+
+   private:
+    session& s_;
+    routing::request_context& ctx_;
+  };
 
   server_impl& server_;
   std::shared_ptr<const runtime> rt_;
@@ -198,9 +258,13 @@ class session : public std::enable_shared_from_this<session> {
   unsigned metric_listener_;
   tls_stream stream_;
   beast::flat_buffer buffer_;
-  std::string pending_write_;  ///< a response waiting for the socket (empty otherwise)
+  std::unique_ptr<std::string> pending_write_;  ///< a response waiting for the socket
   std::string ip_;
-  routing::request_context ctx_;
+  // Who is calling (system listener), known from the handshake.
+  std::optional<auth::peer_certificate> peer_;
+  std::optional<auth::party> party_;
+  error_code party_error_;
+  routing::request_context* ctx_ = nullptr;  ///< the request being served (on serve_one's frame)
   std::size_t requests_ = 0;
   bool idle_ = true;
   bool draining_ = false;
@@ -230,8 +294,8 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
   bool draining() const { return draining_.load(); }
   std::string next_request_id();
   bool rate_allowed(const std::string& ip, const config::limits& l);
-  void session_started(session* s, const std::weak_ptr<session>& w);
-  void session_ended(session* s, const std::string& ip);
+  void session_started(session* s);
+  void session_ended(session* s, std::size_t listener, const std::string& ip);
 
  private:
   result<std::shared_ptr<const runtime>> build_runtime(std::shared_ptr<const config::config> cfg);
@@ -240,6 +304,11 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
   void finish_drain();
   void reload();
   void arm_watchdog();
+  /// Every `sweep_interval`, ends the waits of sessions whose deadline has
+  /// passed; runs while there are sessions.
+  void sweep();
+  /// The live sessions that may be posted to. REQUIRES: sessions_mutex_ held.
+  std::vector<std::shared_ptr<session>> live_sessions_locked();
   void handle_signals();
 
   std::filesystem::path file_;
@@ -251,6 +320,7 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
   net::thread_pool workers_;
   net::signal_set signals_;
   net::steady_timer drain_timer_;
+  net::steady_timer sweep_timer_;
   net::steady_timer watchdog_timer_;
   std::chrono::microseconds watchdog_interval_{0};
   std::atomic<std::shared_ptr<const runtime>> rt_;
@@ -266,7 +336,8 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
   std::string request_prefix_;
 
   std::mutex sessions_mutex_;
-  std::unordered_map<session*, std::weak_ptr<session>> sessions_;  // guarded by sessions_mutex_
+  session* sessions_ = nullptr;                                     // guarded by sessions_mutex_
+  bool sweeping_ = false;                                           // guarded by sessions_mutex_
   std::unordered_map<std::string, std::size_t> per_address_;       // guarded by sessions_mutex_
   std::vector<std::size_t> per_listener_;                          // guarded by sessions_mutex_
 
@@ -294,7 +365,7 @@ session::session(server_impl& srv, tcp::socket socket, std::shared_ptr<const run
 
 session::~session() {
   server_.metrics().connection_closed(metric_listener_);
-  server_.session_ended(this, ip_);
+  server_.session_ended(this, listener_index_, ip_);
 }
 
 void session::drain() {
@@ -305,24 +376,37 @@ void session::drain() {
 void session::force_close() { stream_.close(); }
 
 void session::resolve_party() {
-  auto party = auth::resolve_party(rt_->parties, *ctx_.peer);
+  auto party = auth::resolve_party(rt_->parties, *peer_);
   if (party) {
-    ctx_.party = std::move(*party);
-    ctx_.party_error = {};
+    party_ = std::move(*party);
+    party_error_ = {};
   } else {
-    ctx_.party.reset();
-    ctx_.party_error = party.error();
+    party_.reset();
+    party_error_ = party.error();
   }
   party_resolved_at_ = std::chrono::steady_clock::now();
 }
 
-awaitable<void> session::run() {
-  auto self = shared_from_this();
-  const auto& lim = cfg_.limits;
-  ctx_.listener = cfg_.kind;
-  ctx_.remote_address = ip_;
+void session::start() {
+  net::co_spawn(executor(), handshake(), [self = shared_from_this()](std::exception_ptr e, bool ok) {
+    if (!failed(e) && ok) self->wait_for_request();
+  });
+}
 
-  stream_.expires_after(lim.handshake_timeout);
+bool session::failed(const std::exception_ptr& e) {
+  if (!e) return false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    log::error("session.exception", {{"what", ex.what()}});
+  } catch (...) {
+    log::error("session.exception", {{"what", "unknown"}});
+  }
+  return true;
+}
+
+awaitable<bool> session::handshake() {
+  stream_.expires_after(cfg_.limits.handshake_timeout);
   auto [hec] = co_await stream_.async_handshake(use_tuple);
   if (hec) {
     auto reason = hec == beast::error::timeout ? routing::refusal::handshake_timeout
@@ -331,42 +415,70 @@ awaitable<void> session::run() {
     log::info(
         "tls.handshake_refused",
         {{"listener", listener_name(cfg_.kind)}, {"reason", routing::to_string(reason)}, {"remote", ip_}});
-    co_return;
+    co_return false;
   }
-
   if (cfg_.kind == config::listener_kind::system) {
     X509* cert = SSL_get0_peer_certificate(stream_.native_handle());
     auto peer = auth::identify_certificate(cert);
     if (!peer) {
-      ctx_.party_error = peer.error();
+      party_error_ = peer.error();
     } else {
-      ctx_.peer = *peer;
+      peer_ = std::move(*peer);
       resolve_party();
     }
   }
+  co_return true;
+}
 
-  while (!draining_) {
-    // Idle keep-alive wait, outside serve_one and without a buffer, so that an
-    // idle connection holds no request state (docs/performance.md).
-    if (buffer_.size() == 0) {
-      if (buffer_.capacity() != 0) buffer_.shrink_to_fit();
-      idle_ = true;
-      stream_.expires_after(requests_ == 0 ? lim.header_timeout : lim.idle_timeout);
-      auto [wec] = co_await stream_.async_wait_readable(use_tuple);
-      idle_ = false;
-      if (wec || draining_) break;  // timeout, drain, reset
-    }
+void session::wait_for_request() {
+  if (draining_) return end();
+  // The buffer is empty between requests: an idle connection holds no
+  // request state (docs/performance.md).
+  if (buffer_.capacity() != 0) buffer_.shrink_to_fit();
+  idle_ = true;
+  const auto& lim = cfg_.limits;
+  stream_.expires_after(requests_ == 0 ? lim.header_timeout : lim.idle_timeout);
+  // A plain wait (no composed operation, no coroutine): the only operation
+  // an idle connection holds.
+  if (stream_.has_pending()) {
+    net::post(executor(), [self = shared_from_this()] { self->on_readable({}); });
+    return;
+  }
+  // Allocated at its exact size (not in a recycled, larger block): it is
+  // what every idle connection holds.
+  stream_.socket().async_wait(
+      tcp::socket::wait_read,
+      net::bind_allocator(std::allocator<void>(),
+                          [self = shared_from_this()](error_code ec) { self->on_readable(self->stream_.map(ec)); }));
+}
+
+void session::on_readable(error_code ec) {
+  idle_ = false;
+  if (ec || draining_) return end();  // timeout, drain, reset
+  net::co_spawn(executor(), serve_ready(), [self = shared_from_this()](std::exception_ptr e, bool again) {
+    if (failed(e) || !again) return self->end();
+    self->wait_for_request();
+  });
+}
+
+awaitable<bool> session::serve_ready() {
+  const auto& lim = cfg_.limits;
+  do {
     // A municipal system is known from the registry, where a signatory may
     // replace its certificate and an administrator may suspend it: on a
     // keep-alive connection the lookup is repeated, at most once a second.
-    if (ctx_.peer && !rt_->parties.find(ctx_.peer->oin) &&
+    if (peer_ && !rt_->parties.find(peer_->oin) &&
         std::chrono::steady_clock::now() - party_resolved_at_ >= party_recheck_interval)
       resolve_party();
-    if (!co_await serve_one()) break;
+    if (!co_await serve_one()) co_return false;
     ++requests_;
-    if (lim.max_requests_per_connection && requests_ >= lim.max_requests_per_connection) break;
-  }
+    if (lim.max_requests_per_connection && requests_ >= lim.max_requests_per_connection) co_return false;
+    if (draining_) co_return false;
+  } while (buffer_.size() != 0);  // a pipelined request is already here
+  co_return true;
+}
 
+void session::end() {
   // A client that stopped reading gets a reset: a close_notify would only wait
   // behind the unread data, and a normal close would leave the kernel holding
   // the send buffer for the slow reader.
@@ -375,17 +487,16 @@ awaitable<void> session::run() {
     error_code ignored;
     stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
     stream_.socket().close(ignored);
-    co_return;
+    return;
   }
   // Best-effort close_notify, bounded; a draining server does not wait for it.
-  if (!draining_) {
-    stream_.expires_after(std::chrono::seconds(2));
-    co_await stream_.async_shutdown(use_tuple);
-  }
+  if (draining_) return;
+  stream_.expires_after(std::chrono::seconds(2));
+  stream_.async_shutdown([self = shared_from_this()](error_code) {});
 }
 
 routing::response session::refusal(unsigned version, routing::problem p) const {
-  auto res = routing::make_problem_response(version, p, ctx_.request_id);
+  auto res = routing::make_problem_response(version, p, ctx_->request_id);
   res.keep_alive(false);
   return res;
 }
@@ -430,7 +541,7 @@ awaitable<bool> session::write_all(const char* data, std::size_t size) {
   if (r.status != tls_stream::io_result::failed) {
     // OpenSSL wants the same bytes again once the socket is ready: keep them
     // here, since `data` may be reused while this connection waits.
-    pending_write_.assign(data, size);
+    pending_write_ = std::make_unique<std::string>(data, size);
     stream_.expires_after(cfg_.limits.write_timeout);
     while (r.status == tls_stream::io_result::want_read || r.status == tls_stream::io_result::want_write) {
       auto [ec] = co_await stream_.async_wait_socket(r.status, use_tuple);
@@ -438,9 +549,9 @@ awaitable<bool> session::write_all(const char* data, std::size_t size) {
         r = {tls_stream::io_result::failed, 0, ec};
         break;
       }
-      r = stream_.write_now(pending_write_.data(), pending_write_.size());
+      r = stream_.write_now(pending_write_->data(), pending_write_->size());
     }
-    std::string().swap(pending_write_);
+    pending_write_.reset();
     if (r.status == tls_stream::io_result::done) co_return true;
   }
   write_failed_ = true;
@@ -477,7 +588,7 @@ void serialize(const routing::response& res, std::string& out) {
 }
 
 awaitable<bool> session::send(routing::response res, std::string_view target) {
-  routing::app::finish(res, cfg_.kind, target, ctx_.request_id);
+  routing::app::finish(res, cfg_.kind, target, ctx_->request_id);
   if (draining_ || server_.draining()) res.keep_alive(false);
   // One buffer per I/O thread: filled and written before this coroutine can
   // suspend (write_all copies what has to wait).
@@ -493,12 +604,12 @@ awaitable<bool> session::send(routing::response res, std::string_view target) {
 
 routing::response session::handle(const routing::match& m, const routing::request& req) {
   try {
-    return rt_->app->handle(m, req, ctx_);
+    return rt_->app->handle(m, req, *ctx_);
   } catch (const std::exception& e) {
-    log::error("request.exception", {{"request_id", ctx_.request_id}, {"what", e.what()}});
+    log::error("request.exception", {{"request_id", ctx_->request_id}, {"what", e.what()}});
     return routing::make_problem_response(
         req, {500, "internal_error", "Interne fout", "The request could not be completed.", {}},
-        ctx_.request_id);
+        ctx_->request_id);
   }
 }
 
@@ -509,7 +620,9 @@ awaitable<bool> session::serve_one() {
   idle_ = false;
 
   const auto started = std::chrono::steady_clock::now();
-  ctx_.request_id = server_.next_request_id();
+  routing::request_context ctx;
+  identity_lease lease(*this, ctx);
+  ctx.request_id = server_.next_request_id();
   parser_type parser;
   // Beast's own check is approximate (it fires when that many bytes are
   // buffered without a complete head); the exact limit is checked below on the
@@ -590,7 +703,7 @@ awaitable<bool> session::serve_one() {
   if (!server_.rate_allowed(ip_, lim)) {
     auto res = routing::make_problem_response(
         version, {429, "rate_limited", "Te veel verzoeken", "Too many requests from this address.", {}},
-        ctx_.request_id);
+        ctx.request_id);
     res.set(http::field::retry_after, "1");
     res.keep_alive(false);
     co_await send(std::move(res), target);
@@ -664,12 +777,12 @@ awaitable<bool> session::serve_one() {
   server_.metrics().request_done(m.found ? m.index : SIZE_MAX, metric_listener_, status, elapsed);
   if (status >= 400 || req.method() != http::verb::get) {
     log::info("http.request",
-              {{"request_id", ctx_.request_id},
+              {{"request_id", ctx.request_id},
                {"listener", listener_name(cfg_.kind)},
                {"method", std::string_view(http::to_string(req.method()))},
                {"route", m.found ? std::string_view(m.found->name) : std::string_view("unmatched")},
                {"status", status},
-               {"party", ctx_.party ? std::string_view(ctx_.party->oin) : std::string_view()},
+               {"party", ctx.party ? std::string_view(ctx.party->oin) : std::string_view()},
                {"duration_us", std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()}});
   }
   co_return keep;
@@ -684,6 +797,7 @@ server_impl::server_impl(std::filesystem::path file, std::shared_ptr<const confi
       workers_(std::max(1u, cfg->daemon.worker_threads)),
       signals_(ioc_),
       drain_timer_(ioc_),
+      sweep_timer_(ioc_),
       watchdog_timer_(ioc_) {
   io_threads_ = cfg->daemon.threads ? cfg->daemon.threads : std::max(1u, std::thread::hardware_concurrency());
   request_prefix_ = random_.hex(4);
@@ -726,19 +840,55 @@ bool server_impl::rate_allowed(const std::string& ip, const config::limits& l) {
   return true;
 }
 
-void server_impl::session_started(session* s, const std::weak_ptr<session>& w) {
+void server_impl::session_started(session* s) {
   std::lock_guard lock(sessions_mutex_);
-  sessions_.emplace(s, w);
+  s->next_ = sessions_;
+  if (sessions_ != nullptr) sessions_->prev_ = s;
+  sessions_ = s;
+  if (!sweeping_) {
+    sweeping_ = true;
+    net::post(ioc_, [this] { sweep(); });
+  }
 }
 
-void server_impl::session_ended(session* s, const std::string& ip) {
+std::vector<std::shared_ptr<session>> server_impl::live_sessions_locked() {
+  std::vector<std::shared_ptr<session>> live;
+  for (session* p = sessions_; p != nullptr; p = p->next_)
+    if (auto s = p->weak_from_this().lock()) live.push_back(std::move(s));
+  return live;
+}
+
+void server_impl::sweep() {
+  std::vector<std::shared_ptr<session>> due;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    if (sessions_ == nullptr) {
+      sweeping_ = false;  // the next session restarts the sweep
+      return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    for (session* p = sessions_; p != nullptr; p = p->next_)
+      if (p->deadline_due(now))
+        if (auto s = p->weak_from_this().lock()) due.push_back(std::move(s));
+  }
+  for (auto& s : due) net::post(s->executor(), [s] { s->expire_if_due(); });
+  sweep_timer_.expires_after(sweep_interval);
+  sweep_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) sweep();
+  });
+}
+
+void server_impl::session_ended(session* s, std::size_t listener, const std::string& ip) {
   bool last = false;
   {
     std::lock_guard lock(sessions_mutex_);
-    sessions_.erase(s);
+    if (s->prev_ != nullptr) s->prev_->next_ = s->next_;
+    else sessions_ = s->next_;
+    if (s->next_ != nullptr) s->next_->prev_ = s->prev_;
+    --per_listener_[listener];
     auto it = per_address_.find(ip);
     if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
-    last = sessions_.empty();
+    last = sessions_ == nullptr;
   }
   if (last && draining_) net::post(ioc_, [this] { finish_drain(); });
 }
@@ -870,19 +1020,8 @@ awaitable<void> server_impl::accept_loop(std::size_t listener, std::shared_ptr<t
     }
     socket.set_option(tcp::no_delay(true), eec);
     auto s = std::make_shared<session>(*this, std::move(socket), rt, listener, ip);
-    session_started(s.get(), s);
-    auto exec = s->executor();
-    net::co_spawn(exec, s->run(), [this, listener, s](std::exception_ptr e) {
-      if (e) {
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          log::error("session.exception", {{"what", ex.what()}});
-        }
-      }
-      std::lock_guard lock(sessions_mutex_);
-      --per_listener_[listener];
-    });
+    session_started(s.get());
+    net::dispatch(s->executor(), [s] { s->start(); });
   }
 }
 
@@ -900,8 +1039,7 @@ void server_impl::begin_drain() {
   std::vector<std::shared_ptr<session>> live;
   {
     std::lock_guard lock(sessions_mutex_);
-    for (auto& [p, w] : sessions_)
-      if (auto s = w.lock()) live.push_back(std::move(s));
+    live = live_sessions_locked();
   }
   if (live.empty()) {
     finish_drain();
@@ -915,8 +1053,7 @@ void server_impl::begin_drain() {
     std::vector<std::shared_ptr<session>> rest;
     {
       std::lock_guard lock(sessions_mutex_);
-      for (auto& [p, w] : sessions_)
-        if (auto s = w.lock()) rest.push_back(std::move(s));
+      rest = live_sessions_locked();
     }
     log::warn("server.drain_timeout", {{"connections", rest.size()}});
     for (auto& s : rest) net::post(s->executor(), [s] { s->force_close(); });

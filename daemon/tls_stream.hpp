@@ -11,28 +11,30 @@
 // keep-alive connection a request then costs one wait for the next request
 // and no other asynchronous operation.
 //
-// Deadline: `set_deadline(t)` makes a pending or later wait fail with
-// `beast::error::timeout` once `t` has passed. Setting a deadline is cheap: the
-// connection's timer is only re-armed when the new deadline is earlier than
-// the one it is armed for; otherwise the timer, when it fires, finds the later
-// deadline and sleeps again.
+// Deadline: `set_deadline(t)` records when the connection's current phase
+// must end; it costs a store, no timer operation. The stream has no timer of
+// its own: its owner calls `expire_if_due` from time to time (the server
+// sweeps all connections every 100 ms), which cancels the pending wait so that
+// it fails with `beast::error::timeout`. A deadline therefore fires up to one
+// sweep late, never early.
 //
 // Thread safety: as a socket. All calls must run on the connection's
-// executor. REQUIRES: at most one wait pending at a time.
+// executor, except `deadline_due`, which any thread may call.
+// REQUIRES: at most one wait pending at a time.
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include <boost/asio/append.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 
 namespace poort::daemon {
 
@@ -52,7 +54,7 @@ class tls_stream {
 
   /// Takes the socket; the SSL object is made from `ctx` in server mode.
   tls_stream(tcp::socket socket, SSL_CTX* ctx)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), ssl_(SSL_new(ctx)) {
+      : socket_(std::move(socket)), ssl_(SSL_new(ctx)) {
     if (ssl_ != nullptr) {
       SSL_set_fd(ssl_, static_cast<int>(socket_.native_handle()));
       SSL_set_accept_state(ssl_);
@@ -75,14 +77,26 @@ class tls_stream {
   tcp::socket& socket() noexcept { return socket_; }
 
   /// Waits pending now or started later fail with beast::error::timeout once
-  /// `t` has passed (until the next call). `time_point::max()`: no deadline.
+  /// `t` has passed and `expire_if_due` has been called (until the next
+  /// call). `time_point::max()`: no deadline.
   void set_deadline(time_point t) {
     timed_out_ = false;
-    deadline_ = t;
-    if (t != time_point::max() && (!timer_pending_ || armed_for_ > t)) arm(t);
+    deadline_.store(t.time_since_epoch().count(), std::memory_order_relaxed);
   }
   void expires_after(std::chrono::steady_clock::duration d) {
     set_deadline(std::chrono::steady_clock::now() + d);
+  }
+  /// Has the deadline passed at `now`? (Any thread; a hint for the sweeper.)
+  bool deadline_due(time_point now) const {
+    return deadline_.load(std::memory_order_relaxed) <= now.time_since_epoch().count();
+  }
+  /// If the deadline has passed at `now`: the pending wait (and any later
+  /// one, until the next `set_deadline`) fails with beast::error::timeout.
+  void expire_if_due(time_point now) {
+    if (!deadline_due(now)) return;
+    deadline_.store(time_point::max().time_since_epoch().count(), std::memory_order_relaxed);
+    timed_out_ = true;
+    cancel();
   }
   /// Cancels pending waits (they complete with operation_aborted).
   void cancel() {
@@ -91,7 +105,6 @@ class tls_stream {
   }
   void close() {
     error_code ignored;
-    timer_.cancel();
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
   }
@@ -113,6 +126,12 @@ class tls_stream {
   /// Does OpenSSL hold bytes of the peer that a read would return or use?
   bool has_pending() const { return ssl_ != nullptr && SSL_has_pending(ssl_) == 1; }
 
+  /// What a failed wait means: operation_aborted after the deadline is a timeout.
+  error_code map(error_code ec) const {
+    if (ec == boost::asio::error::operation_aborted && timed_out_) return boost::beast::error::timeout;
+    return ec;
+  }
+
   /// Waits until the socket is readable (want_read) or writable (want_write).
   template <class Token>
   auto async_wait_socket(io_result::kind want, Token&& token) {
@@ -122,27 +141,6 @@ class tls_stream {
             started = true;
             socket_.async_wait(want == io_result::want_write ? tcp::socket::wait_write : tcp::socket::wait_read,
                                std::move(self));
-            return;
-          }
-          self.complete(map(ec));
-        },
-        token, socket_);
-  }
-
-  /// Completes when a read would make progress (data from the peer, or data
-  /// OpenSSL already holds), without any buffer: the idle wait of a keep-alive
-  /// connection.
-  template <class Token>
-  auto async_wait_readable(Token&& token) {
-    return boost::asio::async_compose<Token, void(error_code)>(
-        [this, started = false](auto& self, error_code ec = {}) mutable {
-          if (!started) {
-            started = true;
-            if (has_pending()) {
-              boost::asio::post(socket_.get_executor(), boost::asio::append(std::move(self), error_code{}));
-              return;
-            }
-            socket_.async_wait(tcp::socket::wait_read, std::move(self));
             return;
           }
           self.complete(map(ec));
@@ -167,30 +165,6 @@ class tls_stream {
   }
 
  private:
-  void arm(time_point t) {
-    armed_for_ = t;
-    timer_pending_ = true;
-    timer_.expires_at(t);  // a wait pending for a later time completes with operation_aborted
-    timer_.async_wait([this, generation = ++generation_](error_code ec) {
-      if (ec) return;  // replaced or cancelled; `this` may be gone
-      if (generation != generation_) return;
-      timer_pending_ = false;
-      if (deadline_ == time_point::max()) return;
-      if (std::chrono::steady_clock::now() < deadline_) {
-        arm(deadline_);  // the deadline moved later since the timer was armed
-        return;
-      }
-      timed_out_ = true;
-      error_code ignored;
-      socket_.cancel(ignored);
-    });
-  }
-
-  error_code map(error_code ec) const {
-    if (ec == boost::asio::error::operation_aborted && timed_out_) return boost::beast::error::timeout;
-    return ec;
-  }
-
   // Runs one OpenSSL call with a clean error queue; returns its result and
   // SSL_get_error's verdict.
   template <class Call>
@@ -262,12 +236,8 @@ class tls_stream {
   }
 
   tcp::socket socket_;
-  boost::asio::steady_timer timer_;
   SSL* ssl_;
-  time_point deadline_ = time_point::max();
-  time_point armed_for_{};
-  unsigned generation_ = 0;
-  bool timer_pending_ = false;
+  std::atomic<time_point::rep> deadline_{time_point::max().time_since_epoch().count()};
   bool timed_out_ = false;
 };
 
