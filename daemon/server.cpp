@@ -20,9 +20,12 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -206,6 +209,12 @@ class session : public std::enable_shared_from_this<session> {
   /// socket error.
   awaitable<error_code> read_message(parser_type& parser, bool header_only, time_point deadline,
                                      std::size_t& header_bytes);
+  /// Feeds [data, data + size) to `parser` until it has the head
+  /// (`header_only`) or the whole message, or needs more bytes; returns the
+  /// bytes it took (`header_bytes` grows by those of the head). `ec`: the
+  /// parser's error, if any (never need_more).
+  static std::size_t parse(parser_type& parser, const char* data, std::size_t size, bool header_only,
+                           std::size_t& header_bytes, error_code& ec);
   /// Writes all of [data, data + size) within the write timeout; false when it
   /// could not (timeout, reset): the connection must then end. The bytes may
   /// be a per-thread buffer: they are copied before any wait.
@@ -232,15 +241,15 @@ class session : public std::enable_shared_from_this<session> {
     identity_lease(session& s, routing::request_context& ctx) : s_(s), ctx_(ctx) {
       ctx.listener = s.cfg_.kind;
       ctx.remote_address = std::move(s.ip_);
-      ctx.peer = std::move(s.peer_);
-      ctx.party = std::move(s.party_);
+      ctx.peer.share() = std::move(s.peer_);
+      ctx.party.share() = std::move(s.party_);
       ctx.party_error = s.party_error_;
       s.ctx_ = &ctx;
     }
     ~identity_lease() {
       s_.ip_ = std::move(ctx_.remote_address);
-      s_.peer_ = std::move(ctx_.peer);
-      s_.party_ = std::move(ctx_.party);
+      s_.peer_ = std::move(ctx_.peer.share());
+      s_.party_ = std::move(ctx_.party.share());
       s_.ctx_ = nullptr;
     }
     identity_lease(const identity_lease&) = delete;
@@ -260,9 +269,10 @@ class session : public std::enable_shared_from_this<session> {
   beast::flat_buffer buffer_;
   std::unique_ptr<std::string> pending_write_;  ///< a response waiting for the socket
   std::string ip_;
-  // Who is calling (system listener), known from the handshake.
-  std::optional<auth::peer_certificate> peer_;
-  std::optional<auth::party> party_;
+  // Who is calling (system listener), known from the handshake; shared with
+  // the other connections that present the same certificate.
+  std::shared_ptr<const auth::peer_certificate> peer_;
+  std::shared_ptr<const auth::party> party_;
   error_code party_error_;
   routing::request_context* ctx_ = nullptr;  ///< the request being served (on serve_one's frame)
   std::size_t requests_ = 0;
@@ -295,6 +305,9 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
   std::string next_request_id();
   bool rate_allowed(const std::string& ip, const config::limits& l);
   void session_started(session* s);
+  /// The one immutable copy of this certificate's identity that all its
+  /// connections share.
+  std::shared_ptr<const auth::peer_certificate> shared_identity(auth::peer_certificate cert);
   void session_ended(session* s, std::size_t listener, const std::string& ip);
 
  private:
@@ -337,6 +350,11 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
 
   std::mutex sessions_mutex_;
   session* sessions_ = nullptr;                                     // guarded by sessions_mutex_
+
+  std::mutex identities_mutex_;
+  // By certificate fingerprint; expired entries are dropped as the table grows.
+  std::unordered_map<std::string, std::weak_ptr<const auth::peer_certificate>> identities_;
+  std::size_t identities_prune_at_ = 1024;  // guarded by identities_mutex_
   bool sweeping_ = false;                                           // guarded by sessions_mutex_
   std::unordered_map<std::string, std::size_t> per_address_;       // guarded by sessions_mutex_
   std::vector<std::size_t> per_listener_;                          // guarded by sessions_mutex_
@@ -376,10 +394,11 @@ void session::drain() {
 void session::force_close() { stream_.close(); }
 
 void session::resolve_party() {
-  auto party = auth::resolve_party(rt_->parties, *peer_);
-  if (party) {
-    party_ = std::move(*party);
-    party_error_ = {};
+  party_error_ = {};
+  if (const auth::party* configured = rt_->parties.find(peer_->oin)) {
+    party_ = std::shared_ptr<const auth::party>(rt_, configured);  // lives as long as the runtime
+  } else if (auto party = auth::resolve_party(rt_->parties, *peer_)) {
+    party_ = std::make_shared<const auth::party>(std::move(*party));
   } else {
     party_.reset();
     party_error_ = party.error();
@@ -423,7 +442,7 @@ awaitable<bool> session::handshake() {
     if (!peer) {
       party_error_ = peer.error();
     } else {
-      peer_ = std::move(*peer);
+      peer_ = server_.shared_identity(std::move(*peer));
       resolve_party();
     }
   }
@@ -501,26 +520,59 @@ routing::response session::refusal(unsigned version, routing::problem p) const {
   return res;
 }
 
+std::size_t session::parse(parser_type& parser, const char* data, std::size_t size, bool header_only,
+                           std::size_t& header_bytes, error_code& ec) {
+  std::size_t used = 0;
+  ec = {};
+  while (used < size && !(header_only ? parser.is_header_done() : parser.is_done())) {
+    const bool in_head = !parser.is_header_done();
+    const std::size_t n = parser.put(net::const_buffer(data + used, size - used), ec);
+    used += n;
+    if (in_head) header_bytes += n;
+    if (ec == http::error::need_more) {
+      ec = {};
+      break;
+    }
+    if (ec || n == 0) break;
+  }
+  return used;
+}
+
 awaitable<error_code> session::read_message(parser_type& parser, bool header_only, time_point deadline,
                                             std::size_t& header_bytes) {
+  const auto complete = [&] { return header_only ? parser.is_header_done() : parser.is_done(); };
   for (;;) {
+    error_code ec;
     if (buffer_.size() != 0) {
-      const bool in_head = !parser.is_header_done();
-      error_code ec;
-      const std::size_t used = parser.put(buffer_.data(), ec);
-      buffer_.consume(used);
-      if (in_head) header_bytes += used;
-      if (ec && ec != http::error::need_more) co_return ec;
-      if (header_only ? parser.is_header_done() : parser.is_done()) co_return error_code{};
-      if (!ec && buffer_.size() != 0) continue;  // progress; parse the rest
+      buffer_.consume(parse(parser, static_cast<const char*>(buffer_.data().data()), buffer_.size(), header_only,
+                            header_bytes, ec));
+      if (ec) co_return ec;
+      if (complete()) co_return error_code{};
     }
-    // More bytes are needed. A head must arrive whole in the buffer (Beast
-    // parses it in one piece), so the buffer grows to the header limit.
-    const std::size_t room = std::max<std::size_t>(buffer_.capacity() - buffer_.size(), 1024);
-    auto space = buffer_.prepare(std::min<std::size_t>(std::max<std::size_t>(room, 4096), 64 * 1024));
+    // More bytes are needed. With nothing buffered they are read into this
+    // thread's scratch buffer and parsed from there: only what is left over
+    // (a body, the next pipelined request, an incomplete head) is copied into
+    // the connection's buffer. A head must be whole in one buffer (Beast
+    // parses it in one piece), so that buffer grows up to the header limit.
+    thread_local std::array<char, 16 * 1024> scratch;
+    const bool direct = buffer_.size() == 0;
+    net::mutable_buffer space =
+        direct ? net::buffer(scratch)
+               : buffer_.prepare(std::clamp<std::size_t>(buffer_.capacity() - buffer_.size(), 4096, 64 * 1024));
     auto r = stream_.read_now(space.data(), space.size());
     if (r.status == tls_stream::io_result::done) {
-      buffer_.commit(r.bytes);
+      if (!direct) {
+        buffer_.commit(r.bytes);
+        continue;
+      }
+      const std::size_t used = parse(parser, scratch.data(), r.bytes, header_only, header_bytes, ec);
+      if (ec) co_return ec;
+      if (used < r.bytes) {
+        auto rest = buffer_.prepare(r.bytes - used);
+        std::memcpy(rest.data(), scratch.data() + used, r.bytes - used);
+        buffer_.commit(r.bytes - used);
+      }
+      if (complete()) co_return error_code{};
       continue;
     }
     if (r.status == tls_stream::io_result::failed) {
@@ -530,8 +582,8 @@ awaitable<error_code> session::read_message(parser_type& parser, bool header_onl
       co_return r.error;
     }
     stream_.set_deadline(deadline);
-    auto [ec] = co_await stream_.async_wait_socket(r.status, use_tuple);
-    if (ec) co_return ec;
+    auto [wec] = co_await stream_.async_wait_socket(r.status, use_tuple);
+    if (wec) co_return wec;
   }
 }
 
@@ -849,6 +901,20 @@ void server_impl::session_started(session* s) {
     sweeping_ = true;
     net::post(ioc_, [this] { sweep(); });
   }
+}
+
+std::shared_ptr<const auth::peer_certificate> server_impl::shared_identity(auth::peer_certificate cert) {
+  std::lock_guard lock(identities_mutex_);
+  auto [it, inserted] = identities_.try_emplace(cert.fingerprint_sha256);
+  if (!inserted)
+    if (auto shared = it->second.lock()) return shared;
+  auto fresh = std::make_shared<const auth::peer_certificate>(std::move(cert));
+  it->second = fresh;
+  if (identities_.size() > identities_prune_at_) {
+    std::erase_if(identities_, [](const auto& kv) { return kv.second.expired(); });
+    identities_prune_at_ = std::max<std::size_t>(1024, 2 * identities_.size());
+  }
+  return fresh;
 }
 
 std::vector<std::shared_ptr<session>> server_impl::live_sessions_locked() {

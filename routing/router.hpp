@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,12 +48,39 @@ enum class access {
 };
 
 /// Everything a handler knows about the request besides the message itself.
+/// An optional immutable value that copies share instead of duplicating: a
+/// connection lends its identity to each of its requests, and connections
+/// with the same certificate share one. Assigns from a value, an optional or
+/// a shared pointer; reads like std::optional.
+template <class T>
+class shared_optional {
+ public:
+  shared_optional() = default;
+  shared_optional(std::nullopt_t) {}
+  shared_optional(T value) : p_(std::make_shared<const T>(std::move(value))) {}
+  shared_optional(std::optional<T> value) {
+    if (value) p_ = std::make_shared<const T>(std::move(*value));
+  }
+  shared_optional(std::shared_ptr<const T> p) : p_(std::move(p)) {}
+
+  explicit operator bool() const noexcept { return p_ != nullptr; }
+  bool has_value() const noexcept { return p_ != nullptr; }
+  const T& operator*() const noexcept { return *p_; }
+  const T* operator->() const noexcept { return p_.get(); }
+  void reset() noexcept { p_.reset(); }
+  /// The shared value itself (for moving it between owners).
+  std::shared_ptr<const T>& share() noexcept { return p_; }
+
+ private:
+  std::shared_ptr<const T> p_;
+};
+
 struct request_context {
   listener_kind listener = listener_kind::portal;
   std::string request_id;
   std::string remote_address;                  ///< textual IP, no port
-  std::optional<auth::peer_certificate> peer;  ///< system listener: the verified certificate
-  std::optional<auth::party> party;            ///< system listener: the registered party, if known
+  shared_optional<auth::peer_certificate> peer;  ///< system listener: the verified certificate
+  shared_optional<auth::party> party;            ///< system listener: the registered party, if known
   error_code party_error;                      ///< why `party` is empty
   std::optional<auth::user> user;              ///< portal listener: the logged-in person, if any
   std::vector<std::pair<std::string, std::string>> params;  ///< path placeholders
