@@ -36,6 +36,7 @@
 #include "common/random.hpp"
 #include "daemon/deliveries.hpp"
 #include "daemon/login.hpp"
+#include "daemon/task.hpp"
 #include "daemon/onboarding.hpp"
 #include "daemon/tls.hpp"
 #include "daemon/tls_stream.hpp"
@@ -193,13 +194,13 @@ class session : public std::enable_shared_from_this<session> {
   /// then serves it in `serve_ready`.
   void wait_for_request();
   /// Serves requests while their bytes are there; true: wait for the next.
-  awaitable<bool> serve_ready();
+  task<bool> serve_ready();
   /// Ends the connection: a reset after a failed write, else a bounded
   /// close_notify (none while draining).
   void end();
   /// Logs an exception that escaped a coroutine; true if there was one.
   static bool failed(const std::exception_ptr& e);
-  awaitable<bool> serve_one();
+  task<bool> serve_one();
   /// Reads from the connection into `buffer_` and feeds `parser` until its
   /// header (`header_only`) or the whole message is in. Reads are attempted at
   /// once; only when OpenSSL needs the socket does it wait, until `deadline`.
@@ -207,8 +208,8 @@ class session : public std::enable_shared_from_this<session> {
   /// (header_limit, body_limit, bad_...), partial_message (the peer closed
   /// inside a message), end_of_stream (closed before one), timeout, a TLS or
   /// socket error.
-  awaitable<error_code> read_message(parser_type& parser, bool header_only, time_point deadline,
-                                     std::size_t& header_bytes);
+  task<error_code> read_message(parser_type& parser, bool header_only, time_point deadline,
+                                std::size_t& header_bytes);
   /// Feeds [data, data + size) to `parser` until it has the head
   /// (`header_only`) or the whole message, or needs more bytes; returns the
   /// bytes it took (`header_bytes` grows by those of the head). `ec`: the
@@ -218,9 +219,9 @@ class session : public std::enable_shared_from_this<session> {
   /// Writes all of [data, data + size) within the write timeout; false when it
   /// could not (timeout, reset): the connection must then end. The bytes may
   /// be a per-thread buffer: they are copied before any wait.
-  awaitable<bool> write_all(const char* data, std::size_t size);
+  task<bool> write_all(const char* data, std::size_t size);
   /// Writes one response within the write timeout; false when it could not.
-  awaitable<bool> send(routing::response res, std::string_view target);
+  task<bool> send(routing::response res, std::string_view target);
   /// A refusal that ends the connection. (A plain function: GCC 12 mishandles
   /// temporaries with destructors inside co_await expressions, so refusals are
   /// built as named locals before they are sent.) REQUIRES: a request is served.
@@ -232,6 +233,55 @@ class session : public std::enable_shared_from_this<session> {
   /// Called when the socket is readable (or OpenSSL holds bytes) after an
   /// idle wait, or when that wait failed.
   void on_readable(error_code ec);
+
+  /// Resumes a request coroutine from a completion. Dropped without having
+  /// been called (its executor is gone: shutdown), it destroys the whole
+  /// coroutine, so that the frames and this session do not leak.
+  class resumer {
+   public:
+    resumer(std::shared_ptr<session> s, std::coroutine_handle<> h) : s_(std::move(s)), h_(h) {}
+    resumer(resumer&& other) noexcept : s_(std::move(other.s_)), h_(std::exchange(other.h_, {})) {}
+    resumer& operator=(resumer&&) = delete;
+    ~resumer() {
+      if (h_ && s_->serving_) std::exchange(s_->serving_, {}).destroy();
+    }
+    void operator()() { std::exchange(h_, {}).resume(); }
+    session& owner() const { return *s_; }
+
+   private:
+    std::shared_ptr<session> s_;
+    std::coroutine_handle<> h_;
+  };
+
+  /// `co_await socket_wait{...}`: until the socket is readable or writable
+  /// (as OpenSSL wants); timeout once the deadline is swept.
+  struct socket_wait {
+    session& s;
+    tls_stream::io_result::kind want;
+    error_code ec;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) {
+      s.stream_.socket().async_wait(
+          want == tls_stream::io_result::want_write ? tcp::socket::wait_write : tcp::socket::wait_read,
+          net::bind_allocator(std::allocator<void>(), [this, r = resumer(s.shared_from_this(), h)](error_code e) mutable {
+            ec = s.stream_.map(e);
+            r();
+          }));
+    }
+    error_code await_resume() const noexcept { return ec; }
+  };
+
+  /// `co_await on_workers{...}`: runs the handler on the worker pool (it waits
+  /// on the store) and resumes on the connection's executor.
+  struct on_workers {
+    session& s;
+    const routing::match& m;
+    const routing::request& req;
+    routing::response res;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h);
+    routing::response await_resume() { return std::move(res); }
+  };
 
   /// Lends the connection's identity to the context of one request for as
   /// long as it is served: moved in and back, so that an idle connection
@@ -275,6 +325,7 @@ class session : public std::enable_shared_from_this<session> {
   std::shared_ptr<const auth::party> party_;
   error_code party_error_;
   routing::request_context* ctx_ = nullptr;  ///< the request being served (on serve_one's frame)
+  std::coroutine_handle<> serving_;          ///< the request coroutine while it is suspended
   std::size_t requests_ = 0;
   bool idle_ = true;
   bool draining_ = false;
@@ -368,6 +419,13 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
 };
 
 // ---------------------------------------------------------------- session
+
+void session::on_workers::await_suspend(std::coroutine_handle<> h) {
+  net::post(s.server_.workers(), [this, r = resumer(s.shared_from_this(), h)]() mutable {
+    res = s.handle(m, req);
+    net::post(s.executor(), std::move(r));
+  });
+}
 
 session::session(server_impl& srv, tcp::socket socket, std::shared_ptr<const runtime> rt,
                  std::size_t listener, std::string ip)
@@ -474,13 +532,16 @@ void session::wait_for_request() {
 void session::on_readable(error_code ec) {
   idle_ = false;
   if (ec || draining_) return end();  // timeout, drain, reset
-  net::co_spawn(executor(), serve_ready(), [self = shared_from_this()](std::exception_ptr e, bool again) {
-    if (failed(e) || !again) return self->end();
-    self->wait_for_request();
-  });
+  daemon::start(
+      serve_ready(),
+      [self = shared_from_this()](std::exception_ptr e, std::optional<bool> again) {
+        if (failed(e) || !again || !*again) return self->end();
+        self->wait_for_request();
+      },
+      &serving_);
 }
 
-awaitable<bool> session::serve_ready() {
+task<bool> session::serve_ready() {
   const auto& lim = cfg_.limits;
   do {
     // A municipal system is known from the registry, where a signatory may
@@ -538,8 +599,8 @@ std::size_t session::parse(parser_type& parser, const char* data, std::size_t si
   return used;
 }
 
-awaitable<error_code> session::read_message(parser_type& parser, bool header_only, time_point deadline,
-                                            std::size_t& header_bytes) {
+task<error_code> session::read_message(parser_type& parser, bool header_only, time_point deadline,
+                                       std::size_t& header_bytes) {
   const auto complete = [&] { return header_only ? parser.is_header_done() : parser.is_done(); };
   for (;;) {
     error_code ec;
@@ -582,12 +643,12 @@ awaitable<error_code> session::read_message(parser_type& parser, bool header_onl
       co_return r.error;
     }
     stream_.set_deadline(deadline);
-    auto [wec] = co_await stream_.async_wait_socket(r.status, use_tuple);
-    if (wec) co_return wec;
+    socket_wait wait{*this, r.status, {}};
+    if (auto wec = co_await wait) co_return wec;
   }
 }
 
-awaitable<bool> session::write_all(const char* data, std::size_t size) {
+task<bool> session::write_all(const char* data, std::size_t size) {
   auto r = stream_.write_now(data, size);
   if (r.status == tls_stream::io_result::done) co_return true;
   if (r.status != tls_stream::io_result::failed) {
@@ -596,8 +657,8 @@ awaitable<bool> session::write_all(const char* data, std::size_t size) {
     pending_write_ = std::make_unique<std::string>(data, size);
     stream_.expires_after(cfg_.limits.write_timeout);
     while (r.status == tls_stream::io_result::want_read || r.status == tls_stream::io_result::want_write) {
-      auto [ec] = co_await stream_.async_wait_socket(r.status, use_tuple);
-      if (ec) {
+      socket_wait wait{*this, r.status, {}};
+      if (auto ec = co_await wait) {
         r = {tls_stream::io_result::failed, 0, ec};
         break;
       }
@@ -639,7 +700,7 @@ void serialize(const routing::response& res, std::string& out) {
   out += res.body();
 }
 
-awaitable<bool> session::send(routing::response res, std::string_view target) {
+task<bool> session::send(routing::response res, std::string_view target) {
   routing::app::finish(res, cfg_.kind, target, ctx_->request_id);
   if (draining_ || server_.draining()) res.keep_alive(false);
   // One buffer per I/O thread: filled and written before this coroutine can
@@ -666,7 +727,7 @@ routing::response session::handle(const routing::match& m, const routing::reques
 }
 
 // Serves one request. Returns false when the connection must end.
-awaitable<bool> session::serve_one() {
+task<bool> session::serve_one() {
   const auto& lim = cfg_.limits;
 
   idle_ = false;
@@ -806,9 +867,8 @@ awaitable<bool> session::serve_one() {
   if (m.found && m.found->blocking) {
     // Handlers that wait on the store run on the worker pool; this coroutine
     // resumes on its own strand when the response is ready.
-    res = co_await net::co_spawn(
-        server_.workers(), [this, &m, &req]() -> awaitable<routing::response> { co_return handle(m, req); },
-        net::use_awaitable);
+    on_workers work{*this, m, req, {}};
+    res = co_await work;
   } else {
     res = handle(m, req);
   }
