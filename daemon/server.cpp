@@ -330,6 +330,7 @@ class session : public std::enable_shared_from_this<session> {
   bool idle_ = true;
   bool draining_ = false;
   std::chrono::steady_clock::time_point party_resolved_at_{};
+  bool registry_party_ = false;  ///< not a configured party: looked up again on keep-alive
   bool write_failed_ = false;  ///< a response missed the write timeout: reset, do not linger
 };
 
@@ -453,7 +454,9 @@ void session::force_close() { stream_.close(); }
 
 void session::resolve_party() {
   party_error_ = {};
-  if (const auth::party* configured = rt_->parties.find(peer_->oin)) {
+  const auth::party* configured = rt_->parties.find(peer_->oin);
+  registry_party_ = configured == nullptr;
+  if (configured != nullptr) {
     party_ = std::shared_ptr<const auth::party>(rt_, configured);  // lives as long as the runtime
   } else if (auto party = auth::resolve_party(rt_->parties, *peer_)) {
     party_ = std::make_shared<const auth::party>(std::move(*party));
@@ -547,8 +550,7 @@ task<bool> session::serve_ready() {
     // A municipal system is known from the registry, where a signatory may
     // replace its certificate and an administrator may suspend it: on a
     // keep-alive connection the lookup is repeated, at most once a second.
-    if (peer_ && !rt_->parties.find(peer_->oin) &&
-        std::chrono::steady_clock::now() - party_resolved_at_ >= party_recheck_interval)
+    if (registry_party_ && std::chrono::steady_clock::now() - party_resolved_at_ >= party_recheck_interval)
       resolve_party();
     if (!co_await serve_one()) co_return false;
     ++requests_;
@@ -912,7 +914,7 @@ server_impl::server_impl(std::filesystem::path file, std::shared_ptr<const confi
       sweep_timer_(ioc_),
       watchdog_timer_(ioc_) {
   io_threads_ = cfg->daemon.threads ? cfg->daemon.threads : std::max(1u, std::thread::hardware_concurrency());
-  request_prefix_ = random_.hex(4);
+  request_prefix_ = random_.hex(3);  // "a1b2c3-1f": fits std::string's inline buffer
   metrics_ = std::make_unique<routing::metrics>(routing::app::route_names());
   initial_ = std::move(cfg);
 }
@@ -924,10 +926,13 @@ server_impl::~server_impl() {
 
 std::string server_impl::next_request_id() {
   char buf[32];
+  const std::size_t prefix = request_prefix_.size();
+  std::memcpy(buf, request_prefix_.data(), prefix);
+  buf[prefix] = '-';
   auto n = request_counter_.fetch_add(1, std::memory_order_relaxed);
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, n, 16);
+  auto [p, ec] = std::to_chars(buf + prefix + 1, buf + sizeof buf, n, 16);
   (void)ec;
-  return request_prefix_ + "-" + std::string(buf, p);
+  return std::string(buf, p);
 }
 
 bool server_impl::rate_allowed(const std::string& ip, const config::limits& l) {
