@@ -2,7 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 
 #include "auth/session.hpp"
 #include "common/crypto.hpp"
@@ -253,7 +256,7 @@ std::optional<response> app::check_user(const route& r, const request& req, requ
   return std::nullopt;
 }
 
-response app::handle(const match& m, const request& req, request_context& ctx) const {
+std::optional<response> app::check(const match& m, const request& req, request_context& ctx) const {
   if (m.found == nullptr) {
     if (m.status == 405) {
       auto res = make_problem_response(req, {405, "method_not_allowed", "Methode niet toegestaan", "", {}},
@@ -290,12 +293,66 @@ response app::handle(const match& m, const request& req, request_context& ctx) c
     case access::casework:
     case access::signatory:
     case access::municipal_user:
-    case access::administrator: {
-      if (auto refused = check_user(r, req, ctx)) return std::move(*refused);
-      break;
-    }
+    case access::administrator: return check_user(r, req, ctx);
   }
-  return r.handle(req, ctx);
+  return std::nullopt;
+}
+
+response app::handle(const match& m, const request& req, request_context& ctx) const {
+  if (auto refused = check(m, req, ctx)) return std::move(*refused);
+  if (!m.found->async) return m.found->handle(req, ctx);
+  // Wait for the asynchronous handler (tests, and any caller without one).
+  struct waiter {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<response> res;
+  };
+  auto w = std::make_shared<waiter>();
+  handle_async(m, std::make_shared<const request>(req), ctx, [w](response res) {
+    std::lock_guard lock(w->mu);
+    w->res = std::move(res);
+    w->cv.notify_one();
+  });
+  std::unique_lock lock(w->mu);
+  w->cv.wait(lock, [&w] { return w->res.has_value(); });
+  return std::move(*w->res);
+}
+
+void app::handle_async(const match& m, std::shared_ptr<const request> req, request_context& ctx,
+                       std::function<void(response)> done) const {
+  const auto internal_error = [&ctx](const request& r, std::string_view what) {
+    log::error("request.exception", {{"request_id", ctx.request_id}, {"what", what}});
+    return make_problem_response(
+        r, {500, "internal_error", "Interne fout", "The request could not be completed.", {}},
+        ctx.request_id);
+  };
+  if (m.found == nullptr || !m.found->async) {
+    std::optional<response> res;
+    try {
+      res = handle(m, *req, ctx);
+    } catch (const std::exception& e) {
+      res = internal_error(*req, e.what());
+    }
+    done(std::move(*res));
+    return;
+  }
+  // `done` goes to the handler behind a guard that lets only the first call
+  // through, so that an exception after the hand-off cannot answer twice.
+  struct once {
+    std::atomic<bool> called{false};
+    std::function<void(response)> done;
+  };
+  auto guard = std::make_shared<once>();
+  guard->done = std::move(done);
+  const auto answer = [guard](response res) {
+    if (!guard->called.exchange(true)) guard->done(std::move(res));
+  };
+  try {
+    if (auto refused = check(m, *req, ctx)) return answer(std::move(*refused));
+    m.found->handle_async(req, ctx, answer);
+  } catch (const std::exception& e) {
+    answer(internal_error(*req, e.what()));
+  }
 }
 
 void app::finish(response& res, listener_kind listener, std::string_view target,

@@ -5,12 +5,19 @@
 //
 // The daemon owns the sockets and calls, per request:
 //   1. `find(listener, method, target)` after the head is read (for the body limit),
-//   2. `handle(match, request, context)` once the body is in,
+//   2. `handle_async(match, request, context, done)` (or `handle`) once the body is in,
 //   3. `finish(response, ...)` on every response, including the daemon's own
 //      refusals (431, 413, 400), so that headers are uniform.
 //
-// Thread safety: `handle` may run concurrently on several threads; the app's
-// own state is immutable or atomic. The services it is given must be too.
+// Routes marked `async` (the prisons' deliveries) do their parsing, checks
+// and sealing on the calling thread and hand the transaction to the store's
+// writer; the response follows from the writer thread once the commit is
+// durable. No thread waits per request, so an I/O thread can call
+// `handle_async` directly.
+//
+// Thread safety: `handle` and `handle_async` may run concurrently on several
+// threads; the app's own state is immutable or atomic. The services it is
+// given must be too.
 
 #include <functional>
 #include <memory>
@@ -79,8 +86,20 @@ class app {
   }
 
   /// Runs the access check of `m.found` and then its handler. For an unmatched
-  /// request (`m.found == nullptr`) answers 404 or 405.
+  /// request (`m.found == nullptr`) answers 404 or 405. For an `async` route
+  /// it runs `handle_async` and waits for its answer.
+  /// REQUIRES: not called on the store's writer thread (it may wait for it).
   response handle(const match& m, const request& req, request_context& ctx) const;
+
+  /// The same checks and handler as `handle`, without waiting: `done` is
+  /// called exactly once with the final response, on the calling thread
+  /// (every route that is not `async`, and an async route's refusals) or on
+  /// the store's writer thread once the commit is durable (or has failed).
+  /// An exception of a handler is caught and answered with 500. `done` must
+  /// not block or throw; it may be called before `handle_async` returns.
+  /// REQUIRES: `*req` and `ctx` stay valid until `done` has been called.
+  void handle_async(const match& m, std::shared_ptr<const request> req, request_context& ctx,
+                    std::function<void(response)> done) const;
 
   /// Adds the headers every response carries. `target` is the request target
   /// (or "" when the request could not be parsed).
@@ -89,6 +108,9 @@ class app {
 
  private:
   void add_routes();
+  /// Answers an unmatched request, or runs the route's access check: a
+  /// response when refused, nullopt when its handler may run.
+  std::optional<response> check(const match& m, const request& req, request_context& ctx) const;
   /// Resolves the portal user and checks the route's role and CSRF token;
   /// a response when refused.
   std::optional<response> check_user(const route& r, const request& req, request_context& ctx) const;

@@ -136,48 +136,85 @@ class delivery_api {
  public:
   explicit delivery_api(const services& s) : s_(s) {}
 
-  response post(delivery_kind kind, const request& req, request_context& ctx) const {
-    if (!ready()) return problem_of(req, ctx, unavailable());
-    if (!is_json(req))
-      return problem_of(req, ctx,
-                        {415,
-                         "unsupported_media_type",
-                         "Verkeerd mediatype",
-                         "Stuur de gegevens als application/json.",
-                         {}});
-    auto incoming = parse(kind, req.body(), ctx);
-    if (!incoming) return problem_of(req, ctx, validation_problem(incoming.error()));
+  /// Parses, validates and checks the body here, then hands the
+  /// transaction to the store's writer and answers from its thread once the
+  /// commit is durable (or at once with a refusal).
+  void post(delivery_kind kind, std::shared_ptr<const request> req, request_context& ctx,
+            std::function<void(response)> done) const {
+    if (!ready()) return done(problem_of(*req, ctx, unavailable()));
+    if (!is_json(*req))
+      return done(problem_of(*req, ctx,
+                             {415,
+                              "unsupported_media_type",
+                              "Verkeerd mediatype",
+                              "Stuur de gegevens als application/json.",
+                              {}}));
+    auto incoming = parse(kind, req->body(), ctx);
+    if (!incoming) return done(problem_of(*req, ctx, validation_problem(incoming.error())));
+    // Sealed here, not on the store's writer: it serves every delivery in turn.
+    auto sealed = store::seal_delivery(*s_.delivery->key, std::move(*incoming));
+    if (!sealed) return done(store_failure(*req, ctx, "delivery.seal_failed", sealed.error()));
 
-    store::delivery_outcome outcome;
-    const auto who = store::audit_context{ctx.remote_address, "party:" + ctx.party->oin, ctx.request_id};
-    const auto now = s_.clock->now();
-    auto written = s_.store->write([&](store::transaction& tx) -> result<void> {
-      auto r = store::accept_delivery(tx, *s_.delivery->key, s_.delivery->settings, *incoming, who, now);
-      if (!r) return r.error();
-      outcome = std::move(*r);
-      return {};
-    });
-    if (!written) return store_failure(req, ctx, "delivery.store_failed", written.error());
+    // Everything the writer and the answer need, owned here: neither may
+    // refer to `ctx` once the work is handed over.
+    struct posting {
+      store::sealed_delivery delivery_in;
+      store::audit_context who;
+      sys_time now;
+      std::string request_id;
+      std::shared_ptr<const request> req;
+      std::shared_ptr<const delivery_services> delivery;
+      std::function<void(response)> done;
+      store::delivery_outcome outcome;
+    };
+    auto p = std::make_shared<posting>(
+        posting{std::move(*sealed),
+                store::audit_context{ctx.remote_address, "party:" + ctx.party->oin, ctx.request_id},
+                s_.clock->now(),
+                ctx.request_id,
+                std::move(req),
+                s_.delivery,
+                std::move(done),
+                {}});
+    s_.store->submit(
+        [p](store::transaction& tx) -> result<void> {
+          auto r = store::accept_delivery(tx, *p->delivery->key, p->delivery->settings, p->delivery_in,
+                                          p->who, p->now);
+          if (!r) return r.error();
+          p->outcome = std::move(*r);
+          return {};
+        },
+        [p](result<void> written) {
+          p->done(answer_post(*p->req, *p->delivery, p->request_id, written, p->delivery_in.incoming,
+                              p->outcome));
+        });
+  }
 
+  /// The answer to a POST once the store has spoken.
+  static response answer_post(const request& req, const delivery_services& delivery,
+                              const std::string& request_id, const result<void>& written,
+                              const store::incoming_delivery& incoming,
+                              const store::delivery_outcome& outcome) {
+    if (!written) return store_failure(req, request_id, "delivery.store_failed", written.error());
     switch (outcome.what) {
       case store::delivery_outcome::kind::refused: {
         auto p = refusal_problem(outcome);
-        log::info("delivery.refused", {{"request_id", ctx.request_id},
-                                       {"bericht_id", incoming->bericht_id()},
-                                       {"party", ctx.party->oin},
+        log::info("delivery.refused", {{"request_id", request_id},
+                                       {"bericht_id", incoming.bericht_id()},
+                                       {"party", incoming.sender_oin},
                                        {"reason", p.code}});
-        return problem_of(req, ctx, p);
+        return make_problem_response(req, p, request_id);
       }
       case store::delivery_outcome::kind::replayed:
         return make_json_response(req, http::status::ok, bj::serialize(receipt_json(outcome.rec)));
       case store::delivery_outcome::kind::created: break;
     }
-    if (outcome.push_queued && s_.delivery->push_queued) s_.delivery->push_queued();
-    if (!outcome.purged.empty() && s_.delivery->content_purged) s_.delivery->content_purged();
-    log::info("delivery.accepted", {{"request_id", ctx.request_id},
+    if (outcome.push_queued && delivery.push_queued) delivery.push_queued();
+    if (!outcome.purged.empty() && delivery.content_purged) delivery.content_purged();
+    log::info("delivery.accepted", {{"request_id", request_id},
                                     {"bericht_id", outcome.rec.bericht_id},
-                                    {"kind", domain::to_string(kind)},
-                                    {"party", ctx.party->oin},
+                                    {"kind", domain::to_string(incoming.kind())},
+                                    {"party", incoming.sender_oin},
                                     {"purged_sheets", outcome.purged.size()}});
     auto res = make_json_response(req, http::status::created, bj::serialize(receipt_json(outcome.rec)));
     res.set(http::field::location, "/api/v1/leveringen/" + outcome.rec.bericht_id);
@@ -369,14 +406,21 @@ class delivery_api {
 
   static response store_failure(const request& req, const request_context& ctx, std::string_view event,
                                 const error_code& ec) {
-    log::error(event, {{"request_id", ctx.request_id}, {"error", ec.message()}});
-    if (condition_of(ec) == condition::unavailable) return problem_of(req, ctx, unavailable());
-    return problem_of(req, ctx,
-                      {500,
-                       "internal_error",
-                       "Interne fout",
-                       "Het verzoek kon niet worden verwerkt. Probeer het later opnieuw.",
-                       {}});
+    return store_failure(req, ctx.request_id, event, ec);
+  }
+
+  static response store_failure(const request& req, const std::string& request_id, std::string_view event,
+                                const error_code& ec) {
+    log::error(event, {{"request_id", request_id}, {"error", ec.message()}});
+    if (condition_of(ec) == condition::unavailable)
+      return make_problem_response(req, unavailable(), request_id);
+    return make_problem_response(req,
+                                 {500,
+                                  "internal_error",
+                                  "Interne fout",
+                                  "Het verzoek kon niet worden verwerkt. Probeer het later opnieuw.",
+                                  {}},
+                                 request_id);
   }
 
   static std::expected<store::incoming_delivery, domain::validation_errors> parse(
@@ -406,9 +450,20 @@ void add_delivery_routes(router& r, const services& s) {
   // The api object lives as long as the handlers that share it.
   auto api = std::make_shared<const delivery_api>(s);
   auto post_route = [&](std::string name, std::string pattern, delivery_kind kind) {
-    r.add({std::move(name), http::verb::post, std::move(pattern), on_system, access::institution,
-           domain::max_body_bytes(kind), true,
-           [api, kind](const request& req, request_context& ctx) { return api->post(kind, req, ctx); }});
+    // blocking as well: a daemon that calls `handle` runs it on a worker thread.
+    r.add({std::move(name),
+           http::verb::post,
+           std::move(pattern),
+           on_system,
+           access::institution,
+           domain::max_body_bytes(kind),
+           true,
+           {},
+           true,
+           [api, kind](std::shared_ptr<const request> req, request_context& ctx,
+                       std::function<void(response)> done) {
+             api->post(kind, std::move(req), ctx, std::move(done));
+           }});
   };
   post_route("deliveries.detentiemeldingen", "/api/v1/detentiemeldingen", delivery_kind::detentiemelding);
   post_route("deliveries.informatiebladen", "/api/v1/informatiebladen", delivery_kind::informatieblad);

@@ -19,6 +19,9 @@
 // municipality always the caller's own (certificate or login), never a value
 // from the request. A 201 is sent only after the delivery, its inbox entry,
 // its outbox entry and its audit record are durably committed together.
+// The three POSTs are `async` routes (app::handle_async): they parse, check
+// and hash the body on the calling thread, and answer from the store's
+// writer thread once the commit is durable.
 // api/deliveries.openapi.json documents every route.
 //
 // Thread safety: the services are immutable; the hooks must be thread-safe.

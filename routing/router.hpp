@@ -90,6 +90,13 @@ struct request_context {
 
 using handler = std::function<response(const request&, request_context&)>;
 
+/// A handler that does not wait: it answers through `done`, exactly once,
+/// either before it returns (a refusal) or later from another thread (the
+/// store's writer, once the commit is durable). `req` and `ctx` stay valid
+/// until `done` has been called. See app::handle_async.
+using async_handler = std::function<void(std::shared_ptr<const request> req, request_context& ctx,
+                                         std::function<void(response)> done)>;
+
 struct route {
   std::string name;  ///< stable label for metrics and logs, e.g. "whoami"
   http::verb method = http::verb::get;
@@ -98,7 +105,11 @@ struct route {
   access who = access::anyone;
   std::size_t body_limit = 0;  ///< bytes; 0 = no body allowed
   bool blocking = false;       ///< waits on the store: run on a worker thread
-  handler handle;
+  handler handle;              ///< empty when `async`
+  /// Set for routes that hand their transaction to the store's writer and
+  /// answer from there (app::handle_async); `handle_async` is then the handler.
+  bool async = false;
+  async_handler handle_async;
 };
 
 /// The outcome of a lookup.

@@ -264,11 +264,12 @@ struct acceptance {
   transaction& tx;
   const data_key& key;
   const delivery_settings& s;
-  const incoming_delivery& d;
+  const sealed_delivery& sealed;
   const audit_context& who;
   sys_time now;
+  const incoming_delivery& d = sealed.incoming;
+  const std::string& bsn_index = sealed.bsn_index;
   std::string at = stamp(now);
-  std::string bsn_index = key.blind_index("bsn", bsn_of(d));
   delivery_outcome out;
 
   result<delivery_outcome> refuse(error_code ec) {
@@ -360,8 +361,6 @@ struct acceptance {
       if (auto day = release_of(*dm)) release = domain::format_date(*day);
     auto purge_after = purge_after_for(tx, s, d, bsn_index, now);
     if (!purge_after) return purge_after.error();
-    auto sealed = key.seal(serialize(d), content_aad(d.bericht_id()));
-    if (!sealed) return sealed.error();
     const auto* sheet = std::get_if<domain::informatieblad>(&d.message);
     auto pv = tx.prepare(
         "INSERT INTO postvak (bericht_id, gemeentecode, soort, bsn_index, versie, vrijlating, key_id, "
@@ -374,8 +373,8 @@ struct acceptance {
         .bind(4, bsn_index)
         .bind(5, sheet ? sheet->versie : std::int64_t{0})
         .bind(6, release)
-        .bind(7, key.id())
-        .bind_blob(8, as_bytes(*sealed))
+        .bind(7, sealed.key_id)
+        .bind_blob(8, as_bytes(sealed.content))
         .bind(9, *purge_after);
     if (auto r = pv->run(); !r) return r;
     if (!release.empty()) {
@@ -413,8 +412,8 @@ struct acceptance {
   // earlier sheet of the person under that consent.
   result<void> withdraw(const domain::intrekking& w) {
     bj::object secret{{"bsn", w.bsn}, {"toestemmingId", w.toestemming_id}};
-    auto sealed = key.seal(bj::serialize(secret), withdrawal_aad(w.bericht_id));
-    if (!sealed) return sealed.error();
+    auto sleutel = key.seal(bj::serialize(secret), withdrawal_aad(w.bericht_id));
+    if (!sleutel) return sleutel.error();
     auto st = tx.prepare(
         "INSERT INTO intrekkingen (bericht_id, bsn_index, toestemming_index, basisvoorwaarden, key_id, "
         "sleutel) "
@@ -425,7 +424,7 @@ struct acceptance {
         .bind(3, key.blind_index("toestemming", w.toestemming_id))
         .bind(4, to_bits(w.ingetrokken))
         .bind(5, key.id())
-        .bind_blob(6, as_bytes(*sealed));
+        .bind_blob(6, as_bytes(*sleutel));
     if (auto r = st->run(); !r) return r;
 
     auto sheets = sheets_of(tx, key, bsn_index, "");
@@ -447,8 +446,12 @@ struct acceptance {
   }
 
   result<delivery_outcome> run() {
-    // Purged and rewritten content must not linger in free space.
-    if (auto r = tx.exec("PRAGMA secure_delete = ON"); !r) return r.error();
+    // Purged and rewritten content must not linger in free space: the
+    // writer connection has secure_delete on for its whole life
+    // (store/database.cpp), so it is not set again per delivery (SQLite
+    // compiles a PRAGMA afresh on every run).
+    // Content sealed under another key could not be read back: refuse it.
+    if (sealed.key_id != key.id()) return make_error_code(common_error::crypto_error);
     auto repeat = check_repeat();
     if (!repeat) return repeat.error();
     if (*repeat) return std::move(**repeat);
@@ -489,8 +492,15 @@ const std::string& incoming_delivery::gemeentecode() const {
   return std::visit([](const auto& m) -> const std::string& { return m.gemeentecode; }, message);
 }
 
+result<sealed_delivery> seal_delivery(const data_key& key, incoming_delivery d) {
+  auto content = key.seal(serialize(d), content_aad(d.bericht_id()));
+  if (!content) return content.error();
+  std::string bsn_index = key.blind_index("bsn", bsn_of(d));
+  return sealed_delivery{std::move(d), key.id(), std::move(*content), std::move(bsn_index)};
+}
+
 result<delivery_outcome> accept_delivery(transaction& tx, const data_key& key, const delivery_settings& s,
-                                         const incoming_delivery& d, const audit_context& who, sys_time now) {
+                                         const sealed_delivery& d, const audit_context& who, sys_time now) {
   acceptance a{tx, key, s, d, who, now};
   return a.run();
 }

@@ -84,6 +84,20 @@ struct incoming_delivery {
   const std::string& gemeentecode() const;
 };
 
+/// A delivery with the work that needs no transaction already done, so that
+/// the store's single writer does not spend its time on it: the message
+/// sealed for the inbox and the person's blind index.
+struct sealed_delivery {
+  incoming_delivery incoming;
+  std::string key_id;     ///< the data key that sealed `content`
+  std::string content;    ///< the message (domain::to_json form), sealed as postvak inhoud
+  std::string bsn_index;  ///< blind index of the person's BSN under that key
+};
+
+/// Seals `d` under `key` (any thread).
+/// Failure: crypto_error.
+result<sealed_delivery> seal_delivery(const data_key& key, incoming_delivery d);
+
 /// What the prison gets back: proof of durable receipt.
 struct receipt {
   std::string bericht_id;
@@ -117,9 +131,10 @@ struct delivery_outcome {
 /// marks the person's older sheets in that municipality superseded and purges
 /// their content. Refusals are audited too ("denied:<reason>") and returned as
 /// `refused`, so the refusal's record commits.
-/// Failure: a store error (the caller answers 503/500; nothing is kept).
+/// Failure: a store error (the caller answers 503/500; nothing is kept);
+/// crypto_error when `d` was sealed under another key than `key`.
 result<delivery_outcome> accept_delivery(transaction& tx, const data_key& key, const delivery_settings& s,
-                                         const incoming_delivery& d, const audit_context& who, sys_time now);
+                                         const sealed_delivery& d, const audit_context& who, sys_time now);
 
 /// Status of a delivery for its sender (GET /api/v1/leveringen/{id}).
 struct delivery_status {

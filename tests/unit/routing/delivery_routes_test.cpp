@@ -9,6 +9,10 @@
 
 #include <boost/json.hpp>
 
+#include <future>
+#include <set>
+#include <thread>
+
 #include "routing/app.hpp"
 #include "store/registry.hpp"
 #include "tests/unit/store/store_test_util.hpp"
@@ -119,6 +123,41 @@ class DeliveryRoutes : public ::testing::Test {
                 auth::party{std::string(kPrison), "PI Zwolle", auth::party_kind::institution, ""});
   }
 
+  /// What `handle_async` did: the response, on which thread, and whether
+  /// `done` had been called when `handle_async` returned.
+  struct async_outcome {
+    response res;
+    std::thread::id thread;
+    bool answered_before_return = false;
+    std::int64_t stored_when_answered = -1;  ///< leveringen rows with the id, seen from another connection
+  };
+
+  async_outcome deliver_async(const std::string& body, const std::string& id, std::string content_type,
+                              auth::party_kind kind = auth::party_kind::institution) {
+    auto req = std::make_shared<request>(http::verb::post, "/api/v1/detentiemeldingen", 11);
+    req->set(http::field::content_type, content_type);
+    req->body() = body;
+    req->prepare_payload();
+    request_context ctx;
+    ctx.listener = config::listener_kind::system;
+    ctx.request_id = "test-async";
+    ctx.remote_address = "192.0.2.7";
+    ctx.party = auth::party{std::string(kPrison), "PI Zwolle", kind,
+                            kind == auth::party_kind::institution ? "" : "GM0193"};
+    auto m = app_->find(ctx.listener, req->method(), req->target());
+    std::promise<async_outcome> answered;
+    auto future = answered.get_future();
+    app_->handle_async(m, req, ctx, [&, file = db_->file()](response res) {
+      store::test::raw_db raw(file);
+      answered.set_value({std::move(res), std::this_thread::get_id(), false,
+                          raw.scalar("SELECT count(*) FROM leveringen WHERE bericht_id = '" + id + "'")});
+    });
+    const bool ready = future.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    auto out = future.get();
+    out.answered_before_return = ready;
+    return out;
+  }
+
   static bj::object json(const response& r) { return bj::parse(r.body()).as_object(); }
 
   store::test::temp_dir dir_;
@@ -188,6 +227,62 @@ TEST_F(DeliveryRoutes, AdministratorSeesTheOutbox) {
   EXPECT_EQ(
       portal(http::verb::get, "/api/v1/beheer/uitgaande-berichten?status=X", "administrator").result_int(),
       400u);
+}
+
+// Verifies that the three prison POSTs, and only they, are asynchronous.
+TEST_F(DeliveryRoutes, PrisonPostsAreAsync) {
+  std::set<std::string> async;
+  for (const auto& r : app_->routes().routes())
+    if (r.async) {
+      async.insert(r.name);
+      EXPECT_TRUE(r.handle_async) << r.name;
+    }
+  EXPECT_EQ(async, (std::set<std::string>{"deliveries.detentiemeldingen", "deliveries.informatiebladen",
+                                          "deliveries.intrekkingen"}));
+}
+
+// Verifies that handle_async answers a delivery from the writer thread, and
+// only once the commit is visible to another connection.
+TEST_F(DeliveryRoutes, AsyncPostAnswersFromTheWriterAfterTheCommit) {
+  auto out = deliver_async(melding(uuid(4), "GM0193"), uuid(4), "application/json");
+  ASSERT_EQ(out.res.result_int(), 201u) << out.res.body();
+  EXPECT_EQ(json(out.res).at("berichtId").as_string(), uuid(4));
+  EXPECT_EQ(out.res[http::field::location], "/api/v1/leveringen/" + uuid(4));
+  EXPECT_NE(out.thread, std::this_thread::get_id());
+  EXPECT_EQ(out.stored_when_answered, 1);
+  // The same again: the original receipt, from the writer too.
+  auto again = deliver_async(melding(uuid(4), "GM0193"), uuid(4), "application/json");
+  EXPECT_EQ(again.res.result_int(), 200u);
+  EXPECT_EQ(json(again.res).at("ontvangenOp"), json(out.res).at("ontvangenOp"));
+}
+
+// Verifies that refusals before the store, and routes that are not async,
+// are answered on the calling thread before handle_async returns.
+TEST_F(DeliveryRoutes, AsyncRefusalsAnswerBeforeReturning) {
+  auto media = deliver_async(melding(uuid(5), "GM0193"), uuid(5), "text/plain");
+  EXPECT_EQ(media.res.result_int(), 415u);
+  EXPECT_TRUE(media.answered_before_return);
+  EXPECT_EQ(media.thread, std::this_thread::get_id());
+  EXPECT_EQ(media.stored_when_answered, 0);
+
+  auto invalid = deliver_async("{}", uuid(6), "application/json");
+  EXPECT_EQ(invalid.res.result_int(), 400u);
+  EXPECT_TRUE(invalid.answered_before_return);
+
+  auto party = deliver_async(melding(uuid(7), "GM0193"), uuid(7), "application/json",
+                             auth::party_kind::municipal_system);
+  EXPECT_EQ(party.res.result_int(), 403u);
+  EXPECT_TRUE(party.answered_before_return);
+  EXPECT_EQ(json(party.res).at("code").as_string(), "wrong_party_kind");
+
+  auto req = std::make_shared<request>(http::verb::get, "/healthz", 11);
+  request_context ctx;
+  ctx.listener = config::listener_kind::system;
+  std::optional<response> health;
+  app_->handle_async(app_->find(ctx.listener, req->method(), req->target()), req, ctx,
+                     [&](response res) { health = std::move(res); });
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->result_int(), 200u);
 }
 
 // Verifies that without the area's services (no data key) the routes answer 503.

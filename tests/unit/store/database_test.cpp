@@ -124,14 +124,28 @@ TEST(Database, CreatesPrivateFileWithDurableSettings) {
   auto db = open_or_die(cfg, clock);
   EXPECT_EQ(std::filesystem::status(cfg.database).permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  std::int64_t synchronous = -1, foreign_keys = -1;
+  std::int64_t synchronous = -1, foreign_keys = -1, secure_delete = -1;
   ASSERT_TRUE(db->write([&](transaction& tx) -> result<void> {
     synchronous = tx.query_int64("PRAGMA synchronous").value();
     foreign_keys = tx.query_int64("PRAGMA foreign_keys").value();
+    secure_delete = tx.query_int64("PRAGMA secure_delete").value();
     return {};
   }));
   EXPECT_EQ(synchronous, 2);  // FULL
   EXPECT_EQ(foreign_keys, 1);
+  EXPECT_EQ(secure_delete, 1);  // purged content is zeroed (store/deliveries.hpp relies on it)
+}
+
+TEST(Database, WriterCheckpointsEvery8000Pages) {
+  temp_dir dir;
+  fake_clock clock;
+  auto db = open_or_die(store_config(dir.path()), clock);
+  std::int64_t autocheckpoint = -1;
+  ASSERT_TRUE(db->write([&](transaction& tx) -> result<void> {
+    autocheckpoint = tx.query_int64("PRAGMA wal_autocheckpoint").value();
+    return {};
+  }));
+  EXPECT_EQ(autocheckpoint, 8000);
 }
 
 // ---- group commit ----------------------------------------------------------

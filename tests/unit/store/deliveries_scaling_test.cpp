@@ -106,7 +106,9 @@ class DeliveryCost : public ::testing::TestWithParam<bool> {
     sqlite3_cancel_auto_extension(reinterpret_cast<void (*)()>(trace_connection));
   }
 
-  incoming_delivery make(int n) const { return GetParam() ? sheet(n) : melding(n); }
+  sealed_delivery make(int n) const {
+    return seal_delivery(key_, GetParam() ? sheet(n) : melding(n)).value();
+  }
 
   /// Accepts deliveries first..last-1 (each about another person) in one transaction.
   void fill(int first, int last) {
@@ -122,10 +124,11 @@ class DeliveryCost : public ::testing::TestWithParam<bool> {
 
   /// The VM steps of accepting delivery n.
   std::uint64_t steps_for(int n) {
+    const auto sealed = make(n);
     vm_steps = 0;
     counting = true;
     auto w = db_->write([&](transaction& tx) -> result<void> {
-      auto r = accept_delivery(tx, key_, settings_, make(n), who_, clock_.now());
+      auto r = accept_delivery(tx, key_, settings_, sealed, who_, clock_.now());
       if (!r) return r.error();
       return {};
     });

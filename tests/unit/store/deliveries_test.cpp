@@ -195,8 +195,9 @@ class DeliveryStore : public ::testing::Test {
 
   delivery_outcome accept(const incoming_delivery& d) {
     delivery_outcome out;
+    const auto sealed = seal_delivery(key_, d).value();
     auto w = db_->write([&](transaction& tx) -> result<void> {
-      auto r = accept_delivery(tx, key_, settings_, d, who_, clock_.now());
+      auto r = accept_delivery(tx, key_, settings_, sealed, who_, clock_.now());
       if (!r) return r.error();
       out = std::move(*r);
       return {};
@@ -249,6 +250,22 @@ TEST_F(DeliveryStore, DetentionNotificationNeedsNoConsentAndIsStoredWhole) {
   auto m = read(uuid(1));
   ASSERT_TRUE(m && m->content_json);
   EXPECT_EQ(*domain::parse_detentiemelding(*m->content_json), melding(uuid(1)));
+}
+
+TEST_F(DeliveryStore, DeliverySealedUnderAnotherKeyIsRefusedAndNothingKept) {
+  data_key other{"k2", key_bytes(8), rnd_};
+  const auto sealed = seal_delivery(other, incoming(melding(uuid(1)))).value();
+  EXPECT_EQ(sealed.key_id, "k2");
+  EXPECT_EQ(sealed.bsn_index, other.blind_index("bsn", std::string(kBsn)));
+  auto w = db_->write([&](transaction& tx) -> result<void> {
+    auto r = accept_delivery(tx, key_, settings_, sealed, who_, clock_.now());
+    if (!r) return r.error();
+    return {};
+  });
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error(), make_error_code(common_error::crypto_error));
+  EXPECT_EQ(scalar("SELECT count(*) FROM leveringen"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM postvak"), 0);
 }
 
 TEST_F(DeliveryStore, RefusesWhatTheMunicipalityCannotReceiveAndAuditsIt) {
