@@ -283,6 +283,19 @@ class session : public std::enable_shared_from_this<session> {
     routing::response await_resume() { return std::move(res); }
   };
 
+  /// `co_await async_answer{...}`: hands the request to an `async` route
+  /// (routing::app::handle_async) and resumes on the connection's executor
+  /// with its answer, which comes from the store's writer.
+  struct async_answer {
+    session& s;
+    const routing::match& m;
+    std::shared_ptr<const routing::request> req;
+    routing::response res;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h);
+    routing::response await_resume() { return std::move(res); }
+  };
+
   /// Lends the connection's identity to the context of one request for as
   /// long as it is served: moved in and back, so that an idle connection
   /// keeps no request context and a request copies no strings.
@@ -420,6 +433,15 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
 };
 
 // ---------------------------------------------------------------- session
+
+void session::async_answer::await_suspend(std::coroutine_handle<> h) {
+  // std::function wants a copyable callable: the resumer is shared.
+  auto resume = std::make_shared<resumer>(s.shared_from_this(), h);
+  s.rt_->app->handle_async(m, req, *s.ctx_, [this, resume](routing::response answer) {
+    res = std::move(answer);
+    net::post(resume->owner().executor(), [resume] { (*resume)(); });
+  });
+}
 
 void session::on_workers::await_suspend(std::coroutine_handle<> h) {
   net::post(s.server_.workers(), [this, r = resumer(s.shared_from_this(), h)]() mutable {
@@ -865,8 +887,14 @@ task<bool> session::serve_one() {
   }
 
   routing::request req = parser.release();
+  const http::verb method = req.method();
   routing::response res;
-  if (m.found && m.found->blocking) {
+  if (m.found && m.found->async) {
+    // The prisons' deliveries: checked and sealed here, committed by the
+    // store's writer, answered from there once durable; nothing waits.
+    async_answer answer{*this, m, std::make_shared<const routing::request>(std::move(req)), {}};
+    res = co_await answer;
+  } else if (m.found && m.found->blocking) {
     // Handlers that wait on the store run on the worker pool; this coroutine
     // resumes on its own strand when the response is ready.
     on_workers work{*this, m, req, {}};
@@ -874,7 +902,7 @@ task<bool> session::serve_one() {
   } else {
     res = handle(m, req);
   }
-  if (req.method() == http::verb::head) {
+  if (method == http::verb::head) {
     auto len = res.body().size();
     res.body().clear();
     if (len) res.content_length(len);
@@ -889,11 +917,11 @@ task<bool> session::serve_one() {
   const bool keep = keep_alive && written;
   const auto elapsed = std::chrono::steady_clock::now() - started;
   server_.metrics().request_done(m.found ? m.index : SIZE_MAX, metric_listener_, status, elapsed);
-  if (status >= 400 || req.method() != http::verb::get) {
+  if (status >= 400 || method != http::verb::get) {
     log::info("http.request",
               {{"request_id", ctx.request_id},
                {"listener", listener_name(cfg_.kind)},
-               {"method", std::string_view(http::to_string(req.method()))},
+               {"method", std::string_view(http::to_string(method))},
                {"route", m.found ? std::string_view(m.found->name) : std::string_view("unmatched")},
                {"status", status},
                {"party", ctx.party ? std::string_view(ctx.party->oin) : std::string_view()},
