@@ -695,14 +695,32 @@ task<bool> session::write_all(const char* data, std::size_t size) {
   co_return false;
 }
 
-/// The serialised response, head and body, in `out` (which is cleared first).
-/// The fields are written as they are (handlers set Content-Length; no
-/// response is chunked).
-void serialize(const routing::response& res, std::string& out) {
+/// The serialised response, head and body, in `out` (which is cleared first),
+/// with the headers every response carries (routing::app::finish) written
+/// directly rather than added to the response's fields first. The handler's
+/// fields are written as they are (handlers set Content-Length; no response
+/// is chunked), except those that a common header replaces.
+void serialize(const routing::response& res, config::listener_kind listener, std::string_view target,
+               std::string_view request_id, std::string& out) {
+  struct header {
+    std::string_view name, value;
+  };
+  std::array<header, 16> common;
+  std::size_t n = 0;
+  routing::app::for_each_common_header(
+      listener, target, request_id, res.find(http::field::etag) != res.end(),
+      [&](std::string_view name, std::string_view value) { common[n++] = {name, value}; });
+  const auto replaced = [&](std::string_view name) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (beast::iequals(common[i].name, name)) return true;
+    return false;
+  };
+
   out.clear();
   const auto reason = res.reason();
   std::size_t need = 16 + reason.size() + 2 + res.body().size();
   for (const auto& f : res) need += f.name_string().size() + f.value().size() + 4;
+  for (std::size_t i = 0; i < n; ++i) need += common[i].name.size() + common[i].value.size() + 4;
   out.reserve(need);
   out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   char status[4];
@@ -714,23 +732,25 @@ void serialize(const routing::response& res, std::string& out) {
   out.append(status, 4);
   out += reason;
   out += "\r\n";
-  for (const auto& f : res) {
-    out += f.name_string();
+  const auto append = [&out](std::string_view name, std::string_view value) {
+    out += name;
     out += ": ";
-    out += f.value();
+    out += value;
     out += "\r\n";
-  }
+  };
+  for (const auto& f : res)
+    if (!replaced(f.name_string())) append(f.name_string(), f.value());
+  for (std::size_t i = 0; i < n; ++i) append(common[i].name, common[i].value);
   out += "\r\n";
   out += res.body();
 }
 
 task<bool> session::send(routing::response res, std::string_view target) {
-  routing::app::finish(res, cfg_.kind, target, ctx_->request_id);
   if (draining_ || server_.draining()) res.keep_alive(false);
   // One buffer per I/O thread: filled and written before this coroutine can
   // suspend (write_all copies what has to wait).
   thread_local std::string out;
-  serialize(res, out);
+  serialize(res, cfg_.kind, target, ctx_->request_id, out);
   if (out.capacity() > 256 * 1024) {  // do not keep a large asset's worth per thread
     std::string big = std::move(out);
     out = std::string();

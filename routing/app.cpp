@@ -357,31 +357,9 @@ void app::handle_async(const match& m, std::shared_ptr<const request> req, reque
 
 void app::finish(response& res, listener_kind listener, std::string_view target,
                  std::string_view request_id) {
-  res.set(http::field::server, "poort");
-  if (!request_id.empty()) res.set("X-Request-Id", request_id);
-  if (target.starts_with("/api/")) res.set("API-Version", api_version);
-  if (listener == listener_kind::portal) {
-    res.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
-    res.set("Content-Security-Policy",
-            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
-            "object-src 'none'");
-    res.set("X-Content-Type-Options", "nosniff");
-    res.set("X-Frame-Options", "DENY");
-    res.set("Referrer-Policy", "no-referrer");
-    res.set("Cross-Origin-Opener-Policy", "same-origin");
-    res.set("Cross-Origin-Resource-Policy", "same-origin");
-    res.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
-    // Static assets may be cached (they carry an ETag); everything else may
-    // hold personal data and is never stored.
-    if (res.find(http::field::etag) == res.end()) {
-      res.set(http::field::cache_control, "no-store");
-      res.set(http::field::pragma, "no-cache");
-    } else {
-      res.set(http::field::cache_control, "no-cache");
-    }
-  } else {
-    res.set(http::field::cache_control, "no-store");
-  }
+  const bool cacheable = res.find(http::field::etag) != res.end();
+  for_each_common_header(listener, target, request_id, cacheable,
+                         [&res](std::string_view name, std::string_view value) { res.set(name, value); });
 }
 
 }  // namespace poort::routing

@@ -106,6 +106,40 @@ class app {
   static void finish(response& res, listener_kind listener, std::string_view target,
                      std::string_view request_id);
 
+  /// The headers `finish` sets, as (name, value) pairs to `emit`, for a
+  /// serialiser that writes them itself instead of adding them to the
+  /// response first. They replace any field of the same name. `cacheable`:
+  /// the response carries an ETag (a static asset).
+  template <class Emit>
+  static void for_each_common_header(listener_kind listener, std::string_view target,
+                                     std::string_view request_id, bool cacheable, Emit&& emit) {
+    emit("Server", "poort");
+    if (!request_id.empty()) emit("X-Request-Id", request_id);
+    if (target.starts_with("/api/")) emit("API-Version", api_version);
+    if (listener == listener_kind::portal) {
+      emit("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+      emit("Content-Security-Policy",
+           "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
+           "object-src 'none'");
+      emit("X-Content-Type-Options", "nosniff");
+      emit("X-Frame-Options", "DENY");
+      emit("Referrer-Policy", "no-referrer");
+      emit("Cross-Origin-Opener-Policy", "same-origin");
+      emit("Cross-Origin-Resource-Policy", "same-origin");
+      emit("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
+      // Static assets may be cached (they carry an ETag); everything else may
+      // hold personal data and is never stored.
+      if (cacheable) {
+        emit("Cache-Control", "no-cache");
+      } else {
+        emit("Cache-Control", "no-store");
+        emit("Pragma", "no-cache");
+      }
+    } else {
+      emit("Cache-Control", "no-store");
+    }
+  }
+
  private:
   void add_routes();
   /// Answers an unmatched request, or runs the route's access check: a
