@@ -155,6 +155,38 @@ void render_store_metrics(std::string& out, const store::metrics_snapshot& m) {
 
 class server_impl;
 
+/// Hands the store writer's answers to the connections' executors. While the
+/// writer answers a group commit they are collected and posted in one go:
+/// one wake-up of the I/O thread per group instead of one per answer.
+/// Thread safety: `deliver` from any thread; `begin`/`end` on the writer.
+class answer_relay {
+ public:
+  explicit answer_relay(net::io_context& ioc) : ioc_(ioc) {}
+  void begin() { collecting_ = this; }
+  void end() {
+    collecting_ = nullptr;
+    if (batch_.empty()) return;
+    net::post(ioc_, [items = std::move(batch_)]() mutable {
+      for (auto& [executor, answer] : items) net::dispatch(executor, std::move(answer));
+    });
+    batch_ = {};
+  }
+  void deliver(net::any_io_executor executor, std::function<void()> answer) {
+    if (collecting_ == this) {
+      batch_.emplace_back(std::move(executor), std::move(answer));
+      return;
+    }
+    net::post(executor, std::move(answer));
+  }
+
+ private:
+  net::io_context& ioc_;
+  std::vector<std::pair<net::any_io_executor, std::function<void()>>> batch_;  // the writer's
+  static thread_local answer_relay* collecting_;
+};
+
+thread_local answer_relay* answer_relay::collecting_ = nullptr;
+
 /// One client connection: TLS handshake, then HTTP/1.1 requests with
 /// keep-alive until the client leaves, a limit is hit or the server drains.
 class session : public std::enable_shared_from_this<session> {
@@ -365,6 +397,7 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
   std::shared_ptr<const runtime> current() const { return rt_.load(); }
   routing::metrics& metrics() { return *metrics_; }
   net::thread_pool& workers() { return workers_; }
+  answer_relay& relay() { return relay_; }
   poort::random& random() { return random_; }
   bool draining() const { return draining_.load(); }
   std::string next_request_id();
@@ -399,6 +432,7 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
   net::signal_set signals_;
   net::steady_timer drain_timer_;
   net::steady_timer sweep_timer_;
+  answer_relay relay_{ioc_};
   net::steady_timer watchdog_timer_;
   std::chrono::microseconds watchdog_interval_{0};
   std::atomic<std::shared_ptr<const runtime>> rt_;
@@ -439,7 +473,8 @@ void session::async_answer::await_suspend(std::coroutine_handle<> h) {
   auto resume = std::make_shared<resumer>(s.shared_from_this(), h);
   s.rt_->app->handle_async(m, req, *s.ctx_, [this, resume](routing::response answer) {
     res = std::move(answer);
-    net::post(resume->owner().executor(), [resume] { (*resume)(); });
+    session& owner = resume->owner();
+    owner.server_.relay().deliver(owner.executor(), [resume] { (*resume)(); });
   });
 }
 
@@ -1122,6 +1157,7 @@ result<void> server_impl::init() {
     return db.error();
   }
   store_ = std::move(*db);
+  store_->set_answer_hooks([this] { relay_.begin(); }, [this] { relay_.end(); });
   metrics_->add_source([db = store_.get()](std::string& out) { render_store_metrics(out, db->metrics()); });
   auto deliveries = deliveries_runtime::create(*initial_, *store_, clock_, random_, *metrics_);
   if (!deliveries) return deliveries.error();

@@ -238,6 +238,7 @@ result<void> database::write(work_fn work) {
 void database::writer_loop() {
   std::vector<pending> batch;
   batch.reserve(max_batch_);
+  std::function<void()> answers_begin, answers_end;
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
@@ -248,8 +249,10 @@ void database::writer_loop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      if (!answers_begin && answers_begin_) answers_begin = answers_begin_;  // set once
+      if (!answers_end && answers_end_) answers_end = answers_end_;
     }
-    run_batch(batch);
+    run_batch(batch, answers_begin, answers_end);
     batch.clear();
   }
 }
@@ -292,7 +295,8 @@ result<void> database::run_item(work_fn& work, error_code& batch_error) {
   return outcome;
 }
 
-void database::run_batch(std::vector<pending>& batch) {
+void database::run_batch(std::vector<pending>& batch, const std::function<void()>& answers_begin,
+                         const std::function<void()>& answers_end) {
   const mono_time started = clock_.monotonic();
   std::vector<result<void>> outcomes(batch.size());
   error_code batch_error;
@@ -322,6 +326,7 @@ void database::run_batch(std::vector<pending>& batch) {
   }
 
   // Answer only now: the COMMIT is durable, or nothing of the batch was kept.
+  if (answers_begin) answers_begin();
   for (std::size_t i = 0; i < batch.size(); ++i) {
     try {
       batch[i].done(outcomes[i]);
@@ -329,6 +334,13 @@ void database::run_batch(std::vector<pending>& batch) {
       log::error("store.done_threw", {});
     }
   }
+  if (answers_end) answers_end();
+}
+
+void database::set_answer_hooks(std::function<void()> begin, std::function<void()> end) {
+  std::lock_guard lock(queue_mu_);
+  answers_begin_ = std::move(begin);
+  answers_end_ = std::move(end);
 }
 
 // ---- reads -----------------------------------------------------------------

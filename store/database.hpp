@@ -104,6 +104,13 @@ class database {
   /// `done` returns promptly, does not throw, and does not block on the writer.
   void submit(work_fn work, done_fn done);
 
+  /// Called on the writer thread around the `done` calls of each group
+  /// commit: `begin` before the first, `end` after the last, so that a caller
+  /// can hand a whole group's answers to another thread in one go. Neither may
+  /// throw or block on the writer. Set once; it applies from the next group
+  /// commit on.
+  void set_answer_hooks(std::function<void()> begin, std::function<void()> end);
+
   /// `submit` and wait for `done`. Success and failure: as passed to `done`.
   /// REQUIRES: not called on the writer thread (from a work or done function).
   result<void> write(work_fn work);
@@ -165,7 +172,8 @@ class database {
 
   result<reader_lease> begin_read();
   void writer_loop();
-  void run_batch(std::vector<pending>& batch);
+  void run_batch(std::vector<pending>& batch, const std::function<void()>& answers_begin,
+                 const std::function<void()>& answers_end);
   result<void> run_item(work_fn& work, error_code& batch_error);
 
   const std::filesystem::path file_;
@@ -195,6 +203,9 @@ class database {
   std::atomic<std::uint64_t> failed_transactions_{0};
   histogram batch_size_;
   histogram commit_seconds_;
+
+  std::function<void()> answers_begin_;  // guarded by queue_mu_
+  std::function<void()> answers_end_;    // guarded by queue_mu_
 
   std::thread writer_thread_;  // last: starts after everything above is built
 };
