@@ -9,6 +9,7 @@
 #include <atomic>
 #include <latch>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -276,6 +277,43 @@ TEST(Database, FailingItemDoesNotPoisonItsBatch) {
     return out;
   });
   EXPECT_EQ(ids.value(), (std::vector<std::int64_t>{1, 3, 6, 100}));
+}
+
+// Verifies that the answer hooks bracket the done calls of each group commit,
+// on the writer thread: begin before the first answer, end after the last.
+TEST(Database, AnswerHooksBracketEachGroupsAnswers) {
+  temp_dir dir;
+  fake_clock clock;
+  const auto cfg = store_config(dir.path());
+  auto db = open_or_die(cfg, clock);
+  ASSERT_TRUE(create_test_table(*db));
+
+  std::vector<std::string> events;  // touched on the writer thread only
+  std::thread::id writer;
+  db->set_answer_hooks(
+      [&] {
+        writer = std::this_thread::get_id();
+        events.push_back("begin");
+      },
+      [&] { events.push_back("end"); });
+  writer_gate gate;
+  gate.hold(*db);  // the next three items queue up into one group
+  std::latch answered{3};
+  for (int i = 0; i < 3; ++i) {
+    db->submit(insert_row(100 + i), [&, i](result<void> r) {
+      EXPECT_TRUE(r);
+      EXPECT_EQ(std::this_thread::get_id(), writer);
+      events.push_back("done " + std::to_string(i));
+      answered.count_down();
+    });
+  }
+  gate.release();
+  answered.wait();
+  db->close();  // joins the writer: `events` is complete
+  const std::vector<std::string> group = {"begin", "done 0", "done 1", "done 2", "end"};
+  ASSERT_GE(events.size(), group.size());
+  EXPECT_EQ(std::vector<std::string>(events.end() - group.size(), events.end()), group);
+  EXPECT_NE(writer, std::this_thread::get_id());
 }
 
 TEST(Database, DoneIsCalledOnlyAfterCommit) {
