@@ -36,8 +36,8 @@
 #include "common/random.hpp"
 #include "daemon/deliveries.hpp"
 #include "daemon/login.hpp"
-#include "daemon/task.hpp"
 #include "daemon/onboarding.hpp"
+#include "daemon/task.hpp"
 #include "daemon/tls.hpp"
 #include "daemon/tls_stream.hpp"
 #include "routing/app.hpp"
@@ -295,10 +295,11 @@ class session : public std::enable_shared_from_this<session> {
     void await_suspend(std::coroutine_handle<> h) {
       s.stream_.socket().async_wait(
           want == tls_stream::io_result::want_write ? tcp::socket::wait_write : tcp::socket::wait_read,
-          net::bind_allocator(std::allocator<void>(), [this, r = resumer(s.shared_from_this(), h)](error_code e) mutable {
-            ec = s.stream_.map(e);
-            r();
-          }));
+          net::bind_allocator(std::allocator<void>(),
+                              [this, r = resumer(s.shared_from_this(), h)](error_code e) mutable {
+                                ec = s.stream_.map(e);
+                                r();
+                              }));
     }
     error_code await_resume() const noexcept { return ec; }
   };
@@ -376,7 +377,7 @@ class session : public std::enable_shared_from_this<session> {
   bool draining_ = false;
   std::chrono::steady_clock::time_point party_resolved_at_{};
   bool registry_party_ = false;  ///< not a configured party: looked up again on keep-alive
-  bool write_failed_ = false;  ///< a response missed the write timeout: reset, do not linger
+  bool write_failed_ = false;    ///< a response missed the write timeout: reset, do not linger
 };
 
 class server_impl final : public server, public std::enable_shared_from_this<server_impl> {
@@ -448,15 +449,15 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
   std::string request_prefix_;
 
   std::mutex sessions_mutex_;
-  session* sessions_ = nullptr;                                     // guarded by sessions_mutex_
+  session* sessions_ = nullptr;  // guarded by sessions_mutex_
 
   std::mutex identities_mutex_;
   // By certificate fingerprint; expired entries are dropped as the table grows.
   std::unordered_map<std::string, std::weak_ptr<const auth::peer_certificate>> identities_;
-  std::size_t identities_prune_at_ = 1024;  // guarded by identities_mutex_
-  bool sweeping_ = false;                                           // guarded by sessions_mutex_
-  std::unordered_map<std::string, std::size_t> per_address_;       // guarded by sessions_mutex_
-  std::vector<std::size_t> per_listener_;                          // guarded by sessions_mutex_
+  std::size_t identities_prune_at_ = 1024;                    // guarded by identities_mutex_
+  bool sweeping_ = false;                                     // guarded by sessions_mutex_
+  std::unordered_map<std::string, std::size_t> per_address_;  // guarded by sessions_mutex_
+  std::vector<std::size_t> per_listener_;                     // guarded by sessions_mutex_
 
   struct bucket {
     double tokens = 0;
@@ -585,8 +586,9 @@ void session::wait_for_request() {
   // what every idle connection holds.
   stream_.socket().async_wait(
       tcp::socket::wait_read,
-      net::bind_allocator(std::allocator<void>(),
-                          [self = shared_from_this()](error_code ec) { self->on_readable(self->stream_.map(ec)); }));
+      net::bind_allocator(std::allocator<void>(), [self = shared_from_this()](error_code ec) {
+        self->on_readable(self->stream_.map(ec));
+      }));
 }
 
 void session::on_readable(error_code ec) {
@@ -664,8 +666,8 @@ task<error_code> session::read_message(parser_type& parser, bool header_only, ti
   for (;;) {
     error_code ec;
     if (buffer_.size() != 0) {
-      buffer_.consume(parse(parser, static_cast<const char*>(buffer_.data().data()), buffer_.size(), header_only,
-                            header_bytes, ec));
+      buffer_.consume(parse(parser, static_cast<const char*>(buffer_.data().data()), buffer_.size(),
+                            header_only, header_bytes, ec));
       if (ec) co_return ec;
       if (complete()) co_return error_code{};
     }
@@ -677,8 +679,9 @@ task<error_code> session::read_message(parser_type& parser, bool header_only, ti
     thread_local std::array<char, 16 * 1024> scratch;
     const bool direct = buffer_.size() == 0;
     net::mutable_buffer space =
-        direct ? net::buffer(scratch)
-               : buffer_.prepare(std::clamp<std::size_t>(buffer_.capacity() - buffer_.size(), 4096, 64 * 1024));
+        direct
+            ? net::buffer(scratch)
+            : buffer_.prepare(std::clamp<std::size_t>(buffer_.capacity() - buffer_.size(), 4096, 64 * 1024));
     auto r = stream_.read_now(space.data(), space.size());
     if (r.status == tls_stream::io_result::done) {
       if (!direct) {
@@ -742,9 +745,10 @@ void serialize(const routing::response& res, config::listener_kind listener, std
   };
   std::array<header, 16> common;
   std::size_t n = 0;
-  routing::app::for_each_common_header(
-      listener, target, request_id, res.find(http::field::etag) != res.end(),
-      [&](std::string_view name, std::string_view value) { common[n++] = {name, value}; });
+  routing::app::for_each_common_header(listener, target, request_id, res.find(http::field::etag) != res.end(),
+                                       [&](std::string_view name, std::string_view value) {
+                                         common[n++] = {name, value};
+                                       });
   const auto replaced = [&](std::string_view name) {
     for (std::size_t i = 0; i < n; ++i)
       if (beast::iequals(common[i].name, name)) return true;
@@ -916,8 +920,8 @@ task<bool> session::serve_one() {
       parser.body_limit(limit);
       parser.eager(true);
       std::size_t ignored_head = 0;
-      const auto bec =
-          co_await read_message(parser, false, std::chrono::steady_clock::now() + lim.body_timeout, ignored_head);
+      const auto bec = co_await read_message(
+          parser, false, std::chrono::steady_clock::now() + lim.body_timeout, ignored_head);
       if (bec == http::error::body_limit) {
         {
           auto refused =
@@ -1096,8 +1100,10 @@ void server_impl::session_ended(session* s, std::size_t listener, const std::str
   bool last = false;
   {
     std::lock_guard lock(sessions_mutex_);
-    if (s->prev_ != nullptr) s->prev_->next_ = s->next_;
-    else sessions_ = s->next_;
+    if (s->prev_ != nullptr)
+      s->prev_->next_ = s->next_;
+    else
+      sessions_ = s->next_;
     if (s->next_ != nullptr) s->next_->prev_ = s->prev_;
     --per_listener_[listener];
     auto it = per_address_.find(ip);

@@ -53,8 +53,7 @@ class tls_stream {
   };
 
   /// Takes the socket; the SSL object is made from `ctx` in server mode.
-  tls_stream(tcp::socket socket, SSL_CTX* ctx)
-      : socket_(std::move(socket)), ssl_(SSL_new(ctx)) {
+  tls_stream(tcp::socket socket, SSL_CTX* ctx) : socket_(std::move(socket)), ssl_(SSL_new(ctx)) {
     if (ssl_ != nullptr) {
       SSL_set_fd(ssl_, static_cast<int>(socket_.native_handle()));
       SSL_set_accept_state(ssl_);
@@ -139,8 +138,9 @@ class tls_stream {
         [this, want, started = false](auto& self, error_code ec = {}) mutable {
           if (!started) {
             started = true;
-            socket_.async_wait(want == io_result::want_write ? tcp::socket::wait_write : tcp::socket::wait_read,
-                               std::move(self));
+            socket_.async_wait(
+                want == io_result::want_write ? tcp::socket::wait_write : tcp::socket::wait_read,
+                std::move(self));
             return;
           }
           self.complete(map(ec));
@@ -176,7 +176,8 @@ class tls_stream {
   }
 
   io_result outcome(std::pair<int, int> r, std::size_t n) {
-    if (ssl_ == nullptr) return {io_result::failed, 0, make_error_code(boost::system::errc::not_enough_memory)};
+    if (ssl_ == nullptr)
+      return {io_result::failed, 0, make_error_code(boost::system::errc::not_enough_memory)};
     switch (r.second) {
       case SSL_ERROR_NONE: return {io_result::done, n, {}};
       case SSL_ERROR_WANT_READ: return {io_result::want_read, 0, {}};
@@ -204,8 +205,9 @@ class tls_stream {
           }
           const auto r = outcome(attempt([&] { return call(ssl_); }), 0);
           if (r.status == io_result::want_read || r.status == io_result::want_write) {
-            socket_.async_wait(r.status == io_result::want_read ? tcp::socket::wait_read : tcp::socket::wait_write,
-                               std::move(self));
+            socket_.async_wait(
+                r.status == io_result::want_read ? tcp::socket::wait_read : tcp::socket::wait_write,
+                std::move(self));
             return;
           }
           if (!first_call) {

@@ -78,11 +78,11 @@ class shared_optional {
 struct request_context {
   listener_kind listener = listener_kind::portal;
   std::string request_id;
-  std::string remote_address;                  ///< textual IP, no port
+  std::string remote_address;                    ///< textual IP, no port
   shared_optional<auth::peer_certificate> peer;  ///< system listener: the verified certificate
   shared_optional<auth::party> party;            ///< system listener: the registered party, if known
-  error_code party_error;                      ///< why `party` is empty
-  std::optional<auth::user> user;              ///< portal listener: the logged-in person, if any
+  error_code party_error;                        ///< why `party` is empty
+  std::optional<auth::user> user;                ///< portal listener: the logged-in person, if any
   std::vector<std::pair<std::string, std::string>> params;  ///< path placeholders
 
   std::string_view param(std::string_view name) const;
