@@ -35,6 +35,7 @@
 #include "common/log.hpp"
 #include "common/random.hpp"
 #include "daemon/deliveries.hpp"
+#include "daemon/http_framing.hpp"
 #include "daemon/login.hpp"
 #include "daemon/onboarding.hpp"
 #include "daemon/task.hpp"
@@ -857,16 +858,7 @@ task<bool> session::serve_one() {
 
   const auto& head = parser.get();
   const unsigned version = head.version();
-  // Refuse ambiguous framing outright (request smuggling).
-  const auto cl_count = std::distance(head.equal_range(http::field::content_length).first,
-                                      head.equal_range(http::field::content_length).second);
-  const auto te_count = std::distance(head.equal_range(http::field::transfer_encoding).first,
-                                      head.equal_range(http::field::transfer_encoding).second);
-  // Only a single "Transfer-Encoding: chunked" is accepted: no other codings,
-  // never together with Content-Length.
-  const bool te_ok = te_count == 0 || (te_count == 1 && cl_count == 0 && parser.chunked() &&
-                                       beast::iequals(head[http::field::transfer_encoding], "chunked"));
-  if (cl_count > 1 || !te_ok || (version != 10 && version != 11)) {
+  if (!framing_is_unambiguous(parser)) {  // request smuggling
     {
       auto refused =
           refusal(version == 10 ? 10 : 11,

@@ -1,7 +1,8 @@
 // Fuzz target: a raw HTTP/1.x request through Beast's request parser with
 // the daemon's settings (daemon/server.cpp, session::serve_one: the default
 // listener limits, header_limit max_header_bytes + 1, eager(false) for the
-// head, then the route's body limit), then the production dispatcher:
+// head, the framing rule of daemon/http_framing.hpp, then the route's body
+// limit), then the production dispatcher:
 // routing::app::find, app::handle, app::finish, and serialization of the
 // response. The app has no area services (login, onboarding, deliveries
 // answer 503) and no store; the request context is chosen by the first byte:
@@ -21,6 +22,7 @@
 #include "common/log.hpp"
 #include "common/random.hpp"
 #include "config/config.hpp"
+#include "daemon/http_framing.hpp"
 #include "routing/app.hpp"
 #include "routing/metrics.hpp"
 
@@ -72,6 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   boost::beast::error_code ec;
   const std::size_t head_bytes = parser.put(input, ec);
   if (ec || !parser.is_header_done() || head_bytes > lim.max_header_bytes) return 0;  // 431 / 400
+  if (!poort::daemon::framing_is_unambiguous(parser)) return 0;                       // 400, closed
   input += head_bytes;
 
   routing::request_context ctx;
