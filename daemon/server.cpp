@@ -163,9 +163,9 @@ class server_impl;
 class answer_relay {
  public:
   explicit answer_relay(net::io_context& ioc) : ioc_(ioc) {}
-  void begin() { collecting_ = this; }
+  void begin() { collecting = this; }
   void end() {
-    collecting_ = nullptr;
+    collecting = nullptr;
     if (batch_.empty()) return;
     net::post(ioc_, [items = std::move(batch_)]() mutable {
       for (auto& [executor, answer] : items) net::dispatch(executor, std::move(answer));
@@ -173,7 +173,7 @@ class answer_relay {
     batch_ = {};
   }
   void deliver(net::any_io_executor executor, std::function<void()> answer) {
-    if (collecting_ == this) {
+    if (collecting == this) {
       batch_.emplace_back(std::move(executor), std::move(answer));
       return;
     }
@@ -183,10 +183,10 @@ class answer_relay {
  private:
   net::io_context& ioc_;
   std::vector<std::pair<net::any_io_executor, std::function<void()>>> batch_;  // the writer's
-  static thread_local answer_relay* collecting_;
+  static thread_local answer_relay* collecting;  // the relay collecting on this thread
 };
 
-thread_local answer_relay* answer_relay::collecting_ = nullptr;
+thread_local answer_relay* answer_relay::collecting = nullptr;
 
 /// One client connection: TLS handshake, then HTTP/1.1 requests with
 /// keep-alive until the client leaves, a limit is hit or the server drains.
@@ -210,10 +210,6 @@ class session : public std::enable_shared_from_this<session> {
   /// Called on the session's executor: ends the pending wait if its deadline
   /// has passed.
   void expire_if_due() { stream_.expire_if_due(std::chrono::steady_clock::now()); }
-
-  // The server's list of live sessions (guarded by its sessions_mutex_).
-  session* prev_ = nullptr;
-  session* next_ = nullptr;
 
   net::any_io_executor executor() { return stream_.get_executor(); }
 
@@ -258,7 +254,7 @@ class session : public std::enable_shared_from_this<session> {
   /// A refusal that ends the connection. (A plain function: GCC 12 mishandles
   /// temporaries with destructors inside co_await expressions, so refusals are
   /// built as named locals before they are sent.) REQUIRES: a request is served.
-  routing::response refusal(unsigned version, routing::problem p) const;
+  routing::response refusal(unsigned version, const routing::problem& p) const;
   routing::response handle(const routing::match& m, const routing::request& req);
   /// Looks up the party of `peer_` (configured, else the registry) into
   /// `party_` / `party_error_`. REQUIRES: peer_.
@@ -376,9 +372,14 @@ class session : public std::enable_shared_from_this<session> {
   std::size_t requests_ = 0;
   bool idle_ = true;
   bool draining_ = false;
-  std::chrono::steady_clock::time_point party_resolved_at_{};
+  std::chrono::steady_clock::time_point party_resolved_at_;
   bool registry_party_ = false;  ///< not a configured party: looked up again on keep-alive
   bool write_failed_ = false;    ///< a response missed the write timeout: reset, do not linger
+
+  // The server's list of live sessions (guarded by its sessions_mutex_).
+  friend class server_impl;
+  session* prev_ = nullptr;
+  session* next_ = nullptr;
 };
 
 class server_impl final : public server, public std::enable_shared_from_this<server_impl> {
@@ -462,7 +463,7 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
 
   struct bucket {
     double tokens = 0;
-    mono_time last{};
+    mono_time last;
   };
   std::mutex rate_mutex_;
   std::unordered_map<std::string, bucket> buckets_;  // guarded by rate_mutex_
@@ -499,7 +500,9 @@ session::session(server_impl& srv, tcp::socket socket, std::shared_ptr<const run
   server_.metrics().connection_opened(metric_listener_);
 }
 
-session::~session() {
+// Only a failing mutex or allocation could throw here: that ends the process
+// (std::terminate), as it should.
+session::~session() {  // NOLINT(bugprone-exception-escape)
   server_.metrics().connection_closed(metric_listener_);
   server_.session_ended(this, listener_index_, ip_);
 }
@@ -527,7 +530,7 @@ void session::resolve_party() {
 }
 
 void session::start() {
-  net::co_spawn(executor(), handshake(), [self = shared_from_this()](std::exception_ptr e, bool ok) {
+  net::co_spawn(executor(), handshake(), [self = shared_from_this()](const std::exception_ptr& e, bool ok) {
     if (!failed(e) && ok) self->wait_for_request();
   });
 }
@@ -597,7 +600,7 @@ void session::on_readable(error_code ec) {
   if (ec || draining_) return end();  // timeout, drain, reset
   daemon::start(
       serve_ready(),
-      [self = shared_from_this()](std::exception_ptr e, std::optional<bool> again) {
+      [self = shared_from_this()](const std::exception_ptr& e, std::optional<bool> again) {
         if (failed(e) || !again || !*again) return self->end();
         self->wait_for_request();
       },
@@ -637,7 +640,7 @@ void session::end() {
   stream_.async_shutdown([self = shared_from_this()](error_code) {});
 }
 
-routing::response session::refusal(unsigned version, routing::problem p) const {
+routing::response session::refusal(unsigned version, const routing::problem& p) const {
   auto res = routing::make_problem_response(version, p, ctx_->request_id);
   res.keep_alive(false);
   return res;
@@ -1164,7 +1167,7 @@ result<void> server_impl::init() {
       std::make_unique<onboarding_jobs>(ioc_, workers_, *store_, clock_, [this] { return rt_.load()->cfg; });
   auto built = build_runtime(std::move(initial_));
   if (!built) return built.error();
-  auto rt = *built;
+  const auto& rt = *built;
   rt_.store(rt);
   per_listener_.assign(rt->listeners.size(), 0);
   for (std::size_t i = 0; i < rt->listeners.size(); ++i) {
