@@ -50,13 +50,7 @@ response unavailable(const request& req, const request_context& ctx) {
 
 response store_failure(const request& req, const request_context& ctx, std::string_view event,
                        const error_code& ec) {
-  log::error(event, {{"request_id", ctx.request_id}, {"error", ec.message()}});
-  if (condition_of(ec) == condition::unavailable)
-    return problem_of(
-        req, ctx,
-        {503, "store_unavailable", "Niet beschikbaar", "De opslag is tijdelijk niet beschikbaar.", {}});
-  return problem_of(req, ctx,
-                    {500, "internal_error", "Interne fout", "Het verzoek kon niet worden verwerkt.", {}});
+  return store_failure_response(req, ctx.request_id, event, ec);
 }
 
 store::audit_context who_of(const request_context& ctx) {
@@ -177,17 +171,6 @@ response search_audit(const services& s, const request& req, request_context& ct
 }
 
 // --- push outbox ---------------------------------------------------------------------
-
-json::object outbox_item_json(const store::outbox_item& i) {
-  return {{"berichtId", i.bericht_id},
-          {"gemeentecode", i.gemeentecode},
-          {"status", i.status},
-          {"pogingen", i.attempts},
-          {"volgendePogingOp", i.next_attempt_at},
-          {"laatsteFout", or_null(i.last_error)},
-          {"aangemaaktOp", i.created_at},
-          {"afgeleverdOp", or_null(i.delivered_at)}};
-}
 
 response requeue_push(const services& s, const request& req, request_context& ctx) {
   if (!s.store || !s.clock) return unavailable(req, ctx);

@@ -371,15 +371,7 @@ class delivery_api {
     auto items = s_.store->read([&](store::reader& r) { return store::list_outbox(r, status, 500); });
     if (!items) return store_failure(req, ctx, "outbox.list_failed", items.error());
     bj::array out;
-    for (const auto& i : *items)
-      out.push_back(bj::object{{"berichtId", i.bericht_id},
-                               {"gemeentecode", i.gemeentecode},
-                               {"status", i.status},
-                               {"pogingen", i.attempts},
-                               {"volgendePogingOp", i.next_attempt_at},
-                               {"laatsteFout", or_null(i.last_error)},
-                               {"aangemaaktOp", i.created_at},
-                               {"afgeleverdOp", or_null(i.delivered_at)}});
+    for (const auto& i : *items) out.push_back(outbox_item_json(i));
     return make_json_response(req, http::status::ok, bj::serialize(bj::object{{"uitgaandeBerichten", out}}));
   }
 
@@ -446,18 +438,29 @@ class delivery_api {
 
 }  // namespace
 
+boost::json::object outbox_item_json(const store::outbox_item& item) {
+  return {{"berichtId", item.bericht_id},
+          {"gemeentecode", item.gemeentecode},
+          {"status", item.status},
+          {"pogingen", item.attempts},
+          {"volgendePogingOp", item.next_attempt_at},
+          {"laatsteFout", or_null(item.last_error)},
+          {"aangemaaktOp", item.created_at},
+          {"afgeleverdOp", or_null(item.delivered_at)}};
+}
+
 void add_delivery_routes(router& r, const services& s) {
   // The api object lives as long as the handlers that share it.
   auto api = std::make_shared<const delivery_api>(s);
   auto post_route = [&](std::string name, std::string pattern, delivery_kind kind) {
-    // blocking as well: a daemon that calls `handle` runs it on a worker thread.
+    // async: the daemon calls handle_async; nothing waits, so not blocking.
     r.add({std::move(name),
            http::verb::post,
            std::move(pattern),
            on_system,
            access::institution,
            domain::max_body_bytes(kind),
-           true,
+           false,
            {},
            true,
            [api, kind](std::shared_ptr<const request> req, request_context& ctx,

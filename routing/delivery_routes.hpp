@@ -26,6 +26,8 @@
 //
 // Thread safety: the services are immutable; the hooks must be thread-safe.
 
+#include <boost/json/object.hpp>
+
 #include <functional>
 #include <memory>
 
@@ -43,5 +45,9 @@ struct delivery_services {
   /// Called after a commit that purged content (empties the WAL).
   std::function<void()> content_purged;
 };
+
+/// An entry of the push outbox as the administrators' API shows it
+/// (api/beheer.openapi.json, `UitgaandBericht`).
+boost::json::object outbox_item_json(const store::outbox_item& item);
 
 }  // namespace poort::routing

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "common/log.hpp"
+
 namespace poort::routing {
 
 response make_problem_response(unsigned http_version, const problem& p, std::string_view request_id) {
@@ -28,6 +30,17 @@ response make_problem_response(const request& req, const problem& p, std::string
   auto res = make_problem_response(req.version(), p, request_id);
   res.keep_alive(req.keep_alive());
   return res;
+}
+
+response store_failure_response(const request& req, std::string_view request_id, std::string_view event,
+                                const error_code& ec) {
+  log::error(event, {{"request_id", request_id}, {"error", ec.message()}});
+  if (condition_of(ec) == condition::unavailable)
+    return make_problem_response(
+        req, {503, "store_unavailable", "Niet beschikbaar", "De opslag is tijdelijk niet beschikbaar.", {}},
+        request_id);
+  return make_problem_response(
+      req, {500, "internal_error", "Interne fout", "Het verzoek kon niet worden verwerkt.", {}}, request_id);
 }
 
 }  // namespace poort::routing

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/error.hpp"
 #include "routing/http.hpp"
 
 namespace poort::routing {
@@ -36,5 +37,12 @@ response make_problem_response(const request& req, const problem& p, std::string
 
 /// The same for a request that could not even be parsed (no request object).
 response make_problem_response(unsigned http_version, const problem& p, std::string_view request_id);
+
+/// The answer to a store call that failed with `ec`: 503 store_unavailable
+/// when the store is unavailable (condition::unavailable: disk full, read
+/// only, busy), else 500 internal_error. Logs `event` with the request id and
+/// the error's message (never input values).
+response store_failure_response(const request& req, std::string_view request_id, std::string_view event,
+                                const error_code& ec);
 
 }  // namespace poort::routing

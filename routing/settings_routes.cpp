@@ -74,13 +74,7 @@ response unavailable(const request& req, const request_context& ctx) {
 }
 
 response store_failure(const request& req, const request_context& ctx, const error_code& ec) {
-  log::error("settings.store_failed", {{"request_id", ctx.request_id}, {"error", ec.message()}});
-  if (condition_of(ec) == condition::unavailable)
-    return problem_of(
-        req, ctx,
-        {503, "store_unavailable", "Niet beschikbaar", "De opslag is tijdelijk niet beschikbaar.", {}});
-  return problem_of(req, ctx,
-                    {500, "internal_error", "Interne fout", "Het verzoek kon niet worden verwerkt.", {}});
+  return store_failure_response(req, ctx.request_id, "settings.store_failed", ec);
 }
 
 store::audit_who who_of(const request_context& ctx) {
