@@ -130,7 +130,7 @@ std::optional<std::string> block_decrypt(const block_cipher& bc, const bytes& ke
                                     const_cast<std::uint8_t*>(in.data() + iv_len + body)) != 1)
     return std::nullopt;
   if (EVP_DecryptFinal_ex(ctx.get(), dst + n, &m) != 1) return std::nullopt;
-  out.resize(static_cast<std::size_t>(n + m));
+  out.resize(static_cast<std::size_t>(n) + static_cast<std::size_t>(m));
   if (!bc.gcm) {
     // XML Encryption (not PKCS#7): the last byte says how many bytes to drop.
     if (out.empty()) return std::nullopt;

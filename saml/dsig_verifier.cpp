@@ -217,8 +217,10 @@ int write_string(void* ctx, const char* buffer, int len) {
 // Exclusive c14n (without comments) of `subset`, streamed to `write`.
 bool canonicalize(xmlDoc* doc, const node_subset& subset, const std::vector<std::string>& prefixes,
                   xmlOutputWriteCallback write, void* ctx) {
+  // xmlC14NExecute takes the prefix list as xmlChar** but only reads it.
   std::vector<xmlChar*> list;
-  for (const auto& p : prefixes) list.push_back(const_cast<xmlChar*>(BAD_CAST p.c_str()));
+  list.reserve(prefixes.size() + 1);
+  for (const auto& p : prefixes) list.push_back(BAD_CAST p.c_str());
   list.push_back(nullptr);
   xmlOutputBuffer* out = xmlOutputBufferCreateIO(write, nullptr, ctx, nullptr);
   if (!out) return false;

@@ -38,7 +38,7 @@ checked<std::optional<sys_time>> valid_until(const xmlNode* n) {
   if (!v) return std::optional<sys_time>{};
   const auto t = parse_rfc3339(*v);
   if (!t) return refuse(error::metadata_invalid, "validUntil is not an xs:dateTime");
-  return std::optional<sys_time>{*t};
+  return t;
 }
 
 void find_entities(xmlNode* n, std::vector<xmlNode*>& out) {

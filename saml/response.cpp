@@ -85,7 +85,7 @@ checked<std::optional<sys_time>> time_attribute(const xmlNode* n, const char* na
   if (!value) return std::optional<sys_time>{};
   const auto t = parse_rfc3339(*value);
   if (!t) return refuse(error::malformed, std::string{name} + " is not an xs:dateTime");
-  return std::optional<sys_time>{*t};
+  return t;
 }
 
 std::string window(std::string_view what, sys_time edge, seconds skew, sys_time now) {
@@ -354,6 +354,7 @@ checked<identity> response_validator::validate(std::string_view message, const e
   if (!parsed) return std::unexpected(parsed.error());
   xmlDoc* doc = parsed->get();
   std::vector<EVP_PKEY*> sp_keys;
+  sp_keys.reserve(sp_keys_.size());
   for (const auto& k : sp_keys_) sp_keys.push_back(k.get());
   const run r{settings_, expected, sp_keys, clock.now(), doc};
 

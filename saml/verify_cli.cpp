@@ -144,6 +144,7 @@ int saml_verify_main(std::span<const std::string_view> args, std::ostream& out, 
     return 2;
   }
   std::vector<X509*> raw_certs;
+  raw_certs.reserve(certs.size());
   for (const auto& c : certs) raw_certs.push_back(c.get());
   auto validator = response_validator::create(options->settings, raw_certs, std::move(keys));
   if (!validator) {
