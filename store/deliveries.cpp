@@ -106,7 +106,7 @@ result<void> purge_entry(transaction& tx, std::string_view bericht_id, std::stri
   auto st = tx.prepare(
       "UPDATE postvak SET inhoud = NULL, bsn_index = '', gewist_op = ?, gewist_reden = ?, "
       "vervangen_door = CASE WHEN ? = '' THEN vervangen_door ELSE ? END "
-      "WHERE bericht_id = ? AND gewist_op = ''");
+      "WHERE volgnummer = (SELECT volgnummer FROM leveringen WHERE bericht_id = ?) AND gewist_op = ''");
   if (!st) return st.error();
   st->bind(1, stamp(now)).bind(2, reason).bind(3, superseded_by).bind(4, superseded_by).bind(5, bericht_id);
   return st->run();
@@ -151,7 +151,9 @@ result<void> reseal_content(transaction& tx, const data_key& key, std::string_vi
                             std::string_view json, std::string_view bsn_index) {
   auto sealed = key.seal(json, content_aad(bericht_id));
   if (!sealed) return sealed.error();
-  auto st = tx.prepare("UPDATE postvak SET inhoud = ?, key_id = ?, bsn_index = ? WHERE bericht_id = ?");
+  auto st = tx.prepare(
+      "UPDATE postvak SET inhoud = ?, key_id = ?, bsn_index = ? "
+      "WHERE volgnummer = (SELECT volgnummer FROM leveringen WHERE bericht_id = ?)");
   if (!st) return st.error();
   st->bind_blob(1, as_bytes(*sealed)).bind(2, key.id()).bind(3, bsn_index).bind(4, bericht_id);
   return st->run();
@@ -248,8 +250,8 @@ inbox_entry entry_row(const statement& st) {
 result<std::optional<inbox_entry>> find_entry(reader& r, std::string_view gemeentecode,
                                               std::string_view bericht_id) {
   auto st = r.prepare("SELECT " + std::string(entry_columns) +
-                      " FROM postvak p JOIN leveringen l USING (bericht_id) "
-                      "WHERE p.bericht_id = ? AND p.gemeentecode = ?");
+                      " FROM leveringen l JOIN postvak p ON p.volgnummer = l.volgnummer "
+                      "WHERE l.bericht_id = ? AND p.gemeentecode = ?");
   if (!st) return st.error();
   st->bind(1, bericht_id).bind(2, gemeentecode);
   auto has = st->step();
@@ -320,7 +322,8 @@ struct acceptance {
     if (!sheet.vervangt) return {};
     auto st = tx.prepare(
         "SELECT bericht_id, key_id, inhoud, gemeentecode, bsn_index FROM postvak "
-        "WHERE bericht_id = ? AND soort = 'INFORMATIEBLAD'");
+        "WHERE volgnummer = (SELECT volgnummer FROM leveringen WHERE bericht_id = ?) AND soort = "
+        "'INFORMATIEBLAD'");
     if (!st) return st.error();
     st->bind(1, *sheet.vervangt);
     auto has = st->step();
@@ -344,16 +347,25 @@ struct acceptance {
   }
 
   result<void> insert(const municipality_record& m) {
+    // The receipt names its inbox entry, so that the entry is found through
+    // the receipt's key and postvak needs no index of random berichtIds
+    // (store/migrations.cpp, migration 7).
+    auto next = tx.prepare("SELECT coalesce(max(volgnummer), 0) + 1 FROM postvak");
+    if (!next) return next.error();
+    auto stepped = next->step();
+    if (!stepped) return stepped.error();
+    const std::int64_t volgnummer = next->column_int64(0);
     auto lv = tx.prepare(
-        "INSERT INTO leveringen (bericht_id, soort, afzender_oin, gemeentecode, body_sha256, ontvangen_op) "
-        "VALUES (?, ?, ?, ?, ?, ?)");
+        "INSERT INTO leveringen (bericht_id, soort, afzender_oin, gemeentecode, body_sha256, ontvangen_op, "
+        "volgnummer) VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!lv) return lv.error();
     lv->bind(1, d.bericht_id())
         .bind(2, domain::to_string(d.kind()))
         .bind(3, d.sender_oin)
         .bind(4, d.gemeentecode())
         .bind(5, d.body_sha256)
-        .bind(6, at);
+        .bind(6, at)
+        .bind(7, volgnummer);
     if (auto r = lv->run(); !r) return r;
 
     std::string release;
@@ -364,8 +376,7 @@ struct acceptance {
     const auto* sheet = std::get_if<domain::informatieblad>(&d.message);
     auto pv = tx.prepare(
         "INSERT INTO postvak (bericht_id, gemeentecode, soort, bsn_index, versie, vrijlating, key_id, "
-        "inhoud, "
-        "wissen_na) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "inhoud, wissen_na, volgnummer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!pv) return pv.error();
     pv->bind(1, d.bericht_id())
         .bind(2, d.gemeentecode())
@@ -375,7 +386,8 @@ struct acceptance {
         .bind(6, release)
         .bind(7, sealed.key_id)
         .bind_blob(8, as_bytes(sealed.content))
-        .bind(9, *purge_after);
+        .bind(9, *purge_after)
+        .bind(10, volgnummer);
     if (auto r = pv->run(); !r) return r;
     if (!release.empty()) {
       if (auto r = move_purge_times(tx, s, bsn_index, d.gemeentecode(), *purge_after); !r) return r;
@@ -510,8 +522,8 @@ result<std::optional<delivery_status>> find_delivery(reader& r, std::string_view
       "SELECT l.bericht_id, l.soort, l.ontvangen_op, l.body_sha256, l.afzender_oin, l.gemeentecode, "
       "coalesce(p.gelezen_op, ''), coalesce(p.bevestigd_op, ''), coalesce(p.gewist_op, ''), "
       "coalesce(u.afgeleverd_op, '') "
-      "FROM leveringen l LEFT JOIN postvak p USING (bericht_id) "
-      "LEFT JOIN uitgaande_berichten u USING (bericht_id) WHERE l.bericht_id = ?");
+      "FROM leveringen l LEFT JOIN postvak p ON p.volgnummer = l.volgnummer "
+      "LEFT JOIN uitgaande_berichten u ON u.bericht_id = l.bericht_id WHERE l.bericht_id = ?");
   if (!st) return st.error();
   st->bind(1, bericht_id);
   auto has = st->step();
@@ -569,7 +581,9 @@ result<std::optional<inbox_message>> read_message(transaction& tx, const data_ke
     return std::optional<inbox_message>{};
   }
   inbox_message msg{std::move(**entry), std::nullopt};
-  auto st = tx.prepare("SELECT key_id, inhoud FROM postvak WHERE bericht_id = ? AND inhoud IS NOT NULL");
+  auto st = tx.prepare(
+      "SELECT key_id, inhoud FROM postvak WHERE volgnummer = (SELECT volgnummer FROM leveringen WHERE "
+      "bericht_id = ?) AND inhoud IS NOT NULL");
   if (!st) return st.error();
   st->bind(1, bericht_id);
   auto has = st->step();
@@ -581,7 +595,9 @@ result<std::optional<inbox_message>> read_message(transaction& tx, const data_ke
     msg.content_json = std::move(*plain);
     if (msg.entry.read_at.empty()) {
       msg.entry.read_at = stamp(now);
-      auto up = tx.prepare("UPDATE postvak SET gelezen_op = ? WHERE bericht_id = ? AND gelezen_op = ''");
+      auto up = tx.prepare(
+          "UPDATE postvak SET gelezen_op = ? WHERE volgnummer = (SELECT volgnummer FROM leveringen WHERE "
+          "bericht_id = ?) AND gelezen_op = ''");
       if (!up) return up.error();
       up->bind(1, msg.entry.read_at).bind(2, bericht_id);
       if (auto r = up->run(); !r) return r.error();
@@ -606,7 +622,8 @@ result<std::optional<inbox_entry>> acknowledge_message(transaction& tx, const de
     (*entry)->acknowledged_at = stamp(now);
     auto up = tx.prepare(
         "UPDATE postvak SET bevestigd_op = ?, "
-        "wissen_na = CASE WHEN ? = 1 AND gewist_op = '' THEN ? ELSE wissen_na END WHERE bericht_id = ?");
+        "wissen_na = CASE WHEN ? = 1 AND gewist_op = '' THEN ? ELSE wissen_na END "
+        "WHERE volgnummer = (SELECT volgnummer FROM leveringen WHERE bericht_id = ?)");
     if (!up) return up.error();
     up->bind(1, (*entry)->acknowledged_at)
         .bind(2, std::int64_t{s.basis == retention_basis::acknowledgement})
@@ -686,7 +703,8 @@ result<outbox_counts> count_outbox(reader& r) {
 result<std::optional<std::string>> push_payload(reader& r, const data_key& key, std::string_view bericht_id) {
   auto st = r.prepare(
       "SELECT p.key_id, p.inhoud, p.soort, l.afzender_oin, l.ontvangen_op, p.gemeentecode, p.versie "
-      "FROM postvak p JOIN leveringen l USING (bericht_id) WHERE p.bericht_id = ? AND p.inhoud IS NOT NULL");
+      "FROM leveringen l JOIN postvak p ON p.volgnummer = l.volgnummer "
+      "WHERE l.bericht_id = ? AND p.inhoud IS NOT NULL");
   if (!st) return st.error();
   st->bind(1, bericht_id);
   auto has = st->step();

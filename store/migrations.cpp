@@ -303,6 +303,52 @@ CREATE TABLE systeemcertificaten (
   opgeslagen_op TEXT NOT NULL CHECK (length(opgeslagen_op) = 24)
 ) STRICT;
 )sql"},
+    migration{7, "inbox entries found through their receipt", R"sql(
+-- Each receipt names its inbox entry (postvak.volgnummer), and postvak loses
+-- its UNIQUE index on bericht_id: a berichtId is random, so keeping that
+-- index cost every delivery one more randomly placed page in the WAL and in
+-- the checkpoint, for a lookup that the receipt's primary key already does
+-- (docs/performance.md). NULL: a delivery without an inbox entry (none
+-- before this migration; kept possible).
+ALTER TABLE leveringen ADD COLUMN volgnummer INTEGER CHECK (volgnummer IS NULL OR volgnummer >= 1);
+UPDATE leveringen SET volgnummer = (SELECT p.volgnummer FROM postvak p WHERE p.bericht_id = leveringen.bericht_id);
+
+-- postvak as in migration 5 without UNIQUE on bericht_id, and with its value
+-- lists spelt as comparisons: SQLite checks `x IN (a, b, c)` by building a
+-- temporary b-tree on every INSERT. Nothing references postvak, so it can be
+-- rebuilt with foreign keys on.
+CREATE TABLE postvak_new (
+  volgnummer     INTEGER PRIMARY KEY,
+  bericht_id     TEXT NOT NULL REFERENCES leveringen (bericht_id),
+  gemeentecode   TEXT NOT NULL CHECK (gemeentecode GLOB 'GM[0-9][0-9][0-9][0-9]'),
+  soort          TEXT NOT NULL
+                 CHECK (soort = 'DETENTIEMELDING' OR soort = 'INFORMATIEBLAD' OR soort = 'INTREKKING'),
+  bsn_index      TEXT NOT NULL CHECK (length(bsn_index) IN (0, 64)),
+  versie         INTEGER NOT NULL DEFAULT 0 CHECK (versie >= 0),
+  vrijlating     TEXT NOT NULL DEFAULT '' CHECK (vrijlating = '' OR length(vrijlating) = 10),
+  key_id         TEXT NOT NULL CHECK (length(key_id) BETWEEN 1 AND 32),
+  inhoud         BLOB,
+  wissen_na      TEXT NOT NULL CHECK (length(wissen_na) = 24),
+  gelezen_op     TEXT NOT NULL DEFAULT '',
+  bevestigd_op   TEXT NOT NULL DEFAULT '',
+  vervangen_door TEXT NOT NULL DEFAULT '',
+  gewist_op      TEXT NOT NULL DEFAULT '',
+  gewist_reden   TEXT NOT NULL DEFAULT ''
+                 CHECK (gewist_reden = '' OR gewist_reden = 'BEWAARTERMIJN' OR gewist_reden = 'INGETROKKEN'
+                        OR gewist_reden = 'VERVANGEN'),
+  CHECK ((inhoud IS NULL) = (gewist_op <> '')),
+  CHECK (inhoud IS NULL OR bsn_index <> '')
+) STRICT;
+INSERT INTO postvak_new
+  SELECT volgnummer, bericht_id, gemeentecode, soort, bsn_index, versie, vrijlating, key_id, inhoud,
+         wissen_na, gelezen_op, bevestigd_op, vervangen_door, gewist_op, gewist_reden
+  FROM postvak;
+DROP TABLE postvak;
+ALTER TABLE postvak_new RENAME TO postvak;
+CREATE INDEX postvak_gemeente ON postvak (gemeentecode, volgnummer);
+CREATE INDEX postvak_persoon ON postvak (bsn_index) WHERE bsn_index <> '';
+CREATE INDEX postvak_wissen ON postvak (wissen_na) WHERE gewist_op = '';
+)sql"},
 };
 
 constexpr bool versions_are_consecutive() {

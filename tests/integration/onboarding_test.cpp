@@ -622,12 +622,15 @@ TEST_F(OnboardingPath, SettingsAuditSearchAndPushRetryThroughRealLogins) {
     auto db = store::connection::open(dir_.path() / "poort.db", store::connection::access::read_write, 10s);
     ASSERT_TRUE(db) << db.error().message();
     const std::string at = format_rfc3339(std::chrono::system_clock::now() - 48h, true);
-    ASSERT_TRUE(db->exec("INSERT INTO leveringen VALUES ('" + id + "', 'DETENTIEMELDING', '" + p.oin("PI_1") +
-                         "', 'GM0193', '" + std::string(64, 'a') + "', '" + at +
-                         "'); INSERT INTO uitgaande_berichten (bericht_id, gemeentecode, endpoint, status, "
-                         "pogingen, volgende_poging_op, laatste_fout, aangemaakt_op) VALUES ('" +
-                         id + "', 'GM0193', 'https://nazorg.zwolle.test/poort', 'OPGEGEVEN', 12, '" + at +
-                         "', 'http_503', '" + at + "')"));
+    ASSERT_TRUE(
+        db->exec("INSERT INTO leveringen (bericht_id, soort, afzender_oin, gemeentecode, body_sha256, "
+                 "ontvangen_op) VALUES ('" +
+                 id + "', 'DETENTIEMELDING', '" + p.oin("PI_1") + "', 'GM0193', '" + std::string(64, 'a') +
+                 "', '" + at +
+                 "'); INSERT INTO uitgaande_berichten (bericht_id, gemeentecode, endpoint, status, "
+                 "pogingen, volgende_poging_op, laatste_fout, aangemaakt_op) VALUES ('" +
+                 id + "', 'GM0193', 'https://nazorg.zwolle.test/poort', 'OPGEGEVEN', 12, '" + at +
+                 "', 'http_503', '" + at + "')"));
   }
   const std::string retry = "/api/v1/beheer/uitgaande-berichten/" + id + "/nieuwe-poging";
   EXPECT_EQ(call(signatory, http::verb::post, retry).status, 403u);

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "store/data_key.hpp"
+#include "store/migrations.hpp"
 #include "store/registry.hpp"
 #include "tests/unit/store/store_test_util.hpp"
 
@@ -563,6 +564,89 @@ TEST_F(DeliveryStore, FileHoldsNoPersonalDataInClearAndRekeyMovesIt) {
     if (!r) return r.error();
     return {};
   })) << "the old key opens nothing any more";
+}
+
+// ------------------------------------------------------------ migration 7
+
+// A database at schema version 6 with two inbox entries numbered out of
+// receipt order (7 and 3), as cursors already handed out may be.
+class DeliveryMigration : public DeliveryStore {
+ protected:
+  void SetUp() override {
+    {
+      test::raw_db raw(test::store_config(dir_.path()).database);
+      ASSERT_EQ(raw.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                         "applied_at TEXT NOT NULL) STRICT"),
+                0);
+      for (const auto& m : migrations()) {
+        if (m.version > 6) break;
+        ASSERT_EQ(raw.exec(std::string(m.sql)), 0) << "migration " << m.version;
+        ASSERT_EQ(raw.exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) +
+                           ", 'before', '2026-01-01T00:00:00.000Z')"),
+                  0);
+      }
+      for (const auto& [id, seq] : {std::pair{uuid(90), 7}, std::pair{uuid(91), 3}}) {
+        ASSERT_EQ(raw.exec("INSERT INTO leveringen VALUES ('" + id +
+                           "', 'DETENTIEMELDING', "
+                           "'00000099000020010000', 'GM0193', '" +
+                           std::string(64, 'a') + "', '2026-03-01T00:00:00.000Z')"),
+                  0);
+        ASSERT_EQ(
+            raw.exec("INSERT INTO postvak (volgnummer, bericht_id, gemeentecode, soort, bsn_index, key_id, "
+                     "inhoud, wissen_na, gewist_op, gewist_reden) VALUES (" +
+                     std::to_string(seq) + ", '" + id +
+                     "', 'GM0193', 'DETENTIEMELDING', '', 'k1', NULL, '2026-09-01T00:00:00.000Z', "
+                     "'2026-03-02T00:00:00.000Z', 'BEWAARTERMIJN')"),
+            0);
+      }
+    }
+    DeliveryStore::SetUp();
+  }
+};
+
+TEST_F(DeliveryMigration, EntriesKeepTheirNumbersAndAreFoundThroughTheirReceipt) {
+  EXPECT_EQ(scalar("SELECT volgnummer FROM leveringen WHERE bericht_id = '" + uuid(90) + "'"), 7);
+  EXPECT_EQ(scalar("SELECT volgnummer FROM leveringen WHERE bericht_id = '" + uuid(91) + "'"), 3);
+  EXPECT_EQ(scalar("SELECT count(*) FROM pragma_index_list('postvak') WHERE \"unique\" = 1"), 0)
+      << "no index of random berichtIds on postvak";
+  {
+    test::raw_db raw(db_->file());
+    EXPECT_NE(raw.exec("UPDATE postvak SET soort = 'ANDERS'"), 0) << "the kinds are still checked";
+    EXPECT_NE(raw.exec("UPDATE postvak SET gewist_reden = 'ANDERS'"), 0)
+        << "the purge reasons are still checked";
+    EXPECT_EQ(raw.exec("UPDATE postvak SET gewist_reden = 'INGETROKKEN'"), 0);
+  }
+
+  auto listed = db_->read([](reader& r) {
+    return list_inbox(r, {"GM0193", std::nullopt, false, false, 0, 50});
+  });
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ(listed->at(0).seq, 3);
+  EXPECT_EQ(listed->at(0).bericht_id, uuid(91));
+  EXPECT_EQ(listed->at(1).seq, 7);
+
+  auto status = db_->read([](reader& r) { return find_delivery(r, uuid(90)); });
+  ASSERT_TRUE(status && *status);
+  EXPECT_EQ((*status)->status, "GEWIST");
+
+  auto acked = db_->write([&](transaction& tx) -> result<void> {
+    auto r = acknowledge_message(tx, settings_, "GM0193", uuid(91), who_, clock_.now());
+    if (!r) return r.error();
+    EXPECT_TRUE(*r);
+    return {};
+  });
+  ASSERT_TRUE(acked);
+  EXPECT_EQ(scalar("SELECT count(*) FROM postvak WHERE bevestigd_op <> ''"), 1);
+  EXPECT_EQ(scalar("SELECT volgnummer FROM postvak WHERE bevestigd_op <> ''"), 3);
+
+  // A new delivery's entry comes after the highest number, and its receipt names it.
+  accept(incoming(melding(uuid(92))));
+  EXPECT_EQ(scalar("SELECT volgnummer FROM postvak WHERE bericht_id = '" + uuid(92) + "'"), 8);
+  EXPECT_EQ(scalar("SELECT volgnummer FROM leveringen WHERE bericht_id = '" + uuid(92) + "'"), 8);
+  auto message = read(uuid(92));
+  ASSERT_TRUE(message && message->content_json);
+  EXPECT_EQ(*domain::parse_detentiemelding(*message->content_json), melding(uuid(92)));
 }
 
 }  // namespace
