@@ -4,7 +4,9 @@
 // Tables:
 //   leveringen           one row per accepted delivery: the receipt (berichtId,
 //                        kind, sending institution's OIN, municipality, SHA-256
-//                        of the body, time received). Never deleted.
+//                        of the body, time received) and the number of its
+//                        inbox entry (`volgnummer`; migration 7), through
+//                        which the entry is found by berichtId. Never deleted.
 //   postvak              the municipality's inbox entry for that delivery: the
 //                        message sealed under the data key (`inhoud`), the BSN
 //                        blind index, read / acknowledged / superseded / purged
