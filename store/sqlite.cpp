@@ -23,16 +23,21 @@ constexpr std::size_t max_logged_sql = 200;
 ///    item of the batch (about ten pwrite calls per delivery); in memory, one
 ///    chunk serves an item. Only rolling back one item reads it: durability
 ///    rests on the WAL either way.
-void configure_sqlite() {
-  static const bool configured = [] {
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 256 << 10);
-    return true;
+bool configure_sqlite() {
+  static const bool applied = [] {
+    const bool ok = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK &&
+                    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 256 << 10) == SQLITE_OK;
+    if (!ok)
+      log::warn("store.sqlite_settings_skipped",
+                {{"reason", "SQLite was initialised before the store opened its first database"}});
+    return ok;
   }();
-  (void)configured;
+  return applied;
 }
 
 }  // namespace
+
+bool apply_sqlite_settings() { return configure_sqlite(); }
 
 error error_from_sqlite(int rc) noexcept {
   switch (rc & 0xff) {

@@ -35,6 +35,14 @@ struct sqlite_finalize {
 using sqlite_ptr = std::unique_ptr<sqlite3, sqlite_close>;
 using sqlite_stmt_ptr = std::unique_ptr<sqlite3_stmt, sqlite_finalize>;
 
+/// Applies poort's process-wide SQLite settings (no memory statistics;
+/// statement journals in memory up to 256 KiB; store/sqlite.cpp says why)
+/// unless that was tried before. `connection::open` calls it first.
+/// Success: true, the settings are in effect. Failure: false when SQLite was
+/// initialised before the first call (by code outside the store); SQLite's
+/// defaults then apply and `store.sqlite_settings_skipped` is logged once.
+bool apply_sqlite_settings();
+
 /// The store error for a SQLite result code (primary or extended).
 /// REQUIRES: `rc` is not SQLITE_OK, SQLITE_ROW or SQLITE_DONE.
 error error_from_sqlite(int rc) noexcept;
