@@ -91,14 +91,17 @@ struct exchange {
 
   net::awaitable<void> run() {
     auto [rec, endpoints] = co_await resolver.async_resolve(to.host, to.port, use_tuple);
-    if ((ec = rec)) co_return finish();
+    ec = rec;
+    if (ec) co_return finish();
     step = "connect";
     auto [cec, ep] = co_await beast::get_lowest_layer(stream).async_connect(endpoints, use_tuple);
     (void)ep;
-    if ((ec = cec)) co_return finish();
+    ec = cec;
+    if (ec) co_return finish();
     step = "tls_handshake";
     auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, use_tuple);
-    if ((ec = hec)) co_return finish();
+    ec = hec;
+    if (ec) co_return finish();
 
     step = "write";
     http::request<http::string_body> req{http::verb::post, to.path, 11};
@@ -113,7 +116,8 @@ struct exchange {
     req.prepare_payload();
     auto [wec, wn] = co_await http::async_write(stream, req, use_tuple);
     (void)wn;
-    if ((ec = wec)) co_return finish();
+    ec = wec;
+    if (ec) co_return finish();
 
     step = "read";
     beast::flat_buffer buffer;
@@ -123,7 +127,8 @@ struct exchange {
     auto [rdec, rn] = co_await http::async_read(stream, buffer, parser, use_tuple);
     (void)rn;
     if (rdec == http::error::body_limit) too_large = true;
-    if ((ec = rdec)) co_return finish();
+    ec = rdec;
+    if (ec) co_return finish();
     auto res = parser.release();
     status = res.result_int();
     content_type = std::string(res[http::field::content_type]);

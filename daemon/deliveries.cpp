@@ -27,9 +27,9 @@ namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
-constexpr std::size_t kPushBatch = 32;
-constexpr std::size_t kPurgeBatch = 500;
-constexpr std::size_t kMaxResponseBytes = 64 * 1024;
+constexpr std::size_t push_batch = 32;
+constexpr std::size_t purge_batch = 500;
+constexpr std::size_t max_response_bytes = 64 * 1024;
 
 const store::audit_context& internal_actor() {
   static const store::audit_context who{"internal", "poortd", ""};
@@ -76,7 +76,7 @@ net::awaitable<push_attempt> push_one(ssl::context& ctx, const boost::urls::url_
 
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
-  parser.body_limit(kMaxResponseBytes);
+  parser.body_limit(max_response_bytes);
   auto [rdec, rn] = co_await http::async_read(stream, buffer, parser, use_tuple);
   if (rdec) co_return push_attempt{false, rdec == beast::error::timeout ? "timeout" : "read_failed"};
   const unsigned status = parser.get().result_int();
@@ -94,7 +94,7 @@ push_attempt push(ssl::context& ctx, std::string_view endpoint, std::string body
   net::io_context ioc;
   push_attempt out{false, "internal"};
   net::co_spawn(ioc, push_one(ctx, *url, std::move(body), std::move(bericht_id), timeout),
-                [&](std::exception_ptr e, push_attempt a) {
+                [&](const std::exception_ptr& e, push_attempt a) {
                   if (!e) out = std::move(a);
                 });
   ioc.run();
@@ -266,7 +266,7 @@ void deliveries_runtime::push_due(const config::config& cfg) {
     counters_->given_up_now = counts->gave_up;
   }
   if (d.push_client_certificate.empty() || !counts || counts->pending == 0) return;
-  auto due = db_.read([&](store::reader& r) { return store::due_outbox(r, clock_.now(), kPushBatch); });
+  auto due = db_.read([&](store::reader& r) { return store::due_outbox(r, clock_.now(), push_batch); });
   if (!due || due->empty()) return;
   auto ctx = make_client_context(d);
   if (!ctx) return;
@@ -325,10 +325,10 @@ void deliveries_runtime::push_due(const config::config& cfg) {
 
 void deliveries_runtime::purge_due() {
   std::size_t total = 0;
-  for (std::size_t batch = kPurgeBatch; batch == kPurgeBatch;) {
+  for (std::size_t batch = purge_batch; batch == purge_batch;) {
     batch = 0;
     auto w = db_.write([&](store::transaction& tx) -> result<void> {
-      auto r = store::purge_expired(tx, clock_.now(), internal_actor(), kPurgeBatch);
+      auto r = store::purge_expired(tx, clock_.now(), internal_actor(), purge_batch);
       if (!r) return r.error();
       batch = r->size();
       return {};

@@ -15,7 +15,7 @@
 namespace poort::daemon {
 namespace {
 
-constexpr std::size_t kBatch = 500;
+constexpr std::size_t purge_batch = 500;
 
 struct args_in {
   std::filesystem::path config = "/etc/poort/poort.toml";
@@ -59,7 +59,7 @@ std::shared_ptr<const config::config> load(const std::filesystem::path& file, st
   return *cfg;
 }
 
-const store::audit_context kActor{"internal", "poortctl", ""};
+const store::audit_context poortctl_actor{"internal", "poortctl", ""};
 
 }  // namespace
 
@@ -88,10 +88,10 @@ int purge_main(std::span<const std::string_view> args, std::ostream& out, std::o
     return 0;
   }
   std::size_t total = 0;
-  for (std::size_t batch = kBatch; batch == kBatch;) {
+  for (std::size_t batch = purge_batch; batch == purge_batch;) {
     batch = 0;
     auto w = (*db)->write([&](store::transaction& tx) -> result<void> {
-      auto r = store::purge_expired(tx, now, kActor, kBatch);
+      auto r = store::purge_expired(tx, now, poortctl_actor, purge_batch);
       if (!r) return r.error();
       batch = r->size();
       return {};
@@ -142,7 +142,7 @@ int rekey_main(std::span<const std::string_view> args, std::ostream& out, std::o
   }
   std::size_t count = 0;
   auto w = (*db)->write([&](store::transaction& tx) -> result<void> {
-    auto r = store::rekey(tx, **old_key, **new_key, kActor, clock.now());
+    auto r = store::rekey(tx, **old_key, **new_key, poortctl_actor, clock.now());
     if (!r) return r.error();
     count = *r;
     return {};

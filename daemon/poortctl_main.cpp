@@ -34,7 +34,7 @@
 
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* usage_text =
     "usage: poortctl COMMAND [ARGS]\n"
     "\n"
     "  migrate [--config FILE]\n"
@@ -63,7 +63,7 @@ constexpr const char* kUsage =
     "  --config defaults to /etc/poort/poort.toml\n";
 
 int usage() {
-  std::cerr << kUsage;
+  std::cerr << usage_text;
   return 2;
 }
 
@@ -189,7 +189,7 @@ int cmd_service_catalogue(std::span<const std::string_view> args) {
 int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::cout << kUsage;
+    std::cout << usage_text;
     return args.empty() ? 2 : 0;
   }
   std::span<const std::string_view> rest(args);

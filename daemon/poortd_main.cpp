@@ -1,8 +1,7 @@
 // poortd: the gateway daemon. Only argument handling lives here; the server
 // itself is daemon/server.hpp, which the integration tests run the same way.
 
-#include <signal.h>
-
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <string_view>
@@ -14,7 +13,7 @@
 
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* usage_text =
     "usage: poortd [--config FILE] [--check-config] [--version]\n"
     "\n"
     "  --config FILE    configuration file (default /etc/poort/poort.toml)\n"
@@ -39,16 +38,16 @@ int main(int argc, char** argv) {
       std::cout << "poortd " POORT_VERSION "\n";
       return 0;
     } else if (a == "--help" || a == "-h") {
-      std::cout << kUsage;
+      std::cout << usage_text;
       return 0;
     } else {
-      std::cerr << "poortd: unknown argument '" << a << "'\n" << kUsage;
+      std::cerr << "poortd: unknown argument '" << a << "'\n" << usage_text;
       return 2;
     }
   }
   if (check_only) return poort::config::check_config_main(file, std::cout);
 
-  ::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGPIPE, SIG_IGN);
   auto cfg = poort::config::load_file(file);
   if (!cfg) {
     for (const auto& p : cfg.error())

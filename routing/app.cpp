@@ -318,7 +318,7 @@ response app::handle(const match& m, const request& req, request_context& ctx) c
   return std::move(*w->res);
 }
 
-void app::handle_async(const match& m, std::shared_ptr<const request> req, request_context& ctx,
+void app::handle_async(const match& m, const std::shared_ptr<const request>& req, request_context& ctx,
                        std::function<void(response)> done) const {
   const auto internal_error = [&ctx](const request& r, std::string_view what) {
     log::error("request.exception", {{"request_id", ctx.request_id}, {"what", what}});

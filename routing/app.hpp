@@ -98,7 +98,7 @@ class app {
   /// An exception of a handler is caught and answered with 500. `done` must
   /// not block or throw; it may be called before `handle_async` returns.
   /// REQUIRES: `*req` and `ctx` stay valid until `done` has been called.
-  void handle_async(const match& m, std::shared_ptr<const request> req, request_context& ctx,
+  void handle_async(const match& m, const std::shared_ptr<const request>& req, request_context& ctx,
                     std::function<void(response)> done) const;
 
   /// Adds the headers every response carries. `target` is the request target

@@ -35,7 +35,7 @@ namespace json = boost::json;
 constexpr std::size_t default_audit_page = 50;
 constexpr std::size_t max_audit_page = 200;
 
-response problem_of(const request& req, const request_context& ctx, problem p) {
+response problem_of(const request& req, const request_context& ctx, const problem& p) {
   return make_problem_response(req, p, ctx.request_id);
 }
 
@@ -144,7 +144,7 @@ json::object audit_entry_json(const store::audit_entry& e) {
 response search_audit(const services& s, const request& req, request_context& ctx) {
   if (!s.store || !s.clock) return unavailable(req, ctx);
   auto filter = audit_filter_of(req);
-  if (!filter) return problem_of(req, ctx, std::move(filter.error()));
+  if (!filter) return problem_of(req, ctx, filter.error());
   // One more than the page, to know whether there is a next one.
   const std::size_t page = filter->limit;
   ++filter->limit;

@@ -254,7 +254,7 @@ class delivery_api {
     auto url = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));
     if (!url) return problem_of(req, ctx, bad);
     for (const auto& p : url->params()) {
-      const std::string_view v = p.value;
+      const std::string& v = p.value;
       auto flag = [&](bool& out) {
         if (v == "true")
           out = true;

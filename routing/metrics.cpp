@@ -76,16 +76,16 @@ std::string_view to_string(refusal r) noexcept {
     case refusal::handshake_timeout: return "handshake_timeout";
     case refusal::connection_limit: return "connection_limit";
     case refusal::address_limit: return "address_limit";
-    case refusal::count_: break;
+    case refusal::count: break;
   }
   return "unknown";
 }
 
 metrics::metrics(std::vector<std::string> route_names) : names_(std::move(route_names)) {
-  names_.push_back("unmatched");
+  names_.emplace_back("unmatched");
   routes_.resize(names_.size());
   for (auto& r : routes_) {
-    r.by_status = std::make_unique<std::atomic<std::uint64_t>[]>(kListeners * kStatuses);
+    r.by_status = std::make_unique<std::atomic<std::uint64_t>[]>(listener_count * status_limit);
     r.latency = std::make_unique<histogram>(histogram::latency_buckets());
   }
 }
@@ -93,9 +93,9 @@ metrics::metrics(std::vector<std::string> route_names) : names_(std::move(route_
 void metrics::request_done(std::size_t route_index, unsigned listener, unsigned status,
                            std::chrono::steady_clock::duration elapsed) {
   if (route_index >= routes_.size()) route_index = routes_.size() - 1;
-  if (status >= kStatuses) status = 500;
+  if (status >= status_limit) status = 500;
   auto& r = routes_[route_index];
-  r.by_status[listener * kStatuses + status].fetch_add(1, std::memory_order_relaxed);
+  r.by_status[listener * status_limit + status].fetch_add(1, std::memory_order_relaxed);
   r.latency->observe(std::chrono::duration<double>(elapsed).count());
 }
 
@@ -107,9 +107,9 @@ std::string metrics::render() const {
   out += "# HELP poort_http_requests_total HTTP requests answered, by listener, route and status.\n";
   out += "# TYPE poort_http_requests_total counter\n";
   for (std::size_t i = 0; i < routes_.size(); ++i) {
-    for (unsigned l = 0; l < kListeners; ++l) {
-      for (unsigned s = 100; s < kStatuses; ++s) {
-        auto n = routes_[i].by_status[l * kStatuses + s].load(std::memory_order_relaxed);
+    for (unsigned l = 0; l < listener_count; ++l) {
+      for (unsigned s = 100; s < status_limit; ++s) {
+        auto n = routes_[i].by_status[l * status_limit + s].load(std::memory_order_relaxed);
         if (n == 0) continue;
         out += "poort_http_requests_total{listener=\"";
         out += listener_name(l);
@@ -129,18 +129,18 @@ std::string metrics::render() const {
     routes_[i].latency->render(out, "poort_http_request_duration_seconds", "route=\"" + names_[i] + "\"");
   out += "# HELP poort_open_connections Open client connections.\n";
   out += "# TYPE poort_open_connections gauge\n";
-  for (unsigned l = 0; l < kListeners; ++l)
+  for (unsigned l = 0; l < listener_count; ++l)
     out += std::string("poort_open_connections{listener=\"") + listener_name(l) + "\"} " +
            std::to_string(open_[l].load(std::memory_order_relaxed)) + "\n";
   out += "# HELP poort_connections_accepted_total Accepted TCP connections.\n";
   out += "# TYPE poort_connections_accepted_total counter\n";
-  for (unsigned l = 0; l < kListeners; ++l)
+  for (unsigned l = 0; l < listener_count; ++l)
     out += std::string("poort_connections_accepted_total{listener=\"") + listener_name(l) + "\"} " +
            std::to_string(accepted_[l].load(std::memory_order_relaxed)) + "\n";
   out += "# HELP poort_connections_refused_total Connections and TLS handshakes refused, by reason.\n";
   out += "# TYPE poort_connections_refused_total counter\n";
-  for (unsigned l = 0; l < kListeners; ++l)
-    for (unsigned r = 0; r < static_cast<unsigned>(refusal::count_); ++r)
+  for (unsigned l = 0; l < listener_count; ++l)
+    for (unsigned r = 0; r < static_cast<unsigned>(refusal::count); ++r)
       out += std::string("poort_connections_refused_total{listener=\"") + listener_name(l) + "\",reason=\"" +
              std::string(to_string(static_cast<refusal>(r))) + "\"} " +
              std::to_string(refused_[l][r].load(std::memory_order_relaxed)) + "\n";

@@ -51,7 +51,7 @@ enum class refusal : unsigned {
   handshake_timeout,
   connection_limit,
   address_limit,
-  count_  // number of reasons
+  count  // number of reasons
 };
 std::string_view to_string(refusal r) noexcept;
 
@@ -79,17 +79,17 @@ class metrics {
   std::string render() const;
 
  private:
-  static constexpr unsigned kListeners = 2;  // 0 = portal, 1 = system
-  static constexpr unsigned kStatuses = 600;
+  static constexpr unsigned listener_count = 2;  // 0 = portal, 1 = system
+  static constexpr unsigned status_limit = 600;
   struct route_stats {
-    std::unique_ptr<std::atomic<std::uint64_t>[]> by_status;  // kListeners * kStatuses
+    std::unique_ptr<std::atomic<std::uint64_t>[]> by_status;  // listener_count * status_limit
     std::unique_ptr<histogram> latency;
   };
   std::vector<std::string> names_;
   std::vector<route_stats> routes_;
-  std::array<std::atomic<std::int64_t>, kListeners> open_{};
-  std::array<std::atomic<std::uint64_t>, kListeners> accepted_{};
-  std::array<std::array<std::atomic<std::uint64_t>, static_cast<unsigned>(refusal::count_)>, kListeners>
+  std::array<std::atomic<std::int64_t>, listener_count> open_{};
+  std::array<std::atomic<std::uint64_t>, listener_count> accepted_{};
+  std::array<std::array<std::atomic<std::uint64_t>, static_cast<unsigned>(refusal::count)>, listener_count>
       refused_{};
   std::vector<std::function<void(std::string&)>> sources_;  // set before serving
 };

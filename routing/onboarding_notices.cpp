@@ -23,7 +23,8 @@ std::vector<store::email_message> notices_for(std::string_view action, const sto
   const auto add = [&](std::string_view kind, const std::string& to, std::string_view what,
                        std::string body) {
     if (to.empty()) return;
-    out.push_back({0, std::string(kind), to, subject(what, m), body + std::string(signature), 0});
+    body += signature;
+    out.push_back({0, std::string(kind), to, subject(what, m), std::move(body), 0});
   };
   if (action == "onboarding.register") {
     add("registration_received", cfg.administrator_address, "Aanmelding ontvangen",

@@ -20,7 +20,6 @@ namespace poort::routing {
 namespace {
 
 namespace json = boost::json;
-using domain::municipality_status;
 
 constexpr std::size_t small_body = 4 * 1024;
 constexpr std::size_t application_body = 32 * 1024;
@@ -393,8 +392,10 @@ std::expected<domain::cohort_settings, response> read_cohort_settings(const requ
   auto name = f.text("naam", 400);
   auto kind_text = f.text("soort", 16);
   std::optional<domain::cohort_kind> kind;
-  if (kind_text && !(kind = domain::parse_cohort_kind(*kind_text)))
-    f.add("soort", domain::error::value_unknown);
+  if (kind_text) {
+    kind = domain::parse_cohort_kind(*kind_text);
+    if (!kind) f.add("soort", domain::error::value_unknown);
+  }
   auto opens = f.time("opentOp");
   auto closes = f.time("sluitOp");
   auto capacity = f.integer("capaciteit", 0, 1'000'000);

@@ -56,11 +56,17 @@ template <class T>
 class shared_optional {
  public:
   shared_optional() = default;
+  // The converting constructors are implicit on purpose, like std::optional's,
+  // so that a context assigns from a value: `ctx.party = party;`.
+  // NOLINTNEXTLINE(google-explicit-constructor): implicit like std::optional's
   shared_optional(std::nullopt_t) {}
+  // NOLINTNEXTLINE(google-explicit-constructor): implicit like std::optional's
   shared_optional(T value) : p_(std::make_shared<const T>(std::move(value))) {}
+  // NOLINTNEXTLINE(google-explicit-constructor): implicit like std::optional's
   shared_optional(std::optional<T> value) {
     if (value) p_ = std::make_shared<const T>(std::move(*value));
   }
+  // NOLINTNEXTLINE(google-explicit-constructor): implicit like std::optional's
   shared_optional(std::shared_ptr<const T> p) : p_(std::move(p)) {}
 
   explicit operator bool() const noexcept { return p_ != nullptr; }

@@ -46,7 +46,7 @@ namespace json = boost::json;
 constexpr std::size_t settings_body = 32 * 1024;
 constexpr std::size_t max_pem_bytes = 16 * 1024;
 
-response problem_of(const request& req, const request_context& ctx, problem p) {
+response problem_of(const request& req, const request_context& ctx, const problem& p) {
   return make_problem_response(req, p, ctx.request_id);
 }
 
