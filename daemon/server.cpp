@@ -831,8 +831,13 @@ task<bool> session::serve_one() {
   parser.body_limit(lim.max_body_bytes);
   parser.eager(false);
 
+  // A later request's head must be complete within header_timeout of its
+  // first byte. The first request's within header_timeout of the handshake:
+  // waiting for its first byte counts (wait_for_request set that deadline),
+  // so a client cannot take the timeout twice by sending one byte late.
+  const auto head_deadline = requests_ == 0 ? stream_.deadline() : started + lim.header_timeout;
   std::size_t hn = 0;
-  const auto hec = co_await read_message(parser, true, started + lim.header_timeout, hn);
+  const auto hec = co_await read_message(parser, true, head_deadline, hn);
   if (hec == http::error::header_limit || (!hec && hn > lim.max_header_bytes)) {
     {
       auto refused = refusal(

@@ -85,6 +85,11 @@ class tls_stream {
   void expires_after(std::chrono::steady_clock::duration d) {
     set_deadline(std::chrono::steady_clock::now() + d);
   }
+  /// The deadline last set (`time_point::max()` once it has fired or when
+  /// none was set).
+  time_point deadline() const {
+    return time_point(time_point::duration(deadline_.load(std::memory_order_relaxed)));
+  }
   /// Has the deadline passed at `now`? (Any thread; a hint for the sweeper.)
   bool deadline_due(time_point now) const {
     return deadline_.load(std::memory_order_relaxed) <= now.time_since_epoch().count();

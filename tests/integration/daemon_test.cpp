@@ -277,6 +277,22 @@ TEST_F(Daemon, HandshakeAndHeaderTimeouts) {
   EXPECT_NE(metrics().find("reason=\"handshake_timeout\"} 1"), std::string::npos);
 }
 
+// Verifies that the first request's head must be complete within the header
+// timeout of the handshake: waiting before the first byte counts, so sending
+// one byte just before the timeout does not buy a second one.
+TEST_F(Daemon, FirstHeadIsTimedFromTheHandshake) {
+  start({.portal_limits = "header_timeout_ms = 1000\n"});
+  tls_client c(daemon_->portal_port());
+  ASSERT_FALSE(c.connect());
+  const auto t0 = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  c.send_raw("G");
+  EXPECT_TRUE(c.closed_by_peer(std::chrono::seconds(10)));
+  // Closed about 1,000 ms after the handshake (the sweep runs every 100 ms);
+  // timed from the first byte it would be 1,800 ms or later.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1700));
+}
+
 // Verifies that a slow reader is reset once a response misses the write timeout,
 // with more pipelined requests waiting. scripts/slow-clients found that such a
 // connection was ended with a normal close: the kernel kept trickling the unsent
