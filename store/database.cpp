@@ -64,6 +64,18 @@ result<int> read_schema_version(connection& conn) {
 /// Applies `m` and records it, in one transaction, unless another process
 /// already did.
 result<void> apply_migration(connection& conn, const migration& m, poort::clock& clock) {
+  // PRAGMA foreign_keys cannot change inside a transaction: set it first, and
+  // back on whatever happens.
+  if (m.rebuilds_referenced_table) {
+    if (auto r = conn.exec("PRAGMA foreign_keys = OFF"); !r) return r;
+  }
+  struct foreign_keys_back_on {
+    connection& conn;
+    bool off;
+    ~foreign_keys_back_on() {
+      if (off) (void)conn.exec("PRAGMA foreign_keys = ON");
+    }
+  } restore{conn, m.rebuilds_referenced_table};
   if (auto r = conn.exec("BEGIN IMMEDIATE"); !r) return r;
   auto outcome = [&]() -> result<void> {
     if (auto r = conn.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -75,6 +87,14 @@ result<void> apply_migration(connection& conn, const migration& m, poort::clock&
     if (!version) return version.error();
     if (*version >= m.version) return conn.exec("COMMIT");
     if (auto r = conn.exec(m.sql); !r) return r;
+    if (m.rebuilds_referenced_table) {
+      auto dangling = conn.query_int64("SELECT count(*) FROM pragma_foreign_key_check");
+      if (!dangling) return dangling.error();
+      if (*dangling != 0) {
+        log::error("store.migration_broke_references", {{"version", m.version}, {"rows", *dangling}});
+        return make_error_code(error::constraint);
+      }
+    }
     auto st = conn.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
     if (!st) return st.error();
     st->bind(1, std::int64_t{m.version}).bind(2, m.name).bind(3, format_rfc3339(clock.now(), true));

@@ -17,6 +17,10 @@ struct migration {
   int version;            ///< 1, 2, 3, ... without gaps
   std::string_view name;  ///< what it does, for `poortctl migrate` and the table
   std::string_view sql;   ///< one or more statements without parameters
+  /// Rebuilds a table that others reference: runs with foreign keys off (as
+  /// SQLite's procedure for such changes requires) and is committed only if
+  /// `PRAGMA foreign_key_check` then finds nothing.
+  bool rebuilds_referenced_table = false;
 };
 
 /// Every migration, by ascending version.

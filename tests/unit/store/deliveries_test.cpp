@@ -640,6 +640,19 @@ TEST_F(DeliveryMigration, EntriesKeepTheirNumbersAndAreFoundThroughTheirReceipt)
   EXPECT_EQ(scalar("SELECT count(*) FROM postvak WHERE bevestigd_op <> ''"), 1);
   EXPECT_EQ(scalar("SELECT volgnummer FROM postvak WHERE bevestigd_op <> ''"), 3);
 
+  // Migration 8 rebuilt the receipts and the outbox with foreign keys off:
+  // they are back on, and the value lists are still checked.
+  ASSERT_TRUE(db_->write([](transaction& tx) -> result<void> {
+    auto on = tx.query_int64("PRAGMA foreign_keys");
+    EXPECT_TRUE(on && *on == 1);
+    return {};
+  }));
+  {
+    test::raw_db raw(db_->file());
+    EXPECT_NE(raw.exec("UPDATE leveringen SET soort = 'ANDERS'"), 0);
+    EXPECT_EQ(raw.exec("UPDATE leveringen SET soort = 'INTREKKING'"), 0);
+  }
+
   // A new delivery's entry comes after the highest number, and its receipt names it.
   accept(incoming(melding(uuid(92))));
   EXPECT_EQ(scalar("SELECT volgnummer FROM postvak WHERE bericht_id = '" + uuid(92) + "'"), 8);
@@ -647,6 +660,41 @@ TEST_F(DeliveryMigration, EntriesKeepTheirNumbersAndAreFoundThroughTheirReceipt)
   auto message = read(uuid(92));
   ASSERT_TRUE(message && message->content_json);
   EXPECT_EQ(*domain::parse_detentiemelding(*message->content_json), melding(uuid(92)));
+}
+
+// A rebuild that would leave a reference dangling is not committed: here an
+// inbox entry whose receipt is missing (written with foreign keys off).
+TEST(DeliveryMigrationCheck, RebuildWithDanglingReferenceIsRefusedAndNothingChanges) {
+  test::temp_dir dir;
+  const auto cfg = test::store_config(dir.path());
+  {
+    test::raw_db raw(cfg.database);
+    ASSERT_EQ(raw.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                       "applied_at TEXT NOT NULL) STRICT"),
+              0);
+    for (const auto& m : migrations()) {
+      if (m.version > 7) break;
+      ASSERT_EQ(raw.exec(std::string(m.sql)), 0) << "migration " << m.version;
+      ASSERT_EQ(raw.exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) +
+                         ", 'before', '2026-01-01T00:00:00.000Z')"),
+                0);
+    }
+    ASSERT_EQ(
+        raw.exec(
+            "INSERT INTO postvak (volgnummer, bericht_id, gemeentecode, soort, bsn_index, key_id, inhoud, "
+            "wissen_na, gewist_op, gewist_reden) VALUES (1, '" +
+            uuid(99) +
+            "', 'GM0193', 'DETENTIEMELDING', '', 'k1', NULL, '2026-09-01T00:00:00.000Z', "
+            "'2026-03-02T00:00:00.000Z', 'BEWAARTERMIJN')"),
+        0);
+  }
+  fake_clock clock{sys_time{std::chrono::sys_days{std::chrono::year{2026} / 3 / 15}}};
+  auto db = database::open(cfg, clock, open_mode::migrate);
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error(), make_error_code(error::constraint));
+  EXPECT_EQ(schema_version(cfg.database).value(), 7);
+  test::raw_db raw(cfg.database);
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_new'"), 0);
 }
 
 }  // namespace
