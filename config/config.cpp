@@ -296,6 +296,7 @@ void read_deliveries(table_reader& t, struct deliveries& d) {
   t.read("push_give_up_after_s", d.push_give_up_after, 1, 365 * day_s);
   t.read("push_timeout_ms", d.push_timeout, 1, 10 * 60'000);
   t.read("push_poll_interval_ms", d.push_poll_interval, 10, hour_ms);
+  t.read("push_allow_private_addresses", d.push_allow_private_addresses);
   if (d.retention_basis != "release_date" && d.retention_basis != "acknowledgement") {
     t.add_problem("retention_basis", "must be \"release_date\" or \"acknowledgement\"");
   }

@@ -181,6 +181,11 @@ struct deliveries {
   seconds push_give_up_after{3 * 86'400};    ///< then OPGEGEVEN (administrators see it)
   milliseconds push_timeout{10'000};         ///< one push: connect, handshake, request, response
   milliseconds push_poll_interval{1'000};    ///< how often the outbox is checked when idle
+  /// Pushes connect only to public unicast addresses of the endpoint's host
+  /// (no loopback, private, link-local, CGNAT, multicast, reserved or
+  /// documentation ranges), so that a signatory cannot point them at an
+  /// internal host. true allows every address: test rigs and closed networks.
+  bool push_allow_private_addresses = false;
 };
 
 struct daemon {

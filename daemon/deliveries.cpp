@@ -12,7 +12,10 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cstdint>
+#include <vector>
 
 #include "common/log.hpp"
 #include "store/deliveries.hpp"
@@ -31,6 +34,53 @@ constexpr std::size_t push_batch = 32;
 constexpr std::size_t purge_batch = 500;
 constexpr std::size_t max_response_bytes = 64 * 1024;
 
+/// An IPv4 range: the first address and the prefix length.
+struct ipv4_range {
+  std::uint32_t first;
+  unsigned bits;
+};
+
+/// IPv4 ranges that are not public unicast (IANA special-purpose registry).
+constexpr std::array<ipv4_range, 14> non_public_ipv4{{
+    {0x00000000, 8},   // 0/8 "this network"
+    {0x0A000000, 8},   // 10/8 private
+    {0x64400000, 10},  // 100.64/10 shared address space (CGNAT)
+    {0x7F000000, 8},   // 127/8 loopback
+    {0xA9FE0000, 16},  // 169.254/16 link-local
+    {0xAC100000, 12},  // 172.16/12 private
+    {0xC0000000, 24},  // 192.0.0/24 IETF protocol assignments
+    {0xC0000200, 24},  // 192.0.2/24 documentation (TEST-NET-1)
+    {0xC0A80000, 16},  // 192.168/16 private
+    {0xC6120000, 15},  // 198.18/15 benchmarking
+    {0xC6336400, 24},  // 198.51.100/24 documentation (TEST-NET-2)
+    {0xCB007100, 24},  // 203.0.113/24 documentation (TEST-NET-3)
+    {0xE0000000, 4},   // 224/4 multicast
+    {0xF0000000, 4},   // 240/4 reserved, with 255.255.255.255 broadcast
+}};
+
+bool is_public_ipv4(const net::ip::address_v4& a) {
+  const std::uint32_t v = a.to_uint();
+  return std::ranges::none_of(non_public_ipv4, [v](const ipv4_range& r) {
+    return (v >> (32 - r.bits)) == (r.first >> (32 - r.bits));
+  });
+}
+
+bool is_public_ipv6(const net::ip::address_v6& a) {
+  const auto b = a.to_bytes();
+  // IPv4-compatible ::/96, IPv4-mapped ::ffff:0:0/96 and NAT64 64:ff9b::/96
+  // carry an IPv4 address in their last 32 bits.
+  constexpr std::array<std::uint8_t, 12> compatible{}, mapped{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff},
+      nat64{0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+  for (const auto& prefix : {compatible, mapped, nat64}) {
+    if (std::equal(prefix.begin(), prefix.end(), b.begin()))
+      return is_public_ipv4(net::ip::address_v4({b[12], b[13], b[14], b[15]}));
+  }
+  if ((b[0] & 0xE0) != 0x20) return false;                                         // outside 2000::/3
+  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8) return false;  // 2001:db8::/32
+  if (b[0] == 0x3F && b[1] == 0xFF && (b[2] & 0xF0) == 0) return false;            // 3fff::/20
+  return true;
+}
+
 const store::audit_context& internal_actor() {
   static const store::audit_context who{"internal", "poortd", ""};
   return who;
@@ -43,7 +93,8 @@ struct push_attempt {
 };
 
 net::awaitable<push_attempt> push_one(ssl::context& ctx, const boost::urls::url_view& url, std::string body,
-                                      std::string bericht_id, std::chrono::milliseconds timeout) {
+                                      std::string bericht_id, std::chrono::milliseconds timeout,
+                                      bool allow_private) {
   auto ex = co_await net::this_coro::executor;
   const std::string host(url.host_address());
   const std::string port = url.has_port() ? std::string(url.port()) : std::string("443");
@@ -56,9 +107,21 @@ net::awaitable<push_attempt> push_one(ssl::context& ctx, const boost::urls::url_
     co_return push_attempt{false, "tls_setup"};
   stream.set_verify_callback(ssl::host_name_verification(host));
 
+  // An IP literal is taken as it is (no DNS); either way only the addresses
+  // judged here are connected to.
+  const bool literal =
+      url.host_type() == boost::urls::host_type::ipv4 || url.host_type() == boost::urls::host_type::ipv6;
   tcp::resolver resolver(ex);
-  auto [rec, endpoints] = co_await resolver.async_resolve(host, port, use_tuple);
+  auto [rec, resolved] = co_await resolver.async_resolve(
+      host, port,
+      literal ? tcp::resolver::numeric_host | tcp::resolver::numeric_service : tcp::resolver::numeric_service,
+      use_tuple);
   if (rec) co_return push_attempt{false, "resolve_failed"};
+  std::vector<tcp::endpoint> endpoints;
+  for (const auto& entry : resolved) {
+    if (allow_private || is_public_address(entry.endpoint().address())) endpoints.push_back(entry.endpoint());
+  }
+  if (endpoints.empty()) co_return push_attempt{false, "endpoint_address_refused"};
   auto [cec, ep] = co_await beast::get_lowest_layer(stream).async_connect(endpoints, use_tuple);
   if (cec) co_return push_attempt{false, cec == beast::error::timeout ? "timeout" : "connect_failed"};
   auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, use_tuple);
@@ -88,12 +151,12 @@ net::awaitable<push_attempt> push_one(ssl::context& ctx, const boost::urls::url_
 
 /// One push, run to completion on a private io_context.
 push_attempt push(ssl::context& ctx, std::string_view endpoint, std::string body, std::string bericht_id,
-                  std::chrono::milliseconds timeout) {
+                  std::chrono::milliseconds timeout, bool allow_private) {
   auto url = boost::urls::parse_absolute_uri(endpoint);
   if (!url || url->scheme() != "https" || url->host_address().empty()) return {false, "endpoint_invalid"};
   net::io_context ioc;
   push_attempt out{false, "internal"};
-  net::co_spawn(ioc, push_one(ctx, *url, std::move(body), std::move(bericht_id), timeout),
+  net::co_spawn(ioc, push_one(ctx, *url, std::move(body), std::move(bericht_id), timeout, allow_private),
                 [&](const std::exception_ptr& e, push_attempt a) {
                   if (!e) out = std::move(a);
                 });
@@ -124,6 +187,10 @@ std::chrono::milliseconds backoff(const config::deliveries& d, std::int64_t fail
 }
 
 }  // namespace
+
+bool is_public_address(const net::ip::address& a) {
+  return a.is_v4() ? is_public_ipv4(a.to_v4()) : is_public_ipv6(a.to_v6());
+}
 
 struct deliveries_runtime::counters {
   std::atomic<std::uint64_t> push_attempts{0};
@@ -290,7 +357,8 @@ void deliveries_runtime::push_due(const config::config& cfg) {
       continue;
     }
     ++counters_->push_attempts;
-    auto attempt = push(**ctx, item.endpoint, std::move(**payload), item.bericht_id, d.push_timeout);
+    auto attempt = push(**ctx, item.endpoint, std::move(**payload), item.bericht_id, d.push_timeout,
+                        d.push_allow_private_addresses);
     const auto now = clock_.now();
     result<void> recorded;
     if (attempt.delivered) {

@@ -151,6 +151,63 @@ void issue_gemeente_2(const fs::path& dir, const std::string& oin) {
   ASSERT_EQ(std::system(cmd.c_str()), 0);
 }
 
+/// Polls `pred` every 50 ms for at most 30 s; its last value.
+template <class Pred>
+bool wait_until(Pred pred) {
+  for (int i = 0; i < 600 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  return pred();
+}
+
+/// A municipality's push endpoint on 127.0.0.1 (deliveries/push_receiver.py)
+/// that answers 503 to its first `fail_first` POSTs; stopped when destroyed.
+class push_receiver {
+ public:
+  push_receiver(const fs::path& state, int fail_first) : state_(state) {
+    const pki& p = pki::shared();
+    const std::string cmd = "python3 '" + std::string(POORT_SOURCE_DIR) +
+                            "/tests/integration/deliveries/push_receiver.py' --cert '" +
+                            p.file("idp-tls.crt").string() + "' --key '" + p.file("idp-tls.key").string() +
+                            "' --ca '" + p.file("ca.crt").string() + "' --state '" + state.string() +
+                            "' --fail-first " + std::to_string(fail_first) + " & echo $!";
+    f_ = ::popen(cmd.c_str(), "r");
+    char line[128] = {};
+    if (!f_ || !std::fgets(line, sizeof line, f_)) return;
+    pid_ = static_cast<pid_t>(std::atoi(line));
+    if (std::fgets(line, sizeof line, f_) && std::string_view(line).starts_with("PORT "))
+      port_ = std::atoi(line + 5);
+  }
+  ~push_receiver() {
+    if (pid_ > 0) ::kill(pid_, SIGTERM);
+    if (f_) ::pclose(f_);
+  }
+  push_receiver(const push_receiver&) = delete;
+  push_receiver& operator=(const push_receiver&) = delete;
+
+  /// The listening port; 0 if the receiver did not start.
+  int port() const { return port_; }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/berichten"; }
+  /// {"requests", "failures", "stored", "duplicates", "client_oins"}, rewritten after every request.
+  bj::object state() const {
+    const std::string text = file_bytes(state_);
+    return text.empty() ? bj::object{} : bj::parse(text).as_object();
+  }
+
+ private:
+  fs::path state_;
+  FILE* f_ = nullptr;
+  pid_t pid_ = 0;
+  int port_ = 0;
+};
+
+/// [deliveries] lines that enable push with poort's development certificate,
+/// followed by `extra`.
+std::string push_section(const std::string& extra) {
+  const pki& p = pki::shared();
+  return "push_client_certificate = \"" + p.file("sp-tls.crt").string() + "\"\npush_client_key = \"" +
+         p.file("sp-tls.key").string() + "\"\npush_ca_bundle = \"" + p.file("ca.crt").string() + "\"\n" +
+         extra;
+}
+
 class Deliveries : public ::testing::Test {
  protected:
   static constexpr const char* kGemeente2Oin = "00000099000030020000";
@@ -161,16 +218,21 @@ class Deliveries : public ::testing::Test {
   }
 
   /// Writes the config and the registry rows, then starts poortd.
-  void start(std::string deliveries_section = "", std::string push_endpoint = "") {
+  void start(const std::string& deliveries_section = "", const std::string& push_endpoint = "") {
+    write_test_config(deliveries_section);
+    seed_registry(push_endpoint);
+    daemon_ = std::make_unique<daemon_process>(config_);
+    ASSERT_TRUE(daemon_->start()) << dump();
+  }
+
+  /// (Re)writes the config file with `deliveries_section` as [deliveries].
+  void write_test_config(const std::string& deliveries_section) {
     daemon_options o;
     o.extra = "[[party]]\noin = \"" + std::string(kGemeente2Oin) +
               "\"\nname = \"Gemeente Twee\"\nkind = \"municipal_system\"\ngemeentecode = \"" + kOther +
               "\"\n\n" + "[data_keys]\nkey_file = \"" + (dir_.path() / key_file_).string() +
               "\"\nkey_id = \"" + key_id_ + "\"\n\n" + "[deliveries]\n" + deliveries_section;
     config_ = write_config(dir_.path(), o);
-    seed_registry(push_endpoint);
-    daemon_ = std::make_unique<daemon_process>(config_);
-    ASSERT_TRUE(daemon_->start()) << dump();
   }
 
   void seed_registry(const std::string& push_endpoint) {
@@ -613,55 +675,24 @@ TEST_F(Deliveries, BodyLimitOfEachRouteBothSides) {
 // between, and each message reaches the receiver's idempotent store exactly once.
 TEST_F(Deliveries, PushRetriesAcrossRestartAndDeliversOnce) {
   const pki& p = pki::shared();
-  const fs::path state = dir_.path() / "receiver.json";
-  const std::string cmd = "python3 '" + std::string(POORT_SOURCE_DIR) +
-                          "/tests/integration/deliveries/push_receiver.py' --cert '" +
-                          p.file("idp-tls.crt").string() + "' --key '" + p.file("idp-tls.key").string() +
-                          "' --ca '" + p.file("ca.crt").string() + "' --state '" + state.string() +
-                          "' --fail-first 3 & echo $!";
-  FILE* f = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(f, nullptr);
-  char line[128] = {};
-  ASSERT_NE(std::fgets(line, sizeof line, f), nullptr);
-  const pid_t receiver = static_cast<pid_t>(std::atoi(line));
-  ASSERT_NE(std::fgets(line, sizeof line, f), nullptr);  // "PORT <n>"
-  const int port = std::atoi(line + 5);
-  ASSERT_GT(port, 0) << line;
-  struct cleanup {
-    pid_t pid;
-    FILE* f;
-    ~cleanup() {
-      ::kill(pid, SIGTERM);
-      ::pclose(f);
-    }
-  } guard{receiver, f};
+  push_receiver receiver(dir_.path() / "receiver.json", 3);
+  ASSERT_GT(receiver.port(), 0);
 
-  auto receiver_state = [&] {
-    std::string text = file_bytes(state);
-    return text.empty() ? bj::object{} : bj::parse(text).as_object();
-  };
-  auto wait_until = [&](auto pred) {
-    for (int i = 0; i < 600 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    return pred();
-  };
-
-  const std::string section =
-      "push_client_certificate = \"" + p.file("sp-tls.crt").string() + "\"\npush_client_key = \"" +
-      p.file("sp-tls.key").string() + "\"\npush_ca_bundle = \"" + p.file("ca.crt").string() +
-      "\"\npush_initial_backoff_ms = 200\npush_max_backoff_ms = 400\npush_poll_interval_ms = 50\n";
-  start(section, "https://127.0.0.1:" + std::to_string(port) + "/berichten");
+  start(push_section("push_initial_backoff_ms = 200\npush_max_backoff_ms = 400\npush_poll_interval_ms = 50\n"
+                     "push_allow_private_addresses = true\n"),
+        receiver.url());
   ASSERT_EQ(post("/api/v1/detentiemeldingen", melding(uuid(90), kOwn)).status, 201u);
   ASSERT_EQ(post("/api/v1/informatiebladen", sheet(uuid(91), kOwn)).status, 201u);
 
   // The first attempts fail; restart poortd in the middle of the retries.
   ASSERT_TRUE(wait_until([&] {
-    return receiver_state().contains("failures") && receiver_state().at("failures").as_int64() >= 2;
+    return receiver.state().contains("failures") && receiver.state().at("failures").as_int64() >= 2;
   })) << dump();
   ASSERT_EQ(daemon_->stop(), 0);
   ASSERT_TRUE(daemon_->start()) << dump();
 
-  ASSERT_TRUE(wait_until([&] { return receiver_state().at("stored").as_object().size() == 2; })) << dump();
-  auto s = receiver_state();
+  ASSERT_TRUE(wait_until([&] { return receiver.state().at("stored").as_object().size() == 2; })) << dump();
+  auto s = receiver.state();
   const auto& stored = s.at("stored").as_object();
   ASSERT_TRUE(stored.contains(uuid(90)));
   ASSERT_TRUE(stored.contains(uuid(91)));
@@ -671,8 +702,12 @@ TEST_F(Deliveries, PushRetriesAcrossRestartAndDeliversOnce) {
   EXPECT_EQ(s.at("requests").as_int64(), 5 + s.at("duplicates").as_int64());
   EXPECT_EQ(s.at("client_oins").as_array(), bj::array{bj::value(p.oin("JUSTID"))});
 
-  auto status = json(call("pi-1", http::verb::get, "/api/v1/leveringen/" + uuid(90)));
-  EXPECT_EQ(status.at("status").as_string(), "DOORGESTUURD");
+  // poortd records the delivery after the receiver has answered.
+  std::string status;
+  EXPECT_TRUE(wait_until([&] {
+    status = json(call("pi-1", http::verb::get, "/api/v1/leveringen/" + uuid(90))).at("status").as_string();
+    return status == "DOORGESTUURD";
+  })) << status;
   std::string metrics;
   EXPECT_TRUE(wait_until([&] {
     tls_client c(daemon_->portal_port());
@@ -685,34 +720,11 @@ TEST_F(Deliveries, PushRetriesAcrossRestartAndDeliversOnce) {
 // Verifies that a push that keeps failing is given up after the configured
 // time, visibly: state OPGEGEVEN in the store and in /metrics.
 TEST_F(Deliveries, PushGivenUpAfterConfiguredTime) {
-  const pki& p = pki::shared();
-  const fs::path state = dir_.path() / "receiver.json";
-  const std::string cmd = "python3 '" + std::string(POORT_SOURCE_DIR) +
-                          "/tests/integration/deliveries/push_receiver.py' --cert '" +
-                          p.file("idp-tls.crt").string() + "' --key '" + p.file("idp-tls.key").string() +
-                          "' --ca '" + p.file("ca.crt").string() + "' --state '" + state.string() +
-                          "' --fail-first 1000000 & echo $!";
-  FILE* f = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(f, nullptr);
-  char line[128] = {};
-  ASSERT_NE(std::fgets(line, sizeof line, f), nullptr);
-  const pid_t receiver = static_cast<pid_t>(std::atoi(line));
-  ASSERT_NE(std::fgets(line, sizeof line, f), nullptr);
-  const int port = std::atoi(line + 5);
-  struct cleanup {
-    pid_t pid;
-    FILE* f;
-    ~cleanup() {
-      ::kill(pid, SIGTERM);
-      ::pclose(f);
-    }
-  } guard{receiver, f};
-
-  start("push_client_certificate = \"" + p.file("sp-tls.crt").string() + "\"\npush_client_key = \"" +
-            p.file("sp-tls.key").string() + "\"\npush_ca_bundle = \"" + p.file("ca.crt").string() +
-            "\"\npush_initial_backoff_ms = 100\npush_max_backoff_ms = 200\npush_poll_interval_ms = 50\n"
-            "push_give_up_after_s = 1\n",
-        "https://127.0.0.1:" + std::to_string(port) + "/berichten");
+  push_receiver receiver(dir_.path() / "receiver.json", 1000000);
+  ASSERT_GT(receiver.port(), 0);
+  start(push_section("push_initial_backoff_ms = 100\npush_max_backoff_ms = 200\npush_poll_interval_ms = 50\n"
+                     "push_give_up_after_s = 1\npush_allow_private_addresses = true\n"),
+        receiver.url());
   ASSERT_EQ(post("/api/v1/detentiemeldingen", melding(uuid(120), kOwn)).status, 201u);
   std::string metrics;
   for (int i = 0; i < 200 && metrics.find("poort_push_given_up 1\n") == std::string::npos; ++i) {
@@ -726,6 +738,52 @@ TEST_F(Deliveries, PushGivenUpAfterConfiguredTime) {
   EXPECT_EQ(json(call("pi-1", http::verb::get, "/api/v1/leveringen/" + uuid(120))).at("status").as_string(),
             "IN_POSTVAK")
       << "the message stays readable in the inbox";
+}
+
+// Verifies the SSRF guard: with the default settings a push to 127.0.0.1 is
+// refused before any connection (the receiver sees nothing, the outbox row
+// records endpoint_address_refused through the normal retry path, the log
+// names the message but not the URL); once push_allow_private_addresses is
+// set by a reload (SIGHUP), the same message is delivered.
+TEST_F(Deliveries, PushToPrivateAddressRefusedUntilAllowed) {
+  push_receiver receiver(dir_.path() / "receiver.json", 0);
+  ASSERT_GT(receiver.port(), 0);
+  const std::string timing =
+      "push_initial_backoff_ms = 100\npush_max_backoff_ms = 200\npush_poll_interval_ms = 50\n";
+  start(push_section(timing), receiver.url());
+  ASSERT_EQ(post("/api/v1/detentiemeldingen", melding(uuid(130), kOwn)).status, 201u);
+
+  const std::string outbox =
+      "SELECT status || ' ' || laatste_fout FROM uitgaande_berichten WHERE bericht_id = '" + uuid(130) + "'";
+  const std::string retried =
+      "SELECT CAST(pogingen >= 3 AS TEXT) FROM uitgaande_berichten WHERE bericht_id = '" + uuid(130) + "'";
+  ASSERT_TRUE(wait_until([&] { return query_blob(db_file(), retried) == "1"; })) << dump();
+  EXPECT_EQ(query_blob(db_file(), outbox), "WACHTEND endpoint_address_refused");
+  EXPECT_EQ(receiver.state().at("requests").as_int64(), 0);
+  EXPECT_EQ(json(call("pi-1", http::verb::get, "/api/v1/leveringen/" + uuid(130))).at("status").as_string(),
+            "IN_POSTVAK");
+  const auto lines = daemon_->lines();
+  const auto refused = std::ranges::find_if(lines, [](const std::string& l) {
+    return l.find("push.failed") != std::string::npos &&
+           l.find("endpoint_address_refused") != std::string::npos;
+  });
+  ASSERT_NE(refused, lines.end()) << dump();
+  EXPECT_NE(refused->find(uuid(130)), std::string::npos) << *refused;
+  EXPECT_NE(refused->find(kOwn), std::string::npos) << *refused;
+  const std::string authority = "127.0.0.1:" + std::to_string(receiver.port());
+  for (const auto& l : lines) EXPECT_EQ(l.find(authority), std::string::npos) << l;
+
+  const std::size_t from = daemon_->line_count();
+  write_test_config(push_section(timing + "push_allow_private_addresses = true\n"));
+  daemon_->signal(SIGHUP);
+  ASSERT_TRUE(daemon_->wait_for("reload.done", from)) << dump();
+  ASSERT_TRUE(wait_until([&] { return receiver.state().at("stored").as_object().contains(uuid(130)); }))
+      << dump();
+  EXPECT_EQ(receiver.state().at("requests").as_int64(), 1);
+  EXPECT_TRUE(wait_until([&] { return query_blob(db_file(), outbox).starts_with("AFGELEVERD"); }))
+      << query_blob(db_file(), outbox);
+  EXPECT_EQ(json(call("pi-1", http::verb::get, "/api/v1/leveringen/" + uuid(130))).at("status").as_string(),
+            "DOORGESTUURD");
 }
 
 }  // namespace

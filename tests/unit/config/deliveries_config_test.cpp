@@ -45,7 +45,7 @@ MATCHER_P(HasProblemAt, key, "") {
   return false;
 }
 
-// Verifies the defaults: release date basis, 183 days, push off.
+// Verifies the defaults: release date basis, 183 days, push off, public addresses only.
 TEST_F(DeliveriesConfig, DefaultsWhenAbsent) {
   auto c = load("");
   ASSERT_TRUE(c.has_value());
@@ -58,6 +58,7 @@ TEST_F(DeliveriesConfig, DefaultsWhenAbsent) {
   EXPECT_EQ(d.push_initial_backoff, milliseconds(1000));
   EXPECT_EQ(d.push_max_backoff, milliseconds(300'000));
   EXPECT_EQ(d.push_give_up_after, seconds(3 * 86'400));
+  EXPECT_FALSE(d.push_allow_private_addresses);
 }
 
 // Verifies that every key is read.
@@ -76,6 +77,7 @@ push_max_backoff_ms = 2000
 push_give_up_after_s = 600
 push_timeout_ms = 5000
 push_poll_interval_ms = 50
+push_allow_private_addresses = true
 )");
   ASSERT_TRUE(c.has_value()) << c.error().front().key << ": " << c.error().front().message;
   const auto& d = (*c)->deliveries;
@@ -91,6 +93,7 @@ push_poll_interval_ms = 50
   EXPECT_EQ(d.push_give_up_after, seconds(600));
   EXPECT_EQ(d.push_timeout, milliseconds(5000));
   EXPECT_EQ(d.push_poll_interval, milliseconds(50));
+  EXPECT_TRUE(d.push_allow_private_addresses);
 }
 
 // Verifies each refusal, named by its key.
@@ -107,6 +110,8 @@ TEST_F(DeliveriesConfig, RefusesBadValues) {
   EXPECT_THAT(load("[deliveries]\npush_ca_bundle = \"missing.pem\"\n"),
               HasProblemAt("deliveries.push_ca_bundle"));
   EXPECT_THAT(load("[deliveries]\nretention_dayz = 3\n"), HasProblemAt("deliveries.retention_dayz"));
+  EXPECT_THAT(load("[deliveries]\npush_allow_private_addresses = \"yes\"\n"),
+              HasProblemAt("deliveries.push_allow_private_addresses"));
 }
 
 // Verifies that the example config, which documents the section, still loads.
@@ -115,6 +120,7 @@ TEST_F(DeliveriesConfig, ExampleDocumentsTheSection) {
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   EXPECT_NE(text.find("[deliveries]"), std::string::npos);
   EXPECT_NE(text.find("retention_basis = \"release_date\""), std::string::npos);
+  EXPECT_NE(text.find("push_allow_private_addresses = false"), std::string::npos);
 }
 
 }  // namespace
