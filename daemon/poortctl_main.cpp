@@ -1,8 +1,11 @@
 // poortctl: the operator's tool next to poortd (DESIGN §7).
 //
 //   poortctl migrate [--config FILE]          apply pending schema migrations
-//   poortctl audit verify [--config FILE | --database FILE]
-//                                             check the audit hash chain
+//   poortctl audit verify [--config FILE | --database FILE] [--anchor SEQ:HASH ...]
+//                         [--anchors-from FILE ...]
+//                                             check the audit hash chain, and that
+//                                             it still holds every anchor poortd
+//                                             logged (daemon/audit_anchor.hpp)
 //   poortctl saml verify --response FILE ...  validate a SAML response offline
 //   poortctl registry import FILE.csv [--config FILE]      (daemon/onboarding_cli.hpp)
 //   poortctl conditions add FILE --version V [--config FILE]
@@ -15,6 +18,9 @@
 // Exit codes: 0 success, 1 a negative result (broken chain, refused response,
 // failed migration), 2 a usage error.
 
+#include <algorithm>
+#include <charconv>
+#include <fstream>
 #include <iostream>
 #include <span>
 #include <string>
@@ -24,6 +30,7 @@
 #include "common/clock.hpp"
 #include "common/random.hpp"
 #include "config/config.hpp"
+#include "daemon/audit_anchor.hpp"
 #include "daemon/deliveries_cli.hpp"
 #include "daemon/login.hpp"
 #include "daemon/onboarding_cli.hpp"
@@ -39,8 +46,11 @@ constexpr const char* usage_text =
     "\n"
     "  migrate [--config FILE]\n"
     "      apply the pending schema migrations to the configured database\n"
-    "  audit verify [--config FILE | --database FILE]\n"
-    "      walk the hash-chained audit log; report the first broken link\n"
+    "  audit verify [--config FILE | --database FILE] [--anchor SEQ:HASH ...] [--anchors-from FILE ...]\n"
+    "      walk the hash-chained audit log; report the first broken link. Each anchor (the\n"
+    "      chain head poortd logs as audit.anchor) must still be in the chain: --anchor gives\n"
+    "      one, --anchors-from reads every audit.anchor line of FILE (- for stdin), e.g. the\n"
+    "      output of journalctl -u poortd -o cat\n"
     "  saml verify --response FILE --idp-entity-id ID --idp-cert PEM [--idp-cert PEM ...]\n"
     "      --sp-key PEM [--sp-key PEM ...] --sp-entity-id ID --acs-url URL --request-id ID\n"
     "      --now RFC3339 [--max-skew-s N] [--min-assurance URN] [--replay-db FILE]\n"
@@ -116,22 +126,81 @@ int cmd_migrate(std::span<const std::string_view> args) {
   return 0;
 }
 
+/// Parses "SEQ:HASH" (the seq and hash of an audit.anchor line) into `out`.
+bool parse_anchor(std::string_view text, poort::store::audit_anchor& out) {
+  const std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return false;
+  const std::string_view seq = text.substr(0, colon);
+  const auto [end, ec] = std::from_chars(seq.data(), seq.data() + seq.size(), out.seq);
+  out.hash = std::string(text.substr(colon + 1));
+  return ec == std::errc{} && end == seq.data() + seq.size() && poort::store::is_well_formed(out);
+}
+
+/// Adds the anchors of the log lines in `file` ("-": stdin) to `anchors`.
+/// Failure: prints why and returns false. A file without any anchor line is a
+/// failure: most likely the wrong file or unit, and it would check nothing.
+bool read_anchors(const std::string& file, std::vector<poort::store::audit_anchor>& anchors) {
+  std::ifstream f;
+  if (file != "-") {
+    f.open(file);
+    if (!f) {
+      std::cerr << "poortctl: cannot open " << file << "\n";
+      return false;
+    }
+  }
+  auto found = poort::daemon::parse_audit_anchors(file == "-" ? std::cin : f);
+  if (!found) {
+    std::cerr << "poortctl: " << file << ": " << found.error() << "\n";
+    return false;
+  }
+  if (found->empty()) {
+    std::cerr << "poortctl: " << file << ": no audit.anchor line\n";
+    return false;
+  }
+  anchors.insert(anchors.end(), found->begin(), found->end());
+  return true;
+}
+
 int cmd_audit_verify(std::span<const std::string_view> args) {
-  auto a = parse_common(args, true);
+  std::vector<poort::store::audit_anchor> anchors;
+  std::vector<std::string> anchor_files;
+  std::vector<std::string_view> rest;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const bool has_value = i + 1 < args.size();
+    if (args[i] == "--anchor" && has_value) {
+      if (!parse_anchor(args[++i], anchors.emplace_back())) {
+        std::cerr << "poortctl: --anchor wants SEQ:HASH (HASH: 64 lower-case hex characters)\n";
+        return usage();
+      }
+    } else if (args[i] == "--anchors-from" && has_value) {
+      anchor_files.emplace_back(args[++i]);
+    } else {
+      rest.push_back(args[i]);
+    }
+  }
+  auto a = parse_common(rest, true);
   if (!a.ok) return usage();
+  for (const auto& anchor_file : anchor_files)
+    if (!read_anchors(anchor_file, anchors)) return 1;
   std::filesystem::path file = a.database;
   if (file.empty()) {
     auto cfg = load(a.config);
     if (!cfg) return 1;
     file = cfg->store.database;
   }
-  auto report = poort::store::verify_audit_chain(file);
+  auto report = poort::store::verify_audit_chain(file, anchors);
   if (!report) {
     std::cerr << "poortctl: cannot verify " << file.string() << ": " << report.error().message() << "\n";
     return 1;
   }
   if (report->ok) {
-    std::cout << "audit chain intact: " << report->records << " records\n";
+    std::cout << "audit chain intact: " << report->records << " records";
+    if (!anchors.empty()) {
+      const std::uint64_t newest = std::ranges::max(anchors, {}, &poort::store::audit_anchor::seq).seq;
+      std::cout << "; anchors matched: " << report->anchors << ", the newest at record " << newest
+                << " (records after it, covered by the chain alone: " << report->records - newest << ")";
+    }
+    std::cout << "\n";
     return 0;
   }
   std::cout << "audit chain BROKEN at record " << (report->first_bad_seq ? *report->first_bad_seq : 0) << ": "

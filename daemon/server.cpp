@@ -34,6 +34,7 @@
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "common/random.hpp"
+#include "daemon/audit_anchor.hpp"
 #include "daemon/deliveries.hpp"
 #include "daemon/http_framing.hpp"
 #include "daemon/login.hpp"
@@ -444,6 +445,8 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
   std::unique_ptr<deliveries_runtime> deliveries_;  // after store_: destroyed (stopped) first
   std::unique_ptr<onboarding_jobs>
       onboarding_jobs_;  // connection scheduler, e-mail outbox (daemon/onboarding.hpp)
+  std::unique_ptr<audit_anchor_timer>
+      audit_anchors_;  // the chain head to the journal (daemon/audit_anchor.hpp)
   std::vector<std::pair<std::size_t, std::shared_ptr<tcp::acceptor>>> acceptors_;
   std::atomic<bool> draining_{false};
   std::atomic<bool> forced_{false};
@@ -1170,6 +1173,7 @@ result<void> server_impl::init() {
   deliveries_ = std::move(*deliveries);
   onboarding_jobs_ =
       std::make_unique<onboarding_jobs>(ioc_, workers_, *store_, clock_, [this] { return rt_.load()->cfg; });
+  audit_anchors_ = std::make_unique<audit_anchor_timer>(ioc_, workers_, *store_);
   auto built = build_runtime(std::move(initial_));
   if (!built) return built.error();
   const auto& rt = *built;
@@ -1257,6 +1261,7 @@ void server_impl::begin_drain() {
   signals_.cancel();
   watchdog_timer_.cancel();
   if (onboarding_jobs_) onboarding_jobs_->stop();
+  if (audit_anchors_) audit_anchors_->stop();
   std::vector<std::shared_ptr<session>> live;
   {
     std::lock_guard lock(sessions_mutex_);
@@ -1367,6 +1372,7 @@ int server_impl::run() {
   }
   if (deliveries_) deliveries_->start([this] { return rt_.load()->cfg; });
   onboarding_jobs_->start();
+  audit_anchors_->start();  // an anchor now, then every 10 minutes
   sd_notify(0, "READY=1\nSTATUS=serving");
   log::info("server.ready", {{"listeners", acceptors_.size()}});
 
@@ -1378,7 +1384,8 @@ int server_impl::run() {
   for (auto& t : threads) t.join();
   workers_.join();
   if (deliveries_) deliveries_->stop();
-  store_->close();  // drains queued writes: every answered request is committed
+  store_->close();                   // drains queued writes: every answered request is committed
+  log_audit_anchor(store_->file());  // the head as closed: every committed record
   log::info("server.stopped", {{"forced", forced_.load()}});
   return 0;
 }

@@ -1,8 +1,10 @@
 #include "store/audit.hpp"
 
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <string_view>
+#include <vector>
 
 #include "common/crypto.hpp"
 #include "common/log.hpp"
@@ -75,7 +77,8 @@ result<audit_entry> read_entry(const statement& st) {
   return e;
 }
 
-result<verify_report> walk_chain(connection& conn) {
+/// Walks the chain; `anchors` is sorted, without duplicates, and well formed.
+result<verify_report> walk_chain(connection& conn, std::span<const audit_anchor> anchors) {
   auto has_table =
       conn.query_int64("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'audit_log'");
   if (!has_table) return has_table.error();
@@ -89,6 +92,9 @@ result<verify_report> walk_chain(connection& conn) {
   verify_report report;
   std::uint64_t expected_seq = 1;
   std::string expected_prev{genesis_hash};
+  auto next_anchor = anchors.begin();
+  // Anchors of the empty log (seq 0, the genesis hash) hold for every chain.
+  for (; next_anchor != anchors.end() && next_anchor->seq == 0; ++next_anchor) ++report.anchors;
   auto broken = [&](std::uint64_t seq, std::string reason) {
     report.first_bad_seq = seq;
     report.reason = std::move(reason);
@@ -109,15 +115,47 @@ result<verify_report> walk_chain(connection& conn) {
                                         st->column_text(2), st->column_text(3), st->column_text(4),
                                         st->column_text(5), st->column_text(6), st->column_text(7));
     if (st->column_text(9) != hash) return broken(seq, "hash does not match the record's fields");
+    for (; next_anchor != anchors.end() && next_anchor->seq == seq; ++next_anchor, ++report.anchors)
+      if (next_anchor->hash != hash)
+        return broken(seq, "hash differs from anchor " + std::to_string(seq) +
+                               ": this record or an earlier one was rewritten");
     ++report.records;
     ++expected_seq;
     expected_prev = hash;
   }
+  if (next_anchor != anchors.end())
+    return broken(expected_seq, "anchor " + std::to_string(next_anchor->seq) +
+                                    " is beyond the end of the log (record " +
+                                    std::to_string(expected_seq - 1) + "): records were cut from the tail");
   report.ok = true;
   return report;
 }
 
 }  // namespace
+
+bool is_well_formed(const audit_anchor& a) {
+  const bool hex = a.hash.size() == genesis_hash.size() && std::ranges::all_of(a.hash, [](char c) {
+                     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                   });
+  return hex && (a.seq != 0 || a.hash == genesis_hash) &&
+         a.seq <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+}
+
+result<audit_anchor> audit_head(reader& r) {
+  auto st = r.prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  if (!st) return st.error();
+  auto row = st->step();
+  if (!row) return row.error();
+  if (!*row) return audit_anchor{0, std::string{genesis_hash}};
+  return audit_anchor{static_cast<std::uint64_t>(st->column_int64(0)), std::string{st->column_text(1)}};
+}
+
+result<audit_anchor> audit_head(const std::filesystem::path& database_file) {
+  auto conn = connection::open(database_file, connection::access::read_only, std::chrono::seconds{5});
+  if (!conn) return conn.error();
+  reader r{*conn};
+  return audit_head(r);
+}
 
 result<std::uint64_t> append_audit(transaction& tx, const audit_record& record) {
   auto refuse = [&tx](std::string_view reason, std::string_view detail) -> error_code {
@@ -134,12 +172,10 @@ result<std::uint64_t> append_audit(transaction& tx, const audit_record& record) 
   const std::string at = format_rfc3339(record.at, true);
   if (at.size() != rfc3339_millis_length) return refuse("time out of range", {});
 
-  auto last = tx.prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
-  if (!last) return refuse("cannot read the chain head", last.error().message());
-  auto row = last->step();
-  if (!row) return refuse("cannot read the chain head", row.error().message());
-  const std::uint64_t seq = *row ? static_cast<std::uint64_t>(last->column_int64(0)) + 1 : 1;
-  const std::string prev_hash = *row ? std::string{last->column_text(1)} : std::string{genesis_hash};
+  const auto head = audit_head(tx);
+  if (!head) return refuse("cannot read the chain head", head.error().message());
+  const std::uint64_t seq = head->seq + 1;
+  const std::string& prev_hash = head->hash;
   const std::string hash = chain_hash(std::to_string(seq), prev_hash, at, record.action, record.object,
                                       record.result, record.origin, record.actor, record.request_id);
 
@@ -161,11 +197,17 @@ result<std::uint64_t> append_audit(transaction& tx, const audit_record& record) 
   return seq;
 }
 
-result<verify_report> verify_audit_chain(const std::filesystem::path& database_file) {
+result<verify_report> verify_audit_chain(const std::filesystem::path& database_file,
+                                         std::span<const audit_anchor> anchors) {
+  if (!std::ranges::all_of(anchors, is_well_formed)) return make_error_code(error::invalid_argument);
+  std::vector<audit_anchor> sorted(anchors.begin(), anchors.end());
+  std::ranges::sort(sorted);
+  sorted.erase(std::ranges::unique(sorted).begin(), sorted.end());
+
   auto conn = connection::open(database_file, connection::access::read_only, std::chrono::seconds{5});
   if (!conn) return conn.error();
   if (auto r = conn->exec("BEGIN"); !r) return r.error();
-  auto report = walk_chain(*conn);
+  auto report = walk_chain(*conn, sorted);
   (void)conn->exec("ROLLBACK");
   if (report && !report->ok)
     log::warn("store.audit_chain_broken",

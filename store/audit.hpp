@@ -25,9 +25,18 @@
 // milliseconds, "2026-11-29T21:37:05.123Z"). Length prefixes make the
 // encoding unambiguous whatever the fields contain. Changing a field, deleting
 // or inserting a record, or reordering records breaks the chain at the first
-// record affected; `verify_audit_chain` finds it. Deleting the newest records
-// (truncating the tail) leaves a valid shorter chain: compare the record count
-// or last hash with an earlier verification to catch that.
+// record affected; `verify_audit_chain` finds it.
+//
+// Anchors. The chain alone cannot show that it was rewritten by someone with
+// write access to the file: they can change a record and recompute every
+// later hash, or delete the newest records, and the result links. An anchor is
+// the chain head {seq, hash} (`audit_head`) written somewhere the file's
+// writer cannot rewrite: poortd logs it to the journal as `audit.anchor`
+// (daemon/audit_anchor.hpp). `verify_audit_chain` with anchors then also
+// requires that record `seq` exists with exactly that hash. Since each hash
+// covers the previous one, an anchor pins every record up to its seq: a
+// rewrite of any of them, or a cut below the anchor, fails verification.
+// Records after the newest anchor are covered only by the chain.
 //
 // Thread safety: the functions are reentrant; `append_audit` is serialised by
 // the single writer.
@@ -35,6 +44,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -85,12 +95,36 @@ struct audit_entry {
 /// even if the caller ignores this result.
 result<std::uint64_t> append_audit(transaction& tx, const audit_record& record);
 
+/// A chain head as recorded outside the database: the newest record's seq
+/// and hash, or seq 0 and the genesis hash (64 '0' characters) for an empty log.
+struct audit_anchor {
+  std::uint64_t seq = 0;
+  std::string hash;  ///< 64 lower-case hex characters
+
+  friend bool operator==(const audit_anchor&, const audit_anchor&) = default;
+  friend auto operator<=>(const audit_anchor&, const audit_anchor&) = default;
+};
+
+/// True when `a.hash` is 64 lower-case hex characters, the genesis hash when
+/// `a.seq` is 0, and `a.seq` fits a stored seq (at most INT64_MAX).
+bool is_well_formed(const audit_anchor& a);
+
+/// The head of the chain in `r`'s snapshot (one indexed row).
+/// Failure: a mapped SQLite error.
+result<audit_anchor> audit_head(reader& r);
+
+/// The head of the chain in `database_file`, opened read-only (usable after
+/// `database::close`, and while poortd writes).
+/// Failure: io_error (no such file), or another mapped SQLite error.
+result<audit_anchor> audit_head(const std::filesystem::path& database_file);
+
 /// What `verify_audit_chain` found.
 struct verify_report {
-  bool ok = false;                             ///< the whole chain links and every hash matches
+  bool ok = false;                             ///< the whole chain links, every hash and every anchor matches
   std::uint64_t records = 0;                   ///< records checked (up to the first bad one)
+  std::uint64_t anchors = 0;                   ///< distinct anchors matched (when ok: all of them)
   std::optional<std::uint64_t> first_bad_seq;  ///< where the chain breaks, when !ok
-  std::string reason;                          ///< what is wrong there, when !ok
+  std::string reason;                          ///< what is wrong there, when !ok; never record content
 };
 
 /// Opens `database_file` read-only and walks the chain in seq order inside
@@ -98,11 +132,22 @@ struct verify_report {
 /// when its seq is not the previous seq + 1 (a record was deleted or
 /// inserted: first_bad_seq is the missing seq), when its prev_hash is not the
 /// previous record's hash (reordered, inserted or re-hashed records), or when
-/// its hash does not match its fields (an altered field). The walk stops at
-/// the first break.
-/// Success: the report (ok or not). Failure: io_error (no such file),
-/// schema_mismatch (no audit_log table), corrupt, or another mapped error.
-result<verify_report> verify_audit_chain(const std::filesystem::path& database_file);
+/// its hash does not match its fields (an altered field).
+/// In the same walk every anchor is checked (duplicates count once; anchors
+/// may come in any order):
+///   - record `anchor.seq` has a hash other than `anchor.hash`: the chain
+///     breaks there (first_bad_seq = anchor.seq): that record or an earlier
+///     one was rewritten and the chain re-hashed;
+///   - the log ends before `anchor.seq`: the chain breaks at the first
+///     missing record (first_bad_seq = the last seq + 1): the tail was cut.
+/// An anchor with seq 0 names the empty log: it matches the genesis hash only.
+/// The reason names the anchor's seq, never a record's content. The walk
+/// stops at the first break.
+/// Success: the report (ok or not). Failure: invalid_argument (an anchor not
+/// `is_well_formed`), io_error (no such file), schema_mismatch (no audit_log
+/// table), corrupt, or another mapped error.
+result<verify_report> verify_audit_chain(const std::filesystem::path& database_file,
+                                         std::span<const audit_anchor> anchors = {});
 
 /// Filters for `query_audit`; empty / unset fields match everything.
 /// The exact filters (action, actor, object) are backed by indexes

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/clock.hpp"
+#include "common/crypto.hpp"
 #include "harness.hpp"
 #include "store/audit.hpp"
 #include "store/database.hpp"
@@ -439,6 +440,150 @@ TEST(PoortctlAudit, FindsRecordAlteredInDatabaseFile) {
   out.clear();
   EXPECT_EQ(run(out), 1) << out;
   EXPECT_NE(out.find("BROKEN at record 3"), std::string::npos) << out;
+}
+
+/// Runs `command` through the shell; its exit status and output (stdout and stderr).
+int run_with_output(const std::string& command, std::string& out) {
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  return WEXITSTATUS(::pclose(p));
+}
+
+/// The chain hash as store/audit.hpp documents it, computed independently.
+std::string documented_audit_hash(sqlite3* raw, int seq) {
+  std::string encoding =
+      "poort-audit-v1\n" + std::to_string(std::to_string(seq).size()) + ":" + std::to_string(seq) + "\n";
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(raw,
+                     "SELECT prev_hash, at, action, object, result, origin, actor, request_id"
+                     " FROM audit_log WHERE seq = ?",
+                     -1, &st, nullptr);
+  sqlite3_bind_int(st, 1, seq);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    for (int c = 0; c < 8; ++c) {
+      const std::string f = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
+      encoding += std::to_string(f.size()) + ":" + f + "\n";
+    }
+  sqlite3_finalize(st);
+  return sha256_hex(encoding);
+}
+
+// Verifies that `poortctl audit verify` checks the anchors poortd logs to the
+// journal: a chain rewritten with every later hash recomputed, which verifies
+// on its own, fails against an anchor, and so does a chain cut below one.
+TEST(PoortctlAudit, AnchorsFromTheJournalCatchRewriteAndCutTail) {
+  temp_dir dir;
+  config::store cfg;
+  cfg.database = dir.path() / "poort.db";
+  system_clock_source clock;
+  // poortd's anchor lines (daemon/audit_anchor.hpp) among other journal lines.
+  std::string journal = "Started poortd.service - poort gateway.\n";
+  auto log_anchor = [&] {
+    const auto head = store::audit_head(cfg.database).value();
+    journal += R"({"ts":"2026-11-30T07:00:00.000Z","level":"info","event":"audit.anchor","seq":)" +
+               std::to_string(head.seq) + R"(,"hash":")" + head.hash + "\"}\n" +
+               R"({"ts":"2026-11-30T07:00:00.001Z","level":"info","event":"server.ready","listeners":2})" +
+               "\n";
+    return head;
+  };
+  {
+    auto db = store::database::open(cfg, clock, store::open_mode::migrate);
+    ASSERT_TRUE(db);
+    auto append = [&](int i) {
+      ASSERT_TRUE((*db)->write([&](store::transaction& tx) -> result<void> {
+        auto seq = store::append_audit(
+            tx, {"delivery.create", "bericht:" + std::to_string(i), "success", "127.0.0.1",
+                 "party:00000099000020010000", "r-" + std::to_string(i), clock.now()});
+        if (!seq) return seq.error();
+        return {};
+      }));
+    };
+    for (int i = 1; i <= 4; ++i) append(i);
+    log_anchor();
+    for (int i = 5; i <= 6; ++i) append(i);
+    (*db)->close();
+  }
+  const auto at6 = log_anchor();
+  const fs::path journal_file = dir.path() / "journal.txt";
+  write_file(journal_file, journal);
+  const std::string verify =
+      binary("daemon/poortctl").string() + " audit verify --database '" + cfg.database.string() + "'";
+  const std::string with_journal = verify + " --anchors-from '" + journal_file.string() + "'";
+
+  std::string out;
+  EXPECT_EQ(run_with_output(with_journal, out), 0) << out;
+  EXPECT_NE(out.find("intact: 6 records; anchors matched: 2, the newest at record 6"), std::string::npos)
+      << out;
+  out.clear();
+  EXPECT_EQ(run_with_output("cat '" + journal_file.string() + "' | " + verify + " --anchors-from -", out), 0)
+      << out;
+  out.clear();
+  EXPECT_EQ(run_with_output(verify + " --anchor 6:" + at6.hash, out), 0) << out;
+  out.clear();
+  EXPECT_EQ(run_with_output(verify + " --anchor 6:" + at6.hash.substr(1), out), 2) << out;
+  out.clear();
+  const fs::path quiet = dir.path() / "quiet.txt";
+  write_file(quiet, "Started poortd.service - poort gateway.\n");
+  EXPECT_EQ(run_with_output(verify + " --anchors-from '" + quiet.string() + "'", out), 1) << out;
+  EXPECT_NE(out.find("no audit.anchor line"), std::string::npos) << out;
+
+  // An insider rewrites record 5 and recomputes the hashes of records 5 and 6.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(cfg.database.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;"
+                         "UPDATE audit_log SET result = 'denied:not_connected' WHERE seq = 5;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  auto rehash = [&](int seq) {
+    const std::string link = "UPDATE audit_log SET prev_hash = (SELECT hash FROM audit_log WHERE seq = " +
+                             std::to_string(seq - 1) + ") WHERE seq = " + std::to_string(seq);
+    if (sqlite3_exec(raw, link.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) return false;
+    const std::string hash = "UPDATE audit_log SET hash = '" + documented_audit_hash(raw, seq) +
+                             "' WHERE seq = " + std::to_string(seq);
+    return sqlite3_exec(raw, hash.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+  };
+  ASSERT_TRUE(rehash(5));
+  ASSERT_TRUE(rehash(6));
+  out.clear();
+  EXPECT_EQ(run_with_output(verify, out), 0) << "the rehashed chain links: " << out;
+  out.clear();
+  EXPECT_EQ(run_with_output(with_journal, out), 1) << out;
+  EXPECT_NE(out.find("BROKEN at record 6: hash differs from anchor 6"), std::string::npos) << out;
+
+  // Cutting the rewritten records off leaves a chain that links, below the anchor.
+  ASSERT_EQ(sqlite3_exec(raw, "DELETE FROM audit_log WHERE seq > 4", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
+  out.clear();
+  EXPECT_EQ(run_with_output(verify, out), 0) << out;
+  out.clear();
+  EXPECT_EQ(run_with_output(with_journal, out), 1) << out;
+  EXPECT_NE(out.find("BROKEN at record 5: anchor 6 is beyond the end of the log"), std::string::npos) << out;
+}
+
+// Verifies that poortd logs the audit chain head at start and shutdown, and that poortctl verifies against
+// it.
+TEST_F(Daemon, LogsAuditAnchorsThatPoortctlVerifies) {
+  start();
+  ASSERT_TRUE(daemon_->wait_for("\"event\":\"audit.anchor\"")) << dump();
+  ASSERT_EQ(daemon_->stop(SIGTERM), 0) << dump();
+  const auto lines = daemon_->lines();
+  EXPECT_GE(std::ranges::count_if(
+                lines, [](const std::string& l) { return l.find("\"audit.anchor\"") != std::string::npos; }),
+            2)
+      << dump();
+  std::string journal;
+  for (const auto& l : lines) journal += l + "\n";
+  write_file(dir_.path() / "journal.txt", journal);
+  std::string out;
+  EXPECT_EQ(
+      run_with_output(binary("daemon/poortctl").string() + " audit verify --config '" + config_.string() +
+                          "' --anchors-from '" + (dir_.path() / "journal.txt").string() + "'",
+                      out),
+      0)
+      << out;
 }
 
 // Verifies that --check-config reports problems with their key path and exits 1, or exits 0.

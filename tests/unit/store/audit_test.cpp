@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <latch>
+#include <span>
 #include <string>
 
 #include "common/crypto.hpp"
@@ -319,6 +321,147 @@ TEST_F(AuditChain, QueryRefusesOutOfRangeLimit) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error(), make_error_code(error::invalid_argument));
   }
+}
+
+// Anchors: the chain head recorded outside the file pins every record up to it.
+class AuditAnchors : public AuditChain {
+ protected:
+  audit_anchor head() {
+    return db_->read([](reader& r) { return audit_head(r); }).value();
+  }
+
+  using AuditChain::verify;
+  verify_report verify(std::span<const audit_anchor> anchors) {
+    return verify_audit_chain(cfg_.database, anchors).value();
+  }
+
+  /// What an insider with write access does: sets `sql_set` on record `seq`,
+  /// then recomputes the hash of that record and of every later one, so that
+  /// the chain links again.
+  void rewrite_and_rehash(int seq, const std::string& sql_set) {
+    tamper("UPDATE audit_log SET " + sql_set + " WHERE seq = " + std::to_string(seq));
+    raw_db raw{cfg_.database};
+    const int last = std::stoi(raw.text("SELECT max(seq) FROM audit_log"));
+    for (int s = seq; s <= last; ++s) {
+      if (s > seq) {
+        ASSERT_EQ(raw.exec("UPDATE audit_log SET prev_hash = (SELECT hash FROM audit_log WHERE seq = " +
+                           std::to_string(s - 1) + ") WHERE seq = " + std::to_string(s)),
+                  SQLITE_OK);
+      }
+      ASSERT_EQ(raw.exec("UPDATE audit_log SET hash = '" + stored_record_hash(raw, s) +
+                         "' WHERE seq = " + std::to_string(s)),
+                SQLITE_OK);
+    }
+  }
+};
+
+TEST_F(AuditAnchors, HeadOfTheEmptyLogIsTheGenesis) {
+  const audit_anchor h = head();
+  EXPECT_EQ(h.seq, 0u);
+  EXPECT_EQ(h.hash, std::string(64, '0'));
+  const std::array anchors{h};
+  const auto report = verify(anchors);
+  EXPECT_TRUE(report.ok) << report.reason;
+  EXPECT_EQ(report.anchors, 1u);
+}
+
+TEST_F(AuditAnchors, HeadIsTheNewestRecord) {
+  append(3);
+  const audit_anchor h = head();
+  db_->close();
+  raw_db raw{cfg_.database};
+  EXPECT_EQ(h.seq, 3u);
+  EXPECT_EQ(h.hash, raw.text("SELECT hash FROM audit_log WHERE seq = 3"));
+  EXPECT_EQ(audit_head(cfg_.database).value(), h);  // the same from the closed file
+}
+
+TEST_F(AuditAnchors, IntactChainMatchesEveryAnchor) {
+  const audit_anchor empty = head();
+  append(4);
+  const audit_anchor at4 = head();
+  append(6);
+  const audit_anchor at10 = head();
+  // In any order, repeated as a quiet log repeats them.
+  const std::array anchors{at10, empty, at4, at10, at4};
+  const auto report = verify(anchors);
+  EXPECT_TRUE(report.ok) << report.reason;
+  EXPECT_EQ(report.records, 10u);
+  EXPECT_EQ(report.anchors, 3u);
+}
+
+TEST_F(AuditAnchors, RewrittenAndRehashedChainFailsOnlyByItsAnchor) {
+  append(4);
+  const audit_anchor at4 = head();
+  append(6);
+  rewrite_and_rehash(3, "result = 'denied:not_connected'");
+
+  EXPECT_TRUE(verify().ok) << "the rehashed chain links";
+  const std::array anchors{at4};
+  const auto report = verify(anchors);
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_seq, 4u);
+  EXPECT_EQ(report.records, 3u);
+  EXPECT_NE(report.reason.find("anchor 4"), std::string::npos) << report.reason;
+  EXPECT_EQ(report.reason.find("denied"), std::string::npos) << "no record content: " << report.reason;
+}
+
+TEST_F(AuditAnchors, RewriteOfTheAnchoredRecordItselfFails) {
+  append(5);
+  const audit_anchor at5 = head();
+  rewrite_and_rehash(5, "actor = 'oin:00000099000000000666'");
+  const std::array anchors{at5};
+  const auto report = verify(anchors);
+  EXPECT_EQ(report.first_bad_seq, 5u);
+  EXPECT_EQ(report.records, 4u);
+}
+
+TEST_F(AuditAnchors, RecordsAfterTheLastAnchorAreCoveredOnlyByTheChain) {
+  append(4);
+  const audit_anchor at4 = head();
+  append(2);
+  rewrite_and_rehash(5, "result = 'denied:not_connected'");
+  const std::array anchors{at4};
+  EXPECT_TRUE(verify(anchors).ok) << "documented limit: a rewrite after the newest anchor passes";
+}
+
+TEST_F(AuditAnchors, CutTailFails) {
+  append(10);
+  const audit_anchor at10 = head();
+  tamper("DELETE FROM audit_log WHERE seq > 7");
+
+  EXPECT_TRUE(verify().ok) << "the shorter chain links";
+  const std::array anchors{at10};
+  const auto report = verify(anchors);
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_seq, 8u);
+  EXPECT_EQ(report.records, 7u);
+  EXPECT_NE(report.reason.find("anchor 10"), std::string::npos) << report.reason;
+}
+
+TEST_F(AuditAnchors, AnchorBeyondTheHeadFails) {
+  append(3);
+  const std::array anchors{head(), audit_anchor{5, std::string(64, 'a')}};
+  const auto report = verify(anchors);
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_seq, 4u);
+  EXPECT_EQ(report.records, 3u);
+  EXPECT_EQ(report.anchors, 1u);
+  EXPECT_NE(report.reason.find("anchor 5"), std::string::npos) << report.reason;
+}
+
+TEST_F(AuditAnchors, MalformedAnchorIsAnError) {
+  append(1);
+  const std::string good = head().hash;
+  for (const audit_anchor& bad :
+       {audit_anchor{1, good.substr(1)}, audit_anchor{1, good + "0"}, audit_anchor{1, std::string(64, 'g')},
+        audit_anchor{1, std::string(64, 'A')}, audit_anchor{0, good}}) {
+    const std::array anchors{bad};
+    auto r = verify_audit_chain(cfg_.database, anchors);
+    ASSERT_FALSE(r) << bad.seq << ":" << bad.hash;
+    EXPECT_EQ(r.error(), make_error_code(error::invalid_argument));
+  }
+  const std::array anchors{audit_anchor{1, good}};
+  EXPECT_TRUE(verify(anchors).ok);
 }
 
 TEST(AuditVerify, MissingFileIsAnError) {
