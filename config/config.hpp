@@ -41,7 +41,7 @@ struct limits {
   std::size_t max_header_bytes = std::size_t{16} * 1024;  ///< request line + headers (431 beyond)
   std::size_t max_body_bytes = std::size_t{1024} * 1024;  ///< hard cap; routes may set less (413 beyond)
   milliseconds handshake_timeout{10'000};                 ///< TLS handshake
-  milliseconds header_timeout{10'000};                    ///< from first byte to end of headers
+  milliseconds header_timeout{10'000};                    ///< to end of headers, from handshake or first byte
   milliseconds body_timeout{30'000};                      ///< reading the body
   milliseconds idle_timeout{60'000};                      ///< keep-alive wait for the next request
   milliseconds write_timeout{30'000};                     ///< writing one response

@@ -140,14 +140,16 @@ void issue_gemeente_2(const fs::path& dir, const std::string& oin) {
   std::ofstream(ext) << "basicConstraints=critical,CA:false\nkeyUsage=critical,digitalSignature\n"
                         "extendedKeyUsage=clientAuth\n";
   const std::string key = (dir / "gemeente-2.key").string(), crt = (dir / "gemeente-2.crt").string();
-  const std::string cmd = "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out '" + key +
-                          "' 2>/dev/null && "
-                          "openssl req -new -key '" +
-                          key + "' -subj '/C=NL/O=Gemeente Twee/serialNumber=" + oin +
-                          "/CN=gemeente-2.poort.test' 2>/dev/null | openssl x509 -req -CA '" +
-                          p.file("ca.crt").string() + "' -CAkey '" + p.file("ca.key").string() +
-                          "' -CAcreateserial -days 30 -extfile '" + ext.string() + "' -out '" + crt +
-                          "' 2>/dev/null";
+  // The serial file goes in `dir`: beside the shared CA, tests running in
+  // parallel raced on it (openssl read another's half-written ca.srl).
+  const std::string cmd =
+      "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out '" + key +
+      "' 2>/dev/null && "
+      "openssl req -new -key '" +
+      key + "' -subj '/C=NL/O=Gemeente Twee/serialNumber=" + oin +
+      "/CN=gemeente-2.poort.test' 2>/dev/null | openssl x509 -req -CA '" + p.file("ca.crt").string() +
+      "' -CAkey '" + p.file("ca.key").string() + "' -CAserial '" + (dir / "ca.srl").string() +
+      "' -CAcreateserial -days 30 -extfile '" + ext.string() + "' -out '" + crt + "' 2>/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
 }
 
