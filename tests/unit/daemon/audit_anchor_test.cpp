@@ -18,28 +18,12 @@
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "config/config.hpp"
+#include "tests/unit/store/store_test_util.hpp"
 
 namespace poort::daemon {
 namespace {
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "poort-anchor-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using store::test::temp_dir;
 
 /// Takes the log lines while it lives.
 class captured_log {

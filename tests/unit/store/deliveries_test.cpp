@@ -568,6 +568,21 @@ TEST_F(DeliveryStore, FileHoldsNoPersonalDataInClearAndRekeyMovesIt) {
 
 // ------------------------------------------------------------ migration 7
 
+/// Applies migrations 1 to `version` to an empty file, as an older poortctl
+/// migrate would have, without the store.
+void migrate_to(test::raw_db& raw, int version) {
+  ASSERT_EQ(raw.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                     "applied_at TEXT NOT NULL) STRICT"),
+            0);
+  for (const auto& m : migrations()) {
+    if (m.version > version) break;
+    ASSERT_EQ(raw.exec(std::string(m.sql)), 0) << "migration " << m.version;
+    ASSERT_EQ(raw.exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) +
+                       ", 'before', '2026-01-01T00:00:00.000Z')"),
+              0);
+  }
+}
+
 // A database at schema version 6 with two inbox entries numbered out of
 // receipt order (7 and 3), as cursors already handed out may be.
 class DeliveryMigration : public DeliveryStore {
@@ -575,16 +590,7 @@ class DeliveryMigration : public DeliveryStore {
   void SetUp() override {
     {
       test::raw_db raw(test::store_config(dir_.path()).database);
-      ASSERT_EQ(raw.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                         "applied_at TEXT NOT NULL) STRICT"),
-                0);
-      for (const auto& m : migrations()) {
-        if (m.version > 6) break;
-        ASSERT_EQ(raw.exec(std::string(m.sql)), 0) << "migration " << m.version;
-        ASSERT_EQ(raw.exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) +
-                           ", 'before', '2026-01-01T00:00:00.000Z')"),
-                  0);
-      }
+      ASSERT_NO_FATAL_FAILURE(migrate_to(raw, 6));
       for (const auto& [id, seq] : {std::pair{uuid(90), 7}, std::pair{uuid(91), 3}}) {
         ASSERT_EQ(raw.exec("INSERT INTO leveringen VALUES ('" + id +
                            "', 'DETENTIEMELDING', "
@@ -669,16 +675,7 @@ TEST(DeliveryMigrationCheck, RebuildWithDanglingReferenceIsRefusedAndNothingChan
   const auto cfg = test::store_config(dir.path());
   {
     test::raw_db raw(cfg.database);
-    ASSERT_EQ(raw.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                       "applied_at TEXT NOT NULL) STRICT"),
-              0);
-    for (const auto& m : migrations()) {
-      if (m.version > 7) break;
-      ASSERT_EQ(raw.exec(std::string(m.sql)), 0) << "migration " << m.version;
-      ASSERT_EQ(raw.exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) +
-                         ", 'before', '2026-01-01T00:00:00.000Z')"),
-                0);
-    }
+    ASSERT_NO_FATAL_FAILURE(migrate_to(raw, 7));
     ASSERT_EQ(
         raw.exec(
             "INSERT INTO postvak (volgnummer, bericht_id, gemeentecode, soort, bsn_index, key_id, inhoud, "
