@@ -23,6 +23,7 @@ const char* level_name(level lvl) {
     case level::info: return "info";
     case level::warn: return "warn";
     case level::error: return "error";
+    case level::notice: return "notice";
   }
   return "info";
 }
@@ -111,7 +112,7 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 void write(level lvl, std::string_view event, std::initializer_list<field> fields) {
-  if (lvl < g_min.load(std::memory_order_relaxed)) return;
+  if (lvl != level::notice && lvl < g_min.load(std::memory_order_relaxed)) return;
   std::string line;
   line.reserve(128);
   line += "{\"ts\":\"";

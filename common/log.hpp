@@ -22,7 +22,10 @@
 
 namespace poort::log {
 
-enum class level { debug = 0, info = 1, warn = 2, error = 3 };
+/// `notice` is for the few lines that are evidence rather than diagnostics
+/// (the audit chain's anchor, daemon/audit_anchor.hpp): the minimum level never
+/// drops them, and it cannot be chosen as a minimum.
+enum class level { debug = 0, info = 1, warn = 2, error = 3, notice = 4 };
 
 template <class I>
 concept non_bool_integral = std::is_integral_v<I> && !std::is_same_v<I, bool>;
@@ -48,7 +51,7 @@ struct field {
   }
 };
 
-/// Lines below this level are dropped. Default: info.
+/// Lines below this level are dropped (never `notice` lines). Default: info.
 void set_min_level(level lvl);
 level min_level();
 /// Parses "debug", "info", "warn" or "error".
@@ -70,6 +73,10 @@ inline void warn(std::string_view event, std::initializer_list<field> fields = {
 }
 inline void error(std::string_view event, std::initializer_list<field> fields = {}) {
   write(level::error, event, fields);
+}
+/// Written whatever the minimum level (see `level::notice`).
+inline void notice(std::string_view event, std::initializer_list<field> fields = {}) {
+  write(level::notice, event, fields);
 }
 
 /// Appends `s` to `out` as a JSON string literal (with quotes), escaping

@@ -18,7 +18,7 @@ void log_head(const result<store::audit_anchor>& head) {
     log::warn("audit.anchor_failed", {{"error", head.error().message()}});
     return;
   }
-  log::info("audit.anchor", {{"seq", head->seq}, {"hash", head->hash}});
+  log::notice("audit.anchor", {{"seq", head->seq}, {"hash", head->hash}});
 }
 
 /// The anchor of one line that names "audit.anchor": none when the line is

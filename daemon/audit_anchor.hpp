@@ -3,15 +3,14 @@
 //
 // poortd logs the chain head as one JSON line,
 //
-//   {"ts":"2026-11-30T07:00:00.000Z","level":"info","event":"audit.anchor","seq":1234,"hash":"<64 hex>"}
+//   {"ts":"2026-11-30T07:00:00.000Z","level":"notice","event":"audit.anchor","seq":1234,"hash":"<64 hex>"}
 //
 // at start, every `audit_anchor_interval` and at clean shutdown. The line goes
 // to stderr and so to the journal, outside the database file: someone who can
 // rewrite the file but not the journal cannot make the chain match it again.
 // `poortctl audit verify --anchors-from FILE` reads the lines back
 // (`parse_audit_anchors`) and checks the chain against every one. The line is
-// logged at info: with `[logging] level` warn or error there are no anchors
-// (and `poortctl audit verify --anchors-from` fails, finding none).
+// logged at `notice`, which no `[logging] level` drops (common/log.hpp).
 //
 // Thread safety: the functions are reentrant; `audit_anchor_timer` says its own.
 
@@ -44,7 +43,7 @@ inline constexpr std::size_t max_anchor_file_line = 64 * 1024;
 /// Distinct anchors accepted from one file (a year of 10-minute anchors is 52,560).
 inline constexpr std::size_t max_anchor_file_anchors = 1'000'000;
 
-/// Logs the head of `db`'s chain as `audit.anchor` (info), or
+/// Logs the head of `db`'s chain as `audit.anchor` (notice), or
 /// `audit.anchor_failed` (warning, with the error) when it cannot be read.
 void log_audit_anchor(store::database& db);
 

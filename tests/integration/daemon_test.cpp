@@ -482,7 +482,7 @@ TEST(PoortctlAudit, AnchorsFromTheJournalCatchRewriteAndCutTail) {
   std::string journal = "Started poortd.service - poort gateway.\n";
   auto log_anchor = [&] {
     const auto head = store::audit_head(cfg.database).value();
-    journal += R"({"ts":"2026-11-30T07:00:00.000Z","level":"info","event":"audit.anchor","seq":)" +
+    journal += R"({"ts":"2026-11-30T07:00:00.000Z","level":"notice","event":"audit.anchor","seq":)" +
                std::to_string(head.seq) + R"(,"hash":")" + head.hash + "\"}\n" +
                R"({"ts":"2026-11-30T07:00:00.001Z","level":"info","event":"server.ready","listeners":2})" +
                "\n";

@@ -45,5 +45,19 @@ TEST(Log, DropsBelowMinimumLevel) {
   EXPECT_NE(c.lines[0].find("kept"), std::string::npos);
 }
 
+TEST(Log, NoticeIsWrittenWhateverTheMinimumLevel) {
+  captured c;
+  log::set_min_level(log::level::error);
+  log::notice("evidence", {{"seq", 7}});
+  log::warn("dropped");
+  log::set_min_level(log::level::info);
+  ASSERT_EQ(c.lines.size(), 1u);
+  auto v = boost::json::parse(c.lines[0]).as_object();
+  EXPECT_EQ(v.at("level").as_string(), "notice");
+  EXPECT_EQ(v.at("event").as_string(), "evidence");
+  log::level parsed = log::level::info;
+  EXPECT_FALSE(log::parse_level("notice", parsed)) << "not a minimum level";
+}
+
 }  // namespace
 }  // namespace poort

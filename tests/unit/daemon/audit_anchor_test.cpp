@@ -108,11 +108,14 @@ TEST_F(AuditAnchorLog, LogsTheChainHeadAsOneJsonLine) {
   captured_log log;
   log_audit_anchor(*db_);
   append(3);
+  // No configured level drops an anchor.
+  log::set_min_level(log::level::error);
   log_audit_anchor(*db_);
+  log::set_min_level(log::level::info);
 
   const auto anchors = log.events("audit.anchor");
   ASSERT_EQ(anchors.size(), 2u);
-  EXPECT_EQ(anchors[0].at("level").as_string(), "info");
+  EXPECT_EQ(anchors[0].at("level").as_string(), "notice");
   EXPECT_EQ(anchors[0].at("seq").to_number<std::uint64_t>(), 0u);
   EXPECT_EQ(anchors[0].at("hash").as_string(), std::string(64, '0'));
   EXPECT_EQ(anchors[1].at("seq").to_number<std::uint64_t>(), 3u);
@@ -197,7 +200,8 @@ TEST(AuditAnchorParse, ReadsAnchorLinesAndIgnoresTheRest) {
   const auto anchors = parse(
       "Started poortd.service - poort gateway.\n"
       "{\"ts\":\"2026-11-30T07:00:00.000Z\",\"level\":\"info\",\"event\":\"server.ready\",\"listeners\":2}\n"
-      "{\"ts\":\"2026-11-30T07:00:00.001Z\",\"level\":\"info\",\"event\":\"audit.anchor\",\"seq\":7,\"hash\":"
+      "{\"ts\":\"2026-11-30T07:00:00.001Z\",\"level\":\"notice\",\"event\":\"audit.anchor\",\"seq\":7,"
+      "\"hash\":"
       "\"" +
       hash_b +
       "\"}\n"
@@ -205,7 +209,7 @@ TEST(AuditAnchorParse, ReadsAnchorLinesAndIgnoresTheRest) {
       "{\"level\":\"info\",\"event\":\"http.request\",\"note\":\"audit.anchor\"}\n"
       // journalctl's default format puts a prefix before the message
       "Nov 30 07:10:00 host poortd[812]: "
-      "{\"level\":\"info\",\"event\":\"audit.anchor\",\"seq\":2,\"hash\":\"" +
+      "{\"level\":\"notice\",\"event\":\"audit.anchor\",\"seq\":2,\"hash\":\"" +
       hash_a + "\"}\r\n" + "{\"event\":\"audit.anchor\",\"seq\":7,\"hash\":\"" + hash_b +
       "\"}\n"  // a repeat
       "{\"event\":\"audit.anchor\",\"seq\":0,\"hash\":\"" +
