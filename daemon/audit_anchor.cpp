@@ -1,6 +1,5 @@
 #include "daemon/audit_anchor.hpp"
 
-#include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -61,29 +60,7 @@ void log_audit_anchor(const std::filesystem::path& database_file) {
 
 audit_anchor_timer::audit_anchor_timer(boost::asio::io_context& io, boost::asio::thread_pool& workers,
                                        store::database& db, std::chrono::milliseconds interval)
-    : workers_(workers), db_(db), interval_(interval), timer_(boost::asio::make_strand(io)) {}
-
-void audit_anchor_timer::start() {
-  stopped_ = false;
-  boost::asio::post(workers_, [this] { log_audit_anchor(db_); });
-  boost::asio::post(timer_.get_executor(), [this] { arm(); });
-}
-
-void audit_anchor_timer::stop() {
-  stopped_ = true;
-  boost::asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
-}
-
-// On the strand.
-void audit_anchor_timer::arm() {
-  if (stopped_) return;
-  timer_.expires_after(interval_);
-  timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec || stopped_) return;
-    boost::asio::post(workers_, [this] { log_audit_anchor(db_); });
-    arm();
-  });
-}
+    : job_(io, workers, interval, [&db] { log_audit_anchor(db); }) {}
 
 std::expected<std::vector<store::audit_anchor>, std::string> parse_audit_anchors(std::istream& in) {
   std::set<store::audit_anchor> found;

@@ -14,12 +14,9 @@
 //
 // Thread safety: the functions are reentrant; `audit_anchor_timer` says its own.
 
-#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <expected>
@@ -28,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/periodic_job.hpp"
 #include "store/audit.hpp"
 #include "store/database.hpp"
 
@@ -63,21 +61,12 @@ class audit_anchor_timer {
                      std::chrono::milliseconds interval = audit_anchor_interval);
 
   /// Logs an anchor now (on the pool), and arms the timer.
-  void start();
+  void start() { job_.start(); }
   /// Stops scheduling and cancels the timer; an anchor being logged finishes.
-  void stop();
+  void stop() { job_.stop(); }
 
  private:
-  void arm();
-
-  boost::asio::thread_pool& workers_;
-  store::database& db_;
-  std::chrono::milliseconds interval_;
-  boost::asio::basic_waitable_timer<std::chrono::steady_clock,
-                                    boost::asio::wait_traits<std::chrono::steady_clock>,
-                                    boost::asio::strand<boost::asio::io_context::executor_type>>
-      timer_;
-  std::atomic<bool> stopped_{false};
+  periodic_job job_;
 };
 
 /// Reads `in` line by line (a journal export: `journalctl -u poortd -o cat`,

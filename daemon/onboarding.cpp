@@ -5,8 +5,6 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
-#include <boost/asio/post.hpp>
-
 #include "common/crypto.hpp"
 #include "common/log.hpp"
 #include "routing/onboarding_notices.hpp"
@@ -104,36 +102,14 @@ auth::party_fallback registry_party_fallback(store::database& db, poort::clock& 
 onboarding_jobs::onboarding_jobs(boost::asio::io_context& io, boost::asio::thread_pool& workers,
                                  store::database& db, poort::clock& clock, config_fn current_config,
                                  mail_sender send, std::chrono::milliseconds interval)
-    : workers_(workers),
-      db_(db),
+    : db_(db),
       clock_(clock),
       current_config_(std::move(current_config)),
       send_(std::move(send)),
-      interval_(interval),
-      timer_(io) {}
-
-void onboarding_jobs::start() {
-  stopped_ = false;
-  boost::asio::post(workers_, [this] { run_once(); });
-  arm();
-}
-
-void onboarding_jobs::stop() {
-  stopped_ = true;
-  timer_.cancel();
-}
-
-void onboarding_jobs::arm() {
-  timer_.expires_after(interval_);
-  timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec || stopped_) return;
-    boost::asio::post(workers_, [this] { run_once(); });
-    arm();
-  });
-}
+      job_(io, workers, interval, [this] { run_once(); }) {}
 
 void onboarding_jobs::run_once() {
-  if (stopped_ || running_.exchange(true)) return;
+  if (job_.stopped() || running_.exchange(true)) return;
   const auto cfg = current_config_();
   const config::email email = cfg ? cfg->email : config::email{};
   const sys_time now = clock_.now();

@@ -11,7 +11,6 @@
 // object is started and stopped on the server's thread.
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
@@ -24,6 +23,7 @@
 #include "common/clock.hpp"
 #include "config/config.hpp"
 #include "daemon/mailer.hpp"
+#include "daemon/periodic_job.hpp"
 #include "routing/onboarding_routes.hpp"
 #include "store/database.hpp"
 
@@ -64,25 +64,20 @@ class onboarding_jobs {
                   std::chrono::milliseconds interval = std::chrono::seconds(5));
 
   /// Runs the jobs once now and then every interval.
-  void start();
+  void start() { job_.start(); }
   /// Stops scheduling; a run in progress finishes (the worker pool's join waits for it).
-  void stop();
+  void stop() { job_.stop(); }
 
   /// One run of both jobs (what the timer triggers), for tests.
   void run_once();
 
  private:
-  void arm();
-
-  boost::asio::thread_pool& workers_;
   store::database& db_;
   poort::clock& clock_;
   config_fn current_config_;
   mail_sender send_;
-  std::chrono::milliseconds interval_;
-  boost::asio::steady_timer timer_;
-  std::atomic<bool> stopped_{false};
   std::atomic<bool> running_{false};
+  periodic_job job_;  // last: its job reads the members above
 };
 
 }  // namespace poort::daemon

@@ -13,6 +13,8 @@ namespace {
 
 constexpr std::size_t max_logged_sql = 200;
 
+}  // namespace
+
 /// Process-wide SQLite settings, applied before SQLite initialises (the
 /// first open); a no-op (SQLITE_MISUSE) if something initialised it earlier.
 ///  - No memory statistics: they take a global mutex on every allocation.
@@ -23,7 +25,7 @@ constexpr std::size_t max_logged_sql = 200;
 ///    item of the batch (about ten pwrite calls per delivery); in memory, one
 ///    chunk serves an item. Only rolling back one item reads it: durability
 ///    rests on the WAL either way.
-bool configure_sqlite() {
+bool apply_sqlite_settings() {
   static const bool applied = [] {
     const bool ok = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK &&
                     sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 256 << 10) == SQLITE_OK;
@@ -34,10 +36,6 @@ bool configure_sqlite() {
   }();
   return applied;
 }
-
-}  // namespace
-
-bool apply_sqlite_settings() { return configure_sqlite(); }
 
 error error_from_sqlite(int rc) noexcept {
   switch (rc & 0xff) {
@@ -185,7 +183,7 @@ connection::connection(sqlite_ptr db) : db_(std::move(db)), cache_(std::make_sha
 
 result<connection> connection::open(const std::filesystem::path& file, access mode,
                                     std::chrono::milliseconds busy_timeout) {
-  configure_sqlite();
+  apply_sqlite_settings();
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   if (mode == access::read_write) {
     // Personal data lives in this file: create it private before SQLite does
