@@ -75,7 +75,13 @@ bool is_public_ipv6(const net::ip::address_v6& a) {
     if (std::equal(prefix.begin(), prefix.end(), b.begin()))
       return is_public_ipv4(net::ip::address_v4({b[12], b[13], b[14], b[15]}));
   }
-  if ((b[0] & 0xE0) != 0x20) return false;                                         // outside 2000::/3
+  if ((b[0] & 0xE0) != 0x20) return false;  // outside 2000::/3
+  // 6to4 2002::/16 carries an IPv4 address in bits 16-47: a relay would
+  // forward to it.
+  if (b[0] == 0x20 && b[1] == 0x02) return is_public_ipv4(net::ip::address_v4({b[2], b[3], b[4], b[5]}));
+  // 2001::/23 IETF protocol assignments: Teredo 2001::/32 (its client address
+  // obfuscated in the last 32 bits), benchmarking, ORCHID; no push endpoint.
+  if (b[0] == 0x20 && b[1] == 0x01 && (b[2] & 0xFE) == 0) return false;
   if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8) return false;  // 2001:db8::/32
   if (b[0] == 0x3F && b[1] == 0xFF && (b[2] & 0xF0) == 0) return false;            // 3fff::/20
   return true;

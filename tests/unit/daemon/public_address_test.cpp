@@ -112,6 +112,13 @@ TEST(PublicAddress, Ipv6RangesAtTheirEdges) {
       {"2000::", true},
       {"3fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", true},
       {"4000::", false},
+      // 2001::/23 IETF protocol assignments (Teredo 2001::/32 among them)
+      {"2000:ffff:ffff:ffff:ffff:ffff:ffff:ffff", true},
+      {"2001::", false},
+      {"2001:0:4136:e378:8000:63bf:3fff:fdd2", false},  // Teredo
+      {"2001:2::1", false},                             // benchmarking
+      {"2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff", false},
+      {"2001:200::", true},
       // 2001:db8::/32 documentation
       {"2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", true},
       {"2001:db8::", false},
@@ -139,7 +146,8 @@ TEST(PublicAddress, Ipv6RangesAtTheirEdges) {
 }
 
 // Verifies that IPv6 addresses carrying an IPv4 address are judged by it:
-// IPv4-mapped ::ffff:0:0/96, IPv4-compatible ::/96 and NAT64 64:ff9b::/96.
+// IPv4-mapped ::ffff:0:0/96, IPv4-compatible ::/96, NAT64 64:ff9b::/96 and
+// 6to4 2002::/16.
 TEST(PublicAddress, EmbeddedIpv4JudgedByItsIpv4Part) {
   expect_cases({
       // mapped
@@ -160,6 +168,15 @@ TEST(PublicAddress, EmbeddedIpv4JudgedByItsIpv4Part) {
       {"64:ff9b::127.0.0.1", false},
       {"64:ff9b::192.168.0.1", false},
       {"64:ff9b::1:808:808", false},  // outside the /96: not translated, not global unicast
+      // 6to4 2002::/16: the IPv4 address in bits 16-47, whatever follows
+      {"2002:808:808::1", true},
+      {"2002:7f00:1::", false},  // 127.0.0.1
+      {"2002:a00:1:ffff::1", false},  // 10.0.0.1
+      {"2002:a9fe:a9fe::", false},  // 169.254.169.254
+      {"2002:c0a8:101::1", false},  // 192.168.1.1
+      {"2002::", false},  // 0.0.0.0
+      {"2001:ffff:ffff:ffff:ffff:ffff:ffff:ffff", true},  // just below 2002::/16
+      {"2003::1", true},  // just above
   });
 }
 
