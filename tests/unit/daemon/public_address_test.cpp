@@ -170,13 +170,13 @@ TEST(PublicAddress, EmbeddedIpv4JudgedByItsIpv4Part) {
       {"64:ff9b::1:808:808", false},  // outside the /96: not translated, not global unicast
       // 6to4 2002::/16: the IPv4 address in bits 16-47, whatever follows
       {"2002:808:808::1", true},
-      {"2002:7f00:1::", false},  // 127.0.0.1
-      {"2002:a00:1:ffff::1", false},  // 10.0.0.1
-      {"2002:a9fe:a9fe::", false},  // 169.254.169.254
-      {"2002:c0a8:101::1", false},  // 192.168.1.1
-      {"2002::", false},  // 0.0.0.0
+      {"2002:7f00:1::", false},                           // 127.0.0.1
+      {"2002:a00:1:ffff::1", false},                      // 10.0.0.1
+      {"2002:a9fe:a9fe::", false},                        // 169.254.169.254
+      {"2002:c0a8:101::1", false},                        // 192.168.1.1
+      {"2002::", false},                                  // 0.0.0.0
       {"2001:ffff:ffff:ffff:ffff:ffff:ffff:ffff", true},  // just below 2002::/16
-      {"2003::1", true},  // just above
+      {"2003::1", true},                                  // just above
   });
 }
 
