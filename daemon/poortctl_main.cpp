@@ -9,6 +9,8 @@
 //   poortctl saml verify --response FILE ...  validate a SAML response offline
 //   poortctl registry import FILE.csv [--config FILE]      (daemon/onboarding_cli.hpp)
 //   poortctl conditions add FILE --version V [--config FILE]
+//   poortctl backup --to FILE [--config FILE | --database FILE]
+//                                             a checked online copy (store/backup.hpp)
 //   poortctl purge [--config FILE] [--dry-run]   (daemon/deliveries_cli.hpp)
 //   poortctl rekey --old-key-file FILE --old-key-id ID [--config FILE]
 //   poortctl sp-metadata [--config FILE]      print our signed SAML SP metadata
@@ -20,11 +22,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -36,6 +40,7 @@
 #include "daemon/onboarding_cli.hpp"
 #include "saml/verify_cli.hpp"
 #include "store/audit.hpp"
+#include "store/backup.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 
@@ -65,6 +70,10 @@ constexpr const char* usage_text =
     "      all rows or none\n"
     "  conditions add FILE --version V [--config FILE]\n"
     "      publish FILE as version V of the connection conditions (aansluitvoorwaarden)\n"
+    "  backup --to FILE [--config FILE | --database FILE]\n"
+    "      copy the database while poortd runs into FILE (new, mode 0600): one consistent\n"
+    "      snapshot without purged content, checked (integrity, audit chain) and synced before\n"
+    "      it gets its name; audited in the database as store.backup. The data key is not in it\n"
     "  purge [--config FILE] [--dry-run]\n"
     "      purge message contents whose retention has passed; --dry-run lists what would go\n"
     "  rekey --old-key-file FILE --old-key-id ID [--config FILE]\n"
@@ -208,6 +217,66 @@ int cmd_audit_verify(std::span<const std::string_view> args) {
   return 1;
 }
 
+int cmd_backup(std::span<const std::string_view> args) {
+  std::filesystem::path to;
+  std::vector<std::string_view> rest;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--to" && i + 1 < args.size()) {
+      to = std::string(args[++i]);
+    } else {
+      rest.push_back(args[i]);
+    }
+  }
+  auto a = parse_common(rest, true);
+  if (!a.ok || to.empty()) return usage();
+  poort::config::store store_cfg;
+  if (a.database.empty()) {
+    auto cfg = load(a.config);
+    if (!cfg) return 1;
+    store_cfg = cfg->store;
+  } else {
+    store_cfg.database = a.database;
+  }
+  auto made = poort::store::backup_database(store_cfg.database, to);
+  if (!made) {
+    std::cerr << "poortctl: backup of " << store_cfg.database.string()
+              << " failed: " << made.error().message() << " (details in the log line above)\n";
+    return 1;
+  }
+  // A bulk copy of (encrypted) personal data is audited like any read of it;
+  // a copy that cannot be audited is not kept.
+  poort::system_clock_source clock;
+  auto audited = [&]() -> poort::result<void> {
+    auto db = poort::store::database::open(store_cfg, clock, poort::store::open_mode::require_current);
+    if (!db) return db.error();
+    const poort::store::audit_record rec{.action = "store.backup",
+                                         .object = "audit:" + std::to_string(made->audit_head.seq),
+                                         .result = "success",
+                                         .origin = "internal",
+                                         .actor = "poortctl",
+                                         .request_id = "",
+                                         .at = clock.now()};
+    return (*db)->write([&](poort::store::transaction& tx) -> poort::result<void> {
+      auto seq = poort::store::append_audit(tx, rec);
+      if (!seq) return seq.error();
+      return {};
+    });
+  }();
+  if (!audited) {
+    std::error_code ignored;
+    std::filesystem::remove(to, ignored);
+    std::cerr << "poortctl: the backup could not be audited (" << audited.error().message()
+              << "); it was removed\n";
+    return 1;
+  }
+  std::cout << "backup written: " << to.string() << " (" << made->bytes << " bytes, schema version "
+            << made->schema_version << ", " << made->audit_records << " audit records";
+  if (made->audit_records > 0)
+    std::cout << ", the newest " << made->audit_head.seq << ":" << made->audit_head.hash;
+  std::cout << ")\n";
+  return 0;
+}
+
 int cmd_sp_metadata(std::span<const std::string_view> args) {
   auto a = parse_common(args, false);
   if (!a.ok) return usage();
@@ -264,6 +333,7 @@ int main(int argc, char** argv) {
   std::span<const std::string_view> rest(args);
   try {
     if (args[0] == "migrate") return cmd_migrate(rest.subspan(1));
+    if (args[0] == "backup") return cmd_backup(rest.subspan(1));
     if (args.size() >= 2 && args[0] == "audit" && args[1] == "verify")
       return cmd_audit_verify(rest.subspan(2));
     if (args[0] == "registry" || args[0] == "conditions") {

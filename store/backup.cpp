@@ -57,7 +57,8 @@ result<void> check_integrity(const fs::path& copy) {
   auto row = st->step();
   if (!row) return row.error();
   if (!*row || st->column_text(0) != "ok") {
-    log::error("store.backup_failed", {{"target", copy.string()}, {"reason", "integrity_check of the copy failed"}});
+    log::error("store.backup_failed",
+               {{"target", copy.string()}, {"reason", "integrity_check of the copy failed"}});
     return make_error_code(error::corrupt);
   }
   return {};
@@ -77,7 +78,8 @@ result<backup_report> backup_database(const fs::path& source, const fs::path& ta
   const int fd = ::open(partial.path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     partial.keep = true;  // not ours
-    if (errno == EEXIST) return refuse("<target>.partial exists: another backup runs, or one was cut off", target);
+    if (errno == EEXIST)
+      return refuse("<target>.partial exists: another backup runs, or one was cut off", target);
     log::error("store.backup_failed", {{"target", target.string()}, {"reason", "cannot create the copy"}});
     return make_error_code(error::io_error);
   }
@@ -102,7 +104,8 @@ result<backup_report> backup_database(const fs::path& source, const fs::path& ta
   auto chain = verify_audit_chain(partial.path);
   if (!chain) return chain.error();
   if (!chain->ok) {
-    log::error("store.backup_failed", {{"target", target.string()}, {"reason", "the copy's audit chain does not verify"}});
+    log::error("store.backup_failed",
+               {{"target", target.string()}, {"reason", "the copy's audit chain does not verify"}});
     return make_error_code(error::corrupt);
   }
   out.audit_records = chain->records;

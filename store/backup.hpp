@@ -31,10 +31,10 @@
 namespace poort::store {
 
 struct backup_report {
-  std::uintmax_t bytes = 0;   ///< size of the copy
-  int schema_version = 0;     ///< the copy's schema version
+  std::uintmax_t bytes = 0;  ///< size of the copy
+  int schema_version = 0;    ///< the copy's schema version
   std::uint64_t audit_records = 0;
-  audit_anchor audit_head;    ///< the copy's newest audit record (seq 0 when none)
+  audit_anchor audit_head;  ///< the copy's newest audit record (seq 0 when none)
 };
 
 /// Copies `source` to `target` as described above. The copy is made as
@@ -44,6 +44,7 @@ struct backup_report {
 /// and `target` are the same), io_error (cannot open `source`, create or sync
 /// the copy, or rename it), corrupt (the copy fails integrity_check or its
 /// audit chain does not verify), or another mapped SQLite error.
-result<backup_report> backup_database(const std::filesystem::path& source, const std::filesystem::path& target);
+result<backup_report> backup_database(const std::filesystem::path& source,
+                                      const std::filesystem::path& target);
 
 }  // namespace poort::store

@@ -74,7 +74,8 @@ TEST_F(Backup, CopiesEverythingCommittedIntoAPrivateCheckedFile) {
   EXPECT_EQ(made->audit_head, audit_head(cfg_.database).value());
   EXPECT_EQ(made->schema_version, latest_schema_version());
   EXPECT_EQ(made->bytes, fs::file_size(target));
-  EXPECT_EQ(fs::status(target).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(target).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
   EXPECT_FALSE(fs::exists(target.string() + ".partial"));
 
   auto chain = verify_audit_chain(target, std::array{made->audit_head});
