@@ -1,12 +1,20 @@
 #include "daemon/onboarding_cli.hpp"
 
+#include <charconv>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/crypto.hpp"
+#include "common/random.hpp"
 #include "config/config.hpp"
+#include "domain/error.hpp"
+#include "domain/onboarding.hpp"
 #include "store/audit.hpp"
 #include "store/database.hpp"
 #include "store/error.hpp"
@@ -131,6 +139,170 @@ int conditions_main(std::span<const std::string_view> args, std::ostream& out, s
   }
   out << "published conditions " << doc.version << " sha256 " << doc.sha256 << "\n";
   return 0;
+}
+
+namespace {
+
+/// poortctl acts as a Justid administrator; its records name it "poortctl".
+const domain::actor cli_admin{domain::role::administrator, {}, std::string(actor)};
+
+/// The options of `cohort open`, every one required.
+struct cohort_options {
+  std::filesystem::path config = "/etc/poort/poort.toml";
+  std::optional<std::string> name, kind, opens_at, closes_at, capacity, connection_at;
+  std::vector<std::string> positional;
+  bool ok = true;
+};
+
+cohort_options parse_cohort(std::span<const std::string_view> args, std::ostream& err) {
+  cohort_options o;
+  const std::pair<std::string_view, std::optional<std::string> cohort_options::*> named[] = {
+      {"--name", &cohort_options::name},         {"--kind", &cohort_options::kind},
+      {"--opens-at", &cohort_options::opens_at}, {"--closes-at", &cohort_options::closes_at},
+      {"--capacity", &cohort_options::capacity}, {"--connection-at", &cohort_options::connection_at},
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const bool has_value = i + 1 < args.size();
+    bool taken = false;
+    for (const auto& [flag, member] : named) {
+      if (args[i] == flag && has_value) {
+        o.*member = std::string(args[++i]);
+        taken = true;
+        break;
+      }
+    }
+    if (taken) continue;
+    if (args[i] == "--config" && has_value) {
+      o.config = std::string(args[++i]);
+    } else if (!args[i].starts_with("--")) {
+      o.positional.emplace_back(args[i]);
+    } else {
+      err << "poortctl: unknown argument '" << args[i] << "'\n";
+      o.ok = false;
+    }
+  }
+  return o;
+}
+
+/// The settings from `o`, or every problem printed and nullopt.
+std::optional<domain::cohort_settings> cohort_settings_of(const cohort_options& o, std::ostream& err) {
+  domain::cohort_settings s;
+  bool ok = true;
+  const auto time = [&](const std::optional<std::string>& v, const char* flag, sys_time& out) {
+    auto t = v ? parse_rfc3339(*v) : std::nullopt;
+    if (!t) {
+      err << "poortctl: " << flag << " wants an RFC 3339 time, e.g. 2027-01-04T00:00:00Z\n";
+      ok = false;
+      return;
+    }
+    out = *t;
+  };
+  if (!o.name) {
+    err << "poortctl: --name is required\n";
+    ok = false;
+  } else {
+    s.name = *o.name;
+  }
+  auto kind = o.kind ? domain::parse_cohort_kind(*o.kind) : std::nullopt;
+  if (!kind) {
+    err << "poortctl: --kind wants PILOT or REGULAR\n";
+    ok = false;
+  } else {
+    s.kind = *kind;
+  }
+  time(o.opens_at, "--opens-at", s.opens_at);
+  time(o.closes_at, "--closes-at", s.closes_at);
+  time(o.connection_at, "--connection-at", s.connection_at);
+  std::uint32_t capacity = 0;
+  const std::string text = o.capacity.value_or("");
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), capacity);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
+    err << "poortctl: --capacity wants a number of municipalities\n";
+    ok = false;
+  }
+  s.capacity = capacity;
+  if (!ok) return std::nullopt;
+  return s;
+}
+
+/// Runs store::run_cohort_change as poortctl; prints the outcome.
+int change_cohort(store::database& db, const std::string& id, std::string_view action, bool create,
+                  const store::cohort_fn& change, std::ostream& out, std::ostream& err) {
+  auto done = store::run_cohort_change(db, id, action, create, {std::string(actor), "internal", ""},
+                                       system_clock_source{}.now(), change);
+  if (!done) {
+    err << "poortctl: cannot change the cohort: " << done.error().message() << "\n";
+    return 1;
+  }
+  if (done->missing) {
+    err << "poortctl: no cohort " << id << "\n";
+    return 1;
+  }
+  if (done->refusal) {
+    err << "poortctl: refused: " << domain::reason_code(domain::domain_error_of(done->refusal)) << "\n";
+    return 1;
+  }
+  out << (create ? "opened cohort " : "closed cohort ") << id << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int cohort_main(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
+  if (args.empty()) return 2;
+  const std::string_view command = args[0];
+  auto o = parse_cohort(args.subspan(1), err);
+  if (!o.ok) return 2;
+  system_clock_source clock;
+
+  if (command == "list") {
+    if (!o.positional.empty() || o.name || o.kind || o.opens_at || o.closes_at || o.capacity ||
+        o.connection_at)
+      return 2;
+    auto db = open_store(o.config, clock, err);
+    if (!db) return 1;
+    auto all = db->read([](store::reader& r) { return store::list_cohorts(r); });
+    if (!all) {
+      err << "poortctl: " << all.error().message() << "\n";
+      return 1;
+    }
+    const sys_time now = clock.now();
+    for (const auto& c : *all) {
+      const char* state = domain::registration_open(c, now)               ? "open"
+                          : c.closed_early || now >= c.settings.closes_at ? "closed"
+                                                                          : "not yet open";
+      out << c.id << " " << domain::to_string(c.settings.kind) << " registration "
+          << format_rfc3339(c.settings.opens_at) << ".." << format_rfc3339(c.settings.closes_at) << " ("
+          << state << ") " << c.registered << "/" << c.settings.capacity << " registered, connection "
+          << format_rfc3339(c.settings.connection_at) << " \"" << c.settings.name << "\"\n";
+    }
+    out << all->size() << " cohort(s)\n";
+    return 0;
+  }
+  if (command == "open") {
+    if (!o.positional.empty()) return 2;
+    auto settings = cohort_settings_of(o, err);
+    if (!settings) return 2;
+    auto db = open_store(o.config, clock, err);
+    if (!db) return 1;
+    os_random rng;
+    const std::string id = rng.uuid_v4();
+    return change_cohort(
+        *db, id, "onboarding.cohort.create", true,
+        [&](const domain::cohort*) { return domain::create_cohort(id, *settings, cli_admin); }, out, err);
+  }
+  if (command == "close") {
+    if (o.positional.size() != 1 || o.name || o.kind || o.opens_at || o.closes_at || o.capacity ||
+        o.connection_at)
+      return 2;
+    auto db = open_store(o.config, clock, err);
+    if (!db) return 1;
+    const sys_time now = clock.now();
+    return change_cohort(
+        *db, o.positional[0], "onboarding.cohort.close", false,
+        [&](const domain::cohort* c) { return domain::close_cohort_early(*c, cli_admin, now); }, out, err);
+  }
+  return 2;
 }
 
 }  // namespace poort::daemon

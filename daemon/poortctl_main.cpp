@@ -9,6 +9,7 @@
 //   poortctl saml verify --response FILE ...  validate a SAML response offline
 //   poortctl registry import FILE.csv [--config FILE]      (daemon/onboarding_cli.hpp)
 //   poortctl conditions add FILE --version V [--config FILE]
+//   poortctl cohort list|open|close ...       (daemon/onboarding_cli.hpp)
 //   poortctl backup --to FILE [--config FILE | --database FILE]
 //                                             a checked online copy (store/backup.hpp)
 //   poortctl purge [--config FILE] [--dry-run]   (daemon/deliveries_cli.hpp)
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/log.hpp"
 #include "common/random.hpp"
 #include "config/config.hpp"
 #include "daemon/audit_anchor.hpp"
@@ -70,6 +72,12 @@ constexpr const char* usage_text =
     "      all rows or none\n"
     "  conditions add FILE --version V [--config FILE]\n"
     "      publish FILE as version V of the connection conditions (aansluitvoorwaarden)\n"
+    "  cohort list [--config FILE]\n"
+    "  cohort open --name N --kind PILOT|REGULAR --opens-at T --closes-at T --capacity N\n"
+    "      --connection-at T [--config FILE]\n"
+    "  cohort close ID [--config FILE]\n"
+    "      list the cohorts; open one, or close its registration early, as a Justid\n"
+    "      administrator would in the portal (same rules, audited); T in RFC 3339\n"
     "  backup --to FILE [--config FILE | --database FILE]\n"
     "      copy the database while poortd runs into FILE (new, mode 0600): one consistent\n"
     "      snapshot without purged content, checked (integrity, audit chain) and synced before\n"
@@ -325,6 +333,9 @@ int cmd_service_catalogue(std::span<const std::string_view> args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A command prints what it did; the store's routine log lines (opened,
+  // closed, migrated) would only bury it. Warnings and errors still show.
+  poort::log::set_min_level(poort::log::level::warn);
   std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << usage_text;
@@ -336,10 +347,11 @@ int main(int argc, char** argv) {
     if (args[0] == "backup") return cmd_backup(rest.subspan(1));
     if (args.size() >= 2 && args[0] == "audit" && args[1] == "verify")
       return cmd_audit_verify(rest.subspan(2));
-    if (args[0] == "registry" || args[0] == "conditions") {
-      const int rc = args[0] == "registry"
-                         ? poort::daemon::registry_main(rest.subspan(1), std::cout, std::cerr)
-                         : poort::daemon::conditions_main(rest.subspan(1), std::cout, std::cerr);
+    if (args[0] == "registry" || args[0] == "conditions" || args[0] == "cohort") {
+      const int rc =
+          args[0] == "registry"     ? poort::daemon::registry_main(rest.subspan(1), std::cout, std::cerr)
+          : args[0] == "conditions" ? poort::daemon::conditions_main(rest.subspan(1), std::cout, std::cerr)
+                                    : poort::daemon::cohort_main(rest.subspan(1), std::cout, std::cerr);
       return rc == 2 ? usage() : rc;
     }
     if (args.size() >= 2 && args[0] == "saml" && args[1] == "verify")

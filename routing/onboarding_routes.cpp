@@ -337,48 +337,17 @@ response transition(const services& s, const request& req, const request_context
   return view(s, req, ctx, code);
 }
 
-/// Creates (`existing` unset) or changes a cohort with its audit record.
-using cohort_fn = std::function<result<domain::cohort>(const domain::cohort* existing)>;
-response cohort_change(const services& s, const request& req, const request_context& ctx, std::string id,
-                       std::string action, bool create, const cohort_fn& fn) {
+/// Creates or changes a cohort with its audit record (store::run_cohort_change).
+response cohort_change(const services& s, const request& req, const request_context& ctx,
+                       const std::string& id, std::string_view action, bool create,
+                       const store::cohort_fn& fn) {
   const sys_time now = s.clock->now();
-  bool missing = false;
-  error_code refusal;
-  domain::cohort result_cohort;
-  const auto who = who_of(ctx);
-  auto written = s.store->write([&](store::transaction& tx) -> result<void> {
-    std::optional<domain::cohort> existing;
-    if (!create) {
-      auto found = store::find_cohort(tx, id);
-      if (!found) return found.error();
-      if (!*found) {
-        missing = true;
-        return {};
-      }
-      existing = std::move(*found);
-    }
-    auto next = fn(existing ? &*existing : nullptr);
-    std::string outcome = "success";
-    if (!next) {
-      if (domain::domain_error_of(next.error()) == domain::error::ok) return next.error();
-      refusal = next.error();
-      outcome = "denied:" + std::string(domain::reason_code(domain::domain_error_of(refusal)));
-    } else {
-      result_cohort = *next;
-      auto saved = create ? store::insert_cohort(tx, result_cohort, now)
-                          : store::update_cohort(tx, result_cohort, now);
-      if (!saved) return saved;
-    }
-    auto audited = store::append_audit(
-        tx, {action, "cohort:" + id, outcome, who.origin, who.actor, who.request_id, now});
-    if (!audited) return audited.error();
-    return {};
-  });
-  if (!written) return refuse(req, ctx, written.error());
-  if (missing) return not_found(req, ctx, "cohort_unknown", "Dit cohort bestaat niet.");
-  if (refusal) return refuse(req, ctx, refusal);
+  auto out = store::run_cohort_change(*s.store, id, action, create, who_of(ctx), now, fn);
+  if (!out) return refuse(req, ctx, out.error());
+  if (out->missing) return not_found(req, ctx, "cohort_unknown", "Dit cohort bestaat niet.");
+  if (out->refusal) return refuse(req, ctx, out->refusal);
   auto res =
-      json_response(req, create ? http::status::created : http::status::ok, cohort_json(result_cohort, now));
+      json_response(req, create ? http::status::created : http::status::ok, cohort_json(out->cohort, now));
   if (create) res.set(http::field::location, "/api/v1/cohorten/" + id);
   return res;
 }

@@ -429,6 +429,42 @@ result<void> save_onboarding(transaction& tx, const municipality_record& m, cons
   return {};
 }
 
+result<cohort_outcome> run_cohort_change(database& db, std::string_view id, std::string_view action,
+                                         bool create, const audit_who& who, sys_time now,
+                                         const cohort_fn& fn) {
+  cohort_outcome out;
+  auto written = db.write([&](transaction& tx) -> result<void> {
+    out = {};
+    std::optional<domain::cohort> existing;
+    if (!create) {
+      auto found = find_cohort(tx, id);
+      if (!found) return found.error();
+      if (!*found) {
+        out.missing = true;
+        return {};
+      }
+      existing = std::move(*found);
+    }
+    auto next = fn(existing ? &*existing : nullptr);
+    std::string outcome = "success";
+    if (!next) {
+      if (domain::domain_error_of(next.error()) == domain::error::ok) return next.error();
+      out.refusal = next.error();
+      outcome = "denied:" + std::string(domain::reason_code(domain::domain_error_of(out.refusal)));
+    } else {
+      out.cohort = std::move(*next);
+      auto saved = create ? insert_cohort(tx, out.cohort, now) : update_cohort(tx, out.cohort, now);
+      if (!saved) return saved;
+    }
+    auto audited = append_audit(tx, {std::string(action), "cohort:" + std::string(id), outcome, who.origin,
+                                     who.actor, who.request_id, now});
+    if (!audited) return audited.error();
+    return {};
+  });
+  if (!written) return written.error();
+  return out;
+}
+
 result<transition_outcome> run_transition(database& db, std::string_view gemeentecode,
                                           std::string_view action, const audit_who& who, sys_time now,
                                           const transition_fn& fn, const after_fn& after) {

@@ -122,6 +122,23 @@ result<transition_outcome> run_transition(database& db, std::string_view gemeent
                                           std::string_view action, const audit_who& who, sys_time now,
                                           const transition_fn& fn, const after_fn& after = {});
 
+/// What a cohort change did.
+struct cohort_outcome {
+  bool missing = false;   ///< no cohort with that id (nothing written)
+  error_code refusal;     ///< the domain refusal, committed with its "denied:<CODE>" record
+  domain::cohort cohort;  ///< the cohort as saved, on success
+};
+/// Computes the new cohort from the existing one (null when creating).
+using cohort_fn = std::function<result<domain::cohort>(const domain::cohort* existing)>;
+/// Creates (`create`: cohort `id` must be new) or changes cohort `id` through
+/// `fn`, saves it and appends the audit record (action, "cohort:<id>",
+/// "success" or "denied:<CODE>"), in one transaction. The portal's cohort
+/// routes and `poortctl cohort` share it.
+/// Failure: a store error, or a non-domain error of `fn` (nothing written).
+result<cohort_outcome> run_cohort_change(database& db, std::string_view id, std::string_view action,
+                                         bool create, const audit_who& who, sys_time now,
+                                         const cohort_fn& fn);
+
 /// What a registration did; `cohort_missing` when there is no cohort with
 /// that id (nothing written then).
 struct registration_outcome : transition_outcome {

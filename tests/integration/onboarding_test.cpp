@@ -394,6 +394,59 @@ class OnboardingPath : public ::testing::Test {
   std::unique_ptr<daemon_process> daemon_;
 };
 
+// Verifies `poortctl cohort`: open (with the portal's rules: a window that
+// closes before it opens is refused), list, close early, and a second close
+// refused; every attempt audited with actor poortctl; bad arguments are a
+// usage error that writes nothing.
+TEST_F(OnboardingPath, PoortctlOpensListsAndClosesCohorts) {
+  const std::string ctl = binary("daemon/poortctl").string() + " ";
+  const std::string cfg = " --config '" + config_.string() + "' 2>&1";
+  const std::string settings =
+      "--name 'Cohort via poortctl' --kind REGULAR --opens-at 2020-01-06T00:00:00Z "
+      "--closes-at 2099-01-01T00:00:00Z --capacity 10 --connection-at 2099-02-01T00:00:00Z";
+  const std::string opened = run_capture(ctl + "cohort open " + settings + cfg);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(opened, m, std::regex("^opened cohort ([0-9a-f-]{36})\n"))) << opened;
+  const std::string id = m[1];
+
+  auto refused =
+      run_capture(ctl + "cohort open --name Later --kind PILOT --opens-at 2027-01-01T00:00:00Z " +
+                  "--closes-at 2026-01-01T00:00:00Z --capacity 5 --connection-at 2027-02-01T00:00:00Z" + cfg);
+  EXPECT_NE(refused.find("FAILED: poortctl: refused: COHORT_WINDOW_INVALID"), std::string::npos) << refused;
+  auto usage =
+      run_capture(ctl + "cohort open --name X --kind WEEKLY --opens-at gisteren --capacity -1" + cfg);
+  EXPECT_NE(usage.find("--kind wants PILOT or REGULAR"), std::string::npos) << usage;
+  EXPECT_NE(usage.find("--opens-at wants an RFC 3339 time"), std::string::npos) << usage;
+  EXPECT_NE(usage.find("--capacity wants a number"), std::string::npos) << usage;
+
+  auto listed = run_capture(ctl + "cohort list" + cfg);
+  EXPECT_NE(listed.find(id + " REGULAR registration 2020-01-06T00:00:00Z..2099-01-01T00:00:00Z (open) 0/10 "
+                             "registered, connection 2099-02-01T00:00:00Z \"Cohort via poortctl\""),
+            std::string::npos)
+      << listed;
+  EXPECT_NE(listed.find("1 cohort(s)"), std::string::npos) << listed;
+
+  EXPECT_EQ(run_capture(ctl + "cohort close " + id + cfg), "closed cohort " + id + "\n");
+  EXPECT_NE(run_capture(ctl + "cohort list" + cfg).find("(closed)"), std::string::npos);
+  EXPECT_NE(run_capture(ctl + "cohort close " + id + cfg).find("refused: COHORT_CLOSED"), std::string::npos);
+  EXPECT_NE(run_capture(ctl + "cohort close no-such-cohort" + cfg).find("no cohort no-such-cohort"),
+            std::string::npos);
+
+  auto conn = store::connection::open(dir_.path() / "poort.db", store::connection::access::read_only,
+                                      std::chrono::seconds{5});
+  ASSERT_TRUE(conn);
+  const auto count = [&](const std::string& where) {
+    return conn->query_int64("SELECT count(*) FROM audit_log WHERE actor = 'poortctl' AND " + where).value();
+  };
+  EXPECT_EQ(
+      count("action = 'onboarding.cohort.create' AND result = 'success' AND object = 'cohort:" + id + "'"),
+      1);
+  EXPECT_EQ(count("action = 'onboarding.cohort.create' AND result = 'denied:COHORT_WINDOW_INVALID'"), 1);
+  EXPECT_EQ(count("action = 'onboarding.cohort.close' AND result = 'success'"), 1);
+  EXPECT_EQ(count("action = 'onboarding.cohort.close' AND result = 'denied:COHORT_CLOSED'"), 1);
+  EXPECT_EQ(conn->query_int64("SELECT count(*) FROM cohorten").value(), 1);
+}
+
 // Verifies the whole path: open cohort -> register -> accept conditions -> apply -> sign -> approve ->
 // connected by the daemon's scheduler on the date; then the system certificate is a party and the
 // notices reached the SMTP sink.
