@@ -278,7 +278,7 @@ int cmd_backup(std::span<const std::string_view> args) {
     return 1;
   }
   std::cout << "backup written: " << to.string() << " (" << made->bytes << " bytes, schema version "
-            << made->schema_version << ", " << made->audit_records << " audit records";
+            << made->schema_version << ", " << made->audit_records << " audit record(s)";
   if (made->audit_records > 0)
     std::cout << ", the newest " << made->audit_head.seq << ":" << made->audit_head.hash;
   std::cout << ")\n";
