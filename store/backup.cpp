@@ -69,7 +69,9 @@ result<void> check_integrity(const fs::path& copy) {
 result<backup_report> backup_database(const fs::path& source, const fs::path& target) {
   if (target.empty() || !target.has_filename()) return refuse("no target file name", target);
   std::error_code ec;
-  if (fs::symlink_status(target, ec).type() != fs::file_type::not_found)
+  const auto target_type = fs::symlink_status(target, ec).type();
+  if (target_type == fs::file_type::none) return refuse("cannot look at the target's directory", target);
+  if (target_type != fs::file_type::not_found)
     return refuse("the target exists; a backup never replaces a file", target);
   partial_file partial{fs::path(target.string() + ".partial")};
 
