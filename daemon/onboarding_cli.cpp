@@ -1,8 +1,11 @@
 #include "daemon/onboarding_cli.hpp"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -28,19 +31,28 @@ constexpr std::string_view actor = "poortctl";
 
 struct parsed_args {
   std::filesystem::path config = "/etc/poort/poort.toml";
-  std::optional<std::string> version;
+  std::map<std::string, std::string, std::less<>> options;  ///< by option name, e.g. "--version"
   std::vector<std::string> positional;
   bool ok = true;
+
+  std::optional<std::string> option(std::string_view name) const {
+    const auto it = options.find(name);
+    return it == options.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
 };
 
-parsed_args parse(std::span<const std::string_view> args, bool takes_version, std::ostream& err) {
+/// Parses --config FILE, each of `options` with its value, and positional
+/// arguments; anything else is printed as unknown and makes `ok` false.
+parsed_args parse(std::span<const std::string_view> args, std::span<const std::string_view> options,
+                  std::ostream& err) {
   parsed_args a;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const bool has_value = i + 1 < args.size();
     if (args[i] == "--config" && has_value) {
       a.config = std::string(args[++i]);
-    } else if (takes_version && args[i] == "--version" && has_value) {
-      a.version = std::string(args[++i]);
+    } else if (has_value && std::ranges::find(options, args[i]) != options.end()) {
+      a.options.insert_or_assign(std::string(args[i]), std::string(args[i + 1]));
+      ++i;
     } else if (!args[i].starts_with("--")) {
       a.positional.emplace_back(args[i]);
     } else {
@@ -72,7 +84,7 @@ std::unique_ptr<store::database> open_store(const std::filesystem::path& config_
 
 int registry_main(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
   if (args.empty() || args[0] != "import") return 2;
-  auto a = parse(args.subspan(1), false, err);
+  auto a = parse(args.subspan(1), {}, err);
   if (!a.ok || a.positional.size() != 1) return 2;
   const std::string& file = a.positional[0];
   auto text = read_file(file, store::max_registry_csv_bytes);
@@ -106,8 +118,10 @@ int registry_main(std::span<const std::string_view> args, std::ostream& out, std
 
 int conditions_main(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
   if (args.empty() || args[0] != "add") return 2;
-  auto a = parse(args.subspan(1), true, err);
-  if (!a.ok || a.positional.size() != 1 || !a.version) return 2;
+  constexpr std::array<std::string_view, 1> version_option{"--version"};
+  auto a = parse(args.subspan(1), version_option, err);
+  const auto version = a.option("--version");
+  if (!a.ok || a.positional.size() != 1 || !version) return 2;
   const std::string& file = a.positional[0];
   auto text = read_file(file, store::max_conditions_bytes);
   if (!text || text->empty() || text->find('\0') != std::string::npos) {
@@ -120,7 +134,7 @@ int conditions_main(std::span<const std::string_view> args, std::ostream& out, s
   const sys_time now = clock.now();
   domain::conditions_document doc;
   auto written = db->write([&](store::transaction& tx) -> result<void> {
-    auto added = store::add_conditions(tx, *a.version, *text, now);
+    auto added = store::add_conditions(tx, *version, *text, now);
     if (!added) return added.error();
     doc = *added;
     auto audited = store::append_audit(tx, {"onboarding.conditions.publish", "voorwaarden:" + doc.version,
@@ -147,48 +161,15 @@ namespace {
 const domain::actor cli_admin{domain::role::administrator, {}, std::string(actor)};
 
 /// The options of `cohort open`, every one required.
-struct cohort_options {
-  std::filesystem::path config = "/etc/poort/poort.toml";
-  std::optional<std::string> name, kind, opens_at, closes_at, capacity, connection_at;
-  std::vector<std::string> positional;
-  bool ok = true;
-};
+constexpr std::array<std::string_view, 6> cohort_settings_options{
+    "--name", "--kind", "--opens-at", "--closes-at", "--capacity", "--connection-at"};
 
-cohort_options parse_cohort(std::span<const std::string_view> args, std::ostream& err) {
-  cohort_options o;
-  const std::pair<std::string_view, std::optional<std::string> cohort_options::*> named[] = {
-      {"--name", &cohort_options::name},         {"--kind", &cohort_options::kind},
-      {"--opens-at", &cohort_options::opens_at}, {"--closes-at", &cohort_options::closes_at},
-      {"--capacity", &cohort_options::capacity}, {"--connection-at", &cohort_options::connection_at},
-  };
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const bool has_value = i + 1 < args.size();
-    bool taken = false;
-    for (const auto& [flag, member] : named) {
-      if (args[i] == flag && has_value) {
-        o.*member = std::string(args[++i]);
-        taken = true;
-        break;
-      }
-    }
-    if (taken) continue;
-    if (args[i] == "--config" && has_value) {
-      o.config = std::string(args[++i]);
-    } else if (!args[i].starts_with("--")) {
-      o.positional.emplace_back(args[i]);
-    } else {
-      err << "poortctl: unknown argument '" << args[i] << "'\n";
-      o.ok = false;
-    }
-  }
-  return o;
-}
-
-/// The settings from `o`, or every problem printed and nullopt.
-std::optional<domain::cohort_settings> cohort_settings_of(const cohort_options& o, std::ostream& err) {
+/// The settings from `a`'s cohort options, or every problem printed and nullopt.
+std::optional<domain::cohort_settings> cohort_settings_of(const parsed_args& a, std::ostream& err) {
   domain::cohort_settings s;
   bool ok = true;
-  const auto time = [&](const std::optional<std::string>& v, const char* flag, sys_time& out) {
+  const auto time = [&](const char* flag, sys_time& out) {
+    const auto v = a.option(flag);
     auto t = v ? parse_rfc3339(*v) : std::nullopt;
     if (!t) {
       err << "poortctl: " << flag << " wants an RFC 3339 time, e.g. 2027-01-04T00:00:00Z\n";
@@ -197,24 +178,25 @@ std::optional<domain::cohort_settings> cohort_settings_of(const cohort_options& 
     }
     out = *t;
   };
-  if (!o.name) {
+  if (const auto name = a.option("--name"); !name) {
     err << "poortctl: --name is required\n";
     ok = false;
   } else {
-    s.name = *o.name;
+    s.name = *name;
   }
-  auto kind = o.kind ? domain::parse_cohort_kind(*o.kind) : std::nullopt;
+  const auto kind_text = a.option("--kind");
+  auto kind = kind_text ? domain::parse_cohort_kind(*kind_text) : std::nullopt;
   if (!kind) {
     err << "poortctl: --kind wants PILOT or REGULAR\n";
     ok = false;
   } else {
     s.kind = *kind;
   }
-  time(o.opens_at, "--opens-at", s.opens_at);
-  time(o.closes_at, "--closes-at", s.closes_at);
-  time(o.connection_at, "--connection-at", s.connection_at);
+  time("--opens-at", s.opens_at);
+  time("--closes-at", s.closes_at);
+  time("--connection-at", s.connection_at);
   std::uint32_t capacity = 0;
-  const std::string text = o.capacity.value_or("");
+  const std::string text = a.option("--capacity").value_or("");
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), capacity);
   if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
     err << "poortctl: --capacity wants a number of municipalities\n";
@@ -251,14 +233,15 @@ int change_cohort(store::database& db, const std::string& id, std::string_view a
 int cohort_main(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
   if (args.empty()) return 2;
   const std::string_view command = args[0];
-  auto o = parse_cohort(args.subspan(1), err);
+  auto o = parse(args.subspan(1),
+                 command == "open" ? std::span<const std::string_view>(cohort_settings_options)
+                                   : std::span<const std::string_view>(),
+                 err);
   if (!o.ok) return 2;
   system_clock_source clock;
 
   if (command == "list") {
-    if (!o.positional.empty() || o.name || o.kind || o.opens_at || o.closes_at || o.capacity ||
-        o.connection_at)
-      return 2;
+    if (!o.positional.empty()) return 2;
     auto db = open_store(o.config, clock, err);
     if (!db) return 1;
     auto all = db->read([](store::reader& r) { return store::list_cohorts(r); });
@@ -292,9 +275,7 @@ int cohort_main(std::span<const std::string_view> args, std::ostream& out, std::
         [&](const domain::cohort*) { return domain::create_cohort(id, *settings, cli_admin); }, out, err);
   }
   if (command == "close") {
-    if (o.positional.size() != 1 || o.name || o.kind || o.opens_at || o.closes_at || o.capacity ||
-        o.connection_at)
-      return 2;
+    if (o.positional.size() != 1) return 2;
     auto db = open_store(o.config, clock, err);
     if (!db) return 1;
     const sys_time now = clock.now();

@@ -48,20 +48,24 @@ error_code refuse(std::string_view reason, const fs::path& target) {
   return make_error_code(error::invalid_argument);
 }
 
-/// PRAGMA integrity_check on the copy: one row, "ok".
-result<void> check_integrity(const fs::path& copy) {
+/// PRAGMA integrity_check on the copy (one row, "ok"); then the copy's
+/// newest audit record, on the same connection.
+result<audit_anchor> check_integrity(const fs::path& copy) {
   auto conn = connection::open(copy, connection::access::read_only, source_busy_timeout);
   if (!conn) return conn.error();
-  auto st = conn->prepare("PRAGMA integrity_check(1)");
-  if (!st) return st.error();
-  auto row = st->step();
-  if (!row) return row.error();
-  if (!*row || st->column_text(0) != "ok") {
-    log::error("store.backup_failed",
-               {{"target", copy.string()}, {"reason", "integrity_check of the copy failed"}});
-    return make_error_code(error::corrupt);
+  {
+    auto st = conn->prepare("PRAGMA integrity_check(1)");
+    if (!st) return st.error();
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row || st->column_text(0) != "ok") {
+      log::error("store.backup_failed",
+                 {{"target", copy.string()}, {"reason", "integrity_check of the copy failed"}});
+      return make_error_code(error::corrupt);
+    }
   }
-  return {};
+  reader r{*conn};
+  return audit_head(r);
 }
 
 }  // namespace
@@ -98,7 +102,8 @@ result<backup_report> backup_database(const fs::path& source, const fs::path& ta
     if (auto r = st->bind(1, partial.path.string()).run(); !r) return r.error();
   }
 
-  if (auto r = check_integrity(partial.path); !r) return r.error();
+  auto head = check_integrity(partial.path);
+  if (!head) return head.error();
   backup_report out;
   auto version = schema_version(partial.path);
   if (!version) return version.error();
@@ -111,11 +116,7 @@ result<backup_report> backup_database(const fs::path& source, const fs::path& ta
     return make_error_code(error::corrupt);
   }
   out.audit_records = chain->records;
-  if (out.audit_records > 0) {
-    auto head = audit_head(partial.path);
-    if (!head) return head.error();
-    out.audit_head = std::move(*head);
-  }
+  if (out.audit_records > 0) out.audit_head = std::move(*head);
 
   // SQLite does not sync what VACUUM INTO writes: sync the file, give it its
   // name without replacing anything (link fails if the name was taken

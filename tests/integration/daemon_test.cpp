@@ -395,6 +395,15 @@ TEST_F(Daemon, SigtermFinishesRequestsInFlight) {
   EXPECT_EQ(daemon_->stop(SIGTERM), 0) << dump();
 }
 
+/// Runs `command` through the shell; its exit status and output (stdout and stderr).
+int run_with_output(const std::string& command, std::string& out) {
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  return WEXITSTATUS(::pclose(p));
+}
+
 // Verifies that `poortctl audit verify` accepts an intact chain and names the
 // first record altered in the database file.
 TEST(PoortctlAudit, FindsRecordAlteredInDatabaseFile) {
@@ -417,13 +426,8 @@ TEST(PoortctlAudit, FindsRecordAlteredInDatabaseFile) {
     (*db)->close();
   }
   auto run = [&](std::string& out) {
-    std::string cmd =
-        binary("daemon/poortctl").string() + " audit verify --database '" + cfg.database.string() + "' 2>&1";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    return WEXITSTATUS(::pclose(p));
+    return run_with_output(
+        binary("daemon/poortctl").string() + " audit verify --database '" + cfg.database.string() + "'", out);
   };
   std::string out;
   EXPECT_EQ(run(out), 0) << out;
@@ -440,15 +444,6 @@ TEST(PoortctlAudit, FindsRecordAlteredInDatabaseFile) {
   out.clear();
   EXPECT_EQ(run(out), 1) << out;
   EXPECT_NE(out.find("BROKEN at record 3"), std::string::npos) << out;
-}
-
-/// Runs `command` through the shell; its exit status and output (stdout and stderr).
-int run_with_output(const std::string& command, std::string& out) {
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  return WEXITSTATUS(::pclose(p));
 }
 
 /// The chain hash as store/audit.hpp documents it, computed independently.
@@ -591,13 +586,8 @@ TEST(CheckConfig, ReportsProblemsOrSuccess) {
   temp_dir dir;
   auto file = write_config(dir.path());
   auto run = [&](const fs::path& f, std::string& out) {
-    std::string cmd = binary("daemon/poortd").string() + " --check-config --config '" + f.string() + "' 2>&1";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    int st = ::pclose(p);
-    return WEXITSTATUS(st);
+    return run_with_output(binary("daemon/poortd").string() + " --check-config --config '" + f.string() + "'",
+                           out);
   };
   std::string out;
   EXPECT_EQ(run(file, out), 0) << out;
