@@ -1,0 +1,176 @@
+#include "store/deliveries.hpp"
+
+#include "store/detail/delivery_rows.hpp"
+#include "store/error.hpp"
+
+namespace poort::store {
+
+using namespace detail;  // NOLINT(google-build-using-namespace): the deliveries store's own helpers
+
+namespace {
+
+using domain::delivery_kind;
+
+std::string status_of(std::string_view purged, std::string_view acked, std::string_view read,
+                      std::string_view pushed) {
+  if (!purged.empty()) return "GEWIST";
+  if (!acked.empty()) return "BEVESTIGD";
+  if (!read.empty()) return "GELEZEN";
+  if (!pushed.empty()) return "DOORGESTUURD";
+  return "IN_POSTVAK";
+}
+
+constexpr std::string_view entry_columns =
+    "p.volgnummer, p.bericht_id, p.soort, l.afzender_oin, l.ontvangen_op, p.gelezen_op, p.bevestigd_op, "
+    "p.vervangen_door, p.gewist_op, p.gewist_reden, p.versie";
+
+inbox_entry entry_row(const statement& st) {
+  inbox_entry e;
+  e.seq = st.column_int64(0);
+  e.bericht_id = st.column_text(1);
+  e.kind = parse_kind(st.column_text(2)).value_or(delivery_kind::detentiemelding);
+  e.sender_oin = st.column_text(3);
+  e.received_at = st.column_text(4);
+  e.read_at = st.column_text(5);
+  e.acknowledged_at = st.column_text(6);
+  e.superseded_by = st.column_text(7);
+  e.purged_at = st.column_text(8);
+  e.purge_reason = st.column_text(9);
+  e.version = st.column_int64(10);
+  return e;
+}
+
+result<std::optional<inbox_entry>> find_entry(reader& r, std::string_view gemeentecode,
+                                              std::string_view bericht_id) {
+  auto st = r.prepare("SELECT " + std::string(entry_columns) +
+                      " FROM leveringen l JOIN postvak p ON p.volgnummer = l.volgnummer "
+                      "WHERE l.bericht_id = ? AND p.gemeentecode = ?");
+  if (!st) return st.error();
+  st->bind(1, bericht_id).bind(2, gemeentecode);
+  auto has = st->step();
+  if (!has) return has.error();
+  if (!*has) return std::optional<inbox_entry>{};
+  return std::optional<inbox_entry>{entry_row(*st)};
+}
+
+}  // namespace
+
+result<std::optional<delivery_status>> find_delivery(reader& r, std::string_view bericht_id) {
+  auto st = r.prepare(
+      "SELECT l.bericht_id, l.soort, l.ontvangen_op, l.body_sha256, l.afzender_oin, l.gemeentecode, "
+      "coalesce(p.gelezen_op, ''), coalesce(p.bevestigd_op, ''), coalesce(p.gewist_op, ''), "
+      "coalesce(u.afgeleverd_op, '') "
+      "FROM leveringen l LEFT JOIN postvak p ON p.volgnummer = l.volgnummer "
+      "LEFT JOIN uitgaande_berichten u ON u.bericht_id = l.bericht_id WHERE l.bericht_id = ?");
+  if (!st) return st.error();
+  st->bind(1, bericht_id);
+  auto has = st->step();
+  if (!has) return has.error();
+  if (!*has) return std::optional<delivery_status>{};
+  delivery_status s;
+  s.rec.bericht_id = st->column_text(0);
+  s.rec.kind = parse_kind(st->column_text(1)).value_or(delivery_kind::detentiemelding);
+  s.rec.received_at = st->column_text(2);
+  s.rec.body_sha256 = st->column_text(3);
+  s.sender_oin = st->column_text(4);
+  s.gemeentecode = st->column_text(5);
+  s.read_at = st->column_text(6);
+  s.acknowledged_at = st->column_text(7);
+  s.purged_at = st->column_text(8);
+  s.pushed_at = st->column_text(9);
+  s.status = status_of(s.purged_at, s.acknowledged_at, s.read_at, s.pushed_at);
+  return std::optional<delivery_status>{std::move(s)};
+}
+
+result<std::vector<inbox_entry>> list_inbox(reader& r, const inbox_filter& f) {
+  if (f.limit < 1 || f.limit > max_inbox_page || f.gemeentecode.empty())
+    return make_error_code(error::invalid_argument);
+  auto st = r.prepare("SELECT " + std::string(entry_columns) +
+                      " FROM postvak p JOIN leveringen l USING (bericht_id) "
+                      "WHERE p.gemeentecode = ? AND p.volgnummer > ? AND (? = '' OR p.soort = ?) "
+                      "AND (? = 0 OR p.gelezen_op = '') AND (? = 0 OR p.bevestigd_op = '') "
+                      "ORDER BY p.volgnummer LIMIT ?");
+  if (!st) return st.error();
+  const std::string kind = f.kind ? std::string(domain::to_string(*f.kind)) : std::string();
+  st->bind(1, f.gemeentecode)
+      .bind(2, f.after_seq)
+      .bind(3, kind)
+      .bind(4, kind)
+      .bind(5, std::int64_t{f.unread_only})
+      .bind(6, std::int64_t{f.unacknowledged_only})
+      .bind(7, static_cast<std::int64_t>(f.limit));
+  std::vector<inbox_entry> out;
+  for (;;) {
+    auto has = st->step();
+    if (!has) return has.error();
+    if (!*has) break;
+    out.push_back(entry_row(*st));
+  }
+  return out;
+}
+
+result<std::optional<inbox_message>> read_message(transaction& tx, const data_key& key,
+                                                  std::string_view gemeentecode, std::string_view bericht_id,
+                                                  const audit_context& who, sys_time now) {
+  auto entry = find_entry(tx, gemeentecode, bericht_id);
+  if (!entry) return entry.error();
+  if (!*entry) {
+    if (auto a = audit(tx, who, "delivery.read", bericht_id, "denied:not_found", now); !a) return a.error();
+    return std::optional<inbox_message>{};
+  }
+  inbox_message msg{std::move(**entry), std::nullopt};
+  auto st = tx.prepare(
+      "SELECT key_id, inhoud FROM postvak WHERE volgnummer = (SELECT volgnummer FROM leveringen WHERE "
+      "bericht_id = ?) AND inhoud IS NOT NULL");
+  if (!st) return st.error();
+  st->bind(1, bericht_id);
+  auto has = st->step();
+  if (!has) return has.error();
+  if (*has) {
+    if (st->column_text(0) != key.id()) return make_error_code(common_error::crypto_error);
+    auto plain = key.open(blob_view(*st, 1), content_aad(bericht_id));
+    if (!plain) return plain.error();
+    msg.content_json = std::move(*plain);
+    if (msg.entry.read_at.empty()) {
+      msg.entry.read_at = stamp(now);
+      auto up = tx.prepare(
+          "UPDATE postvak SET gelezen_op = ? WHERE volgnummer = (SELECT volgnummer FROM leveringen WHERE "
+          "bericht_id = ?) AND gelezen_op = ''");
+      if (!up) return up.error();
+      up->bind(1, msg.entry.read_at).bind(2, bericht_id);
+      if (auto r = up->run(); !r) return r.error();
+    }
+  }
+  if (auto a = audit(tx, who, "delivery.read", bericht_id, "success", now); !a) return a.error();
+  return std::optional<inbox_message>{std::move(msg)};
+}
+
+result<std::optional<inbox_entry>> acknowledge_message(transaction& tx, const delivery_settings& s,
+                                                       std::string_view gemeentecode,
+                                                       std::string_view bericht_id, const audit_context& who,
+                                                       sys_time now) {
+  auto entry = find_entry(tx, gemeentecode, bericht_id);
+  if (!entry) return entry.error();
+  if (!*entry) {
+    if (auto a = audit(tx, who, "delivery.acknowledge", bericht_id, "denied:not_found", now); !a)
+      return a.error();
+    return std::optional<inbox_entry>{};
+  }
+  if ((*entry)->acknowledged_at.empty()) {
+    (*entry)->acknowledged_at = stamp(now);
+    auto up = tx.prepare(
+        "UPDATE postvak SET bevestigd_op = ?, "
+        "wissen_na = CASE WHEN ? = 1 AND gewist_op = '' THEN ? ELSE wissen_na END "
+        "WHERE volgnummer = (SELECT volgnummer FROM leveringen WHERE bericht_id = ?)");
+    if (!up) return up.error();
+    up->bind(1, (*entry)->acknowledged_at)
+        .bind(2, std::int64_t{s.basis == retention_basis::acknowledgement})
+        .bind(3, stamp(now + s.retention))
+        .bind(4, bericht_id);
+    if (auto r = up->run(); !r) return r.error();
+    if (auto a = audit(tx, who, "delivery.acknowledge", bericht_id, "success", now); !a) return a.error();
+  }
+  return entry;
+}
+
+}  // namespace poort::store

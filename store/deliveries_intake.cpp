@@ -1,0 +1,405 @@
+#include "store/deliveries.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+#include "common/log.hpp"
+#include "store/detail/delivery_rows.hpp"
+#include "store/error.hpp"
+#include "store/registry.hpp"
+
+namespace poort::store {
+
+using namespace detail;  // NOLINT(google-build-using-namespace): the deliveries store's own helpers
+
+namespace {
+
+namespace bj = boost::json;
+using domain::delivery_kind;
+
+std::int64_t to_bits(const domain::basisvoorwaarde_set& s) {
+  std::int64_t bits = 0;
+  for (auto b : s.items()) bits |= std::int64_t{1} << static_cast<unsigned>(b);
+  return bits;
+}
+
+domain::basisvoorwaarde_set from_bits(std::int64_t bits) {
+  domain::basisvoorwaarde_set s;
+  for (auto b : domain::all_basisvoorwaarden)
+    if (bits & (std::int64_t{1} << static_cast<unsigned>(b))) s.insert(b);
+  return s;
+}
+
+// The date of day `d` at midnight UTC plus `n` days.
+sys_time day_plus(domain::date d, std::chrono::days n) { return sys_time{d + n}; }
+
+// The release date a detention notification announces: the event itself for
+// an EINDE, else the expected release (if given).
+std::optional<domain::date> release_of(const domain::detentiemelding& m) {
+  if (m.soort == domain::melding_soort::einde) return m.gebeurtenisdatum;
+  return m.verwachte_invrijheidstelling;
+}
+
+const std::string& bsn_of(const incoming_delivery& d) {
+  return std::visit(
+      [](const auto& m) -> const std::string& {
+        if constexpr (std::is_same_v<std::decay_t<decltype(m)>, domain::intrekking>)
+          return m.bsn;
+        else
+          return m.persoon.bsn;
+      },
+      d.message);
+}
+
+std::string serialize(const incoming_delivery& d) {
+  return std::visit([](const auto& m) { return bj::serialize(domain::to_json(m)); }, d.message);
+}
+
+struct stored_sheet {
+  std::string bericht_id;
+  domain::informatieblad sheet;
+};
+
+// The person's sheets that still hold content (optionally in one municipality).
+result<std::vector<stored_sheet>> sheets_of(transaction& tx, const data_key& key, std::string_view bsn_index,
+                                            std::string_view gemeentecode) {
+  auto st = tx.prepare(
+      "SELECT bericht_id, key_id, inhoud FROM postvak WHERE bsn_index = ? AND bsn_index <> '' "
+      "AND soort = 'INFORMATIEBLAD' AND inhoud IS NOT NULL AND (? = '' OR gemeentecode = ?) "
+      "ORDER BY volgnummer");
+  if (!st) return st.error();
+  st->bind(1, bsn_index).bind(2, gemeentecode).bind(3, gemeentecode);
+  std::vector<stored_sheet> out;
+  for (;;) {
+    auto has = st->step();
+    if (!has) return has.error();
+    if (!*has) break;
+    std::string id(st->column_text(0));
+    if (st->column_text(1) != key.id()) return make_error_code(common_error::crypto_error);
+    auto plain = key.open(blob_view(*st, 2), content_aad(id));
+    if (!plain) return plain.error();
+    auto sheet = domain::parse_informatieblad(*plain);
+    if (!sheet) return make_error_code(error::corrupt);
+    out.push_back({std::move(id), std::move(*sheet)});
+  }
+  return out;
+}
+
+// The withdrawals that concern `sheet` (same person, same consent record).
+result<std::vector<domain::intrekking>> withdrawals_for(transaction& tx, const data_key& key,
+                                                        const domain::informatieblad& sheet) {
+  auto st =
+      tx.prepare("SELECT basisvoorwaarden FROM intrekkingen WHERE bsn_index = ? AND toestemming_index = ?");
+  if (!st) return st.error();
+  st->bind(1, key.blind_index("bsn", sheet.persoon.bsn))
+      .bind(2, key.blind_index("toestemming", sheet.toestemming.id));
+  std::vector<domain::intrekking> out;
+  for (;;) {
+    auto has = st->step();
+    if (!has) return has.error();
+    if (!*has) break;
+    domain::intrekking w;
+    w.bsn = sheet.persoon.bsn;
+    w.toestemming_id = sheet.toestemming.id;
+    w.gemeentecode = sheet.gemeentecode;
+    w.ingetrokken = from_bits(st->column_int64(0));
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+// When the content of a new entry is due: see delivery_settings.
+result<std::string> purge_after_for(transaction& tx, const delivery_settings& s, const incoming_delivery& d,
+                                    std::string_view bsn_index, sys_time now) {
+  if (const auto* m = std::get_if<domain::detentiemelding>(&d.message))
+    if (auto release = release_of(*m)) return stamp(day_plus(*release, s.retention));
+  auto st = tx.prepare(
+      "SELECT vrijlating FROM postvak WHERE bsn_index = ? AND bsn_index <> '' AND gemeentecode = ? "
+      "AND vrijlating <> '' ORDER BY volgnummer DESC LIMIT 1");
+  if (!st) return st.error();
+  st->bind(1, bsn_index).bind(2, d.gemeentecode());
+  auto has = st->step();
+  if (!has) return has.error();
+  if (*has) {
+    if (auto day = parse_date(st->column_text(0)))
+      return stamp(day_plus(std::chrono::floor<std::chrono::days>(*day), s.retention));
+  }
+  return stamp(now + s.retention_without_release);
+}
+
+// A newly announced release date moves the purge time of the person's
+// entries in that municipality that have no release date of their own
+// (sheets, withdrawals); acknowledged ones keep theirs under the
+// acknowledgement basis.
+result<void> move_purge_times(transaction& tx, const delivery_settings& s, std::string_view bsn_index,
+                              std::string_view gemeentecode, std::string_view purge_after) {
+  auto st = tx.prepare(
+      "UPDATE postvak SET wissen_na = ? WHERE bsn_index = ? AND bsn_index <> '' AND gemeentecode = ? "
+      "AND gewist_op = '' AND vrijlating = '' AND (? = 0 OR bevestigd_op = '')");
+  if (!st) return st.error();
+  st->bind(1, purge_after)
+      .bind(2, bsn_index)
+      .bind(3, gemeentecode)
+      .bind(4, std::int64_t{s.basis == retention_basis::acknowledgement});
+  return st->run();
+}
+
+// ------------------------------------------------------------ accept parts
+
+struct acceptance {
+  transaction& tx;
+  const data_key& key;
+  const delivery_settings& s;
+  const sealed_delivery& sealed;
+  const audit_context& who;
+  sys_time now;
+  const incoming_delivery& d = sealed.incoming;
+  const std::string& bsn_index = sealed.bsn_index;
+  std::string at = stamp(now);
+  delivery_outcome out;
+
+  result<delivery_outcome> refuse(error_code ec) {
+    out.what = delivery_outcome::kind::refused;
+    out.refusal = ec;
+    std::string reason = out.replacement_unknown
+                             ? "replacement_unknown"
+                             : std::string(domain::reason_code(domain::domain_error_of(ec)));
+    std::ranges::transform(reason, reason.begin(),
+                           [](char c) { return c >= 'A' && c <= 'Z' ? char(c + 32) : c; });
+    if (auto a = audit(tx, who, "delivery.create", d.bericht_id(), "denied:" + reason, now); !a)
+      return a.error();
+    return std::move(out);
+  }
+
+  // The same berichtId before: the original receipt, or a conflict.
+  result<std::optional<delivery_outcome>> check_repeat() {
+    auto st = tx.prepare(
+        "SELECT soort, afzender_oin, body_sha256, ontvangen_op FROM leveringen WHERE bericht_id = ?");
+    if (!st) return st.error();
+    st->bind(1, d.bericht_id());
+    auto has = st->step();
+    if (!has) return has.error();
+    if (!*has) return std::optional<delivery_outcome>{};
+    if (st->column_text(1) != d.sender_oin || st->column_text(2) != d.body_sha256 ||
+        st->column_text(0) != domain::to_string(d.kind())) {
+      auto r = refuse(domain::error::bericht_id_conflict);
+      if (!r) return r.error();
+      return std::optional<delivery_outcome>{std::move(*r)};
+    }
+    out.what = delivery_outcome::kind::replayed;
+    out.rec = {d.bericht_id(), d.kind(), std::string(st->column_text(3)), d.body_sha256};
+    if (auto a = audit(tx, who, "delivery.replay", d.bericht_id(), "success", now); !a) return a.error();
+    return std::optional<delivery_outcome>{std::move(out)};
+  }
+
+  // informatieblad: consent per section and the explicit replacement.
+  // Success: `sheet_refusal` is set when a rule refuses the sheet.
+  error_code sheet_refusal;
+  result<void> check_sheet(const domain::informatieblad& sheet) {
+    auto withdrawals = withdrawals_for(tx, key, sheet);
+    if (!withdrawals) return withdrawals.error();
+    out.fields = domain::check_consent(sheet, *withdrawals);
+    if (!out.fields.empty()) {
+      sheet_refusal = out.fields.front().code;
+      return {};
+    }
+    if (!sheet.vervangt) return {};
+    auto st = tx.prepare(
+        "SELECT bericht_id, key_id, inhoud, gemeentecode, bsn_index FROM postvak "
+        "WHERE volgnummer = (SELECT volgnummer FROM leveringen WHERE bericht_id = ?) AND soort = "
+        "'INFORMATIEBLAD'");
+    if (!st) return st.error();
+    st->bind(1, *sheet.vervangt);
+    auto has = st->step();
+    if (!has) return has.error();
+    if (!*has || st->column_is_null(2)) {
+      out.replacement_unknown = true;
+      sheet_refusal = domain::error::replacement_other_person;
+      return {};
+    }
+    if (st->column_text(3) != sheet.gemeentecode || st->column_text(4) != bsn_index) {
+      sheet_refusal = domain::error::replacement_other_person;
+      return {};
+    }
+    if (st->column_text(1) != key.id()) return make_error_code(common_error::crypto_error);
+    auto plain = key.open(blob_view(*st, 2), content_aad(*sheet.vervangt));
+    if (!plain) return plain.error();
+    auto replaced = domain::parse_informatieblad(*plain);
+    if (!replaced) return make_error_code(error::corrupt);
+    if (auto ok = domain::check_replacement(sheet, *replaced); !ok) sheet_refusal = ok.error();
+    return {};
+  }
+
+  result<void> insert(const municipality_record& m) {
+    // The receipt names its inbox entry, so that the entry is found through
+    // the receipt's key and postvak needs no index of random berichtIds
+    // (store/migrations.cpp, migration 7).
+    auto next = tx.prepare("SELECT coalesce(max(volgnummer), 0) + 1 FROM postvak");
+    if (!next) return next.error();
+    auto stepped = next->step();
+    if (!stepped) return stepped.error();
+    const std::int64_t volgnummer = next->column_int64(0);
+    auto lv = tx.prepare(
+        "INSERT INTO leveringen (bericht_id, soort, afzender_oin, gemeentecode, body_sha256, ontvangen_op, "
+        "volgnummer) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!lv) return lv.error();
+    lv->bind(1, d.bericht_id())
+        .bind(2, domain::to_string(d.kind()))
+        .bind(3, d.sender_oin)
+        .bind(4, d.gemeentecode())
+        .bind(5, d.body_sha256)
+        .bind(6, at)
+        .bind(7, volgnummer);
+    if (auto r = lv->run(); !r) return r;
+
+    std::string release;
+    if (const auto* dm = std::get_if<domain::detentiemelding>(&d.message))
+      if (auto day = release_of(*dm)) release = domain::format_date(*day);
+    auto purge_after = purge_after_for(tx, s, d, bsn_index, now);
+    if (!purge_after) return purge_after.error();
+    const auto* sheet = std::get_if<domain::informatieblad>(&d.message);
+    auto pv = tx.prepare(
+        "INSERT INTO postvak (bericht_id, gemeentecode, soort, bsn_index, versie, vrijlating, key_id, "
+        "inhoud, wissen_na, volgnummer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!pv) return pv.error();
+    pv->bind(1, d.bericht_id())
+        .bind(2, d.gemeentecode())
+        .bind(3, domain::to_string(d.kind()))
+        .bind(4, bsn_index)
+        .bind(5, sheet ? sheet->versie : std::int64_t{0})
+        .bind(6, release)
+        .bind(7, sealed.key_id)
+        .bind_blob(8, as_bytes(sealed.content))
+        .bind(9, *purge_after)
+        .bind(10, volgnummer);
+    if (auto r = pv->run(); !r) return r;
+    if (!release.empty()) {
+      if (auto r = move_purge_times(tx, s, bsn_index, d.gemeentecode(), *purge_after); !r) return r;
+    }
+
+    const bool push_endpoint_ok = m.push_endpoint.starts_with("https://") && m.push_endpoint.size() <= 2048;
+    if (!m.push_endpoint.empty() && !push_endpoint_ok)
+      log::warn("push.endpoint_invalid", {{"gemeentecode", m.gemeentecode}, {"bericht_id", d.bericht_id()}});
+    if (push_endpoint_ok && m.status == domain::municipality_status::connected) {
+      auto ob = tx.prepare(
+          "INSERT INTO uitgaande_berichten (bericht_id, gemeentecode, endpoint, status, volgende_poging_op, "
+          "aangemaakt_op) VALUES (?, ?, ?, 'WACHTEND', ?, ?)");
+      if (!ob) return ob.error();
+      ob->bind(1, d.bericht_id()).bind(2, d.gemeentecode()).bind(3, m.push_endpoint).bind(4, at).bind(5, at);
+      if (auto r = ob->run(); !r) return r;
+      out.push_queued = true;
+    }
+    return audit(tx, who, "delivery.create", d.bericht_id(), "success", now);
+  }
+
+  // A newer sheet supersedes the person's older sheets in that municipality.
+  result<void> supersede(const domain::informatieblad& newer) {
+    auto older = sheets_of(tx, key, bsn_index, newer.gemeentecode);
+    if (!older) return older.error();
+    for (const auto& o : *older) {
+      if (o.bericht_id == newer.bericht_id || !domain::supersedes(newer, o.sheet)) continue;
+      if (auto r = purge_entry(tx, o.bericht_id, "VERVANGEN", newer.bericht_id, now); !r) return r;
+      if (auto a = audit(tx, who, "delivery.supersede", o.bericht_id, "success", now); !a) return a;
+    }
+    return {};
+  }
+
+  // A withdrawal: remember it, and purge the withdrawn sections of every
+  // earlier sheet of the person under that consent.
+  result<void> withdraw(const domain::intrekking& w) {
+    bj::object secret{{"bsn", w.bsn}, {"toestemmingId", w.toestemming_id}};
+    auto sleutel = key.seal(bj::serialize(secret), withdrawal_aad(w.bericht_id));
+    if (!sleutel) return sleutel.error();
+    auto st = tx.prepare(
+        "INSERT INTO intrekkingen (bericht_id, bsn_index, toestemming_index, basisvoorwaarden, key_id, "
+        "sleutel) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
+    if (!st) return st.error();
+    st->bind(1, w.bericht_id)
+        .bind(2, bsn_index)
+        .bind(3, key.blind_index("toestemming", w.toestemming_id))
+        .bind(4, to_bits(w.ingetrokken))
+        .bind(5, key.id())
+        .bind_blob(6, as_bytes(*sleutel));
+    if (auto r = st->run(); !r) return r;
+
+    auto sheets = sheets_of(tx, key, bsn_index, "");
+    if (!sheets) return sheets.error();
+    for (const auto& o : *sheets) {
+      if (domain::sections_to_purge(w, o.sheet).empty()) continue;
+      auto reduced = domain::apply_withdrawal(o.sheet, w);
+      if (reduced.secties.empty()) {
+        if (auto r = purge_entry(tx, o.bericht_id, "INGETROKKEN", "", now); !r) return r;
+      } else if (auto r = reseal_content(tx, key, o.bericht_id, bj::serialize(domain::to_json(reduced)),
+                                         bsn_index);
+                 !r) {
+        return r;
+      }
+      if (auto a = audit(tx, who, "delivery.purge", o.bericht_id, "success", now); !a) return a;
+      out.purged.push_back(o.bericht_id);
+    }
+    return {};
+  }
+
+  result<delivery_outcome> run() {
+    // Purged and rewritten content must not linger in free space: the
+    // writer connection has secure_delete on for its whole life
+    // (store/database.cpp), so it is not set again per delivery (SQLite
+    // compiles a PRAGMA afresh on every run).
+    // Content sealed under another key could not be read back: refuse it.
+    if (sealed.key_id != key.id()) return make_error_code(common_error::crypto_error);
+    auto repeat = check_repeat();
+    if (!repeat) return repeat.error();
+    if (*repeat) return std::move(**repeat);
+
+    auto m = find_municipality(tx, d.gemeentecode(), day_of(now));
+    if (!m) return m.error();
+    if (!*m) return refuse(domain::error::municipality_unknown);
+    const domain::delivery_preferences prefs{(*m)->wil_detentiemeldingen, (*m)->wil_informatiebladen};
+    if (auto ok = domain::check_deliverable(d.kind(), (*m)->status, prefs); !ok) return refuse(ok.error());
+    if (const auto* sheet = std::get_if<domain::informatieblad>(&d.message)) {
+      if (auto r = check_sheet(*sheet); !r) return r.error();
+      if (sheet_refusal) return refuse(sheet_refusal);
+    }
+
+    if (auto r = insert(**m); !r) return r.error();
+    if (const auto* sheet = std::get_if<domain::informatieblad>(&d.message)) {
+      if (auto r = supersede(*sheet); !r) return r.error();
+    } else if (const auto* w = std::get_if<domain::intrekking>(&d.message)) {
+      if (auto r = withdraw(*w); !r) return r.error();
+    }
+    out.what = delivery_outcome::kind::created;
+    out.rec = {d.bericht_id(), d.kind(), at, d.body_sha256};
+    return std::move(out);
+  }
+};
+
+}  // namespace
+
+domain::delivery_kind incoming_delivery::kind() const noexcept {
+  return static_cast<delivery_kind>(message.index());
+}
+
+const std::string& incoming_delivery::bericht_id() const {
+  return std::visit([](const auto& m) -> const std::string& { return m.bericht_id; }, message);
+}
+
+const std::string& incoming_delivery::gemeentecode() const {
+  return std::visit([](const auto& m) -> const std::string& { return m.gemeentecode; }, message);
+}
+
+result<sealed_delivery> seal_delivery(const data_key& key, incoming_delivery d) {
+  auto content = key.seal(serialize(d), content_aad(d.bericht_id()));
+  if (!content) return content.error();
+  std::string bsn_index = key.blind_index("bsn", bsn_of(d));
+  return sealed_delivery{std::move(d), key.id(), std::move(*content), std::move(bsn_index)};
+}
+
+result<delivery_outcome> accept_delivery(transaction& tx, const data_key& key, const delivery_settings& s,
+                                         const sealed_delivery& d, const audit_context& who, sys_time now) {
+  acceptance a{tx, key, s, d, who, now};
+  return a.run();
+}
+
+}  // namespace poort::store

@@ -1,0 +1,55 @@
+#include "store/deliveries.hpp"
+
+#include "store/detail/delivery_rows.hpp"
+#include "store/error.hpp"
+
+namespace poort::store {
+
+using namespace detail;  // NOLINT(google-build-using-namespace): the deliveries store's own helpers
+
+using domain::delivery_kind;
+
+result<std::vector<purge_candidate>> purge_candidates(reader& r, sys_time now, std::size_t limit) {
+  auto st = r.prepare(
+      "SELECT bericht_id, gemeentecode, soort, wissen_na FROM postvak WHERE gewist_op = '' AND wissen_na <= "
+      "? "
+      "ORDER BY wissen_na, volgnummer LIMIT ?");
+  if (!st) return st.error();
+  st->bind(1, stamp(now)).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<purge_candidate> out;
+  for (;;) {
+    auto has = st->step();
+    if (!has) return has.error();
+    if (!*has) break;
+    out.push_back({std::string(st->column_text(0)), std::string(st->column_text(1)),
+                   parse_kind(st->column_text(2)).value_or(delivery_kind::detentiemelding),
+                   std::string(st->column_text(3))});
+  }
+  return out;
+}
+
+result<std::vector<std::string>> purge_expired(transaction& tx, sys_time now, const audit_context& who,
+                                               std::size_t limit) {
+  if (auto r = tx.exec("PRAGMA secure_delete = ON"); !r) return r.error();
+  auto due = purge_candidates(tx, now, limit);
+  if (!due) return due.error();
+  std::vector<std::string> purged;
+  for (const auto& c : *due) {
+    if (auto r = purge_entry(tx, c.bericht_id, "BEWAARTERMIJN", "", now); !r) return r.error();
+    if (auto a = audit(tx, who, "delivery.purge", c.bericht_id, "success", now); !a) return a.error();
+    purged.push_back(c.bericht_id);
+  }
+  return purged;
+}
+
+result<void> database_checkpoint_truncate(const std::filesystem::path& database_file,
+                                          std::chrono::milliseconds busy_timeout) {
+  auto conn = connection::open(database_file, connection::access::read_write, busy_timeout);
+  if (!conn) return conn.error();
+  auto busy = conn->query_int64("PRAGMA wal_checkpoint(TRUNCATE)");
+  if (!busy) return busy.error();
+  if (*busy != 0) return make_error_code(error::busy);
+  return {};
+}
+
+}  // namespace poort::store

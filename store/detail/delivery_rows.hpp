@@ -1,0 +1,60 @@
+#pragma once
+// Internal to the deliveries store (store/deliveries_*.cpp): what the intake,
+// the inbox, the outbox, retention and rekey share. Not part of the store's
+// contract; see store/deliveries.hpp.
+//
+// Lookups of a person's entries say `bsn_index <> ''` so that SQLite can use
+// the partial index postvak_persoon: without it they read the municipality's
+// whole inbox (or all of postvak) for every delivery
+// (tests/unit/store/deliveries_scaling_test.cpp).
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "domain/delivery.hpp"
+#include "store/deliveries.hpp"
+#include "store/sqlite.hpp"
+#include "store/transaction.hpp"
+
+namespace poort::store::detail {
+
+/// RFC 3339 UTC with milliseconds, as every delivery column stores times.
+inline std::string stamp(sys_time t) { return format_rfc3339(t, true); }
+
+/// The kind a `soort` column names, or nullopt.
+std::optional<domain::delivery_kind> parse_kind(std::string_view s);
+
+/// The AAD of a postvak entry's content and of a withdrawal's sealed key.
+inline std::string content_aad(std::string_view id) { return "postvak/" + std::string(id) + "/inhoud"; }
+inline std::string withdrawal_aad(std::string_view id) {
+  return "intrekkingen/" + std::string(id) + "/sleutel";
+}
+
+/// Column `col` of the current row as bytes in a string_view (valid as
+/// `statement::column_blob`), and a string's bytes for `bind_blob`.
+inline std::string_view blob_view(const statement& st, int col) {
+  auto b = st.column_blob(col);
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+inline std::span<const std::uint8_t> as_bytes(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+/// Appends the audit record of `action` on "bericht:<bericht_id>" in `tx`.
+result<void> audit(transaction& tx, const audit_context& who, std::string action, std::string_view bericht_id,
+                   std::string result_text, sys_time now);
+
+/// Empties an entry's content and blind index: what stays is a tombstone.
+result<void> purge_entry(transaction& tx, std::string_view bericht_id, std::string_view reason,
+                         std::string_view superseded_by, sys_time now);
+
+/// Seals `json` under `key` as the content of `bericht_id`, with `bsn_index`.
+result<void> reseal_content(transaction& tx, const data_key& key, std::string_view bericht_id,
+                            std::string_view json, std::string_view bsn_index);
+
+}  // namespace poort::store::detail
