@@ -1,6 +1,6 @@
-// Unit tests of the deliveries store (issue 5): the data key, every rule of
-// accept_delivery, the inbox, the outbox, retention and rekey, on a real
-// SQLite file with an injected clock and randomness.
+// Unit tests of the deliveries store (issue 5): every rule of accept_delivery,
+// the inbox, the outbox, retention and rekey, on a real SQLite file with an
+// injected clock and randomness. The data key: data_key_test.cpp.
 
 #include "store/deliveries.hpp"
 
@@ -35,81 +35,6 @@ std::string uuid(int n) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012d", n);
   return buf;
-}
-
-// ------------------------------------------------------------ data key
-
-TEST(DataKey, SealsAndOpensWithTheSameAad) {
-  fake_random rnd;
-  data_key k("k1", key_bytes(1), rnd);
-  auto sealed = k.seal("geheim", "postvak/x/inhoud");
-  ASSERT_TRUE(sealed);
-  EXPECT_EQ(sealed->size(), 12 + 6 + 16u);
-  EXPECT_EQ(sealed->find("geheim"), std::string::npos);
-  EXPECT_EQ(*k.open(*sealed, "postvak/x/inhoud"), "geheim");
-}
-
-TEST(DataKey, RefusesAnotherAadAnotherKeyAndTampering) {
-  fake_random rnd;
-  data_key k("k1", key_bytes(1), rnd), other("k2", key_bytes(2), rnd);
-  auto sealed = *k.seal("geheim", "postvak/x/inhoud");
-  EXPECT_FALSE(k.open(sealed, "postvak/y/inhoud"));
-  EXPECT_FALSE(other.open(sealed, "postvak/x/inhoud"));
-  for (std::size_t i : {std::size_t{0}, std::size_t{13}, sealed.size() - 1}) {
-    auto t = sealed;
-    t[i] = static_cast<char>(t[i] ^ 1);
-    EXPECT_FALSE(k.open(t, "postvak/x/inhoud")) << "byte " << i;
-  }
-}
-
-TEST(DataKey, NoncesAreFresh) {
-  fake_random rnd;
-  data_key k("k1", key_bytes(1), rnd);
-  EXPECT_NE(*k.seal("x", "a"), *k.seal("x", "a"));
-}
-
-TEST(DataKey, BlindIndexIsStablePerKeyAndKind) {
-  fake_random rnd;
-  data_key k("k1", key_bytes(1), rnd), other("k2", key_bytes(2), rnd);
-  EXPECT_EQ(k.blind_index("bsn", kBsn), k.blind_index("bsn", kBsn));
-  EXPECT_EQ(k.blind_index("bsn", kBsn).size(), 64u);
-  EXPECT_NE(k.blind_index("bsn", kBsn), k.blind_index("bsn", kOtherBsn));
-  EXPECT_NE(k.blind_index("bsn", kBsn), k.blind_index("toestemming", kBsn));
-  EXPECT_NE(k.blind_index("bsn", kBsn), other.blind_index("bsn", kBsn));
-  EXPECT_EQ(k.blind_index("bsn", kBsn).find(kBsn), std::string::npos);
-}
-
-TEST(DataKey, ParsesRawAndHexKeyFilesOnly) {
-  EXPECT_TRUE(parse_data_key(std::string(32, '\x07')));
-  EXPECT_TRUE(parse_data_key(std::string(64, 'a')));
-  EXPECT_TRUE(parse_data_key(std::string(64, 'A') + "\n"));
-  EXPECT_TRUE(parse_data_key(std::string(64, 'a') + "\r\n"));
-  EXPECT_FALSE(parse_data_key(std::string(31, '\x07')));
-  EXPECT_FALSE(parse_data_key(std::string(63, 'a')));
-  EXPECT_FALSE(parse_data_key(std::string(65, 'a')));
-  EXPECT_FALSE(parse_data_key(std::string(64, 'g')));
-  EXPECT_FALSE(parse_data_key(""));
-}
-
-TEST(DataKey, LoadsFromTheKeyFileElseTheSystemdCredential) {
-  test::temp_dir dir;
-  fake_random rnd;
-  std::ofstream(dir.path() / "data-key") << std::string(64, 'b');
-  std::ofstream(dir.path() / "own.key") << std::string(64, 'c');
-  config::data_keys cfg;
-  EXPECT_FALSE(load_data_key(cfg, std::nullopt, rnd)) << "no key anywhere";
-  auto from_credential = load_data_key(cfg, dir.path(), rnd);
-  ASSERT_TRUE(from_credential);
-  EXPECT_EQ((*from_credential)->id(), "k1");
-  cfg.key_file = dir.path() / "own.key";
-  cfg.key_id = "k7";
-  auto from_file = load_data_key(cfg, dir.path(), rnd);
-  ASSERT_TRUE(from_file);
-  EXPECT_EQ((*from_file)->id(), "k7");
-  EXPECT_NE((*from_file)->blind_index("bsn", kBsn), (*from_credential)->blind_index("bsn", kBsn))
-      << "the key file wins over the credential";
-  cfg.key_file = dir.path() / "missing.key";
-  EXPECT_FALSE(load_data_key(cfg, dir.path(), rnd));
 }
 
 // ------------------------------------------------------------ fixture
