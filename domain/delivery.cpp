@@ -26,6 +26,14 @@ constexpr name_table<delivery_kind, 3> kind_names{{
     {delivery_kind::intrekking, "INTREKKING"},
 }};
 
+constexpr name_table<delivery_state, 5> state_names{{
+    {delivery_state::in_postvak, "IN_POSTVAK"},
+    {delivery_state::doorgestuurd, "DOORGESTUURD"},
+    {delivery_state::gelezen, "GELEZEN"},
+    {delivery_state::bevestigd, "BEVESTIGD"},
+    {delivery_state::gewist, "GEWIST"},
+}};
+
 constexpr name_table<melding_soort, 3> soort_names{{
     {melding_soort::begin, "BEGIN"},
     {melding_soort::einde, "EINDE"},
@@ -490,6 +498,27 @@ result<void> check_deliverable(delivery_kind k, municipality_status s,
   const bool wanted = k == delivery_kind::detentiemelding ? p.detentiemeldingen : p.informatiebladen;
   if (!wanted) return error::not_wanted;
   return {};
+}
+
+bool valid_push_endpoint(std::string_view endpoint) noexcept {
+  return endpoint.starts_with("https://") && endpoint.size() <= 2048;
+}
+
+push_target push_target_of(municipality_status s, std::string_view endpoint) noexcept {
+  if (s != municipality_status::connected) return push_target::not_connected;
+  if (endpoint.empty()) return push_target::no_endpoint;
+  if (!valid_push_endpoint(endpoint)) return push_target::endpoint_invalid;
+  return push_target::push;
+}
+
+std::string_view to_string(delivery_state s) noexcept { return name_of(state_names, s); }
+
+delivery_state delivery_state_of(const delivery_progress& p) noexcept {
+  if (p.purged) return delivery_state::gewist;
+  if (p.acknowledged) return delivery_state::bevestigd;
+  if (p.read) return delivery_state::gelezen;
+  if (p.pushed) return delivery_state::doorgestuurd;
+  return delivery_state::in_postvak;
 }
 
 namespace {

@@ -270,6 +270,43 @@ delivery_preferences preferences_of(const application& a) noexcept;
 result<void> check_deliverable(delivery_kind k, municipality_status s,
                                const delivery_preferences& p) noexcept;
 
+/// Whether `endpoint` may receive pushes: an "https://" URL of at most 2048
+/// characters (the form the portal accepts; an older stored value may not be).
+bool valid_push_endpoint(std::string_view endpoint) noexcept;
+
+/// Whether a message for a municipality with status `s` and push endpoint
+/// `endpoint` ("" = none) is pushed, and if not, why; the first that applies.
+enum class push_target {
+  not_connected,     ///< the municipality is not CONNECTED
+  no_endpoint,       ///< it has no push endpoint
+  endpoint_invalid,  ///< its endpoint is not a valid_push_endpoint
+  push,              ///< push it to `endpoint`
+};
+push_target push_target_of(municipality_status s, std::string_view endpoint) noexcept;
+
+/// How far a delivery got at its municipality, for its sender
+/// (GET /api/v1/leveringen/{id}). Received is implied: nothing is visible
+/// before the delivery's atomic commit.
+enum class delivery_state {
+  in_postvak,    ///< "IN_POSTVAK": in the inbox, nothing else yet
+  doorgestuurd,  ///< "DOORGESTUURD": pushed to the municipality's endpoint
+  gelezen,       ///< "GELEZEN": read in the inbox
+  bevestigd,     ///< "BEVESTIGD": acknowledged
+  gewist,        ///< "GEWIST": the content was purged
+};
+std::string_view to_string(delivery_state s) noexcept;
+
+/// What has happened to a delivery (each: at some time, whatever the order).
+struct delivery_progress {
+  bool pushed = false;
+  bool read = false;
+  bool acknowledged = false;
+  bool purged = false;
+};
+/// The furthest state reached: gewist over bevestigd over gelezen over
+/// doorgestuurd over in_postvak.
+delivery_state delivery_state_of(const delivery_progress& p) noexcept;
+
 /// Every section of `sheet` that may not be delivered, as pointers
 /// "/secties/<member_name>": consent_missing when its condition lacks
 /// consent in the sheet's own consent record, consent_withdrawn when a

@@ -144,10 +144,11 @@ bool is_well_formed(const audit_anchor& a) {
 result<audit_anchor> audit_head(reader& r) {
   auto st = r.prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
   if (!st) return st.error();
-  auto row = st->step();
-  if (!row) return row.error();
-  if (!*row) return audit_anchor{0, std::string{genesis_hash}};
-  return audit_anchor{static_cast<std::uint64_t>(st->column_int64(0)), std::string{st->column_text(1)}};
+  auto head = query_one(*st, [](const statement& row) {
+    return audit_anchor{static_cast<std::uint64_t>(row.column_int64(0)), row.column_string(1)};
+  });
+  if (!head) return head.error();
+  return head->value_or(audit_anchor{0, std::string{genesis_hash}});
 }
 
 result<audit_anchor> audit_head(const std::filesystem::path& database_file) {
@@ -248,16 +249,7 @@ result<std::vector<audit_entry>> query_audit(reader& r, const audit_filter& filt
   if (filter.before_seq) st->bind(++i, static_cast<std::int64_t>(*filter.before_seq));
   st->bind(++i, static_cast<std::int64_t>(filter.limit));
 
-  std::vector<audit_entry> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    auto entry = read_entry(*st);
-    if (!entry) return entry.error();
-    out.push_back(std::move(*entry));
-  }
-  return out;
+  return collect_rows(*st, read_entry);
 }
 
 }  // namespace poort::store

@@ -9,17 +9,6 @@ using namespace detail;  // NOLINT(google-build-using-namespace): the deliveries
 
 namespace {
 
-using domain::delivery_kind;
-
-std::string status_of(std::string_view purged, std::string_view acked, std::string_view read,
-                      std::string_view pushed) {
-  if (!purged.empty()) return "GEWIST";
-  if (!acked.empty()) return "BEVESTIGD";
-  if (!read.empty()) return "GELEZEN";
-  if (!pushed.empty()) return "DOORGESTUURD";
-  return "IN_POSTVAK";
-}
-
 constexpr std::string_view entry_columns =
     "p.volgnummer, p.bericht_id, p.soort, l.afzender_oin, l.ontvangen_op, p.gelezen_op, p.bevestigd_op, "
     "p.vervangen_door, p.gewist_op, p.gewist_reden, p.versie";
@@ -28,7 +17,7 @@ inbox_entry entry_row(const statement& st) {
   inbox_entry e;
   e.seq = st.column_int64(0);
   e.bericht_id = st.column_text(1);
-  e.kind = parse_kind(st.column_text(2)).value_or(delivery_kind::detentiemelding);
+  e.kind = kind_column(st, 2);
   e.sender_oin = st.column_text(3);
   e.received_at = st.column_text(4);
   e.read_at = st.column_text(5);
@@ -47,10 +36,7 @@ result<std::optional<inbox_entry>> find_entry(reader& r, std::string_view gemeen
                       "WHERE l.bericht_id = ? AND p.gemeentecode = ?");
   if (!st) return st.error();
   st->bind(1, bericht_id).bind(2, gemeentecode);
-  auto has = st->step();
-  if (!has) return has.error();
-  if (!*has) return std::optional<inbox_entry>{};
-  return std::optional<inbox_entry>{entry_row(*st)};
+  return query_one(*st, entry_row);
 }
 
 }  // namespace
@@ -64,22 +50,24 @@ result<std::optional<delivery_status>> find_delivery(reader& r, std::string_view
       "LEFT JOIN uitgaande_berichten u ON u.bericht_id = l.bericht_id WHERE l.bericht_id = ?");
   if (!st) return st.error();
   st->bind(1, bericht_id);
-  auto has = st->step();
-  if (!has) return has.error();
-  if (!*has) return std::optional<delivery_status>{};
-  delivery_status s;
-  s.rec.bericht_id = st->column_text(0);
-  s.rec.kind = parse_kind(st->column_text(1)).value_or(delivery_kind::detentiemelding);
-  s.rec.received_at = st->column_text(2);
-  s.rec.body_sha256 = st->column_text(3);
-  s.sender_oin = st->column_text(4);
-  s.gemeentecode = st->column_text(5);
-  s.read_at = st->column_text(6);
-  s.acknowledged_at = st->column_text(7);
-  s.purged_at = st->column_text(8);
-  s.pushed_at = st->column_text(9);
-  s.status = status_of(s.purged_at, s.acknowledged_at, s.read_at, s.pushed_at);
-  return std::optional<delivery_status>{std::move(s)};
+  return query_one(*st, [](const statement& row) {
+    delivery_status s;
+    s.rec.bericht_id = row.column_text(0);
+    s.rec.kind = kind_column(row, 1);
+    s.rec.received_at = row.column_text(2);
+    s.rec.body_sha256 = row.column_text(3);
+    s.sender_oin = row.column_text(4);
+    s.gemeentecode = row.column_text(5);
+    s.read_at = row.column_text(6);
+    s.acknowledged_at = row.column_text(7);
+    s.purged_at = row.column_text(8);
+    s.pushed_at = row.column_text(9);
+    s.status = domain::to_string(domain::delivery_state_of({.pushed = !s.pushed_at.empty(),
+                                                            .read = !s.read_at.empty(),
+                                                            .acknowledged = !s.acknowledged_at.empty(),
+                                                            .purged = !s.purged_at.empty()}));
+    return s;
+  });
 }
 
 result<std::vector<inbox_entry>> list_inbox(reader& r, const inbox_filter& f) {
@@ -99,14 +87,7 @@ result<std::vector<inbox_entry>> list_inbox(reader& r, const inbox_filter& f) {
       .bind(5, std::int64_t{f.unread_only})
       .bind(6, std::int64_t{f.unacknowledged_only})
       .bind(7, static_cast<std::int64_t>(f.limit));
-  std::vector<inbox_entry> out;
-  for (;;) {
-    auto has = st->step();
-    if (!has) return has.error();
-    if (!*has) break;
-    out.push_back(entry_row(*st));
-  }
-  return out;
+  return collect_rows(*st, entry_row);
 }
 
 result<std::optional<inbox_message>> read_message(transaction& tx, const data_key& key,
@@ -124,13 +105,11 @@ result<std::optional<inbox_message>> read_message(transaction& tx, const data_ke
       "bericht_id = ?) AND inhoud IS NOT NULL");
   if (!st) return st.error();
   st->bind(1, bericht_id);
-  auto has = st->step();
-  if (!has) return has.error();
-  if (*has) {
-    if (st->column_text(0) != key.id()) return make_error_code(common_error::crypto_error);
-    auto plain = key.open(blob_view(*st, 1), content_aad(bericht_id));
-    if (!plain) return plain.error();
-    msg.content_json = std::move(*plain);
+  auto content =
+      query_one(*st, [&](const statement& row) { return open_content(key, row, 0, 1, bericht_id); });
+  if (!content) return content.error();
+  if (*content) {
+    msg.content_json = std::move(**content);
     if (msg.entry.read_at.empty()) {
       msg.entry.read_at = stamp(now);
       auto up = tx.prepare(

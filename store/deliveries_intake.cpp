@@ -70,20 +70,14 @@ result<std::vector<stored_sheet>> sheets_of(transaction& tx, const data_key& key
       "ORDER BY volgnummer");
   if (!st) return st.error();
   st->bind(1, bsn_index).bind(2, gemeentecode).bind(3, gemeentecode);
-  std::vector<stored_sheet> out;
-  for (;;) {
-    auto has = st->step();
-    if (!has) return has.error();
-    if (!*has) break;
-    std::string id(st->column_text(0));
-    if (st->column_text(1) != key.id()) return make_error_code(common_error::crypto_error);
-    auto plain = key.open(blob_view(*st, 2), content_aad(id));
+  return collect_rows(*st, [&](const statement& row) -> result<stored_sheet> {
+    std::string id = row.column_string(0);
+    auto plain = open_content(key, row, 1, 2, id);
     if (!plain) return plain.error();
     auto sheet = domain::parse_informatieblad(*plain);
     if (!sheet) return make_error_code(error::corrupt);
-    out.push_back({std::move(id), std::move(*sheet)});
-  }
-  return out;
+    return stored_sheet{std::move(id), std::move(*sheet)};
+  });
 }
 
 // The withdrawals that concern `sheet` (same person, same consent record).
@@ -94,19 +88,14 @@ result<std::vector<domain::intrekking>> withdrawals_for(transaction& tx, const d
   if (!st) return st.error();
   st->bind(1, key.blind_index("bsn", sheet.persoon.bsn))
       .bind(2, key.blind_index("toestemming", sheet.toestemming.id));
-  std::vector<domain::intrekking> out;
-  for (;;) {
-    auto has = st->step();
-    if (!has) return has.error();
-    if (!*has) break;
+  return collect_rows(*st, [&](const statement& row) {
     domain::intrekking w;
     w.bsn = sheet.persoon.bsn;
     w.toestemming_id = sheet.toestemming.id;
     w.gemeentecode = sheet.gemeentecode;
-    w.ingetrokken = from_bits(st->column_int64(0));
-    out.push_back(std::move(w));
-  }
-  return out;
+    w.ingetrokken = from_bits(row.column_int64(0));
+    return w;
+  });
 }
 
 // When the content of a new entry is due: see delivery_settings.
@@ -188,7 +177,7 @@ struct acceptance {
       return std::optional<delivery_outcome>{std::move(*r)};
     }
     out.what = delivery_outcome::kind::replayed;
-    out.rec = {d.bericht_id(), d.kind(), std::string(st->column_text(3)), d.body_sha256};
+    out.rec = {d.bericht_id(), d.kind(), st->column_string(3), d.body_sha256};
     if (auto a = audit(tx, who, "delivery.replay", d.bericht_id(), "success", now); !a) return a.error();
     return std::optional<delivery_outcome>{std::move(out)};
   }
@@ -222,8 +211,7 @@ struct acceptance {
       sheet_refusal = domain::error::replacement_other_person;
       return {};
     }
-    if (st->column_text(1) != key.id()) return make_error_code(common_error::crypto_error);
-    auto plain = key.open(blob_view(*st, 2), content_aad(*sheet.vervangt));
+    auto plain = open_content(key, *st, 1, 2, *sheet.vervangt);
     if (!plain) return plain.error();
     auto replaced = domain::parse_informatieblad(*plain);
     if (!replaced) return make_error_code(error::corrupt);
@@ -235,11 +223,9 @@ struct acceptance {
     // The receipt names its inbox entry, so that the entry is found through
     // the receipt's key and postvak needs no index of random berichtIds
     // (store/migrations.cpp, migration 7).
-    auto next = tx.prepare("SELECT coalesce(max(volgnummer), 0) + 1 FROM postvak");
+    auto next = tx.query_int64("SELECT coalesce(max(volgnummer), 0) + 1 FROM postvak");
     if (!next) return next.error();
-    auto stepped = next->step();
-    if (!stepped) return stepped.error();
-    const std::int64_t volgnummer = next->column_int64(0);
+    const std::int64_t volgnummer = *next;
     auto lv = tx.prepare(
         "INSERT INTO leveringen (bericht_id, soort, afzender_oin, gemeentecode, body_sha256, ontvangen_op, "
         "volgnummer) VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -278,10 +264,9 @@ struct acceptance {
       if (auto r = move_purge_times(tx, s, bsn_index, d.gemeentecode(), *purge_after); !r) return r;
     }
 
-    const bool push_endpoint_ok = m.push_endpoint.starts_with("https://") && m.push_endpoint.size() <= 2048;
-    if (!m.push_endpoint.empty() && !push_endpoint_ok)
+    if (!m.push_endpoint.empty() && !domain::valid_push_endpoint(m.push_endpoint))
       log::warn("push.endpoint_invalid", {{"gemeentecode", m.gemeentecode}, {"bericht_id", d.bericht_id()}});
-    if (push_endpoint_ok && m.status == domain::municipality_status::connected) {
+    if (domain::push_target_of(m.status, m.push_endpoint) == domain::push_target::push) {
       auto ob = tx.prepare(
           "INSERT INTO uitgaande_berichten (bericht_id, gemeentecode, endpoint, status, volgende_poging_op, "
           "aangemaakt_op) VALUES (?, ?, ?, 'WACHTEND', ?, ?)");

@@ -17,25 +17,26 @@ constexpr std::string_view outbox_columns =
     "bericht_id, gemeentecode, endpoint, status, pogingen, volgende_poging_op, laatste_fout, aangemaakt_op, "
     "afgeleverd_op";
 
-result<std::vector<outbox_item>> outbox_rows(statement& st) {
-  std::vector<outbox_item> out;
-  for (;;) {
-    auto has = st.step();
-    if (!has) return has.error();
-    if (!*has) break;
-    outbox_item i;
-    i.bericht_id = st.column_text(0);
-    i.gemeentecode = st.column_text(1);
-    i.endpoint = st.column_text(2);
-    i.status = st.column_text(3);
-    i.attempts = st.column_int64(4);
-    i.next_attempt_at = st.column_text(5);
-    i.last_error = st.column_text(6);
-    i.created_at = st.column_text(7);
-    i.delivered_at = st.column_text(8);
-    out.push_back(std::move(i));
-  }
-  return out;
+outbox_item outbox_row(const statement& st) {
+  outbox_item i;
+  i.bericht_id = st.column_text(0);
+  i.gemeentecode = st.column_text(1);
+  i.endpoint = st.column_text(2);
+  i.status = st.column_text(3);
+  i.attempts = st.column_int64(4);
+  i.next_attempt_at = st.column_text(5);
+  i.last_error = st.column_text(6);
+  i.created_at = st.column_text(7);
+  i.delivered_at = st.column_text(8);
+  return i;
+}
+
+result<std::optional<outbox_item>> find_outbox_item(reader& r, std::string_view bericht_id) {
+  auto st =
+      r.prepare("SELECT " + std::string(outbox_columns) + " FROM uitgaande_berichten WHERE bericht_id = ?");
+  if (!st) return st.error();
+  st->bind(1, bericht_id);
+  return query_one(*st, outbox_row);
 }
 }  // namespace
 
@@ -45,7 +46,7 @@ result<std::vector<outbox_item>> due_outbox(reader& r, sys_time now, std::size_t
                       "ORDER BY volgende_poging_op, bericht_id LIMIT ?");
   if (!st) return st.error();
   st->bind(1, stamp(now)).bind(2, static_cast<std::int64_t>(limit));
-  return outbox_rows(*st);
+  return collect_rows(*st, outbox_row);
 }
 
 result<std::vector<outbox_item>> list_outbox(reader& r, std::string_view status, std::size_t limit) {
@@ -54,24 +55,22 @@ result<std::vector<outbox_item>> list_outbox(reader& r, std::string_view status,
                       "ORDER BY aangemaakt_op DESC, bericht_id LIMIT ?");
   if (!st) return st.error();
   st->bind(1, status).bind(2, status).bind(3, static_cast<std::int64_t>(limit));
-  return outbox_rows(*st);
+  return collect_rows(*st, outbox_row);
 }
 
 result<outbox_counts> count_outbox(reader& r) {
   auto st = r.prepare("SELECT status, count(*) FROM uitgaande_berichten GROUP BY status");
   if (!st) return st.error();
   outbox_counts c;
-  for (;;) {
-    auto has = st->step();
-    if (!has) return has.error();
-    if (!*has) break;
-    const auto s = st->column_text(0);
-    const auto n = st->column_int64(1);
+  auto counted = for_each_row(*st, [&](const statement& row) {
+    const auto s = row.column_text(0);
+    const auto n = row.column_int64(1);
     if (s == "WACHTEND") c.pending = n;
     if (s == "AFGELEVERD") c.delivered = n;
     if (s == "OPGEGEVEN") c.gave_up = n;
     if (s == "VERVALLEN") c.obsolete = n;
-  }
+  });
+  if (!counted) return counted.error();
   return c;
 }
 
@@ -82,22 +81,20 @@ result<std::optional<std::string>> push_payload(reader& r, const data_key& key, 
       "WHERE l.bericht_id = ? AND p.inhoud IS NOT NULL");
   if (!st) return st.error();
   st->bind(1, bericht_id);
-  auto has = st->step();
-  if (!has) return has.error();
-  if (!*has) return std::optional<std::string>{};
-  if (st->column_text(0) != key.id()) return make_error_code(common_error::crypto_error);
-  auto plain = key.open(blob_view(*st, 1), content_aad(bericht_id));
-  if (!plain) return plain.error();
-  boost::system::error_code ec;
-  auto content = bj::parse(*plain, ec);
-  if (ec) return make_error_code(error::corrupt);
-  bj::object o{{"berichtId", bericht_id},
-               {"soort", st->column_text(2)},
-               {"afzenderOin", st->column_text(3)},
-               {"ontvangenOp", st->column_text(4)},
-               {"gemeentecode", st->column_text(5)},
-               {"inhoud", std::move(content)}};
-  return std::optional<std::string>{bj::serialize(o)};
+  return query_one(*st, [&](const statement& row) -> result<std::string> {
+    auto plain = open_content(key, row, 0, 1, bericht_id);
+    if (!plain) return plain.error();
+    boost::system::error_code ec;
+    auto content = bj::parse(*plain, ec);
+    if (ec) return make_error_code(error::corrupt);
+    bj::object o{{"berichtId", bericht_id},
+                 {"soort", row.column_text(2)},
+                 {"afzenderOin", row.column_text(3)},
+                 {"ontvangenOp", row.column_text(4)},
+                 {"gemeentecode", row.column_text(5)},
+                 {"inhoud", std::move(content)}};
+    return bj::serialize(o);
+  });
 }
 
 result<void> record_push_delivered(transaction& tx, std::string_view bericht_id, const audit_context& who,
@@ -140,18 +137,8 @@ result<void> record_push_obsolete(transaction& tx, std::string_view bericht_id, 
 result<requeue_outcome> requeue_push(transaction& tx, std::string_view bericht_id, const audit_context& who,
                                      sys_time now) {
   using kind = requeue_outcome::kind;
-  const auto find = [&]() -> result<std::optional<outbox_item>> {
-    auto st = tx.prepare("SELECT " + std::string(outbox_columns) +
-                         " FROM uitgaande_berichten WHERE bericht_id = ?");
-    if (!st) return st.error();
-    st->bind(1, bericht_id);
-    auto rows = outbox_rows(*st);
-    if (!rows) return rows.error();
-    if (rows->empty()) return std::optional<outbox_item>{};
-    return std::optional<outbox_item>{std::move(rows->front())};
-  };
   requeue_outcome out;
-  auto found = find();
+  auto found = find_outbox_item(tx, bericht_id);
   if (!found) return found.error();
   if (!*found) {
     out.what = kind::not_found;
@@ -162,11 +149,15 @@ result<requeue_outcome> requeue_push(transaction& tx, std::string_view bericht_i
   out.item = std::move(**found);
   auto m = find_municipality(tx, out.item.gemeentecode, day_of(now));
   if (!m) return m.error();
+  // As before the rule moved to domain/: an endpoint that is stored but not a
+  // valid_push_endpoint does not stop a requeue (the intake never queues one).
+  const auto target =
+      *m ? domain::push_target_of((*m)->status, (*m)->push_endpoint) : domain::push_target::not_connected;
   if (out.item.status != "OPGEGEVEN")
     out.what = kind::not_given_up;
-  else if (!*m || (*m)->status != domain::municipality_status::connected)
+  else if (target == domain::push_target::not_connected)
     out.what = kind::not_connected;
-  else if ((*m)->push_endpoint.empty())
+  else if (target == domain::push_target::no_endpoint)
     out.what = kind::no_endpoint;
   else
     out.what = kind::requeued;
@@ -184,7 +175,7 @@ result<requeue_outcome> requeue_push(transaction& tx, std::string_view bericht_i
   st->bind(1, stamp(now)).bind(2, (*m)->push_endpoint).bind(3, bericht_id);
   if (auto r = st->run(); !r) return r.error();
   if (auto a = audit(tx, who, "delivery.push.requeue", bericht_id, "success", now); !a) return a.error();
-  auto after = find();
+  auto after = find_outbox_item(tx, bericht_id);
   if (!after) return after.error();
   if (!*after) return make_error_code(error::corrupt);
   out.item = std::move(**after);

@@ -36,14 +36,9 @@ result<std::vector<sealed_row>> sealed_rows(transaction& tx, std::string_view sq
   auto st = tx.prepare(sql);
   if (!st) return st.error();
   st->bind(1, key_id);
-  std::vector<sealed_row> rows;
-  for (;;) {
-    auto has = st->step();
-    if (!has) return has.error();
-    if (!*has) break;
-    rows.push_back({std::string(st->column_text(0)), std::string(blob_view(*st, 1))});
-  }
-  return rows;
+  return collect_rows(*st, [](const statement& row) {
+    return sealed_row{row.column_string(0), std::string(blob_view(row, 1))};
+  });
 }
 
 }  // namespace
@@ -110,9 +105,9 @@ result<std::int64_t> count_sealed_under_other_keys(reader& r, std::string_view k
       "(SELECT count(*) FROM intrekkingen WHERE key_id <> ?)");
   if (!st) return st.error();
   st->bind(1, key_id).bind(2, key_id);
-  auto has = st->step();
-  if (!has) return has.error();
-  return *has ? st->column_int64(0) : 0;
+  auto n = query_one(*st, [](const statement& row) { return row.column_int64(0); });
+  if (!n) return n.error();
+  return n->value_or(0);
 }
 
 }  // namespace poort::store

@@ -7,8 +7,6 @@ namespace poort::store {
 
 using namespace detail;  // NOLINT(google-build-using-namespace): the deliveries store's own helpers
 
-using domain::delivery_kind;
-
 result<std::vector<purge_candidate>> purge_candidates(reader& r, sys_time now, std::size_t limit) {
   auto st = r.prepare(
       "SELECT bericht_id, gemeentecode, soort, wissen_na FROM postvak WHERE gewist_op = '' AND wissen_na <= "
@@ -16,16 +14,10 @@ result<std::vector<purge_candidate>> purge_candidates(reader& r, sys_time now, s
       "ORDER BY wissen_na, volgnummer LIMIT ?");
   if (!st) return st.error();
   st->bind(1, stamp(now)).bind(2, static_cast<std::int64_t>(limit));
-  std::vector<purge_candidate> out;
-  for (;;) {
-    auto has = st->step();
-    if (!has) return has.error();
-    if (!*has) break;
-    out.push_back({std::string(st->column_text(0)), std::string(st->column_text(1)),
-                   parse_kind(st->column_text(2)).value_or(delivery_kind::detentiemelding),
-                   std::string(st->column_text(3))});
-  }
-  return out;
+  return collect_rows(*st, [](const statement& row) {
+    return purge_candidate{row.column_string(0), row.column_string(1), kind_column(row, 2),
+                           row.column_string(3)};
+  });
 }
 
 result<std::vector<std::string>> purge_expired(transaction& tx, sys_time now, const audit_context& who,

@@ -14,6 +14,15 @@ sys_time from_unix(std::int64_t s) { return sys_time{std::chrono::seconds{s}}; }
 // result<bool> cannot be built from an error_code implicitly (bool could take it).
 result<bool> fail(error_code ec) { return {boost::system::in_place_error, ec}; }
 
+// Runs a DELETE whose one parameter is a time. Success: the rows deleted.
+result<std::int64_t> delete_by_time(transaction& tx, std::string_view sql, sys_time t) {
+  auto st = tx.prepare(sql);
+  if (!st) return st.error();
+  st->bind(1, unix_seconds(t));
+  if (auto ok = st->run(); !ok) return ok.error();
+  return tx.changes();
+}
+
 constexpr std::string_view session_columns =
     "id_hash, role, idp, pseudonym, kvk, rsin, vestigingsnr, gemeentecode, assertion_id, assurance, "
     "csrf_token, created_at, last_seen, expires_at";
@@ -48,25 +57,24 @@ result<std::optional<session_record>> find_session(reader& r, std::string_view i
   auto st = r.prepare("SELECT " + std::string(session_columns) + " FROM sessions WHERE id_hash = ?");
   if (!st) return st.error();
   st->bind(1, id_hash);
-  auto has = st->step();
-  if (!has) return has.error();
-  if (!*has) return std::optional<session_record>{};
-  session_record s;
-  s.id_hash = st->column_text(0);
-  s.role = st->column_text(1);
-  s.idp = st->column_text(2);
-  s.pseudonym = st->column_text(3);
-  s.kvk = st->column_text(4);
-  s.rsin = st->column_text(5);
-  s.vestigingsnr = st->column_text(6);
-  s.gemeentecode = st->column_text(7);
-  s.assertion_id = st->column_text(8);
-  s.assurance = st->column_text(9);
-  s.csrf_token = st->column_text(10);
-  s.created_at = from_unix(st->column_int64(11));
-  s.last_seen = from_unix(st->column_int64(12));
-  s.expires_at = from_unix(st->column_int64(13));
-  return std::optional<session_record>{std::move(s)};
+  return query_one(*st, [](const statement& row) {
+    session_record s;
+    s.id_hash = row.column_text(0);
+    s.role = row.column_text(1);
+    s.idp = row.column_text(2);
+    s.pseudonym = row.column_text(3);
+    s.kvk = row.column_text(4);
+    s.rsin = row.column_text(5);
+    s.vestigingsnr = row.column_text(6);
+    s.gemeentecode = row.column_text(7);
+    s.assertion_id = row.column_text(8);
+    s.assurance = row.column_text(9);
+    s.csrf_token = row.column_text(10);
+    s.created_at = from_unix(row.column_int64(11));
+    s.last_seen = from_unix(row.column_int64(12));
+    s.expires_at = from_unix(row.column_int64(13));
+    return s;
+  });
 }
 
 result<void> touch_session(transaction& tx, std::string_view id_hash, sys_time now) {
@@ -115,18 +123,17 @@ result<std::optional<authn_request_record>> find_authn_request_by_relay_state(re
       r.prepare("SELECT " + std::string(request_columns) + " FROM authn_requests WHERE relay_state = ?");
   if (!st) return st.error();
   st->bind(1, relay_state);
-  auto has = st->step();
-  if (!has) return has.error();
-  if (!*has) return std::optional<authn_request_record>{};
-  authn_request_record a;
-  a.request_id = st->column_text(0);
-  a.relay_state = st->column_text(1);
-  a.target = st->column_text(2);
-  a.service = st->column_text(3);
-  a.idp = st->column_text(4);
-  a.created_at = from_unix(st->column_int64(5));
-  if (!st->column_is_null(6)) a.consumed_at = from_unix(st->column_int64(6));
-  return std::optional<authn_request_record>{std::move(a)};
+  return query_one(*st, [](const statement& row) {
+    authn_request_record a;
+    a.request_id = row.column_text(0);
+    a.relay_state = row.column_text(1);
+    a.target = row.column_text(2);
+    a.service = row.column_text(3);
+    a.idp = row.column_text(4);
+    a.created_at = from_unix(row.column_int64(5));
+    if (!row.column_is_null(6)) a.consumed_at = from_unix(row.column_int64(6));
+    return a;
+  });
 }
 
 result<bool> consume_authn_request(transaction& tx, std::string_view request_id, sys_time now,
@@ -141,11 +148,7 @@ result<bool> consume_authn_request(transaction& tx, std::string_view request_id,
 }
 
 result<std::int64_t> purge_authn_requests(transaction& tx, sys_time before) {
-  auto st = tx.prepare("DELETE FROM authn_requests WHERE created_at < ?");
-  if (!st) return st.error();
-  st->bind(1, unix_seconds(before));
-  if (auto ok = st->run(); !ok) return ok.error();
-  return tx.changes();
+  return delete_by_time(tx, "DELETE FROM authn_requests WHERE created_at < ?", before);
 }
 
 result<std::int64_t> count_authn_requests(reader& r) {
@@ -167,11 +170,7 @@ result<bool> record_assertion_id(transaction& tx, std::string_view assertion_id,
 }
 
 result<std::int64_t> purge_assertion_ids(transaction& tx, sys_time now) {
-  auto st = tx.prepare("DELETE FROM saml_assertions_seen WHERE expires_at <= ?");
-  if (!st) return st.error();
-  st->bind(1, unix_seconds(now));
-  if (auto ok = st->run(); !ok) return ok.error();
-  return tx.changes();
+  return delete_by_time(tx, "DELETE FROM saml_assertions_seen WHERE expires_at <= ?", now);
 }
 
 }  // namespace poort::store

@@ -21,8 +21,6 @@ std::optional<sys_time> time_column(const statement& st, int i) {
   return parse_rfc3339(st.column_text(i));
 }
 
-std::string text_column(const statement& st, int i) { return std::string(st.column_text(i)); }
-
 bool valid_version_label(std::string_view v) {
   return !v.empty() && v.size() <= max_conditions_version_chars && std::ranges::all_of(v, [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -69,8 +67,8 @@ constexpr std::string_view cohort_columns =
 
 result<domain::cohort> cohort_row(const statement& st) {
   domain::cohort c;
-  c.id = text_column(st, 0);
-  c.settings.name = text_column(st, 1);
+  c.id = st.column_string(0);
+  c.settings.name = st.column_string(1);
   auto kind = domain::parse_cohort_kind(st.column_text(2));
   auto opens = time_column(st, 3), closes = time_column(st, 4), connects = time_column(st, 6);
   if (!kind || !opens || !closes || !connects) return corrupt();
@@ -90,13 +88,11 @@ result<std::optional<conditions_text>> one_conditions(reader& r, std::string_vie
                       std::string(where));
   if (!st) return st.error();
   if (!key.empty()) st->bind(1, key);
-  auto has = st->step();
-  if (!has) return has.error();
-  if (!*has) return std::optional<conditions_text>{};
-  auto published = time_column(*st, 3);
-  if (!published) return corrupt();
-  return std::optional<conditions_text>{
-      conditions_text{{text_column(*st, 0), text_column(*st, 1)}, text_column(*st, 2), *published}};
+  return query_one(*st, [](const statement& row) -> result<conditions_text> {
+    auto published = time_column(row, 3);
+    if (!published) return corrupt();
+    return conditions_text{{row.column_string(0), row.column_string(1)}, row.column_string(2), *published};
+  });
 }
 
 result<std::int64_t> insert_signature(transaction& tx, std::int64_t gemeente_id, const domain::signature& s,
@@ -169,35 +165,12 @@ result<void> audit_command(transaction& tx, std::string_view action, std::string
 
 // --- cohorts ------------------------------------------------------------------
 
-result<void> insert_cohort(transaction& tx, const domain::cohort& c, sys_time now) {
-  auto st = tx.prepare(
-      "INSERT INTO cohorten (id, naam, soort, opent_op, sluit_op, capaciteit, aansluiten_op, "
-      "vroegtijdig_gesloten, aangemeld, aangemaakt_op, bijgewerkt_op) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-      "?)");
-  if (!st) return st.error();
+namespace {
+// Binds a cohort's columns as ?1..?10 (?9 the time of the change, ?10 the id),
+// for the INSERT and the UPDATE alike.
+statement& bind_cohort(statement& st, const domain::cohort& c, sys_time now) {
   const auto& s = c.settings;
-  st->bind(1, c.id)
-      .bind(2, s.name)
-      .bind(3, domain::to_string(s.kind))
-      .bind(4, at(s.opens_at))
-      .bind(5, at(s.closes_at))
-      .bind(6, std::int64_t{s.capacity})
-      .bind(7, at(s.connection_at))
-      .bind(8, std::int64_t{c.closed_early})
-      .bind(9, std::int64_t{c.registered})
-      .bind(10, at(now))
-      .bind(11, at(now));
-  return st->run();
-}
-
-result<void> update_cohort(transaction& tx, const domain::cohort& c, sys_time now) {
-  auto st = tx.prepare(
-      "UPDATE cohorten SET naam = ?, soort = ?, opent_op = ?, sluit_op = ?, capaciteit = ?, aansluiten_op = "
-      "?, "
-      "vroegtijdig_gesloten = ?, aangemeld = ?, bijgewerkt_op = ? WHERE id = ?");
-  if (!st) return st.error();
-  const auto& s = c.settings;
-  st->bind(1, s.name)
+  return st.bind(1, s.name)
       .bind(2, domain::to_string(s.kind))
       .bind(3, at(s.opens_at))
       .bind(4, at(s.closes_at))
@@ -207,7 +180,24 @@ result<void> update_cohort(transaction& tx, const domain::cohort& c, sys_time no
       .bind(8, std::int64_t{c.registered})
       .bind(9, at(now))
       .bind(10, c.id);
-  if (auto ok = st->run(); !ok) return ok;
+}
+}  // namespace
+
+result<void> insert_cohort(transaction& tx, const domain::cohort& c, sys_time now) {
+  auto st = tx.prepare(
+      "INSERT INTO cohorten (naam, soort, opent_op, sluit_op, capaciteit, aansluiten_op, "
+      "vroegtijdig_gesloten, "
+      "aangemeld, bijgewerkt_op, id, aangemaakt_op) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?9)");
+  if (!st) return st.error();
+  return bind_cohort(*st, c, now).run();
+}
+
+result<void> update_cohort(transaction& tx, const domain::cohort& c, sys_time now) {
+  auto st = tx.prepare(
+      "UPDATE cohorten SET naam = ?1, soort = ?2, opent_op = ?3, sluit_op = ?4, capaciteit = ?5, "
+      "aansluiten_op = ?6, vroegtijdig_gesloten = ?7, aangemeld = ?8, bijgewerkt_op = ?9 WHERE id = ?10");
+  if (!st) return st.error();
+  if (auto ok = bind_cohort(*st, c, now).run(); !ok) return ok;
   if (tx.changes() != 1) return make_error_code(error::invalid_argument);
   return {};
 }
@@ -216,27 +206,13 @@ result<std::optional<domain::cohort>> find_cohort(reader& r, std::string_view id
   auto st = r.prepare("SELECT " + std::string(cohort_columns) + " FROM cohorten WHERE id = ?");
   if (!st) return st.error();
   st->bind(1, id);
-  auto has = st->step();
-  if (!has) return has.error();
-  if (!*has) return std::optional<domain::cohort>{};
-  auto c = cohort_row(*st);
-  if (!c) return c.error();
-  return std::optional<domain::cohort>{std::move(*c)};
+  return query_one(*st, cohort_row);
 }
 
 result<std::vector<domain::cohort>> list_cohorts(reader& r) {
   auto st = r.prepare("SELECT " + std::string(cohort_columns) + " FROM cohorten ORDER BY opent_op DESC, id");
   if (!st) return st.error();
-  std::vector<domain::cohort> out;
-  for (;;) {
-    auto has = st->step();
-    if (!has) return has.error();
-    if (!*has) break;
-    auto c = cohort_row(*st);
-    if (!c) return c.error();
-    out.push_back(std::move(*c));
-  }
-  return out;
+  return collect_rows(*st, cohort_row);
 }
 
 // --- conditions -------------------------------------------------------------------
@@ -266,16 +242,11 @@ result<std::optional<conditions_text>> find_conditions(reader& r, std::string_vi
 result<std::vector<conditions_text>> list_conditions(reader& r) {
   auto st = r.prepare("SELECT versie, sha256, gepubliceerd_op FROM aansluitvoorwaarden ORDER BY nr DESC");
   if (!st) return st.error();
-  std::vector<conditions_text> out;
-  for (;;) {
-    auto has = st->step();
-    if (!has) return has.error();
-    if (!*has) break;
-    auto published = time_column(*st, 2);
+  return collect_rows(*st, [](const statement& row) -> result<conditions_text> {
+    auto published = time_column(row, 2);
     if (!published) return corrupt();
-    out.push_back({{text_column(*st, 0), text_column(*st, 1)}, {}, *published});
-  }
-  return out;
+    return conditions_text{{row.column_string(0), row.column_string(1)}, {}, *published};
+  });
 }
 
 // --- onboarding state ------------------------------------------------------------------
@@ -307,13 +278,13 @@ result<domain::onboarding> load_onboarding(reader& r, std::int64_t gemeente_id) 
   auto registered = time_column(*st, 2);
   if (!status || !registered) return corrupt();
   s.status = *status;
-  s.cohort_id = text_column(*st, 1);
+  s.cohort_id = st->column_string(1);
   s.registered_at = *registered;
   if (!st->column_is_null(3)) {
     auto accepted = time_column(*st, 5);
     if (!accepted) return corrupt();
     s.conditions = domain::accepted_conditions{
-        {text_column(*st, 3), text_column(*st, 4)}, *accepted, text_column(*st, 6)};
+        {st->column_string(3), st->column_string(4)}, *accepted, st->column_string(6)};
   }
   if (!st->column_is_null(7)) {
     auto a = application_from_json(st->column_text(7));
@@ -323,21 +294,21 @@ result<domain::onboarding> load_onboarding(reader& r, std::int64_t gemeente_id) 
   if (!st->column_is_null(20)) {
     auto signed_at = time_column(*st, 9);
     if (!signed_at) return corrupt();
-    s.signature = domain::signature{.signatory_pseudonym = text_column(*st, 8),
+    s.signature = domain::signature{.signatory_pseudonym = st->column_string(8),
                                     .signed_at = *signed_at,
-                                    .assertion_id = text_column(*st, 10),
-                                    .conditions = {text_column(*st, 11), text_column(*st, 12)},
-                                    .application_sha256 = text_column(*st, 13)};
+                                    .assertion_id = st->column_string(10),
+                                    .conditions = {st->column_string(11), st->column_string(12)},
+                                    .application_sha256 = st->column_string(13)};
   }
   if (!st->column_is_null(21)) {
     auto decided = time_column(*st, 16);
     if (!decided) return corrupt();
     s.review = domain::review{st->column_text(14) == "APPROVED" ? domain::review_decision::approved
                                                                 : domain::review_decision::rejected,
-                              text_column(*st, 15), *decided, text_column(*st, 17)};
+                              st->column_string(15), *decided, st->column_string(17)};
   }
   s.connected_at = time_column(*st, 18);
-  s.status_reason = text_column(*st, 19);
+  s.status_reason = st->column_string(19);
   return s;
 }
 
@@ -553,14 +524,7 @@ result<std::vector<std::string>> connect_due(database& db, sys_time now, const a
         "WHERE a.status = 'APPROVED' AND c.aansluiten_op <= ? ORDER BY g.gemeentecode");
     if (!st) return st.error();
     st->bind(1, at(now));
-    std::vector<std::string> codes;
-    for (;;) {
-      auto has = st->step();
-      if (!has) return has.error();
-      if (!*has) break;
-      codes.emplace_back(st->column_text(0));
-    }
-    return codes;
+    return collect_rows(*st, [](const statement& row) { return row.column_string(0); });
   });
   if (!due) return due.error();
   std::vector<std::string> connected;
@@ -614,15 +578,10 @@ result<std::vector<email_message>> due_emails(reader& r, sys_time now, std::size
       "ORDER BY volgende_poging_op, id LIMIT ?");
   if (!st) return st.error();
   st->bind(1, at(now)).bind(2, static_cast<std::int64_t>(limit));
-  std::vector<email_message> out;
-  for (;;) {
-    auto has = st->step();
-    if (!has) return has.error();
-    if (!*has) break;
-    out.push_back({st->column_int64(0), text_column(*st, 1), text_column(*st, 2), text_column(*st, 3),
-                   text_column(*st, 4), st->column_int64(5)});
-  }
-  return out;
+  return collect_rows(*st, [](const statement& row) {
+    return email_message{row.column_int64(0),  row.column_string(1), row.column_string(2),
+                         row.column_string(3), row.column_string(4), row.column_int64(5)};
+  });
 }
 
 result<void> mark_email_sent(transaction& tx, std::int64_t id, sys_time now) {

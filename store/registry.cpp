@@ -38,10 +38,7 @@ result<std::optional<municipality_record>> find_one(reader& r, std::string_view 
   auto st = r.prepare(sql);
   if (!st) return st.error();
   st->bind(1, key).bind(2, day).bind(3, day);
-  auto has = st->step();
-  if (!has) return has.error();
-  if (!*has) return std::optional<municipality_record>{};
-  return std::optional<municipality_record>{row(*st)};
+  return query_one(*st, row);
 }
 
 }  // namespace
@@ -75,14 +72,7 @@ result<std::vector<municipality_record>> list_municipalities(reader& r) {
   auto st = r.prepare("SELECT " + std::string(municipality_columns) +
                       " FROM gemeenten ORDER BY gemeentecode, geldig_van");
   if (!st) return st.error();
-  std::vector<municipality_record> out;
-  for (;;) {
-    auto has = st->step();
-    if (!has) return has.error();
-    if (!*has) break;
-    out.push_back(row(*st));
-  }
-  return out;
+  return collect_rows(*st, row);
 }
 
 result<void> upsert_municipality(transaction& tx, const municipality_record& m, sys_time now,

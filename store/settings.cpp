@@ -54,13 +54,11 @@ result<std::optional<certificate_details>> find_certificate_details(reader& r, s
   auto st = r.prepare("SELECT onderwerp, geldig_tot FROM systeemcertificaten WHERE sha256 = ?");
   if (!st) return st.error();
   st->bind(1, sha256);
-  auto has = st->step();
-  if (!has) return has.error();
-  if (!*has) return std::optional<certificate_details>{};
-  auto not_after = parse_rfc3339(st->column_text(1));
-  if (!not_after) return make_error_code(error::corrupt);
-  return std::optional<certificate_details>{
-      certificate_details{std::string(sha256), std::string(st->column_text(0)), *not_after}};
+  return query_one(*st, [&](const statement& row) -> result<certificate_details> {
+    auto not_after = parse_rfc3339(row.column_text(1));
+    if (!not_after) return make_error_code(error::corrupt);
+    return certificate_details{std::string(sha256), row.column_string(0), *not_after};
+  });
 }
 
 bool settings_changeable(municipality_status status) noexcept {

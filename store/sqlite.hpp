@@ -17,9 +17,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "common/error.hpp"
 #include "store/error.hpp"
@@ -61,6 +65,8 @@ class statement_cache;
 ///   if (!st) return st.error();
 ///   st->bind(1, id).bind(2, body);
 ///   if (auto r = st->run(); !r) return r.error();
+///
+/// Rows are read with `for_each_row`, `collect_rows` or `query_one` (below).
 class statement {
  public:
   statement(sqlite_stmt_ptr stmt, sqlite3* db, std::weak_ptr<statement_cache> home = {}) noexcept
@@ -93,6 +99,8 @@ class statement {
   bool column_is_null(int index) const noexcept;
   std::int64_t column_int64(int index) const noexcept;
   std::string_view column_text(int index) const noexcept;
+  /// `column_text(index)` copied into a string.
+  std::string column_string(int index) const { return std::string(column_text(index)); }
   std::span<const std::uint8_t> column_blob(int index) const noexcept;
 
  private:
@@ -103,6 +111,84 @@ class statement {
   std::weak_ptr<statement_cache> home_;
   int bind_rc_ = SQLITE_OK;
 };
+
+namespace sqlite_detail {
+template <class T>
+struct row_value {
+  using type = T;
+  static constexpr bool is_result = false;
+};
+template <class T>
+struct row_value<result<T>> {
+  using type = T;
+  static constexpr bool is_result = true;
+};
+template <class F>
+using row_of = row_value<std::invoke_result_t<F&, const statement&>>;
+}  // namespace sqlite_detail
+
+// Reading rows. `fn` is called with the statement positioned on a row (read
+// it with the column getters) and returns the value made of that row: a `T`,
+// or a `result<T>` whose error stops the reading and is returned. The
+// statement is the caller's (from `prepare`, bound), so caching is unchanged.
+//
+//   auto st = r.prepare("SELECT id, name FROM t WHERE kind = ?");
+//   if (!st) return st.error();
+//   st->bind(1, kind);
+//   return collect_rows(*st, [](const statement& row) { return item{row.column_int64(0),
+//   row.column_string(1)}; });
+
+/// Calls `fn(row)` for every row until the statement finishes. `fn` returns
+/// void, or `result<void>`. Failure: the error of `step()` or of `fn`.
+template <class F>
+result<void> for_each_row(statement& st, F&& fn) {
+  for (;;) {
+    auto has = st.step();
+    if (!has) return has.error();
+    if (!*has) return {};
+    if constexpr (std::is_void_v<std::invoke_result_t<F&, const statement&>>) {
+      fn(std::as_const(st));
+    } else if (auto r = fn(std::as_const(st)); !r) {
+      return r.error();
+    }
+  }
+}
+
+/// The values `fn` makes of every row, in order. Failure: as `for_each_row`.
+template <class F>
+result<std::vector<typename sqlite_detail::row_of<F>::type>> collect_rows(statement& st, F&& fn) {
+  using row = sqlite_detail::row_of<F>;
+  std::vector<typename row::type> out;
+  for (;;) {
+    auto has = st.step();
+    if (!has) return has.error();
+    if (!*has) return out;
+    if constexpr (row::is_result) {
+      auto v = fn(std::as_const(st));
+      if (!v) return v.error();
+      out.push_back(std::move(*v));
+    } else {
+      out.push_back(fn(std::as_const(st)));
+    }
+  }
+}
+
+/// The value `fn` makes of the first row, or nullopt when there is none (the
+/// statement is not stepped further). Failure: as `for_each_row`.
+template <class F>
+result<std::optional<typename sqlite_detail::row_of<F>::type>> query_one(statement& st, F&& fn) {
+  using row = sqlite_detail::row_of<F>;
+  auto has = st.step();
+  if (!has) return has.error();
+  if (!*has) return std::optional<typename row::type>{};
+  if constexpr (row::is_result) {
+    auto v = fn(std::as_const(st));
+    if (!v) return v.error();
+    return std::optional<typename row::type>{std::move(*v)};
+  } else {
+    return std::optional<typename row::type>{fn(std::as_const(st))};
+  }
+}
 
 /// An open SQLite database connection. Movable, not copyable; closed on
 /// destruction (finish or destroy its statements first).

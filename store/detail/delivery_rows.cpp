@@ -12,6 +12,12 @@ std::optional<delivery_kind> parse_kind(std::string_view s) {
   return std::nullopt;
 }
 
+result<std::string> open_content(const data_key& key, const statement& row, int key_col, int blob_col,
+                                 std::string_view bericht_id) {
+  if (row.column_text(key_col) != key.id()) return make_error_code(common_error::crypto_error);
+  return key.open(blob_view(row, blob_col), content_aad(bericht_id));
+}
+
 result<void> audit(transaction& tx, const audit_context& who, std::string action, std::string_view bericht_id,
                    std::string result_text, sys_time now) {
   audit_record rec;

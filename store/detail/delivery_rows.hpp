@@ -45,6 +45,17 @@ inline std::span<const std::uint8_t> as_bytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
+/// The kind in column `col` (a `soort` column; detentiemelding if unknown).
+inline domain::delivery_kind kind_column(const statement& row, int col) {
+  return parse_kind(row.column_text(col)).value_or(domain::delivery_kind::detentiemelding);
+}
+
+/// The plaintext of a postvak entry's content: column `key_col` holds the
+/// key id, `blob_col` the content sealed for `bericht_id`.
+/// Failure: crypto_error (sealed under another key than `key`, or tampered).
+result<std::string> open_content(const data_key& key, const statement& row, int key_col, int blob_col,
+                                 std::string_view bericht_id);
+
 /// Appends the audit record of `action` on "bericht:<bericht_id>" in `tx`.
 result<void> audit(transaction& tx, const audit_context& who, std::string action, std::string_view bericht_id,
                    std::string result_text, sys_time now);

@@ -509,6 +509,58 @@ TEST(Deliverable, OnlyConnectedMunicipalitiesThatWantTheKind) {
   EXPECT_EQ(preferences_of(a), only_bladen);
 }
 
+TEST(PushTarget, OnlyConnectedMunicipalitiesWithAnHttpsEndpoint) {
+  const std::string ok = "https://gemeente.example/push";
+  for (int v = 0; v <= static_cast<int>(municipality_status::disconnected); ++v) {
+    const auto s = static_cast<municipality_status>(v);
+    if (s == municipality_status::connected) continue;
+    EXPECT_EQ(push_target_of(s, ok), push_target::not_connected) << v;
+    EXPECT_EQ(push_target_of(s, ""), push_target::not_connected) << v;
+    EXPECT_EQ(push_target_of(s, "http://x"), push_target::not_connected) << v;
+  }
+  const auto connected = municipality_status::connected;
+  EXPECT_EQ(push_target_of(connected, ok), push_target::push);
+  EXPECT_EQ(push_target_of(connected, ""), push_target::no_endpoint);
+  EXPECT_EQ(push_target_of(connected, "http://gemeente.example/push"), push_target::endpoint_invalid);
+  EXPECT_EQ(push_target_of(connected, "HTTPS://gemeente.example/push"), push_target::endpoint_invalid);
+  EXPECT_EQ(push_target_of(connected, " https://gemeente.example/push"), push_target::endpoint_invalid);
+
+  const std::string at_limit = "https://" + std::string(2048 - 8, 'a');
+  EXPECT_TRUE(valid_push_endpoint(at_limit));
+  EXPECT_FALSE(valid_push_endpoint(at_limit + "a"));
+  EXPECT_EQ(push_target_of(connected, at_limit + "a"), push_target::endpoint_invalid);
+  EXPECT_TRUE(valid_push_endpoint(ok));
+  EXPECT_FALSE(valid_push_endpoint(""));
+  EXPECT_FALSE(valid_push_endpoint("https:/x"));
+}
+
+TEST(DeliveryState, IsTheFurthestStateReached) {
+  EXPECT_EQ(delivery_state_of({}), delivery_state::in_postvak);
+  EXPECT_EQ(delivery_state_of({.pushed = true}), delivery_state::doorgestuurd);
+  EXPECT_EQ(delivery_state_of({.pushed = true, .read = true}), delivery_state::gelezen);
+  EXPECT_EQ(delivery_state_of({.read = true}), delivery_state::gelezen);
+  EXPECT_EQ(delivery_state_of({.read = true, .acknowledged = true}), delivery_state::bevestigd);
+  EXPECT_EQ(delivery_state_of({.acknowledged = true}), delivery_state::bevestigd) << "acknowledged unread";
+  EXPECT_EQ(delivery_state_of({.pushed = true, .read = true, .acknowledged = true, .purged = true}),
+            delivery_state::gewist);
+  EXPECT_EQ(delivery_state_of({.purged = true}), delivery_state::gewist) << "purged before anything else";
+  // Every combination: purged wins, then acknowledged, then read, then pushed.
+  for (int bits = 0; bits < 16; ++bits) {
+    const delivery_progress p{(bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0};
+    const auto expected = p.purged         ? delivery_state::gewist
+                          : p.acknowledged ? delivery_state::bevestigd
+                          : p.read         ? delivery_state::gelezen
+                          : p.pushed       ? delivery_state::doorgestuurd
+                                           : delivery_state::in_postvak;
+    EXPECT_EQ(delivery_state_of(p), expected) << bits;
+  }
+  EXPECT_EQ(to_string(delivery_state::in_postvak), "IN_POSTVAK");
+  EXPECT_EQ(to_string(delivery_state::doorgestuurd), "DOORGESTUURD");
+  EXPECT_EQ(to_string(delivery_state::gelezen), "GELEZEN");
+  EXPECT_EQ(to_string(delivery_state::bevestigd), "BEVESTIGD");
+  EXPECT_EQ(to_string(delivery_state::gewist), "GEWIST");
+}
+
 TEST(BodyHash, IsSha256OfTheExactBytes) {
   const std::string body = data_file("detentiemelding.json");
   EXPECT_EQ(body_sha256(body), sha256_hex(body));

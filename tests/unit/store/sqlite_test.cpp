@@ -111,6 +111,68 @@ TEST_F(SqliteConnection, ReadOnlyConnectionRefusesWrites) {
   EXPECT_EQ(ro->query_int64("SELECT count(*) FROM t").value(), 0);
 }
 
+TEST_F(SqliteConnection, RowHelpersReadEveryRowInOrder) {
+  ASSERT_TRUE(conn_->exec("INSERT INTO t (i, s) VALUES (1, 'een'), (2, 'twee'), (3, 'drie')"));
+  auto sel = conn_->prepare("SELECT i, s FROM t WHERE i >= ? ORDER BY i");
+  ASSERT_TRUE(sel);
+  sel->bind(1, std::int64_t{2});
+  auto rows = collect_rows(*sel, [](const statement& row) { return row.column_string(1); });
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(*rows, (std::vector<std::string>{"twee", "drie"}));
+
+  sel->reset();
+  sel->bind(1, std::int64_t{0});
+  std::int64_t sum = 0;
+  ASSERT_TRUE(for_each_row(*sel, [&](const statement& row) { sum += row.column_int64(0); }));
+  EXPECT_EQ(sum, 6);
+
+  sel->reset();
+  sel->bind(1, std::int64_t{2});
+  auto first = query_one(*sel, [](const statement& row) { return row.column_int64(0); });
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, std::optional<std::int64_t>{2});
+  sel->reset();
+  sel->bind(1, std::int64_t{9});
+  auto none = query_one(*sel, [](const statement& row) { return row.column_int64(0); });
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+}
+
+TEST_F(SqliteConnection, RowHelpersStopAtTheFirstError) {
+  ASSERT_TRUE(conn_->exec("INSERT INTO t (i) VALUES (1), (2), (3)"));
+  auto sel = conn_->prepare("SELECT i FROM t ORDER BY i");
+  ASSERT_TRUE(sel);
+  int calls = 0;
+  auto each = for_each_row(*sel, [&](const statement& row) -> result<void> {
+    ++calls;
+    if (row.column_int64(0) == 2) return make_error_code(error::corrupt);
+    return {};
+  });
+  ASSERT_FALSE(each);
+  EXPECT_EQ(each.error(), make_error_code(error::corrupt));
+  EXPECT_EQ(calls, 2);
+
+  sel->reset();
+  auto rows = collect_rows(*sel, [](const statement& row) -> result<std::int64_t> {
+    if (row.column_int64(0) == 3) return make_error_code(error::corrupt);
+    return row.column_int64(0);
+  });
+  ASSERT_FALSE(rows);
+  EXPECT_EQ(rows.error(), make_error_code(error::corrupt));
+
+  sel->reset();
+  auto one = query_one(
+      *sel, [](const statement&) -> result<std::int64_t> { return make_error_code(error::corrupt); });
+  ASSERT_FALSE(one);
+  EXPECT_EQ(one.error(), make_error_code(error::corrupt));
+
+  auto bad = conn_->prepare("SELECT i FROM t WHERE i = ?");
+  ASSERT_TRUE(bad);
+  bad->bind(2, std::int64_t{1});  // no parameter 2: the bind error surfaces at the first step
+  EXPECT_EQ(collect_rows(*bad, [](const statement& row) { return row.column_int64(0); }).error(),
+            make_error_code(error::sqlite));
+}
+
 TEST(SqliteOpen, MissingDirectoryIsAnIoError) {
   temp_dir dir;
   auto c = connection::open(dir.path() / "no" / "such.db", connection::access::read_write,
