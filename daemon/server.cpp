@@ -136,7 +136,7 @@ class server_impl final : public server {
   answer_relay relay_{ioc_};
   net::steady_timer watchdog_timer_;
   std::chrono::microseconds watchdog_interval_{0};
-  std::atomic<std::shared_ptr<const runtime>> rt_;
+  runtime_slot rt_;  // the current runtime (daemon/runtime.hpp)
   std::unique_ptr<store::database> store_;
   std::unique_ptr<deliveries_runtime> deliveries_;  // after store_: destroyed (stopped) first
   std::unique_ptr<onboarding_jobs>
