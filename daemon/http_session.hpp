@@ -108,6 +108,9 @@ class http_session final : public std::enable_shared_from_this<http_session>, pu
 
   /// The handshake and the identification of the peer; then the first wait.
   void on_handshake(error_code ec);
+  /// Acknowledges the handshake's last flight at once (TCP_QUICKACK), so that
+  /// a Nagle client's request does not wait for the delayed ACK.
+  void acknowledge_now();
   /// Waits (without a coroutine) until the next request starts to arrive,
   /// then serves it in `serve_ready`.
   void wait_for_request();
