@@ -17,7 +17,9 @@
 #include <filesystem>
 #include <memory>
 
+#include "common/clock.hpp"
 #include "common/error.hpp"
+#include "common/random.hpp"
 #include "config/config.hpp"
 
 namespace poort::daemon {
@@ -27,6 +29,13 @@ class server {
   virtual ~server() = default;
   /// Validates nothing more: `cfg` is a loaded, valid config from `config_file`.
   /// Fails when an address cannot be bound or the store cannot be opened.
+  /// The server reads time from `clock` (deadlines, rate limits, what the
+  /// handlers see) and draws request ids and tokens from `random`; both must
+  /// outlive it. Tests pass fakes to drive timeouts.
+  static result<std::unique_ptr<server>> create(std::filesystem::path config_file,
+                                                std::shared_ptr<const config::config> cfg,
+                                                poort::clock& clock, poort::random& random);
+  /// The same with the system clock and the operating system's randomness.
   static result<std::unique_ptr<server>> create(std::filesystem::path config_file,
                                                 std::shared_ptr<const config::config> cfg);
   /// Serves until SIGTERM/SIGINT (or `request_stop`), then drains; returns 0 on

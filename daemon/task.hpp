@@ -6,8 +6,19 @@
 // and a post before the completion handler when the coroutine never had to
 // wait. A keep-alive request that is read, answered and written without
 // waiting paid all of that once per request. A `task<T>` is a plain lazily
-// started coroutine: awaiting one transfers control to it directly
-// (symmetric transfer), and `start` runs one to its first suspension inline.
+// started coroutine: awaiting one runs it at once, and `start` runs one to its
+// first suspension inline.
+//
+// Stack depth: a task that completes without suspending hands control back to
+// its awaiter by returning from `await_suspend` (which then answers "do not
+// suspend"), not by resuming the awaiter from inside its own frame. Symmetric
+// transfer alone relies on the compiler turning the resumption into a tail
+// call, which GCC does not do at -O0 or under AddressSanitizer: there, a loop
+// that awaits tasks completing inline (pipelined requests: serve_one, send,
+// write_all, ...) grew the stack by a few frames per iteration and 5,000
+// pipelined requests overflowed it. Only a task that really suspended resumes
+// its awaiter from its final suspension, from the shallow stack of whatever
+// resumed it.
 // It knows nothing of executors: whatever resumes it (an I/O completion on the
 // connection's executor) decides where it runs.
 //
@@ -21,6 +32,7 @@
 // Thread safety: a task is used by one thread at a time; it may be resumed on
 // another thread than the one it suspended on.
 
+#include <atomic>
 #include <coroutine>
 #include <cstddef>
 #include <exception>
@@ -37,6 +49,10 @@ void deallocate_frame(void* p, std::size_t size) noexcept;
 struct task_promise_base {
   std::coroutine_handle<> continuation;
   std::exception_ptr error;
+  /// Set by whichever comes second of "the awaiter's await_suspend has
+  /// finished starting the task" and "the task has reached its final
+  /// suspension"; the second one resumes the awaiter (see `task::await_suspend`).
+  std::atomic<bool> handoff{false};
 
   static void* operator new(std::size_t size) { return allocate_frame(size); }
   static void operator delete(void* p, std::size_t size) noexcept { deallocate_frame(p, size); }
@@ -46,8 +62,11 @@ struct task_promise_base {
     bool await_ready() noexcept { return false; }
     template <class Promise>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> h) noexcept {
-      auto next = h.promise().continuation;
-      return next ? next : std::noop_coroutine();
+      auto& p = h.promise();
+      // Still inside the awaiter's await_suspend (completed inline): it
+      // resumes the awaiter by returning false. Else resume it from here.
+      if (!p.handoff.exchange(true, std::memory_order_acq_rel)) return std::noop_coroutine();
+      return p.continuation ? p.continuation : std::noop_coroutine();
     }
     void await_resume() noexcept {}
   };
@@ -73,9 +92,14 @@ class [[nodiscard]] task {
   }
 
   bool await_ready() const noexcept { return false; }
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
-    h_.promise().continuation = awaiting;
-    return h_;
+  /// Runs the task until it suspends or ends. Ended: false, the awaiter goes
+  /// on at once (constant stack depth). Suspended: true; the task resumes the
+  /// awaiter when it ends.
+  bool await_suspend(std::coroutine_handle<> awaiting) noexcept {
+    auto& p = h_.promise();
+    p.continuation = awaiting;
+    h_.resume();
+    return !p.handoff.exchange(true, std::memory_order_acq_rel);
   }
   T await_resume() {
     auto& p = h_.promise();

@@ -82,9 +82,6 @@ class tls_stream {
     timed_out_ = false;
     deadline_.store(t.time_since_epoch().count(), std::memory_order_relaxed);
   }
-  void expires_after(std::chrono::steady_clock::duration d) {
-    set_deadline(std::chrono::steady_clock::now() + d);
-  }
   /// The deadline last set (`time_point::max()` once it has fired or when
   /// none was set).
   time_point deadline() const {
