@@ -427,7 +427,7 @@ TEST(PoortctlAudit, FindsRecordAlteredInDatabaseFile) {
   }
   auto run = [&](std::string& out) {
     return run_with_output(
-        binary("daemon/poortctl").string() + " audit verify --database '" + cfg.database.string() + "'", out);
+        binary("tools/poortctl/poortctl").string() + " audit verify --database '" + cfg.database.string() + "'", out);
   };
   std::string out;
   EXPECT_EQ(run(out), 0) << out;
@@ -504,7 +504,7 @@ TEST(PoortctlAudit, AnchorsFromTheJournalCatchRewriteAndCutTail) {
   const fs::path journal_file = dir.path() / "journal.txt";
   write_file(journal_file, journal);
   const std::string verify =
-      binary("daemon/poortctl").string() + " audit verify --database '" + cfg.database.string() + "'";
+      binary("tools/poortctl/poortctl").string() + " audit verify --database '" + cfg.database.string() + "'";
   const std::string with_journal = verify + " --anchors-from '" + journal_file.string() + "'";
 
   std::string out;
@@ -574,7 +574,7 @@ TEST_F(Daemon, LogsAuditAnchorsThatPoortctlVerifies) {
   write_file(dir_.path() / "journal.txt", journal);
   std::string out;
   EXPECT_EQ(
-      run_with_output(binary("daemon/poortctl").string() + " audit verify --config '" + config_.string() +
+      run_with_output(binary("tools/poortctl/poortctl").string() + " audit verify --config '" + config_.string() +
                           "' --anchors-from '" + (dir_.path() / "journal.txt").string() + "'",
                       out),
       0)

@@ -258,7 +258,7 @@ class OnboardingPath : public ::testing::Test {
     config_ = dir / "poort.toml";
     write_file(config_, config_text());
     // The registry and the conditions through poortctl, as an operator would.
-    const std::string ctl = binary("daemon/poortctl").string() + " ";
+    const std::string ctl = binary("tools/poortctl/poortctl").string() + " ";
     const std::string cfg = " --config '" + config_.string() + "' 2>&1";
     ASSERT_EQ(run_capture(ctl + "migrate" + cfg).find("FAILED"), std::string::npos);
     write_file(dir / "gemeenten.csv",
@@ -399,7 +399,7 @@ class OnboardingPath : public ::testing::Test {
 // refused; every attempt audited with actor poortctl; bad arguments are a
 // usage error that writes nothing.
 TEST_F(OnboardingPath, PoortctlOpensListsAndClosesCohorts) {
-  const std::string ctl = binary("daemon/poortctl").string() + " ";
+  const std::string ctl = binary("tools/poortctl/poortctl").string() + " ";
   const std::string cfg = " --config '" + config_.string() + "' 2>&1";
   const std::string settings =
       "--name 'Cohort via poortctl' --kind REGULAR --opens-at 2020-01-06T00:00:00Z "
@@ -541,7 +541,7 @@ TEST_F(OnboardingPath, FromCohortToConnectionThroughRealLogins) {
   EXPECT_EQ(https(port_, http::verb::get, "/api/v1/openapi.json").status, 200u);
   EXPECT_EQ(https(daemon_->system_port(), http::verb::get, "/api/v1/openapi.json", "", {}, "pi-1").status,
             200u);
-  auto audit = run_capture(binary("daemon/poortctl").string() + " audit verify --config '" +
+  auto audit = run_capture(binary("tools/poortctl/poortctl").string() + " audit verify --config '" +
                            config_.string() + "' 2>/dev/null");
   EXPECT_NE(audit.find("audit chain intact"), std::string::npos) << audit;
 }
@@ -717,7 +717,7 @@ TEST_F(OnboardingPath, SettingsAuditSearchAndPushRetryThroughRealLogins) {
   EXPECT_EQ(retries.at("auditregels").as_array()[0].at("resultaat").as_string(), "denied:not_given_up");
   auto searches = json_of(call(admin, http::verb::get, "/api/v1/beheer/auditregels?actie=audit.search"));
   EXPECT_GE(searches.at("auditregels").as_array().size(), 3u);
-  auto audit = run_capture(binary("daemon/poortctl").string() + " audit verify --config '" +
+  auto audit = run_capture(binary("tools/poortctl/poortctl").string() + " audit verify --config '" +
                            config_.string() + "' 2>/dev/null");
   EXPECT_NE(audit.find("audit chain intact"), std::string::npos) << audit;
 }
