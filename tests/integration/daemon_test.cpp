@@ -426,8 +426,9 @@ TEST(PoortctlAudit, FindsRecordAlteredInDatabaseFile) {
     (*db)->close();
   }
   auto run = [&](std::string& out) {
-    return run_with_output(
-        binary("tools/poortctl/poortctl").string() + " audit verify --database '" + cfg.database.string() + "'", out);
+    return run_with_output(binary("tools/poortctl/poortctl").string() + " audit verify --database '" +
+                               cfg.database.string() + "'",
+                           out);
   };
   std::string out;
   EXPECT_EQ(run(out), 0) << out;
@@ -573,11 +574,11 @@ TEST_F(Daemon, LogsAuditAnchorsThatPoortctlVerifies) {
   for (const auto& l : lines) journal += l + "\n";
   write_file(dir_.path() / "journal.txt", journal);
   std::string out;
-  EXPECT_EQ(
-      run_with_output(binary("tools/poortctl/poortctl").string() + " audit verify --config '" + config_.string() +
-                          "' --anchors-from '" + (dir_.path() / "journal.txt").string() + "'",
-                      out),
-      0)
+  EXPECT_EQ(run_with_output(binary("tools/poortctl/poortctl").string() + " audit verify --config '" +
+                                config_.string() + "' --anchors-from '" +
+                                (dir_.path() / "journal.txt").string() + "'",
+                            out),
+            0)
       << out;
 }
 

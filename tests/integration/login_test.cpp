@@ -169,8 +169,8 @@ class Login : public ::testing::Test {
       ASSERT_TRUE(ok) << ok.error().message();
     }
 
-    const std::string metadata = run_capture(binary("tools/poortctl/poortctl").string() + " sp-metadata --config '" +
-                                             env->config.string() + "'");
+    const std::string metadata = run_capture(binary("tools/poortctl/poortctl").string() +
+                                             " sp-metadata --config '" + env->config.string() + "'");
     ASSERT_NE(metadata.find("EntityDescriptor"), std::string::npos) << "poortctl sp-metadata failed";
     write_file(dir / "sp-metadata.xml", metadata);
 
@@ -494,15 +494,17 @@ TEST_F(Login, ServesSignedSpMetadata) {
 
 // Verifies that poortctl prints a signed service catalogue entry with our ServiceUUIDs.
 TEST_F(Login, PoortctlPrintsServiceCatalogue) {
-  const std::string xml = run_capture(binary("tools/poortctl/poortctl").string() + " service-catalogue --config '" +
-                                      env->config.string() + "' --broker-oin " + pki::shared().oin("IDP"));
+  const std::string xml =
+      run_capture(binary("tools/poortctl/poortctl").string() + " service-catalogue --config '" +
+                  env->config.string() + "' --broker-oin " + pki::shared().oin("IDP"));
   EXPECT_NE(xml.find("ServiceCatalogue"), std::string::npos) << xml;
   for (const char* uuid : {casework_uuid, signing_uuid, admin_uuid})
     EXPECT_NE(xml.find(uuid), std::string::npos);
   EXPECT_NE(xml.find("Signature"), std::string::npos);
   // The same input gives the same instance UUIDs (derived, not random).
-  const std::string again = run_capture(binary("tools/poortctl/poortctl").string() + " service-catalogue --config '" +
-                                        env->config.string() + "' --broker-oin " + pki::shared().oin("IDP"));
+  const std::string again =
+      run_capture(binary("tools/poortctl/poortctl").string() + " service-catalogue --config '" +
+                  env->config.string() + "' --broker-oin " + pki::shared().oin("IDP"));
   const auto uuids = [](const std::string& text) {
     static const std::regex re("ServiceUUID>([0-9a-f-]{36})<");
     std::vector<std::string> out;
