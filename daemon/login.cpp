@@ -74,7 +74,8 @@ result<saml::signing_key> load_signing_key(const config::saml& saml) {
 }
 
 result<std::shared_ptr<const routing::login_services>> make_login_services(
-    std::shared_ptr<const config::config> cfg, store::database& db, const clock& clock, random& rng) {
+    std::shared_ptr<const config::config> cfg, std::shared_ptr<auth::session_store> sessions,
+    const clock& clock, random& rng) {
   const config::saml& saml = cfg->saml;
   auto metadata = sp_metadata_xml(*cfg);
   if (!metadata) return metadata.error();
@@ -91,9 +92,9 @@ result<std::shared_ptr<const routing::login_services>> make_login_services(
 
   auto s = std::make_shared<routing::login_services>();
   s->sp_metadata = std::move(*metadata);
-  s->sessions = std::make_shared<const auth::session_manager>(db, clock, rng, cfg->session);
-  s->flow = std::make_shared<const auth::login_flow>(std::move(cfg), std::move(*key), std::move(idps), db,
-                                                     clock, rng);
+  s->sessions = std::make_shared<const auth::session_manager>(sessions, clock, rng, cfg->session);
+  s->flow = std::make_shared<const auth::login_flow>(std::move(cfg), std::move(*key), std::move(idps),
+                                                     std::move(sessions), clock, rng);
   s->soap = [c = std::make_shared<const artifact_client>(std::move(*client))](const auth::soap_call& call) {
     return c->post(call);
   };

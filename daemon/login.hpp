@@ -12,21 +12,24 @@
 #include <memory>
 #include <string>
 
+#include "auth/session_store.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "common/random.hpp"
 #include "config/config.hpp"
 #include "routing/login_routes.hpp"
 #include "saml/signature.hpp"
-#include "store/database.hpp"
 
 namespace poort::daemon {
 
-/// The login services for `cfg` (REQUIRES: cfg->saml.enabled). `db`, `clock`
-/// and `rng` must outlive the result. Failure: the error of the first file
-/// or metadata that cannot be used (logged with the IdP and file).
+/// The login services for `cfg` (REQUIRES: cfg->saml.enabled), keeping
+/// sessions, AuthnRequests and assertion IDs in `sessions` (e.g. an
+/// auth::database_session_store on the daemon's store). `clock` and `rng` must
+/// outlive the result. Failure: the error of the first file or metadata that
+/// cannot be used (logged with the IdP and file).
 result<std::shared_ptr<const routing::login_services>> make_login_services(
-    std::shared_ptr<const config::config> cfg, store::database& db, const clock& clock, random& rng);
+    std::shared_ptr<const config::config> cfg, std::shared_ptr<auth::session_store> sessions,
+    const clock& clock, random& rng);
 
 /// Our SAML signing key and its certificate (`saml.signing_key`,
 /// `saml.signing_certificate`). Failure: a file that cannot be loaded (logged

@@ -30,6 +30,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "auth/database_session_store.hpp"
 #include "auth/peer.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
@@ -1146,7 +1147,8 @@ result<std::shared_ptr<const runtime>> server_impl::build_runtime(std::shared_pt
   if (deliveries_) svc.delivery = deliveries_->services(*cfg);  // deliveries area (daemon/deliveries.hpp)
   // The login area (daemon/login.hpp).
   if (cfg->saml.enabled) {
-    auto login = make_login_services(cfg, *store_, clock_, random_);
+    auto login =
+        make_login_services(cfg, std::make_shared<auth::database_session_store>(*store_), clock_, random_);
     if (!login) return login.error();
     svc.login = *login;
     svc.authenticate_user = [l = *login](const routing::request& req) {
