@@ -7,8 +7,6 @@
 #include "saml/artifact.hpp"
 #include "saml/authn_request.hpp"
 #include "saml/metadata.hpp"
-#include "store/login.hpp"
-#include "store/registry.hpp"
 
 namespace poort::auth {
 namespace {
@@ -186,14 +184,15 @@ result<idp_profile> make_idp_profile(const config::saml& saml, const config::ide
 }
 
 login_flow::login_flow(std::shared_ptr<const config::config> cfg, saml::signing_key key,
-                       std::vector<idp_profile> idps, store::database& db, const clock& clock, random& rng)
+                       std::vector<idp_profile> idps, std::shared_ptr<session_store> store,
+                       const clock& clock, random& rng)
     : cfg_(std::move(cfg)),
       key_(std::move(key)),
       idps_(std::move(idps)),
-      db_(db),
+      store_(std::move(store)),
       clock_(clock),
       rng_(rng),
-      replays_(db, clock) {}
+      replays_(store_, clock) {}
 
 const idp_profile* login_flow::find_idp(std::string_view name) const {
   for (const auto& p : idps_)
@@ -243,21 +242,9 @@ login_result<std::string> login_flow::begin(std::string_view service, std::strin
   rec.service = svc->key;
   rec.idp = idp->config.name;
   rec.created_at = now;
-  bool full = false;
-  auto ok = db_.write([&](store::transaction& tx) -> result<void> {
-    if (auto purged = store::purge_authn_requests(tx, now - saml.request_lifetime); !purged)
-      return purged.error();
-    if (auto purged = store::purge_assertion_ids(tx, now); !purged) return purged.error();
-    auto n = store::count_authn_requests(tx);
-    if (!n) return n.error();
-    if (*n >= max_pending_requests) {
-      full = true;
-      return {};
-    }
-    return store::insert_authn_request(tx, rec);
-  });
-  if (!ok) return std::unexpected(store_refusal(ok.error()));
-  if (full) return std::unexpected(refuse(login_error::too_many_pending, login_page::unavailable, 503));
+  auto added = store_->add_authn_request(rec, now - saml.request_lifetime, now, max_pending_requests);
+  if (!added) return std::unexpected(store_refusal(added.error()));
+  if (!*added) return std::unexpected(refuse(login_error::too_many_pending, login_page::unavailable, 503));
   return std::move(request->url);
 }
 
@@ -265,8 +252,7 @@ login_result<login_success> login_flow::finish(const acs_input& in, const soap_t
   const auto& saml = cfg_->saml;
   if (!is_relay_state(in.relay_state))
     return std::unexpected(refuse(login_error::relay_state_missing, login_page::expired, 400));
-  auto found =
-      db_.read([&](store::reader& r) { return store::find_authn_request_by_relay_state(r, in.relay_state); });
+  auto found = store_->find_authn_request(in.relay_state);
   if (!found) return std::unexpected(store_refusal(found.error()));
   if (!*found) return std::unexpected(refuse(login_error::relay_state_unknown, login_page::expired, 400));
   const store::authn_request_record request = std::move(**found);
@@ -280,15 +266,9 @@ login_result<login_success> login_flow::finish(const acs_input& in, const soap_t
 
   // Consume first: whatever happens next, this request is never answered twice.
   const sys_time now = clock_.now();
-  bool consumed = false;
-  auto ok = db_.write([&](store::transaction& tx) -> result<void> {
-    auto c = store::consume_authn_request(tx, request.request_id, now, now - saml.request_lifetime);
-    if (!c) return c.error();
-    consumed = *c;
-    return {};
-  });
-  if (!ok) return refused(store_refusal(ok.error()));
-  if (!consumed) {
+  auto consumed = store_->consume_authn_request(request.request_id, now, now - saml.request_lifetime);
+  if (!consumed) return refused(store_refusal(consumed.error()));
+  if (!*consumed) {
     return refused(request.consumed_at ? refuse(login_error::request_consumed, login_page::expired, 400)
                                        : refuse(login_error::request_expired, login_page::expired, 400));
   }
@@ -370,19 +350,14 @@ login_result<login_success> login_flow::finish(const acs_input& in, const soap_t
   }
 
   if (who.role != role::administrator) {
-    const std::string day = store::day_of(now);
-    auto m = db_.read([&](store::reader& r) -> result<std::optional<store::municipality_record>> {
-      auto by_kvk = store::find_municipality_by_kvk(r, who.kvk, day);
-      if (!by_kvk || *by_kvk) return by_kvk;
-      return store::find_municipality_by_rsin(r, who.rsin, day);
-    });
+    auto m = store_->find_municipality(who.kvk, who.rsin, now);
     if (!m) {
       auto r = store_refusal(m.error());
       r.actor = actor;
       return refused(std::move(r));
     }
     if (!*m) return refused_by(login_error::organisation_unknown, login_page::unknown_organisation, 403);
-    who.gemeentecode = (*m)->gemeentecode;
+    who.gemeentecode = std::move(**m);
   }
   return login_success{std::move(who), request.target};
 }

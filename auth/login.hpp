@@ -2,16 +2,18 @@
 // The eHerkenning login of the portal (DESIGN §3), without sockets:
 //
 //   begin:  service key (+ optional IdP name, return path)
-//           -> AuthnRequest stored (ID, RelayState key -> path, service, IdP)
+//           -> AuthnRequest stored in the session store (ID, RelayState
+//              key -> path, service, IdP; auth/session_store.hpp)
 //           -> the IdP's HTTP-Redirect SSO URL with the signed request
 //   finish: SAMLart (resolved by a signed ArtifactResolve through the
 //           injected `soap_transport`) or SAMLResponse (HTTP-POST binding),
 //           with the RelayState
 //           -> the stored request, consumed once and only within
 //              saml.request_lifetime_s
-//           -> saml::response_validator (replay cache in the store)
+//           -> saml::response_validator (replay cache in the session store)
 //           -> role from the IdP's role mapping and the service
-//           -> municipality from KvK number, else RSIN (registry)
+//           -> municipality from KvK number, else RSIN (the session store's
+//              registry lookup)
 //           -> the user for a new session, and the path to return to.
 //
 // Every refusal carries one stable reason (a saml::reason_code or a
@@ -37,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/session_store.hpp"
 #include "auth/store_replay_cache.hpp"
 #include "auth/user.hpp"
 #include "common/clock.hpp"
@@ -46,7 +49,6 @@
 #include "config/config.hpp"
 #include "saml/response.hpp"
 #include "saml/signature.hpp"
-#include "store/database.hpp"
 
 namespace poort::auth {
 
@@ -150,10 +152,11 @@ class login_flow {
   /// Most pending (unanswered, unexpired) AuthnRequests kept at once.
   static constexpr std::int64_t max_pending_requests = 100'000;
 
-  /// `db`, `clock` and `rng` must outlive the flow. `idps` are the loaded
+  /// `clock` and `rng` must outlive the flow. `idps` are the loaded
   /// profiles of `cfg->saml.identity_providers` (by config name).
+  /// REQUIRES: `store` is not null.
   login_flow(std::shared_ptr<const config::config> cfg, saml::signing_key key, std::vector<idp_profile> idps,
-             store::database& db, const clock& clock, random& rng);
+             std::shared_ptr<session_store> store, const clock& clock, random& rng);
 
   /// Starts a login for service `service` ("casework", "signing", "admin")
   /// (and purges expired AuthnRequests and replay-cache entries)
@@ -177,7 +180,7 @@ class login_flow {
   std::shared_ptr<const config::config> cfg_;
   saml::signing_key key_;
   std::vector<idp_profile> idps_;
-  store::database& db_;
+  std::shared_ptr<session_store> store_;
   const clock& clock_;
   random& rng_;
   mutable store_replay_cache replays_;  // thread-safe; `validate` takes it non-const

@@ -4,8 +4,6 @@
 
 #include "common/crypto.hpp"
 #include "common/encoding.hpp"
-#include "common/log.hpp"
-#include "store/login.hpp"
 
 namespace poort::auth {
 namespace {
@@ -126,16 +124,7 @@ result<session_manager::started> session_manager::start(user who, std::string_vi
   rec.expires_at = who.logged_in_at + timeouts_.absolute_timeout;
   const std::string previous_hash = is_session_id(previous_id) ? sha256_hex(previous_id) : std::string{};
 
-  auto ok = db_.write([&](store::transaction& tx) -> result<void> {
-    if (!previous_hash.empty()) {
-      if (auto gone = store::delete_session(tx, previous_hash); !gone) return gone.error();
-    }
-    if (auto purged = store::purge_sessions(tx, now, now - timeouts_.idle_timeout); !purged)
-      return purged.error();
-    if (auto ins = store::insert_session(tx, rec); !ins) return ins.error();
-    if (auto a = store::append_audit(tx, audit); !a) return a.error();
-    return {};
-  });
+  auto ok = store_->start_session(previous_hash, now, now - timeouts_.idle_timeout, rec, audit);
   if (!ok) return ok.error();
   return started{id, std::move(who)};
 }
@@ -144,7 +133,7 @@ result<user> session_manager::authenticate(std::string_view id) const {
   if (id.empty()) return session_error::no_session;
   if (!is_session_id(id)) return session_error::cookie_invalid;
   const std::string hash = sha256_hex(id);
-  auto found = db_.read([&](store::reader& r) { return store::find_session(r, hash); });
+  auto found = store_->find_session(hash);
   if (!found) return found.error();
   if (!*found) return session_error::unknown_session;
   const store::session_record& s = **found;
@@ -156,32 +145,18 @@ result<user> session_manager::authenticate(std::string_view id) const {
   const bool idle = now - s.last_seen >= timeouts_.idle_timeout;
   if (expired || idle) {
     // Remove it now rather than at the next purge; nobody waits for this.
-    db_.submit(
-        [hash](store::transaction& tx) -> result<void> {
-          auto gone = store::delete_session(tx, hash);
-          if (!gone) return gone.error();
-          return {};
-        },
-        [](result<void>) {});
+    store_->delete_session_later(hash);
     return expired ? session_error::expired : session_error::idle_timeout;
   }
-  if (now - s.last_seen >= touch_interval()) {
-    db_.submit([hash, now](store::transaction& tx) { return store::touch_session(tx, hash, now); },
-               [](result<void> done) {
-                 if (!done) log::warn("session.touch_failed", {{"error", done.error().message()}});
-               });
-  }
+  if (now - s.last_seen >= touch_interval()) store_->touch_session_later(hash, now);
   return user_of(s, *r);
 }
 
 result<void> session_manager::end(const user& who, const store::audit_record& audit) const {
-  return db_.write([&](store::transaction& tx) -> result<void> {
-    auto gone = store::delete_session(tx, who.session_id_hash);
-    if (!gone) return gone.error();
-    if (!*gone) return session_error::unknown_session;
-    if (auto a = store::append_audit(tx, audit); !a) return a.error();
-    return {};
-  });
+  auto gone = store_->end_session(who.session_id_hash, audit);
+  if (!gone) return gone.error();
+  if (!*gone) return session_error::unknown_session;
+  return {};
 }
 
 }  // namespace poort::auth

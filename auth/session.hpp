@@ -1,6 +1,6 @@
 #pragma once
 // Browser sessions of the portal (DESIGN §3, issue 3): server-side in the
-// store, an opaque cookie in the browser.
+// session store (auth/session_store.hpp), an opaque cookie in the browser.
 //
 //   Set-Cookie: __Host-poort-sessie=<32 random bytes, base64url>; Path=/; Secure; HttpOnly; SameSite=Lax
 //
@@ -23,17 +23,18 @@
 // from several threads at once.
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "auth/session_store.hpp"
 #include "auth/user.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "common/random.hpp"
 #include "config/config.hpp"
 #include "store/audit.hpp"
-#include "store/database.hpp"
 
 namespace poort::auth {
 
@@ -69,9 +70,10 @@ std::string session_clear_cookie();
 
 class session_manager {
  public:
-  /// `db`, `clock` and `rng` must outlive the manager.
-  session_manager(store::database& db, const clock& clock, random& rng, config::session timeouts)
-      : db_(db), clock_(clock), rng_(rng), timeouts_(timeouts) {}
+  /// `clock` and `rng` must outlive the manager. REQUIRES: `store` is not null.
+  session_manager(std::shared_ptr<session_store> store, const clock& clock, random& rng,
+                  config::session timeouts)
+      : store_(std::move(store)), clock_(clock), rng_(rng), timeouts_(timeouts) {}
 
   struct started {
     std::string id;  ///< for the cookie only: never log it
@@ -100,7 +102,7 @@ class session_manager {
   std::chrono::seconds touch_interval() const noexcept;
 
  private:
-  store::database& db_;
+  std::shared_ptr<session_store> store_;
   const clock& clock_;
   random& rng_;
   config::session timeouts_;

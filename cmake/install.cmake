@@ -1,5 +1,6 @@
 # Install layout and the Debian package. Included from the top-level
-# CMakeLists.txt; the binaries' own install() rules are in daemon/CMakeLists.txt.
+# CMakeLists.txt; the binaries' own install() rules are in daemon/CMakeLists.txt
+# (poortd) and tools/poortctl/CMakeLists.txt (poortctl).
 #
 #   cmake --install BUILD --prefix /tmp/x     the tree below, under /tmp/x
 #   cd BUILD && cpack -G DEB                  poort_<version>_<arch>.deb (prefix /usr)

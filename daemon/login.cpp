@@ -3,7 +3,6 @@
 #include "auth/login.hpp"
 #include "auth/session.hpp"
 #include "common/crypto.hpp"
-#include "common/encoding.hpp"
 #include "common/log.hpp"
 #include "daemon/artifact_client.hpp"
 #include "saml/metadata.hpp"
@@ -12,21 +11,6 @@ namespace poort::daemon {
 namespace {
 
 constexpr std::size_t max_metadata_bytes = 4u << 20;
-
-result<saml::signing_key> load_signing_key(const config::saml& saml) {
-  auto key = load_private_key_file(saml.signing_key);
-  if (!key) {
-    log::error("saml.key_load_failed", {{"file", saml.signing_key.string()}});
-    return key.error();
-  }
-  auto cert = load_certificate_file(saml.signing_certificate);
-  if (!cert) {
-    log::error("saml.key_load_failed", {{"file", saml.signing_certificate.string()}});
-    return cert.error();
-  }
-  std::string name = saml::key_name_of(cert->get());
-  return saml::signing_key::create(std::move(*key), std::move(*cert), std::move(name));
-}
 
 result<std::vector<evp_pkey_ptr>> load_decryption_keys(const config::saml& saml) {
   std::vector<evp_pkey_ptr> keys;
@@ -72,26 +56,26 @@ result<auth::idp_profile> load_idp(const config::saml& saml, const config::ident
   return p;
 }
 
-/// A name-based UUID (RFC 9562 version 5) of `name` in the namespace `ns`.
-std::string uuid_v5(std::string_view ns, std::string_view name) {
-  std::string hex;
-  for (char c : ns)
-    if (c != '-') hex += c;
-  auto ns_bytes = from_hex(hex);
-  std::string input(ns_bytes ? as_string_view(*ns_bytes) : std::string_view{});
-  input += name;
-  auto d = sha1(input);
-  d[6] = static_cast<std::uint8_t>((d[6] & 0x0f) | 0x50);
-  d[8] = static_cast<std::uint8_t>((d[8] & 0x3f) | 0x80);
-  const std::string h = to_hex(std::span<const std::uint8_t>(d.data(), 16));
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" +
-         h.substr(20);
-}
-
 }  // namespace
 
+result<saml::signing_key> load_signing_key(const config::saml& saml) {
+  auto key = load_private_key_file(saml.signing_key);
+  if (!key) {
+    log::error("saml.key_load_failed", {{"file", saml.signing_key.string()}});
+    return key.error();
+  }
+  auto cert = load_certificate_file(saml.signing_certificate);
+  if (!cert) {
+    log::error("saml.key_load_failed", {{"file", saml.signing_certificate.string()}});
+    return cert.error();
+  }
+  std::string name = saml::key_name_of(cert->get());
+  return saml::signing_key::create(std::move(*key), std::move(*cert), std::move(name));
+}
+
 result<std::shared_ptr<const routing::login_services>> make_login_services(
-    std::shared_ptr<const config::config> cfg, store::database& db, const clock& clock, random& rng) {
+    std::shared_ptr<const config::config> cfg, std::shared_ptr<auth::session_store> sessions,
+    const clock& clock, random& rng) {
   const config::saml& saml = cfg->saml;
   auto metadata = sp_metadata_xml(*cfg);
   if (!metadata) return metadata.error();
@@ -108,9 +92,9 @@ result<std::shared_ptr<const routing::login_services>> make_login_services(
 
   auto s = std::make_shared<routing::login_services>();
   s->sp_metadata = std::move(*metadata);
-  s->sessions = std::make_shared<const auth::session_manager>(db, clock, rng, cfg->session);
-  s->flow = std::make_shared<const auth::login_flow>(std::move(cfg), std::move(*key), std::move(idps), db,
-                                                     clock, rng);
+  s->sessions = std::make_shared<const auth::session_manager>(sessions, clock, rng, cfg->session);
+  s->flow = std::make_shared<const auth::login_flow>(std::move(cfg), std::move(*key), std::move(idps),
+                                                     std::move(sessions), clock, rng);
   s->soap = [c = std::make_shared<const artifact_client>(std::move(*client))](const auth::soap_call& call) {
     return c->post(call);
   };
@@ -136,33 +120,6 @@ result<std::string> sp_metadata_xml(const config::config& cfg) {
   p.organization_url = saml.base_url;
   for (const auto& s : saml.services) p.services.push_back({s.index, s.service_id, s.name, s.description});
   return saml::build_sp_metadata(p, *key);
-}
-
-result<std::string> service_catalogue_xml(const config::config& cfg, const catalogue_options& o,
-                                          const clock& clock, random& rng) {
-  const config::saml& saml = cfg.saml;
-  auto key = load_signing_key(saml);
-  if (!key) return key.error();
-  saml::service_catalogue_params p;
-  p.oin = saml.oin;
-  p.organization_display_name = saml.organization_name;
-  p.broker_oin = o.broker_oin;
-  p.version = o.version;
-  p.encryption_certificate = key->certificate();
-  const auto level = saml::parse_assurance(saml.minimum_assurance).value_or(saml::assurance::loa3);
-  for (const auto& s : saml.services) {
-    saml::catalogue_service c;
-    c.service_uuid = s.service_uuid;
-    c.instance_uuid = uuid_v5(s.service_uuid, "poort:service-instance");
-    c.service_id = s.service_id;
-    c.name = s.name;
-    c.description = s.description;
-    c.service_url = saml.base_url;
-    c.privacy_policy_url = o.privacy_policy_url.empty() ? saml.base_url + "/privacy" : o.privacy_policy_url;
-    c.level = level;
-    p.services.push_back(std::move(c));
-  }
-  return saml::build_service_catalogue(p, *key, rng, clock);
 }
 
 }  // namespace poort::daemon

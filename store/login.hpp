@@ -6,7 +6,8 @@
 // cookie; the id itself is never stored. Times are whole Unix seconds (UTC).
 //
 // Callers: auth/session.hpp (sessions), auth/login.hpp (AuthnRequests),
-// auth/store_replay_cache.hpp (assertion IDs).
+// auth/store_replay_cache.hpp (assertion IDs), all through
+// auth/database_session_store.hpp.
 //
 // Thread safety: free functions on a caller's reader/transaction.
 

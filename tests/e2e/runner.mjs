@@ -44,10 +44,11 @@ function log(msg) {
   process.stderr.write(`e2e: ${msg}\n`);
 }
 
+// poortd is built in daemon/, poortctl in tools/poortctl/.
 function findBinary(name) {
-  for (const p of [path.join(build, 'daemon', name), path.join(build, name)])
+  for (const p of [path.join(build, 'daemon', name), path.join(build, 'tools', name, name), path.join(build, name)])
     if (fs.existsSync(p)) return p;
-  throw new Error(`${name} not found in ${build}/daemon: build it first (cmake --build ${build} --target poortd poortctl)`);
+  throw new Error(`${name} not found in ${build}: build it first (cmake --build ${build} --target poortd poortctl)`);
 }
 
 function pki() {

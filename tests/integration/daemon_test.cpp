@@ -426,8 +426,9 @@ TEST(PoortctlAudit, FindsRecordAlteredInDatabaseFile) {
     (*db)->close();
   }
   auto run = [&](std::string& out) {
-    return run_with_output(
-        binary("daemon/poortctl").string() + " audit verify --database '" + cfg.database.string() + "'", out);
+    return run_with_output(binary("tools/poortctl/poortctl").string() + " audit verify --database '" +
+                               cfg.database.string() + "'",
+                           out);
   };
   std::string out;
   EXPECT_EQ(run(out), 0) << out;
@@ -504,7 +505,7 @@ TEST(PoortctlAudit, AnchorsFromTheJournalCatchRewriteAndCutTail) {
   const fs::path journal_file = dir.path() / "journal.txt";
   write_file(journal_file, journal);
   const std::string verify =
-      binary("daemon/poortctl").string() + " audit verify --database '" + cfg.database.string() + "'";
+      binary("tools/poortctl/poortctl").string() + " audit verify --database '" + cfg.database.string() + "'";
   const std::string with_journal = verify + " --anchors-from '" + journal_file.string() + "'";
 
   std::string out;
@@ -573,11 +574,11 @@ TEST_F(Daemon, LogsAuditAnchorsThatPoortctlVerifies) {
   for (const auto& l : lines) journal += l + "\n";
   write_file(dir_.path() / "journal.txt", journal);
   std::string out;
-  EXPECT_EQ(
-      run_with_output(binary("daemon/poortctl").string() + " audit verify --config '" + config_.string() +
-                          "' --anchors-from '" + (dir_.path() / "journal.txt").string() + "'",
-                      out),
-      0)
+  EXPECT_EQ(run_with_output(binary("tools/poortctl/poortctl").string() + " audit verify --config '" +
+                                config_.string() + "' --anchors-from '" +
+                                (dir_.path() / "journal.txt").string() + "'",
+                            out),
+            0)
       << out;
 }
 

@@ -306,7 +306,7 @@ class Deliveries : public ::testing::Test {
   /// Runs poortctl with `args` and this test's config; its exit status and stdout.
   std::pair<int, std::string> poortctl(const std::string& args) {
     const std::string cmd =
-        binary("daemon/poortctl").string() + " " + args + " --config '" + config_.string() + "'";
+        binary("tools/poortctl/poortctl").string() + " " + args + " --config '" + config_.string() + "'";
     FILE* f = ::popen(cmd.c_str(), "r");
     std::string out;
     char buf[512];

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <tuple>
 
 namespace poort::test {
 
@@ -441,6 +442,84 @@ bool start_test_idp(child_process& idp, const fs::path& sp_metadata, const fs::p
   if (!idp.start(argv)) return false;
   auto port = idp.read_line(std::chrono::seconds(60));
   return port && !port->empty();
+}
+
+test_idp broker_idp() {
+  return {"eherkenning",
+          "broker",
+          "municipality",
+          "idp-signing",
+          "text/xml",
+          "urn:etoegang:HM:" + pki::shared().oin("IDP") + ":entities:9001",
+          {}};
+}
+
+test_idp admin_idp() {
+  return {"justid",
+          "admin",
+          "administrator",
+          "admin-idp-signing",
+          "application/soap+xml",
+          "urn:etoegang:HM:" + pki::shared().oin("ADMIN_IDP") + ":entities:9001",
+          {"--role", "admin", "--artifact-post"}};
+}
+
+test_idp post_broker_idp() {
+  return {"eherkenning-post", "post",     "municipality",
+          "idp-signing",      "text/xml", "urn:etoegang:HM:" + pki::shared().oin("IDP") + ":entities:9002",
+          {"--post-binding"}};
+}
+
+std::string login_config(const fs::path& dir, const login_config_options& o) {
+  const pki& p = pki::shared();
+  auto q = [](const fs::path& f) { return "\"" + f.string() + "\""; };
+  const std::string oin = p.oin("JUSTID");
+  std::ostringstream t;
+  t << "[daemon]\nthreads = 2\nworker_threads = 8\nweb_root = " << q(fs::path(POORT_SOURCE_DIR) / "web")
+    << "\n\n";
+  t << "[store]\ndatabase = " << q(dir / "poort.db") << "\n\n";
+  t << "[[listener.portal]]\naddresses = [\"127.0.0.1:" << o.portal_port << "\"]\n";
+  t << "[[listener.portal.certificate]]\ncertificate = " << q(p.file("portal.crt"))
+    << "\nprivate_key = " << q(p.file("portal.key")) << "\n\n";
+  t << "[[listener.system]]\naddresses = [\"127.0.0.1:0\"]\nclient_ca_bundle = " << q(p.file("ca.crt"))
+    << "\n";
+  if (o.with_crl) t << "crl_files = [" << q(p.file("crl.pem")) << "]\n";
+  t << "[[listener.system.certificate]]\ncertificate = " << q(p.file("system.crt"))
+    << "\nprivate_key = " << q(p.file("system.key")) << "\n\n";
+  t << "[saml]\nenabled = true\nentity_id = \"urn:etoegang:DV:" << oin << ":entities:9000\"\n"
+    << "base_url = \"https://localhost:" << o.portal_port << "\"\norganization_name = \"Justid\"\noin = \""
+    << oin << "\"\n"
+    << "signing_certificate = " << q(p.file("sp-signing.crt"))
+    << "\nsigning_key = " << q(p.file("sp-signing.key"))
+    << "\ntls_client_certificate = " << q(p.file("sp-tls.crt"))
+    << "\ntls_client_key = " << q(p.file("sp-tls.key")) << "\n\n";
+  const std::tuple<const char*, int, const char*, const char*> services[] = {
+      {"casework", 1, casework_uuid, "Re-integratie gedetineerden"},
+      {"signing", 2, signing_uuid, "Aanvraag ondertekenen"},
+      {"admin", 3, admin_uuid, "Beheer poort"}};
+  for (const auto& [key, index, uuid, name] : services)
+    t << "[[saml.service]]\nkey = \"" << key << "\"\nindex = " << index
+      << "\nservice_id = \"urn:etoegang:DV:" << oin << ":services:" << index << "\"\nservice_uuid = \""
+      << uuid << "\"\nname = \"" << name << "\"\n\n";
+  for (const auto& idp : o.idps)
+    t << "[[saml.identity_provider]]\nname = \"" << idp.name
+      << "\"\nmetadata = " << q(dir / idp.dir / "idp-metadata.xml")
+      << "\nmetadata_signing_certificate = " << q(p.file(idp.signer + ".crt")) << "\nrole_mapping = \""
+      << idp.role_mapping << "\"\nartifact_resolution_ca = " << q(p.file("ca.crt"))
+      << "\nsoap_content_type = \"" << idp.soap_content_type << "\"\n\n";
+  t << o.extra;
+  return t.str();
+}
+
+void prepare_test_idps(const fs::path& dir, const std::vector<test_idp>& idps) {
+  for (const auto& idp : idps) {
+    fs::create_directories(dir / idp.dir);
+    write_file(dir / idp.dir / "idp-metadata.xml", "<placeholder/>\n");  // the IdP writes the real one
+  }
+}
+
+bool start_test_idp(child_process& child, const fs::path& dir, const test_idp& idp) {
+  return start_test_idp(child, dir / "sp-metadata.xml", dir / idp.dir, idp.entity_id, idp.args);
 }
 
 }  // namespace poort::test

@@ -191,4 +191,47 @@ inline constexpr const char* admin_uuid = "5b8e2f41-9c3a-4d7e-8f12-3a4b5c6d7e8f"
 bool start_test_idp(child_process& idp, const fs::path& sp_metadata, const fs::path& state,
                     const std::string& entity_id, const std::vector<std::string>& extra);
 
+/// A test IdP as the login tests run it and as poortd's config names it.
+struct test_idp {
+  std::string name;               ///< its [[saml.identity_provider]] name
+  std::string dir;                ///< its state directory, below the test's directory
+  std::string role_mapping;       ///< "municipality" or "administrator"
+  std::string signer;             ///< PKI name of its metadata signing certificate
+  std::string soap_content_type;  ///< of our ArtifactResolve to it
+  std::string entity_id;          ///< urn:etoegang:HM:<OIN>:entities:<n>
+  std::vector<std::string> args;  ///< extra eh_idp.py arguments
+};
+/// The eHerkenning broker for municipalities: the artifact by a 303.
+test_idp broker_idp();
+/// Justid's IdP for administrators: the artifact by a POST form, resolved
+/// with application/soap+xml.
+test_idp admin_idp();
+/// A second broker for municipalities, answering with the HTTP-POST binding.
+test_idp post_broker_idp();
+
+/// Knobs for `login_config`.
+struct login_config_options {
+  std::uint16_t portal_port = 0;  ///< fixed: the IdPs know our ACS URL before poortd starts
+  std::vector<test_idp> idps;
+  bool with_crl = false;  ///< the PKI's CRL on the system listener
+  std::string extra;      ///< appended TOML (e.g. [session], [email])
+};
+
+/// A poort.toml, as text, for the shared PKI and the test IdPs: the portal on
+/// 127.0.0.1:`portal_port` (the SP's base URL https://localhost:<port>), the
+/// system listener on port 0, the database `dir`/poort.db, our SAML SP
+/// (Justid's OIN) with the three services of casework_uuid, signing_uuid and
+/// admin_uuid (index 1, 2, 3), and one [[saml.identity_provider]] per IdP,
+/// its metadata in `dir`/<idp.dir>/idp-metadata.xml.
+std::string login_config(const fs::path& dir, const login_config_options& o);
+
+/// Creates each IdP's state directory below `dir` with a placeholder metadata
+/// file, so that the config loads (`poortctl sp-metadata`) before the IdPs,
+/// started with our SP metadata, write theirs.
+void prepare_test_idps(const fs::path& dir, const std::vector<test_idp>& idps);
+
+/// Starts `idp` with its state in `dir`/<idp.dir> and our SP metadata from
+/// `dir`/sp-metadata.xml. True once it has written its metadata.
+bool start_test_idp(child_process& child, const fs::path& dir, const test_idp& idp);
+
 }  // namespace poort::test

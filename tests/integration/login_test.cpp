@@ -19,7 +19,6 @@
 
 #include <fstream>
 #include <regex>
-#include <sstream>
 #include <thread>
 
 #include "common/clock.hpp"
@@ -82,49 +81,15 @@ struct environment {
 
 environment* env = nullptr;
 
+/// The three IdPs of the suite (see the file comment).
+std::vector<test_idp> idps() { return {broker_idp(), admin_idp(), post_broker_idp()}; }
+
 std::string config_text(const fs::path& dir, std::uint16_t port, int idle_timeout_s) {
-  const pki& p = pki::shared();
-  auto q = [](const fs::path& f) { return "\"" + f.string() + "\""; };
-  const std::string oin = p.oin("JUSTID");
-  std::ostringstream t;
-  t << "[daemon]\nthreads = 2\nworker_threads = 8\nweb_root = " << q(fs::path(POORT_SOURCE_DIR) / "web")
-    << "\n\n";
-  t << "[store]\ndatabase = " << q(dir / "poort.db") << "\n\n";
-  t << "[session]\nidle_timeout_s = " << idle_timeout_s << "\nabsolute_timeout_s = 3600\n\n";
-  t << "[[listener.portal]]\naddresses = [\"127.0.0.1:" << port << "\"]\n";
-  t << "[[listener.portal.certificate]]\ncertificate = " << q(p.file("portal.crt"))
-    << "\nprivate_key = " << q(p.file("portal.key")) << "\n\n";
-  t << "[[listener.system]]\naddresses = [\"127.0.0.1:0\"]\nclient_ca_bundle = " << q(p.file("ca.crt"))
-    << "\n";
-  t << "[[listener.system.certificate]]\ncertificate = " << q(p.file("system.crt"))
-    << "\nprivate_key = " << q(p.file("system.key")) << "\n\n";
-  t << "[saml]\nenabled = true\nentity_id = \"urn:etoegang:DV:" << oin << ":entities:9000\"\n"
-    << "base_url = \"https://localhost:" << port << "\"\norganization_name = \"Justid\"\noin = \"" << oin
-    << "\"\n"
-    << "signing_certificate = " << q(p.file("sp-signing.crt"))
-    << "\nsigning_key = " << q(p.file("sp-signing.key"))
-    << "\ntls_client_certificate = " << q(p.file("sp-tls.crt"))
-    << "\ntls_client_key = " << q(p.file("sp-tls.key")) << "\n\n";
-  const std::tuple<const char*, int, const char*, const char*> services[] = {
-      {"casework", 1, casework_uuid, "Re-integratie gedetineerden"},
-      {"signing", 2, signing_uuid, "Aanvraag ondertekenen"},
-      {"admin", 3, admin_uuid, "Beheer poort"}};
-  for (const auto& [key, index, uuid, name] : services)
-    t << "[[saml.service]]\nkey = \"" << key << "\"\nindex = " << index
-      << "\nservice_id = \"urn:etoegang:DV:" << oin << ":services:" << index << "\"\nservice_uuid = \""
-      << uuid << "\"\nname = \"" << name << "\"\n\n";
-  const std::tuple<const char*, const char*, const char*, const char*> idps[] = {
-      {"eherkenning", "broker", "municipality", "idp-signing"},
-      {"justid", "admin", "administrator", "admin-idp-signing"},
-      {"eherkenning-post", "post", "municipality", "idp-signing"}};
-  for (const auto& [name, sub, mapping, signer] : idps)
-    t << "[[saml.identity_provider]]\nname = \"" << name
-      << "\"\nmetadata = " << q(dir / sub / "idp-metadata.xml")
-      << "\nmetadata_signing_certificate = " << q(p.file(std::string(signer) + ".crt"))
-      << "\nrole_mapping = \"" << mapping << "\"\nartifact_resolution_ca = " << q(p.file("ca.crt"))
-      << "\nsoap_content_type = \"" << (std::string(sub) == "admin" ? "application/soap+xml" : "text/xml")
-      << "\"\n\n";
-  return t.str();
+  login_config_options o;
+  o.portal_port = port;
+  o.idps = idps();
+  o.extra = "[session]\nidle_timeout_s = " + std::to_string(idle_timeout_s) + "\nabsolute_timeout_s = 3600\n";
+  return login_config(dir, o);
 }
 
 std::string run_capture(const std::string& cmd) {
@@ -141,13 +106,9 @@ class Login : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     env = new environment;
-    const pki& p = pki::shared();
     const fs::path dir = env->dir.path();
     env->portal_port = free_port();
-    for (const char* sub : {"broker", "admin", "post"}) {
-      fs::create_directories(dir / sub);
-      write_file(dir / sub / "idp-metadata.xml", "<placeholder/>\n");  // the IdP writes the real one
-    }
+    prepare_test_idps(dir, idps());
     env->config = dir / "poort.toml";
     env->config_text = config_text(dir, env->portal_port, 600);
     write_file(env->config, env->config_text);
@@ -169,18 +130,14 @@ class Login : public ::testing::Test {
       ASSERT_TRUE(ok) << ok.error().message();
     }
 
-    const std::string metadata = run_capture(binary("daemon/poortctl").string() + " sp-metadata --config '" +
-                                             env->config.string() + "'");
+    const std::string metadata = run_capture(binary("tools/poortctl/poortctl").string() +
+                                             " sp-metadata --config '" + env->config.string() + "'");
     ASSERT_NE(metadata.find("EntityDescriptor"), std::string::npos) << "poortctl sp-metadata failed";
     write_file(dir / "sp-metadata.xml", metadata);
 
-    const std::string broker_id = "urn:etoegang:HM:" + p.oin("IDP") + ":entities:9001";
-    ASSERT_TRUE(start_test_idp(env->broker, dir / "sp-metadata.xml", dir / "broker", broker_id, {}));
-    ASSERT_TRUE(start_test_idp(env->admin, dir / "sp-metadata.xml", dir / "admin",
-                               "urn:etoegang:HM:" + p.oin("ADMIN_IDP") + ":entities:9001",
-                               {"--role", "admin", "--artifact-post"}));
-    ASSERT_TRUE(start_test_idp(env->post_broker, dir / "sp-metadata.xml", dir / "post",
-                               "urn:etoegang:HM:" + p.oin("IDP") + ":entities:9002", {"--post-binding"}));
+    ASSERT_TRUE(start_test_idp(env->broker, dir, broker_idp()));
+    ASSERT_TRUE(start_test_idp(env->admin, dir, admin_idp()));
+    ASSERT_TRUE(start_test_idp(env->post_broker, dir, post_broker_idp()));
 
     env->daemon = std::make_unique<daemon_process>(env->config);
     ASSERT_TRUE(env->daemon->start()) << dump();
@@ -494,15 +451,17 @@ TEST_F(Login, ServesSignedSpMetadata) {
 
 // Verifies that poortctl prints a signed service catalogue entry with our ServiceUUIDs.
 TEST_F(Login, PoortctlPrintsServiceCatalogue) {
-  const std::string xml = run_capture(binary("daemon/poortctl").string() + " service-catalogue --config '" +
-                                      env->config.string() + "' --broker-oin " + pki::shared().oin("IDP"));
+  const std::string xml =
+      run_capture(binary("tools/poortctl/poortctl").string() + " service-catalogue --config '" +
+                  env->config.string() + "' --broker-oin " + pki::shared().oin("IDP"));
   EXPECT_NE(xml.find("ServiceCatalogue"), std::string::npos) << xml;
   for (const char* uuid : {casework_uuid, signing_uuid, admin_uuid})
     EXPECT_NE(xml.find(uuid), std::string::npos);
   EXPECT_NE(xml.find("Signature"), std::string::npos);
   // The same input gives the same instance UUIDs (derived, not random).
-  const std::string again = run_capture(binary("daemon/poortctl").string() + " service-catalogue --config '" +
-                                        env->config.string() + "' --broker-oin " + pki::shared().oin("IDP"));
+  const std::string again =
+      run_capture(binary("tools/poortctl/poortctl").string() + " service-catalogue --config '" +
+                  env->config.string() + "' --broker-oin " + pki::shared().oin("IDP"));
   const auto uuids = [](const std::string& text) {
     static const std::regex re("ServiceUUID>([0-9a-f-]{36})<");
     std::vector<std::string> out;

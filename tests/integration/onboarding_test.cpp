@@ -251,14 +251,11 @@ class OnboardingPath : public ::testing::Test {
     const fs::path dir = dir_.path();
     port_ = free_port();
     ASSERT_TRUE(sink_.start());
-    for (const char* sub : {"broker", "admin"}) {
-      fs::create_directories(dir / sub);
-      write_file(dir / sub / "idp-metadata.xml", "<placeholder/>\n");
-    }
+    prepare_test_idps(dir, {broker_idp(), admin_idp()});
     config_ = dir / "poort.toml";
     write_file(config_, config_text());
     // The registry and the conditions through poortctl, as an operator would.
-    const std::string ctl = binary("daemon/poortctl").string() + " ";
+    const std::string ctl = binary("tools/poortctl/poortctl").string() + " ";
     const std::string cfg = " --config '" + config_.string() + "' 2>&1";
     ASSERT_EQ(run_capture(ctl + "migrate" + cfg).find("FAILED"), std::string::npos);
     write_file(dir / "gemeenten.csv",
@@ -277,11 +274,8 @@ class OnboardingPath : public ::testing::Test {
     const std::string metadata = run_capture(ctl + "sp-metadata --config '" + config_.string() + "'");
     ASSERT_NE(metadata.find("EntityDescriptor"), std::string::npos) << "poortctl sp-metadata failed";
     write_file(dir / "sp-metadata.xml", metadata);
-    ASSERT_TRUE(start_test_idp(broker_, dir / "sp-metadata.xml", dir / "broker",
-                               "urn:etoegang:HM:" + p.oin("IDP") + ":entities:9001", {}));
-    ASSERT_TRUE(start_test_idp(admin_idp_, dir / "sp-metadata.xml", dir / "admin",
-                               "urn:etoegang:HM:" + p.oin("ADMIN_IDP") + ":entities:9001",
-                               {"--role", "admin", "--artifact-post"}));
+    ASSERT_TRUE(start_test_idp(broker_, dir, broker_idp()));
+    ASSERT_TRUE(start_test_idp(admin_idp_, dir, admin_idp()));
     daemon_ = std::make_unique<daemon_process>(config_);
     ASSERT_TRUE(daemon_->start()) << dump();
   }
@@ -290,47 +284,15 @@ class OnboardingPath : public ::testing::Test {
   }
 
   std::string config_text() {
-    const pki& p = pki::shared();
-    auto q = [](const fs::path& f) { return "\"" + f.string() + "\""; };
-    const fs::path dir = dir_.path();
-    const std::string oin = p.oin("JUSTID");
-    std::ostringstream t;
-    t << "[daemon]\nthreads = 2\nworker_threads = 8\nweb_root = " << q(fs::path(POORT_SOURCE_DIR) / "web")
-      << "\n\n";
-    t << "[store]\ndatabase = " << q(dir / "poort.db") << "\n\n";
-    t << "[email]\nenabled = true\nsmtp_url = \"" << sink_.url() << "\"\nfrom = \"poort@justid.test\"\n"
-      << "administrator_address = \"aansluiten@justid.test\"\nca_bundle = " << q(p.file("ca.crt")) << "\n\n";
-    t << "[[listener.portal]]\naddresses = [\"127.0.0.1:" << port_ << "\"]\n";
-    t << "[[listener.portal.certificate]]\ncertificate = " << q(p.file("portal.crt"))
-      << "\nprivate_key = " << q(p.file("portal.key")) << "\n\n";
-    t << "[[listener.system]]\naddresses = [\"127.0.0.1:0\"]\nclient_ca_bundle = " << q(p.file("ca.crt"))
-      << "\ncrl_files = [" << q(p.file("crl.pem")) << "]\n";
-    t << "[[listener.system.certificate]]\ncertificate = " << q(p.file("system.crt"))
-      << "\nprivate_key = " << q(p.file("system.key")) << "\n\n";
-    t << "[saml]\nenabled = true\nentity_id = \"urn:etoegang:DV:" << oin << ":entities:9000\"\n"
-      << "base_url = \"https://localhost:" << port_ << "\"\norganization_name = \"Justid\"\noin = \"" << oin
-      << "\"\n"
-      << "signing_certificate = " << q(p.file("sp-signing.crt"))
-      << "\nsigning_key = " << q(p.file("sp-signing.key"))
-      << "\ntls_client_certificate = " << q(p.file("sp-tls.crt"))
-      << "\ntls_client_key = " << q(p.file("sp-tls.key")) << "\n\n";
-    const std::tuple<const char*, int, const char*> services[] = {
-        {"casework", 1, casework_uuid}, {"signing", 2, signing_uuid}, {"admin", 3, admin_uuid}};
-    for (const auto& [key, index, uuid] : services)
-      t << "[[saml.service]]\nkey = \"" << key << "\"\nindex = " << index
-        << "\nservice_id = \"urn:etoegang:DV:" << oin << ":services:" << index << "\"\nservice_uuid = \""
-        << uuid << "\"\nname = \"" << key << "\"\n\n";
-    const std::tuple<const char*, const char*, const char*, const char*> idps[] = {
-        {"eherkenning", "broker", "municipality", "idp-signing"},
-        {"justid", "admin", "administrator", "admin-idp-signing"}};
-    for (const auto& [name, sub, mapping, signer] : idps)
-      t << "[[saml.identity_provider]]\nname = \"" << name
-        << "\"\nmetadata = " << q(dir / sub / "idp-metadata.xml")
-        << "\nmetadata_signing_certificate = " << q(p.file(std::string(signer) + ".crt"))
-        << "\nrole_mapping = \"" << mapping << "\"\nartifact_resolution_ca = " << q(p.file("ca.crt"))
-        << "\nsoap_content_type = \"" << (std::string(sub) == "admin" ? "application/soap+xml" : "text/xml")
-        << "\"\n\n";
-    return t.str();
+    login_config_options o;
+    o.portal_port = port_;
+    o.idps = {broker_idp(), admin_idp()};
+    o.with_crl = true;
+    o.extra = "[email]\nenabled = true\nsmtp_url = \"" + sink_.url() +
+              "\"\nfrom = \"poort@justid.test\"\nadministrator_address = \"aansluiten@justid.test\"\n"
+              "ca_bundle = \"" +
+              pki::shared().file("ca.crt").string() + "\"\n";
+    return login_config(dir_.path(), o);
   }
 
   /// A whole login through the test IdP: the session cookie and CSRF token.
@@ -399,7 +361,7 @@ class OnboardingPath : public ::testing::Test {
 // refused; every attempt audited with actor poortctl; bad arguments are a
 // usage error that writes nothing.
 TEST_F(OnboardingPath, PoortctlOpensListsAndClosesCohorts) {
-  const std::string ctl = binary("daemon/poortctl").string() + " ";
+  const std::string ctl = binary("tools/poortctl/poortctl").string() + " ";
   const std::string cfg = " --config '" + config_.string() + "' 2>&1";
   const std::string settings =
       "--name 'Cohort via poortctl' --kind REGULAR --opens-at 2020-01-06T00:00:00Z "
@@ -541,7 +503,7 @@ TEST_F(OnboardingPath, FromCohortToConnectionThroughRealLogins) {
   EXPECT_EQ(https(port_, http::verb::get, "/api/v1/openapi.json").status, 200u);
   EXPECT_EQ(https(daemon_->system_port(), http::verb::get, "/api/v1/openapi.json", "", {}, "pi-1").status,
             200u);
-  auto audit = run_capture(binary("daemon/poortctl").string() + " audit verify --config '" +
+  auto audit = run_capture(binary("tools/poortctl/poortctl").string() + " audit verify --config '" +
                            config_.string() + "' 2>/dev/null");
   EXPECT_NE(audit.find("audit chain intact"), std::string::npos) << audit;
 }
@@ -717,7 +679,7 @@ TEST_F(OnboardingPath, SettingsAuditSearchAndPushRetryThroughRealLogins) {
   EXPECT_EQ(retries.at("auditregels").as_array()[0].at("resultaat").as_string(), "denied:not_given_up");
   auto searches = json_of(call(admin, http::verb::get, "/api/v1/beheer/auditregels?actie=audit.search"));
   EXPECT_GE(searches.at("auditregels").as_array().size(), 3u);
-  auto audit = run_capture(binary("daemon/poortctl").string() + " audit verify --config '" +
+  auto audit = run_capture(binary("tools/poortctl/poortctl").string() + " audit verify --config '" +
                            config_.string() + "' 2>/dev/null");
   EXPECT_NE(audit.find("audit chain intact"), std::string::npos) << audit;
 }

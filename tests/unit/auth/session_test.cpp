@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "auth/database_session_store.hpp"
 #include "auth/login.hpp"
 #include "auth/store_replay_cache.hpp"
 #include "common/clock.hpp"
@@ -27,10 +28,12 @@ class Sessions : public ::testing::Test {
     db_ = std::move(*db);
     timeouts_.idle_timeout = seconds(600);
     timeouts_.absolute_timeout = seconds(3600);
-    sessions_ = std::make_unique<session_manager>(*db_, clock_, rng_, timeouts_);
+    store_ = std::make_shared<database_session_store>(*db_);
+    sessions_ = std::make_unique<session_manager>(store_, clock_, rng_, timeouts_);
   }
   void TearDown() override {
     sessions_.reset();
+    store_.reset();
     db_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
@@ -73,6 +76,7 @@ class Sessions : public ::testing::Test {
   fake_random rng_;
   config::session timeouts_;
   std::unique_ptr<store::database> db_;
+  std::shared_ptr<database_session_store> store_;
   std::unique_ptr<session_manager> sessions_;
 };
 
@@ -162,7 +166,7 @@ TEST_F(Sessions, StartFailsWhenAuditFails) {
 
 // Verifies the store-backed replay cache.
 TEST_F(Sessions, StoreReplayCacheRefusesReplay) {
-  store_replay_cache cache(*db_, clock_);
+  store_replay_cache cache(store_, clock_);
   EXPECT_EQ(cache.insert_if_absent("_a1", clock_.now() + seconds(60)).value(), true);
   EXPECT_EQ(cache.insert_if_absent("_a1", clock_.now() + seconds(60)).value(), false);
   EXPECT_EQ(cache.insert_if_absent("_a2", clock_.now() + seconds(60)).value(), true);

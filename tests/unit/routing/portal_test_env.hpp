@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 
+#include "auth/database_session_store.hpp"
 #include "auth/session.hpp"
 #include "common/clock.hpp"
 #include "common/crypto.hpp"
@@ -99,7 +100,8 @@ class portal_env {
       if (!ok) throw std::runtime_error("registry");
     }
 
-    sessions_ = std::make_shared<auth::session_manager>(*db_, clock, random, config->session);
+    sessions_ = std::make_shared<auth::session_manager>(std::make_shared<auth::database_session_store>(*db_),
+                                                        clock, random, config->session);
     auto login = std::make_shared<login_services>();
     login->sessions = sessions_;
     login->sp_metadata = "<md:EntityDescriptor/>";

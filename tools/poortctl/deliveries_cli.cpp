@@ -1,4 +1,4 @@
-#include "daemon/deliveries_cli.hpp"
+#include "tools/poortctl/deliveries_cli.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -12,7 +12,7 @@
 #include "store/database.hpp"
 #include "store/deliveries.hpp"
 
-namespace poort::daemon {
+namespace poort::poortctl {
 namespace {
 
 constexpr std::size_t purge_batch = 500;
@@ -159,4 +159,4 @@ int rekey_main(std::span<const std::string_view> args, std::ostream& out, std::o
   return 0;
 }
 
-}  // namespace poort::daemon
+}  // namespace poort::poortctl

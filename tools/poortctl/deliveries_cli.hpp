@@ -20,9 +20,9 @@
 #include <span>
 #include <string_view>
 
-namespace poort::daemon {
+namespace poort::poortctl {
 
 int purge_main(std::span<const std::string_view> args, std::ostream& out, std::ostream& err);
 int rekey_main(std::span<const std::string_view> args, std::ostream& out, std::ostream& err);
 
-}  // namespace poort::daemon
+}  // namespace poort::poortctl

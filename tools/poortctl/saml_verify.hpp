@@ -11,7 +11,9 @@
 //    "vestigingsnr":..,"serviceId":..,"serviceUuid":..,"assurance":..}}     exit 0
 //   {"accepted":false,"reason":"<stable code>","detail":"..."}              exit 1
 // A usage error (missing flag, unreadable file) prints a message on stderr
-// and exits 2. Without --replay-db every call has a fresh replay cache.
+// and exits 2. Without --replay-db every call has a fresh replay cache; with
+// it, the IDs are kept in FILE (tools/poortctl/sqlite_replay_cache.hpp).
+// The files are read here: saml/ itself does no I/O.
 //
 // Thread safety: reentrant.
 
@@ -27,14 +29,14 @@
 #include "common/clock.hpp"
 #include "saml/response.hpp"
 
-namespace poort::saml {
+namespace poort::poortctl {
 
 /// The parsed command line.
 struct verify_options {
   std::filesystem::path response_file;
   std::vector<std::filesystem::path> idp_certificates;
   std::vector<std::filesystem::path> sp_keys;
-  validator_settings settings;  ///< sp/idp entity IDs, ACS URL, skew, minimum assurance
+  saml::validator_settings settings;  ///< sp/idp entity IDs, ACS URL, skew, minimum assurance
   std::string request_id;
   sys_time now;
   std::optional<std::filesystem::path> replay_db;
@@ -48,4 +50,4 @@ std::expected<verify_options, std::string> parse_verify_args(std::span<const std
 /// Returns the exit code (0 accepted, 1 refused, 2 usage error).
 int saml_verify_main(std::span<const std::string_view> args, std::ostream& out, std::ostream& err);
 
-}  // namespace poort::saml
+}  // namespace poort::poortctl

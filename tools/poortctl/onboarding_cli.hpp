@@ -26,10 +26,10 @@
 #include <span>
 #include <string_view>
 
-namespace poort::daemon {
+namespace poort::poortctl {
 
 int registry_main(std::span<const std::string_view> args, std::ostream& out, std::ostream& err);
 int conditions_main(std::span<const std::string_view> args, std::ostream& out, std::ostream& err);
 int cohort_main(std::span<const std::string_view> args, std::ostream& out, std::ostream& err);
 
-}  // namespace poort::daemon
+}  // namespace poort::poortctl

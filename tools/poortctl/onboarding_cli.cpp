@@ -1,4 +1,4 @@
-#include "daemon/onboarding_cli.hpp"
+#include "tools/poortctl/onboarding_cli.hpp"
 
 #include <algorithm>
 #include <array>
@@ -24,7 +24,7 @@
 #include "store/onboarding.hpp"
 #include "store/registry_import.hpp"
 
-namespace poort::daemon {
+namespace poort::poortctl {
 namespace {
 
 constexpr std::string_view actor = "poortctl";
@@ -286,4 +286,4 @@ int cohort_main(std::span<const std::string_view> args, std::ostream& out, std::
   return 2;
 }
 
-}  // namespace poort::daemon
+}  // namespace poort::poortctl

@@ -6,17 +6,18 @@
 //                                             check the audit hash chain, and that
 //                                             it still holds every anchor poortd
 //                                             logged (daemon/audit_anchor.hpp)
-//   poortctl saml verify --response FILE ...  validate a SAML response offline
-//   poortctl registry import FILE.csv [--config FILE]      (daemon/onboarding_cli.hpp)
+//   poortctl saml verify --response FILE ...  validate a SAML response offline (saml_verify.hpp)
+//   poortctl registry import FILE.csv [--config FILE]      (onboarding_cli.hpp)
 //   poortctl conditions add FILE --version V [--config FILE]
-//   poortctl cohort list|open|close ...       (daemon/onboarding_cli.hpp)
+//   poortctl cohort list|open|close ...       (onboarding_cli.hpp)
 //   poortctl backup --to FILE [--config FILE | --database FILE]
 //                                             a checked online copy (store/backup.hpp)
-//   poortctl purge [--config FILE] [--dry-run]   (daemon/deliveries_cli.hpp)
+//   poortctl purge [--config FILE] [--dry-run]   (deliveries_cli.hpp)
 //   poortctl rekey --old-key-file FILE --old-key-id ID [--config FILE]
 //   poortctl sp-metadata [--config FILE]      print our signed SAML SP metadata
 //   poortctl service-catalogue [--config FILE] --broker-oin OIN [--version V] [--privacy-url URL]
 //                                             print our signed eHerkenning service catalogue entry
+//                                             (service_catalogue.hpp)
 //
 // Exit codes: 0 success, 1 a negative result (broken chain, refused response,
 // failed migration), 2 a usage error.
@@ -37,14 +38,15 @@
 #include "common/random.hpp"
 #include "config/config.hpp"
 #include "daemon/audit_anchor.hpp"
-#include "daemon/deliveries_cli.hpp"
 #include "daemon/login.hpp"
-#include "daemon/onboarding_cli.hpp"
-#include "saml/verify_cli.hpp"
 #include "store/audit.hpp"
 #include "store/backup.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
+#include "tools/poortctl/deliveries_cli.hpp"
+#include "tools/poortctl/onboarding_cli.hpp"
+#include "tools/poortctl/saml_verify.hpp"
+#include "tools/poortctl/service_catalogue.hpp"
 
 namespace {
 
@@ -300,7 +302,7 @@ int cmd_sp_metadata(std::span<const std::string_view> args) {
 }
 
 int cmd_service_catalogue(std::span<const std::string_view> args) {
-  poort::daemon::catalogue_options o;
+  poort::poortctl::catalogue_options o;
   o.version = "urn:etoegang:1.13:1";
   std::vector<std::string_view> rest;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -321,7 +323,7 @@ int cmd_service_catalogue(std::span<const std::string_view> args) {
   if (!cfg) return 1;
   poort::system_clock_source clock;
   poort::os_random rng;
-  auto xml = poort::daemon::service_catalogue_xml(*cfg, o, clock, rng);
+  auto xml = poort::poortctl::service_catalogue_xml(*cfg, o, clock, rng);
   if (!xml) {
     std::cerr << "poortctl: cannot build the service catalogue: " << xml.error().message() << "\n";
     return 1;
@@ -349,16 +351,16 @@ int main(int argc, char** argv) {
       return cmd_audit_verify(rest.subspan(2));
     if (args[0] == "registry" || args[0] == "conditions" || args[0] == "cohort") {
       const int rc =
-          args[0] == "registry"     ? poort::daemon::registry_main(rest.subspan(1), std::cout, std::cerr)
-          : args[0] == "conditions" ? poort::daemon::conditions_main(rest.subspan(1), std::cout, std::cerr)
-                                    : poort::daemon::cohort_main(rest.subspan(1), std::cout, std::cerr);
+          args[0] == "registry"     ? poort::poortctl::registry_main(rest.subspan(1), std::cout, std::cerr)
+          : args[0] == "conditions" ? poort::poortctl::conditions_main(rest.subspan(1), std::cout, std::cerr)
+                                    : poort::poortctl::cohort_main(rest.subspan(1), std::cout, std::cerr);
       return rc == 2 ? usage() : rc;
     }
     if (args.size() >= 2 && args[0] == "saml" && args[1] == "verify")
-      return poort::saml::saml_verify_main(rest.subspan(2), std::cout, std::cerr);
+      return poort::poortctl::saml_verify_main(rest.subspan(2), std::cout, std::cerr);
     if (args[0] == "purge" || args[0] == "rekey") {
-      const int rc = args[0] == "purge" ? poort::daemon::purge_main(rest.subspan(1), std::cout, std::cerr)
-                                        : poort::daemon::rekey_main(rest.subspan(1), std::cout, std::cerr);
+      const int rc = args[0] == "purge" ? poort::poortctl::purge_main(rest.subspan(1), std::cout, std::cerr)
+                                        : poort::poortctl::rekey_main(rest.subspan(1), std::cout, std::cerr);
       return rc == 2 ? usage() : rc;
     }
     if (args[0] == "sp-metadata") return cmd_sp_metadata(rest.subspan(1));

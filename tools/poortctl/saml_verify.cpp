@@ -1,11 +1,12 @@
-#include "saml/verify_cli.hpp"
+#include "tools/poortctl/saml_verify.hpp"
 
 #include <charconv>
 
 #include "common/crypto.hpp"
 #include "common/log.hpp"
+#include "tools/poortctl/sqlite_replay_cache.hpp"
 
-namespace poort::saml {
+namespace poort::poortctl {
 namespace {
 
 constexpr std::string_view usage =
@@ -22,7 +23,7 @@ void json_field(std::string& out, std::string_view key, const std::optional<std:
     out += "null";
 }
 
-std::string accepted_json(const identity& id) {
+std::string accepted_json(const saml::identity& id) {
   std::string out = R"({"accepted":true,"identity":{)";
   json_field(out, "nameId", id.name_id);
   out += ',';
@@ -38,14 +39,14 @@ std::string accepted_json(const identity& id) {
   out += ',';
   json_field(out, "serviceUuid", id.service_uuid);
   out += ',';
-  json_field(out, "assurance", std::string{assurance_urn(id.level)});
+  json_field(out, "assurance", std::string{saml::assurance_urn(id.level)});
   out += "}}";
   return out;
 }
 
-std::string refused_json(const refusal& r) {
+std::string refused_json(const saml::refusal& r) {
   std::string out = R"({"accepted":false,"reason":)";
-  log::append_json_string(out, reason_code(r.reason));
+  log::append_json_string(out, saml::reason_code(r.reason));
   out += R"(,"detail":)";
   log::append_json_string(out, r.detail);
   out += '}';
@@ -97,7 +98,7 @@ std::expected<verify_options, std::string> parse_verify_args(std::span<const std
         return std::unexpected("--max-skew-s must be 0..3600");
       o.settings.max_clock_skew = std::chrono::seconds{n};
     } else if (flag == "--min-assurance") {
-      const auto level = parse_assurance(value);
+      const auto level = saml::parse_assurance(value);
       if (!level) return std::unexpected("--min-assurance is not an urn:etoegang:core:assurance-class URN");
       o.settings.minimum_assurance = *level;
     } else if (flag == "--replay-db") {
@@ -146,14 +147,14 @@ int saml_verify_main(std::span<const std::string_view> args, std::ostream& out, 
   std::vector<X509*> raw_certs;
   raw_certs.reserve(certs.size());
   for (const auto& c : certs) raw_certs.push_back(c.get());
-  auto validator = response_validator::create(options->settings, raw_certs, std::move(keys));
+  auto validator = saml::response_validator::create(options->settings, raw_certs, std::move(keys));
   if (!validator) {
     err << "poortctl saml verify: unusable IdP certificate or SP key (RSA >= 2048 or EC; SP keys RSA)\n";
     return 2;
   }
 
   fake_clock clock{options->now};
-  std::unique_ptr<replay_cache> replays;
+  std::unique_ptr<saml::replay_cache> replays;
   if (options->replay_db) {
     auto db = sqlite_replay_cache::create(*options->replay_db, clock);
     if (!db) {
@@ -162,10 +163,10 @@ int saml_verify_main(std::span<const std::string_view> args, std::ostream& out, 
     }
     replays = std::move(*db);
   } else {
-    replays = std::make_unique<memory_replay_cache>(clock);
+    replays = std::make_unique<saml::memory_replay_cache>(clock);
   }
 
-  expected_response expected;
+  saml::expected_response expected;
   expected.request_id = options->request_id;
   const auto outcome = validator->validate(*message, expected, clock, *replays);
   if (!outcome) {
@@ -176,4 +177,4 @@ int saml_verify_main(std::span<const std::string_view> args, std::ostream& out, 
   return 0;
 }
 
-}  // namespace poort::saml
+}  // namespace poort::poortctl

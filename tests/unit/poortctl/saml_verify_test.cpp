@@ -1,4 +1,4 @@
-#include "saml/verify_cli.hpp"
+#include "tools/poortctl/saml_verify.hpp"
 
 #include <unistd.h>
 
@@ -9,9 +9,10 @@
 
 #include "saml_test_util.hpp"
 
-namespace poort::saml {
+namespace poort::poortctl {
 namespace {
 
+namespace test = saml::test;
 using test::data_path;
 
 struct outcome {
@@ -96,4 +97,4 @@ TEST(SamlVerifyCli, ReplayDbRemembersAcrossCalls) {
 }
 
 }  // namespace
-}  // namespace poort::saml
+}  // namespace poort::poortctl
