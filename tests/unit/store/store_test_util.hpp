@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -179,6 +180,20 @@ inline result<void> create_test_table(database& db) {
   return db.write([](transaction& tx) {
     return tx.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT");
   });
+}
+
+/// Opens `cfg` (migrating by default) or throws: for set-up, not for the case under test.
+inline std::unique_ptr<database> open_or_die(const config::store& cfg, poort::clock& clock,
+                                             open_mode mode = open_mode::migrate) {
+  auto db = database::open(cfg, clock, mode);
+  if (!db) throw std::runtime_error("open failed: " + db.error().message());
+  return std::move(*db);
+}
+
+/// The rows of the test table `t`, or -1 when the read fails.
+inline std::int64_t count_rows(database& db) {
+  auto n = db.read([](reader& r) { return r.query_int64("SELECT count(*) FROM t"); });
+  return n ? *n : -1;
 }
 
 }  // namespace poort::store::test
