@@ -98,9 +98,6 @@ inline bool host_is_valid(std::string_view value) {
   return true;
 }
 
-/// The bound on header fields in a request head when none is configured.
-inline constexpr std::size_t default_max_header_fields = 100;
-
 /// The verdict of `check_request_head`.
 enum class head_verdict {
   ok,

@@ -393,7 +393,7 @@ task<std::optional<http_session::refusal_kind>> http_session::read_head(exchange
 std::optional<http_session::refusal_kind> http_session::admit_request(exchange& x) {
   const auto& head = x.parser.get();
   if (head.version() == 10) x.version = 10;
-  switch (check_request_head(x.parser, x.head.folded, default_max_header_fields)) {
+  switch (check_request_head(x.parser, x.head.folded, cfg_.limits.max_header_fields)) {
     case head_verdict::ok: break;
     case head_verdict::ambiguous_framing: return refusal_kind::ambiguous_framing;  // request smuggling
     case head_verdict::invalid_host: return refusal_kind::invalid_host;

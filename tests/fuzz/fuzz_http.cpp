@@ -76,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (ec || !parser.is_header_done() || head_bytes > lim.max_header_bytes) return 0;  // 431 / 400
   const bool folded =
       poort::daemon::has_obsolete_line_folding({static_cast<const char*>(input.data()), head_bytes});
-  if (poort::daemon::check_request_head(parser, folded, poort::daemon::default_max_header_fields) !=
+  if (poort::daemon::check_request_head(parser, folded, lim.max_header_fields) !=
       poort::daemon::head_verdict::ok)
     return 0;  // 400 / 431, closed
   input += head_bytes;
