@@ -131,6 +131,7 @@ void read_limits(table_reader& t, struct limits& l) {
   t.read("max_connections", l.max_connections, 1, 1'000'000);
   t.read("max_connections_per_address", l.max_connections_per_address, 1, 1'000'000);
   t.read("max_header_bytes", l.max_header_bytes, 1 * kib, 1 * mib);
+  t.read("max_header_fields", l.max_header_fields, 1, 10'000);
   t.read("max_body_bytes", l.max_body_bytes, 1, 64 * mib);
   t.read("handshake_timeout_ms", l.handshake_timeout, 1, hour_ms);
   t.read("header_timeout_ms", l.header_timeout, 1, hour_ms);

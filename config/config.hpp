@@ -39,6 +39,7 @@ struct limits {
   std::size_t max_connections = 10'000;                   ///< open connections on this listener
   std::size_t max_connections_per_address = 256;          ///< open connections per client IP
   std::size_t max_header_bytes = std::size_t{16} * 1024;  ///< request line + headers (431 beyond)
+  std::size_t max_header_fields = 100;                    ///< header fields in a request head (431 beyond)
   std::size_t max_body_bytes = std::size_t{1024} * 1024;  ///< hard cap; routes may set less (413 beyond)
   milliseconds handshake_timeout{10'000};                 ///< TLS handshake
   milliseconds header_timeout{10'000};                    ///< to end of headers, from handshake or first byte

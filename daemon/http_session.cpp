@@ -165,6 +165,9 @@ enum class http_session::refusal_kind : unsigned {
   header_too_large,   ///< 431
   malformed_head,     ///< 400: the head could not be parsed
   ambiguous_framing,  ///< 400: request smuggling (daemon/http_framing.hpp)
+  invalid_host,       ///< 400: HTTP/1.1 without Host, two Host fields, or a malformed one
+  line_folding,       ///< 400: obsolete line folding (RFC 9112 §5.2)
+  too_many_fields,    ///< 431: more header fields than max_header_fields
   body_too_large,     ///< 413
   rate_limited,       ///< 429, Retry-After: 1
   malformed_body,     ///< 400: the body could not be read
@@ -178,9 +181,11 @@ struct http_session::exchange {
   routing::request_context ctx;
   identity_lease lease;
   parser_type parser;
+  head_scan head;         ///< what the head's bytes showed
   unsigned version = 11;  ///< of the answer: 10 for an HTTP/1.0 request
   std::string target;
   routing::match route;
+  bool route_known = false;  ///< `route` has been looked up
   bool has_body = false;
   std::size_t body_limit = 0;  ///< the route's, within the listener's hard cap
   bool close_after = false;    ///< answered without reading the body: close after
@@ -366,16 +371,17 @@ task<std::optional<http_session::refusal_kind>> http_session::read_head(exchange
   // buffered without a complete head); the exact limit is checked below on the
   // bytes the head really took.
   x.parser.header_limit(static_cast<std::uint32_t>(lim.max_header_bytes + 1));
-  x.parser.body_limit(lim.max_body_bytes);
+  // No body limit yet: Beast would refuse a Content-Length above it before
+  // the head is complete; admit_request compares it (413) once the head is in.
+  x.parser.body_limit(boost::none);
   x.parser.eager(false);
   // A later request's head must be complete within header_timeout of its
   // first byte. The first request's within header_timeout of the handshake:
   // waiting for its first byte counts (wait_for_request set that deadline),
   // so a client cannot take the timeout twice by sending one byte late.
   const auto deadline = requests_ == 0 ? stream_.deadline() : x.started + lim.header_timeout;
-  std::size_t head_bytes = 0;
-  const auto ec = co_await read_message(x.parser, true, deadline, head_bytes);
-  if (ec == http::error::header_limit || (!ec && head_bytes > lim.max_header_bytes))
+  const auto ec = co_await read_message(x.parser, true, deadline, x.head);
+  if (ec == http::error::header_limit || (!ec && x.head.bytes > lim.max_header_bytes))
     co_return refusal_kind::header_too_large;
   if (ec == beast::error::timeout || ec == net::error::operation_aborted ||
       ec == http::error::end_of_stream || ec == net::error::eof || ec == net::ssl::error::stream_truncated)
@@ -387,12 +393,22 @@ task<std::optional<http_session::refusal_kind>> http_session::read_head(exchange
 std::optional<http_session::refusal_kind> http_session::admit_request(exchange& x) {
   const auto& head = x.parser.get();
   if (head.version() == 10) x.version = 10;
-  if (!framing_is_unambiguous(x.parser)) return refusal_kind::ambiguous_framing;  // request smuggling
+  switch (check_request_head(x.parser, x.head.folded, cfg_.limits.max_header_fields)) {
+    case head_verdict::ok: break;
+    case head_verdict::ambiguous_framing: return refusal_kind::ambiguous_framing;  // request smuggling
+    case head_verdict::invalid_host: return refusal_kind::invalid_host;
+    case head_verdict::line_folding: return refusal_kind::line_folding;
+    case head_verdict::too_many_fields: return refusal_kind::too_many_fields;
+  }
   x.target = std::string(head.target());
   x.route = rt_->app->find(cfg_.kind, head.method(), x.target);
+  x.route_known = true;
   x.has_body = x.parser.chunked() || (x.parser.content_length() && *x.parser.content_length() > 0);
-  if (x.route.found) x.body_limit = std::min(x.route.found->body_limit, cfg_.limits.max_body_bytes);
-  if (x.has_body && x.route.found && !x.parser.chunked() && *x.parser.content_length() > x.body_limit)
+  // The route's limit within the listener's hard cap; an unknown route gets
+  // the hard cap (it is answered 404/405 without reading the body).
+  x.body_limit = cfg_.limits.max_body_bytes;
+  if (x.route.found) x.body_limit = std::min(x.route.found->body_limit, x.body_limit);
+  if (x.has_body && !x.parser.chunked() && *x.parser.content_length() > x.body_limit)
     return refusal_kind::body_too_large;
   if (!svc_.rates.allow(ip_, cfg_.limits)) return refusal_kind::rate_limited;
   return std::nullopt;
@@ -411,8 +427,8 @@ task<std::optional<http_session::refusal_kind>> http_session::read_body(exchange
   }
   x.parser.body_limit(x.body_limit);
   x.parser.eager(true);
-  std::size_t ignored_head = 0;
-  const auto ec = co_await read_message(x.parser, false, now() + cfg_.limits.body_timeout, ignored_head);
+  head_scan ignored;
+  const auto ec = co_await read_message(x.parser, false, now() + cfg_.limits.body_timeout, ignored);
   if (ec == http::error::body_limit) co_return refusal_kind::body_too_large;
   if (ec == beast::error::timeout || ec == net::error::operation_aborted || ec == net::error::eof)
     co_return refusal_kind::silent;
@@ -426,8 +442,7 @@ task<bool> http_session::refuse(exchange& x, refusal_kind why) {
   // request is trusted yet.
   const bool head_level = why == refusal_kind::header_too_large || why == refusal_kind::malformed_head;
   const unsigned version = head_level ? 11 : x.version;
-  const std::size_t route =
-      head_level || why == refusal_kind::ambiguous_framing ? SIZE_MAX : x.metric_route();
+  const std::size_t route = head_level || !x.route_known ? SIZE_MAX : x.metric_route();
   routing::problem p;
   switch (why) {
     case refusal_kind::header_too_large:
@@ -438,6 +453,23 @@ task<bool> http_session::refuse(exchange& x, refusal_kind why) {
       break;
     case refusal_kind::ambiguous_framing:
       p = {400, "ambiguous_framing", "Ongeldig verzoek", "The request framing is ambiguous.", {}};
+      break;
+    case refusal_kind::invalid_host:
+      p = {400, "invalid_host", "Ongeldig verzoek", "The Host header is missing, repeated or malformed.", {}};
+      break;
+    case refusal_kind::line_folding:
+      p = {400,
+           "obsolete_line_folding",
+           "Ongeldig verzoek",
+           "The request head uses obsolete line folding.",
+           {}};
+      break;
+    case refusal_kind::too_many_fields:
+      p = {431,
+           "header_fields_too_many",
+           "Te veel kopregels",
+           "The request head has too many header fields.",
+           {}};
       break;
     case refusal_kind::body_too_large:
       p = {413, "body_too_large", "Verzoek te groot", "The request body exceeds the limit.", {}};
@@ -455,8 +487,13 @@ task<bool> http_session::refuse(exchange& x, refusal_kind why) {
   auto res = routing::make_problem_response(version, p, x.ctx.request_id);
   res.keep_alive(false);
   if (why == refusal_kind::rate_limited) res.set(http::field::retry_after, "1");
-  co_await send(std::move(res), why == refusal_kind::rate_limited ? std::string_view(x.target) : "");
+  const bool written =
+      co_await send(std::move(res), why == refusal_kind::rate_limited ? std::string_view(x.target) : "");
   svc_.metrics.request_done(route, metric_listener_, static_cast<unsigned>(p.status), now() - x.started);
+  // A client that sends its whole body before it reads (Python's http.client)
+  // would see a reset instead of the answer if the connection closed on its
+  // unread bytes: take them first, up to a bound.
+  if (written && why == refusal_kind::body_too_large) co_await discard_body(x);
   co_return false;
 }
 
@@ -505,6 +542,29 @@ task<bool> http_session::answer(exchange& x) {
   co_return keep_alive&& written;
 }
 
+task<bool> http_session::discard_body(exchange& x) {
+  const auto& lim = cfg_.limits;
+  std::size_t left = std::max<std::size_t>(2 * lim.max_body_bytes, std::size_t{1} << 20);
+  if (const auto declared = x.parser.content_length()) left = std::min<std::size_t>(left, *declared);
+  const std::size_t buffered = std::min(left, buffer_.size());
+  buffer_.consume(buffered);
+  left -= buffered;
+  const auto deadline = now() + lim.body_timeout;
+  thread_local std::array<char, 16 * 1024> sink;
+  while (left != 0) {
+    auto r = stream_.read_now(sink.data(), std::min(left, sink.size()));
+    if (r.status == tls_stream::io_result::done) {
+      left -= std::min(left, r.bytes);
+      continue;
+    }
+    if (r.status == tls_stream::io_result::failed) co_return false;  // the client left
+    stream_.set_deadline(deadline);
+    socket_wait wait{*this, r.status, {}};
+    if (co_await wait) co_return false;  // timeout, reset
+  }
+  co_return true;
+}
+
 routing::response http_session::handle(const routing::match& m, const routing::request& req) {
   try {
     return rt_->app->handle(m, req, *ctx_);
@@ -522,18 +582,22 @@ namespace {
 
 /// Feeds [data, data + size) to `parser` until it has the head
 /// (`header_only`) or the whole message, or needs more bytes; returns the
-/// bytes it took (`header_bytes` grows by those of the head). `ec`: the
-/// parser's error, if any (never need_more).
-template <class Parser>
-std::size_t parse(Parser& parser, const char* data, std::size_t size, bool header_only,
-                  std::size_t& header_bytes, error_code& ec) {
+/// bytes it took (`head` learns of those of the head). `ec`: the parser's
+/// error, if any (never need_more).
+template <class Parser, class HeadScan>
+std::size_t parse(Parser& parser, const char* data, std::size_t size, bool header_only, HeadScan& head,
+                  error_code& ec) {
   std::size_t used = 0;
   ec = {};
   while (used < size && !(header_only ? parser.is_header_done() : parser.is_done())) {
     const bool in_head = !parser.is_header_done();
     const std::size_t n = parser.put(net::const_buffer(data + used, size - used), ec);
+    if (in_head) {
+      head.bytes += n;
+      // Beast consumes a head in one piece, so no line break is split.
+      if (n != 0 && has_obsolete_line_folding({data + used, n})) head.folded = true;
+    }
     used += n;
-    if (in_head) header_bytes += n;
     if (ec == http::error::need_more) {
       ec = {};
       break;
@@ -546,13 +610,13 @@ std::size_t parse(Parser& parser, const char* data, std::size_t size, bool heade
 }  // namespace
 
 task<error_code> http_session::read_message(parser_type& parser, bool header_only, mono_time deadline,
-                                            std::size_t& header_bytes) {
+                                            head_scan& head) {
   const auto complete = [&] { return header_only ? parser.is_header_done() : parser.is_done(); };
   for (;;) {
     error_code ec;
     if (buffer_.size() != 0) {
       buffer_.consume(parse(parser, static_cast<const char*>(buffer_.data().data()), buffer_.size(),
-                            header_only, header_bytes, ec));
+                            header_only, head, ec));
       if (ec) co_return ec;
       if (complete()) co_return error_code{};
     }
@@ -573,7 +637,7 @@ task<error_code> http_session::read_message(parser_type& parser, bool header_onl
         buffer_.commit(r.bytes);
         continue;
       }
-      const std::size_t used = parse(parser, scratch.data(), r.bytes, header_only, header_bytes, ec);
+      const std::size_t used = parse(parser, scratch.data(), r.bytes, header_only, head, ec);
       if (ec) co_return ec;
       if (used < r.bytes) {
         auto rest = buffer_.prepare(r.bytes - used);

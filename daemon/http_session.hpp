@@ -99,6 +99,11 @@ class http_session final : public std::enable_shared_from_this<http_session>, pu
   using parser_type = boost::beast::http::request_parser<boost::beast::http::string_body>;
   using error_code = boost::system::error_code;
   struct exchange;
+  /// What reading a request head learnt of its bytes.
+  struct head_scan {
+    std::size_t bytes = 0;  ///< the head's size
+    bool folded = false;    ///< obsolete line folding (daemon/http_framing.hpp)
+  };
   enum class refusal_kind : unsigned;
   class resumer;
   struct socket_wait;
@@ -128,6 +133,10 @@ class http_session final : public std::enable_shared_from_this<http_session>, pu
   task<std::optional<refusal_kind>> read_body(exchange& x);
   /// Answers with the refusal `why` (or closes silently) and counts it; false.
   task<bool> refuse(exchange& x, refusal_kind why);
+  /// After a 413: reads and drops what the client still sends of the body,
+  /// up to its Content-Length and at most twice the hard cap (1 MiB at least),
+  /// within the body timeout. False: the client left or the time ran out.
+  task<bool> discard_body(exchange& x);
   /// Runs the handler, writes its response, counts and logs it; false when
   /// the connection must end.
   task<bool> answer(exchange& x);
@@ -139,12 +148,11 @@ class http_session final : public std::enable_shared_from_this<http_session>, pu
   /// Reads from the connection into `buffer_` and feeds `parser` until its
   /// header (`header_only`) or the whole message is in. Reads are attempted at
   /// once; only when OpenSSL needs the socket does it wait, until `deadline`.
-  /// `header_bytes` grows by the bytes the head took. Errors: the parser's
+  /// `head` learns the head's size and whether it folds lines. Errors: the parser's
   /// (header_limit, body_limit, bad_...), partial_message (the peer closed
   /// inside a message), end_of_stream (closed before one), timeout, a TLS or
   /// socket error.
-  task<error_code> read_message(parser_type& parser, bool header_only, mono_time deadline,
-                                std::size_t& header_bytes);
+  task<error_code> read_message(parser_type& parser, bool header_only, mono_time deadline, head_scan& head);
   /// Writes all of [data, data + size) within the write timeout; false when it
   /// could not (timeout, reset): the connection must then end. The bytes may
   /// be a per-thread buffer: they are copied before any wait.

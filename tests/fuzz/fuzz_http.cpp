@@ -1,7 +1,7 @@
 // Fuzz target: a raw HTTP/1.x request through Beast's request parser with
-// the daemon's settings (daemon/server.cpp, session::serve_one: the default
+// the daemon's settings (daemon/http_session.cpp, http_session::serve_one: the default
 // listener limits, header_limit max_header_bytes + 1, eager(false) for the
-// head, the framing rule of daemon/http_framing.hpp, then the route's body
+// head, the head rules of daemon/http_framing.hpp, then the route's body
 // limit), then the production dispatcher:
 // routing::app::find, app::handle, app::finish, and serialization of the
 // response. The app has no area services (login, onboarding, deliveries
@@ -74,7 +74,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   boost::beast::error_code ec;
   const std::size_t head_bytes = parser.put(input, ec);
   if (ec || !parser.is_header_done() || head_bytes > lim.max_header_bytes) return 0;  // 431 / 400
-  if (!poort::daemon::framing_is_unambiguous(parser)) return 0;                       // 400, closed
+  const bool folded =
+      poort::daemon::has_obsolete_line_folding({static_cast<const char*>(input.data()), head_bytes});
+  if (poort::daemon::check_request_head(parser, folded, lim.max_header_fields) !=
+      poort::daemon::head_verdict::ok)
+    return 0;  // 400 / 431, closed
   input += head_bytes;
 
   routing::request_context ctx;

@@ -7,10 +7,13 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 
 #include <cerrno>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include "common/clock.hpp"
@@ -191,6 +194,139 @@ TEST_F(Daemon, RefusesAmbiguousFraming) {
     EXPECT_EQ(r.status, 400u) << raw;
     EXPECT_TRUE(c.closed_by_peer()) << raw;
   }
+}
+
+// The listeners as a test sees them: port and client certificate.
+struct listener_under_test {
+  const char* name;
+  std::uint16_t port;
+  const char* client;
+};
+
+// Verifies the HTTP/1.1 message rules (RFC 9112 §3.2, §5.2) on both
+// listeners: a missing, repeated or malformed Host, obsolete line folding and
+// too many header fields are refused and the connection closed.
+TEST_F(Daemon, RefusesHeadsThatBreakHttp11Rules) {
+  start({.system_limits = "max_header_fields = 20\n"});
+  const auto fields = [](int n) {  // n header fields, Host among them
+    std::string h = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n";
+    for (int i = 1; i < n; ++i) h += "X-F" + std::to_string(i) + ": v\r\n";
+    return h + "\r\n";
+  };
+  struct refused_case {
+    std::string raw;
+    unsigned status;
+    std::string code;
+  };
+  const std::vector<refused_case> cases = {
+      {"GET /healthz HTTP/1.1\r\n\r\n", 400, "invalid_host"},
+      {"GET /healthz HTTP/1.1\r\nHost: localhost\r\nHost: localhost\r\n\r\n", 400, "invalid_host"},
+      {"GET /healthz HTTP/1.1\r\nHost: local host\r\n\r\n", 400, "invalid_host"},
+      {"GET /healthz HTTP/1.1\r\nHost: user@localhost\r\n\r\n", 400, "invalid_host"},
+      {"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-A: a\r\n b\r\n\r\n", 400, "obsolete_line_folding"},
+  };
+  const listener_under_test listeners[] = {{"portal", daemon_->portal_port(), ""},
+                                           {"system", daemon_->system_port(), "pi-1"}};
+  for (const auto& l : listeners) {
+    for (const auto& c : cases) {
+      tls_client client(l.port, l.client);
+      ASSERT_FALSE(client.connect()) << l.name;
+      client.send_raw(c.raw);
+      auto r = client.read_response();
+      EXPECT_EQ(r.status, c.status) << l.name << ": " << c.raw;
+      EXPECT_NE(r.body.find("\"" + c.code + "\""), std::string::npos) << l.name << ": " << r.body;
+      EXPECT_TRUE(client.closed_by_peer()) << l.name << ": " << c.raw;
+    }
+    // The field count: the default of 100 on the portal, 20 configured on the system listener.
+    const int limit = l.client[0] == '\0' ? 100 : 20;
+    {
+      tls_client client(l.port, l.client);
+      ASSERT_FALSE(client.connect());
+      client.send_raw(fields(limit));
+      EXPECT_EQ(client.read_response().status, 200u) << l.name;
+    }
+    {
+      tls_client client(l.port, l.client);
+      ASSERT_FALSE(client.connect());
+      client.send_raw(fields(limit + 1));
+      auto r = client.read_response();
+      EXPECT_EQ(r.status, 431u) << l.name;
+      EXPECT_NE(r.body.find("\"header_fields_too_many\""), std::string::npos) << r.body;
+      EXPECT_TRUE(client.closed_by_peer()) << l.name;
+    }
+    // HTTP/1.0 needs no Host; one valid Host with a port is fine.
+    for (const std::string raw :
+         {"GET /healthz HTTP/1.0\r\n\r\n", "GET /healthz HTTP/1.1\r\nHost: [::1]:8443\r\n\r\n"}) {
+      tls_client client(l.port, l.client);
+      ASSERT_FALSE(client.connect());
+      client.send_raw(raw);
+      EXPECT_EQ(client.read_response().status, 200u) << l.name << ": " << raw;
+    }
+  }
+}
+
+// Verifies that a body above the listener's hard cap (1 MiB by default) is
+// answered 413 body_too_large on both listeners, and that a client that sends
+// the whole body before it reads gets that answer rather than a reset.
+TEST_F(Daemon, BodyAboveTheHardCapIs413) {
+  start();
+  const listener_under_test listeners[] = {{"portal", daemon_->portal_port(), ""},
+                                           {"system", daemon_->system_port(), "pi-1"}};
+  const std::size_t size = 1024 * 1024 + 1;
+  for (const auto& l : listeners) {
+    tls_client client(l.port, l.client);
+    ASSERT_FALSE(client.connect());
+    client.send_raw(
+        "POST /api/v1/whoami HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        "Content-Length: " +
+        std::to_string(size) + "\r\n\r\n" + std::string(size, 'a'));
+    auto r = client.read_response();
+    EXPECT_EQ(r.status, 413u) << l.name << "\n" << dump();
+    EXPECT_NE(r.body.find("\"body_too_large\""), std::string::npos) << l.name << ": " << r.body;
+    EXPECT_TRUE(client.closed_by_peer()) << l.name;
+  }
+}
+
+// Verifies that 5,000 pipelined requests sent in one write are all answered:
+// the session serves requests that are already buffered in a loop of constant
+// stack depth (it overflowed the ASan build's stack when each one nested).
+TEST_F(Daemon, DeepPipelineIsServed) {
+  start();
+  constexpr int count = 5000;
+  std::string requests;
+  for (int i = 0; i < count; ++i) requests += "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  tls_client c(daemon_->portal_port());
+  ASSERT_FALSE(c.connect());
+  // Written and read at once (one outstanding write and one read on the
+  // stream), so that neither side waits for the other's buffers.
+  auto& ioc = static_cast<net::io_context&>(net::query(c.stream().get_executor(), net::execution::context));
+  ioc.restart();
+  int answered = 0, ok = 0;
+  boost::system::error_code write_error, read_error;
+  net::async_write(c.stream(), net::buffer(requests),
+                   [&](boost::system::error_code ec, std::size_t) { write_error = ec; });
+  boost::beast::flat_buffer buffer;
+  std::optional<http::response_parser<http::string_body>> parser;
+  std::function<void()> read_next = [&] {
+    parser.emplace();
+    http::async_read(c.stream(), buffer, *parser, [&](boost::system::error_code ec, std::size_t) {
+      if (ec) {
+        read_error = ec;
+        return;
+      }
+      ++answered;
+      if (parser->get().result_int() == 200) ++ok;
+      if (answered < count) read_next();
+    });
+  };
+  read_next();
+  ioc.run_for(std::chrono::seconds(120));
+  EXPECT_FALSE(write_error) << write_error.message();
+  EXPECT_FALSE(read_error) << read_error.message() << "\n" << dump();
+  EXPECT_EQ(answered, count);
+  EXPECT_EQ(ok, count);
+  ASSERT_TRUE(daemon_->running());
+  EXPECT_EQ(get(daemon_->portal_port(), "/healthz").status, 200u) << dump();
 }
 
 // Verifies keep-alive, including HTTP/1.0 with "Connection: Keep-Alive" as ApacheBench sends it.

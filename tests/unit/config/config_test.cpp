@@ -589,6 +589,21 @@ TEST_F(ConfigTest, LimitsAreTestedOnBothSides) {
               ElementsAre(ProblemAt("listener.portal[0].limits.max_body_bytes")));
 }
 
+TEST_F(ConfigTest, MaxHeaderFieldsDefaultsTo100AndIsBounded) {
+  const auto with_limits = [](std::string_view limits) {
+    return std::string(portal) + "[listener.portal.limits]\n" + std::string(limits) + "\n";
+  };
+  EXPECT_EQ(limits{}.max_header_fields, 100u);
+  auto c = parsed(with_limits("max_header_fields = 10000"));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->portal[0].limits.max_header_fields, 10000u);
+  EXPECT_TRUE(parsed(with_limits("max_header_fields = 1")));
+  EXPECT_THAT(problems(with_limits("max_header_fields = 0")),
+              ElementsAre(ProblemAt("listener.portal[0].limits.max_header_fields")));
+  EXPECT_THAT(problems(with_limits("max_header_fields = 10001")),
+              ElementsAre(ProblemAt("listener.portal[0].limits.max_header_fields")));
+}
+
 TEST_F(ConfigTest, InconsistentSettingsAreProblems) {
   EXPECT_THAT(
       problems(std::string(portal) + R"(
