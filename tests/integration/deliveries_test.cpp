@@ -575,7 +575,9 @@ TEST_F(Deliveries, OnlyTheSendingPrisonOrTheOneTheDetaineeMovedToActsOnASheet) {
   auto forbidden = [&](const response& r) {
     EXPECT_EQ(r.status, 403u) << r.body;
     EXPECT_EQ(r.header("content-type"), "application/problem+json");
-    if (r.status == 403) EXPECT_EQ(json(r).at("code").as_string(), "other_prison");
+    if (r.status == 403) {
+      EXPECT_EQ(json(r).at("code").as_string(), "other_prison");
+    }
     EXPECT_EQ(r.body.find(kBsn), std::string::npos);
   };
   auto naming = [](const std::string& id, const std::string& gemeente, const std::string& sheet_id) {
