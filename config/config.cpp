@@ -208,6 +208,7 @@ void read_party(table_reader& t, party& p, parse_state& state) {
   t.read("name", p.name);
   t.read("kind", kind);
   t.read("gemeentecode", p.gemeentecode);
+  t.read("organisation", p.organisation);
 
   if (!p.oin.empty() && !is_oin(p.oin)) {
     t.add_problem("oin", "must be 20 digits");
@@ -215,12 +216,15 @@ void read_party(table_reader& t, party& p, parse_state& state) {
     check_unique(t, "oin", p.oin, state.oins);
   }
   if (p.name.size() > 200) t.add_problem("name", "must be at most 200 characters");
+  if (t.contains("organisation") && (p.organisation.empty() || p.organisation.size() > 200))
+    t.add_problem("organisation", "must be 1 to 200 characters");
 
   if (kind == "institution") {
     p.kind = party_kind::institution;
     if (t.contains("gemeentecode")) t.add_problem("gemeentecode", "only a municipal_system has one");
   } else if (kind == "municipal_system") {
     p.kind = party_kind::municipal_system;
+    if (t.contains("organisation")) t.add_problem("organisation", "only an institution has one");
     t.require("gemeentecode", "is required for a municipal_system");
     if (!p.gemeentecode.empty() && !is_gemeentecode(p.gemeentecode)) {
       t.add_problem("gemeentecode", "must be GM followed by 4 digits");

@@ -76,6 +76,10 @@ struct party {
   std::string name;  ///< display name, e.g. "PI Zwolle"
   party_kind kind = party_kind::institution;
   std::string gemeentecode;  ///< municipal_system only: "GMnnnn"
+  /// institution only: prisons with the same value belong to one organisation,
+  /// so that the prison a detainee was moved to may supersede or withdraw the
+  /// earlier prison's sheet (domain::check_sheet_action); "" = none (1..200).
+  std::string organisation;
 };
 
 struct store {

@@ -407,8 +407,10 @@ validated<intrekking> parse_intrekking(std::string_view body) {
   validation_errors errors;
   const auto doc = detail::parse_document(body, max_body_bytes(delivery_kind::intrekking), max_depth, errors);
   if (!doc) return std::unexpected(std::move(errors));
-  object_reader r(*doc, "", {"berichtId", "persoon", "gemeentecode", "toestemmingId", "basisvoorwaarden"},
-                  errors);
+  object_reader r(
+      *doc, "",
+      {"berichtId", "persoon", "gemeentecode", "toestemmingId", "basisvoorwaarden", "informatiebladId"},
+      errors);
   auto id = read_bericht_id(r, "berichtId");
   std::optional<std::string> bsn;
   if (const bj::value* v = r.get("persoon", presence::required)) {
@@ -418,10 +420,12 @@ validated<intrekking> parse_intrekking(std::string_view body) {
   auto gemeente = r.identifier("gemeentecode", validate_gemeentecode);
   auto consent_id = r.identifier("toestemmingId", validate_consent_id);
   auto withdrawn = read_withdrawn(r);
+  auto sheet_id = read_bericht_id(r, "informatiebladId", presence::optional);
 
   std::optional<intrekking> w;
   if (detail::all_present(id, bsn, gemeente, consent_id, withdrawn))
-    w = intrekking{std::move(*id), std::move(*bsn), std::move(*gemeente), std::move(*consent_id), *withdrawn};
+    w = intrekking{std::move(*id),         std::move(*bsn), std::move(*gemeente),
+                   std::move(*consent_id), *withdrawn,      std::move(sheet_id)};
   return finish(errors, std::move(w));
 }
 
@@ -478,11 +482,13 @@ bj::object to_json(const intrekking& w) {
     for (const basisvoorwaarde k : w.ingetrokken.items()) items.push_back(json_name(to_string(k)));
     withdrawn = std::move(items);
   }
-  return {{"berichtId", w.bericht_id},
-          {"persoon", bj::object{{"bsn", w.bsn}}},
-          {"gemeentecode", w.gemeentecode},
-          {"toestemmingId", w.toestemming_id},
-          {"basisvoorwaarden", std::move(withdrawn)}};
+  bj::object out{{"berichtId", w.bericht_id},
+                 {"persoon", bj::object{{"bsn", w.bsn}}},
+                 {"gemeentecode", w.gemeentecode},
+                 {"toestemmingId", w.toestemming_id},
+                 {"basisvoorwaarden", std::move(withdrawn)}};
+  if (w.informatieblad_id) out["informatiebladId"] = *w.informatieblad_id;
+  return out;
 }
 
 std::string body_sha256(std::string_view body) { return sha256_hex(body); }
@@ -558,6 +564,50 @@ informatieblad apply_withdrawal(informatieblad sheet, const intrekking& w) {
     sheet.toestemming.verleend.erase(k);
   }
   return sheet;
+}
+
+result<std::vector<withdrawal_notice>> plan_withdrawal(const intrekking& w,
+                                                       std::span<const held_sheet> held) {
+  std::vector<withdrawal_notice> out;
+  for (const held_sheet& h : held) {
+    if (!concerns(w, h.sheet)) continue;
+    auto n = std::ranges::find(out, h.sheet.gemeentecode, &withdrawal_notice::gemeentecode);
+    if (n == out.end()) n = out.insert(out.end(), withdrawal_notice{{}, h.sheet.gemeentecode, {}, {}});
+    n->sheets.push_back(h.bericht_id);
+    if (!sections_to_purge(w, h.sheet).empty()) n->reduced.push_back(h.bericht_id);
+  }
+  if (out.empty()) return error::withdrawal_unmatched;
+  auto keeper = std::ranges::find(out, w.gemeentecode, &withdrawal_notice::gemeentecode);
+  if (keeper == out.end()) keeper = out.begin();
+  for (auto it = out.begin(); it != out.end(); ++it)
+    it->bericht_id = it == keeper ? w.bericht_id : notice_id(w.bericht_id, it->gemeentecode);
+  return out;
+}
+
+std::string notice_id(std::string_view bericht_id, std::string_view gemeentecode) {
+  std::string h = sha256_hex("poort/intrekking/" + std::string(bericht_id) + "/" + std::string(gemeentecode));
+  h[12] = '8';                                                           // version 8
+  h[16] = "89ab"[std::string_view("0123456789abcdef").find(h[16]) & 3];  // RFC 9562 variant
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" +
+         h.substr(20, 12);
+}
+
+bj::object to_json(const intrekking& w, const withdrawal_notice& n) {
+  bj::object out = to_json(w);
+  out.erase("informatiebladId");  // perhaps another municipality's sheet
+  out["berichtId"] = n.bericht_id;
+  out["gemeentecode"] = n.gemeentecode;
+  bj::array sheets;
+  for (const auto& id : n.sheets) sheets.push_back(bj::value(id));
+  out["informatiebladen"] = std::move(sheets);
+  return out;
+}
+
+result<void> check_sheet_action(std::string_view actor, std::string_view sender,
+                                std::span<const std::string> same_organisation, bool names_sheet) noexcept {
+  if (actor == sender) return {};
+  if (names_sheet && std::ranges::find(same_organisation, sender) != same_organisation.end()) return {};
+  return error::other_prison;
 }
 
 bool supersedes(const informatieblad& newer, const informatieblad& older) noexcept {

@@ -222,13 +222,17 @@ struct informatieblad {
 
 /// Withdrawal of consent (intrekkingsverklaring). JSON:
 ///   {"berichtId", "persoon": {"bsn"}, "gemeentecode", "toestemmingId",
-///    "basisvoorwaarden": "ALLE" | ["ONDERDAK", ...]}
+///    "basisvoorwaarden": "ALLE" | ["ONDERDAK", ...],
+///    "informatiebladId" (optional)}
+/// informatiebladId names an earlier sheet under that consent: how the prison
+/// a detainee was moved to shows it took over the case (check_sheet_action).
 struct intrekking {
   std::string bericht_id;  ///< lower-case UUID
   std::string bsn;
   std::string gemeentecode;
   std::string toestemming_id;
-  basisvoorwaarde_set ingetrokken;  ///< "ALLE" = all six
+  basisvoorwaarde_set ingetrokken;                 ///< "ALLE" = all six
+  std::optional<std::string> informatieblad_id{};  ///< lower-case UUID
   bool operator==(const intrekking&) const = default;
 };
 
@@ -323,6 +327,52 @@ std::vector<basisvoorwaarde> sections_to_purge(const intrekking& w, const inform
 /// `sheet` without the sections `w` purges, and without consent for what `w`
 /// withdraws (when `w` concerns it): what the store keeps after the purge.
 informatieblad apply_withdrawal(informatieblad sheet, const intrekking& w);
+
+/// A sheet that some municipality holds (its inbox entry still has content).
+struct held_sheet {
+  std::string bericht_id;
+  informatieblad sheet;      ///< `sheet.gemeentecode` is the municipality holding it
+  std::string sender_oin{};  ///< the prison that sent it
+};
+
+/// The notice of a withdrawal for one municipality: only about its own sheets.
+struct withdrawal_notice {
+  std::string bericht_id;            ///< the inbox entry's id (see plan_withdrawal)
+  std::string gemeentecode;          ///< the municipality that holds the sheets
+  std::vector<std::string> sheets;   ///< its sheets under the withdrawn consent, as held
+  std::vector<std::string> reduced;  ///< of those, the ones that lose sections
+};
+
+/// Who hears of withdrawal `w` (issue 14 item 2): every municipality that
+/// holds a sheet of the same person under the same consent record, wherever
+/// it is and whatever its status, each once, in the order of its first sheet
+/// in `held`; the municipality `w` names hears nothing unless it holds such a
+/// sheet. The notice of the named municipality (else of the first) keeps
+/// `w.bericht_id`; every other one gets notice_id(w.bericht_id, its code), so
+/// that no notice reveals where else the person's sheets are.
+/// Failure: withdrawal_unmatched when no sheet in `held` concerns `w` (an
+/// unknown consent id, another person, or everything already purged).
+result<std::vector<withdrawal_notice>> plan_withdrawal(const intrekking& w, std::span<const held_sheet> held);
+
+/// The id of the notice of withdrawal `bericht_id` for municipality
+/// `gemeentecode`: a lower-case UUID (version 8) derived with SHA-256, the
+/// same every time.
+std::string notice_id(std::string_view bericht_id, std::string_view gemeentecode);
+
+/// The content of notice `n` of withdrawal `w`: w's JSON form with the
+/// notice's own berichtId and gemeentecode, plus "informatiebladen": the
+/// berichtIds of n's sheets. Nothing about other municipalities.
+boost::json::object to_json(const intrekking& w, const withdrawal_notice& n);
+
+/// Which prison may supersede or withdraw a sheet (issue 14 item 3): the
+/// prison that sent it (`sender`), or the prison the detainee was moved to: a
+/// prison of the same organisation (`same_organisation`: the OINs of the other
+/// prisons of the actor's organisation, from the party configuration) whose
+/// request names the sheet's berichtId (`names_sheet`: `vervangt`, or an
+/// intrekking's informatieblad_id). Knowing the consent id grants nothing.
+/// Failure: other_prison.
+result<void> check_sheet_action(std::string_view actor, std::string_view sender,
+                                std::span<const std::string> same_organisation, bool names_sheet) noexcept;
 
 /// Whether `newer` supersedes `older`: the same person and municipality and a
 /// higher version.

@@ -169,6 +169,15 @@ constexpr info describe(error e) noexcept {
     case error::bericht_id_conflict:
       return {"BERICHT_ID_CONFLICT", c::conflict, "berichtId reused with another body",
               "Dit berichtId is al gebruikt voor een ander bericht."};
+    case error::withdrawal_unmatched:
+      return {"WITHDRAWAL_UNMATCHED", c::unprocessable, "withdrawal concerns no sheet held of this person",
+              "Deze intrekking hoort bij geen informatieblad van deze persoon dat nog bewaard wordt."};
+    case error::other_prison:
+      return {
+          "OTHER_PRISON", c::forbidden, "the sheet was sent by another prison",
+          "Alleen de inrichting die het informatieblad stuurde, of de inrichting van dezelfde organisatie "
+          "waarheen de gedetineerde is overgeplaatst en die het informatieblad noemt, mag het vervangen of "
+          "intrekken."};
   }
   return {"UNKNOWN", c::internal, "unknown domain error", "Er is een onbekende fout opgetreden."};
 }

@@ -87,6 +87,8 @@ enum class error {
   replacement_other_person,  ///< `vervangt` names a sheet about another person or municipality
   replacement_not_newer,     ///< `vervangt` names a sheet with the same or a higher version (409)
   bericht_id_conflict,       ///< the berichtId was used before with another body (409)
+  withdrawal_unmatched,      ///< an intrekking that concerns no sheet held of that person
+  other_prison,              ///< the sheet is another prison's, outside the rule of issue 14 (403)
 };
 
 const error_category& domain_category() noexcept;

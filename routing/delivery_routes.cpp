@@ -94,6 +94,21 @@ bj::value party_name(const config::config* cfg, std::string_view oin) {
   return nullptr;
 }
 
+/// The OINs of the other prisons of `oin`'s organisation in the party
+/// configuration (issue 14: who may take over its sheets).
+std::vector<std::string> same_organisation(const config::config* cfg, std::string_view oin) {
+  std::vector<std::string> out;
+  if (!cfg) return out;
+  std::string_view organisation;
+  for (const auto& p : cfg->parties)
+    if (p.oin == oin && p.kind == config::party_kind::institution) organisation = p.organisation;
+  if (organisation.empty()) return out;
+  for (const auto& p : cfg->parties)
+    if (p.oin != oin && p.kind == config::party_kind::institution && p.organisation == organisation)
+      out.push_back(p.oin);
+  return out;
+}
+
 bj::object entry_json(const store::inbox_entry& e, const config::config* cfg) {
   bj::object o{{"berichtId", e.bericht_id},
                {"soort", domain::to_string(e.kind)},
@@ -106,7 +121,15 @@ bj::object entry_json(const store::inbox_entry& e, const config::config* cfg) {
                {"vervangenDoor", or_null(e.superseded_by)},
                {"gewistOp", or_null(e.purged_at)},
                {"gewistReden", or_null(e.purge_reason)}};
-  if (e.kind == delivery_kind::informatieblad) o["versie"] = e.version;
+  if (e.kind == delivery_kind::informatieblad) {
+    o["versie"] = e.version;
+    bj::array purged;
+    for (const auto& p : e.purged_sections)
+      purged.push_back(bj::object{{"basisvoorwaarde", domain::to_string(p.section)},
+                                  {"gewistOp", p.purged_at},
+                                  {"gewistReden", p.reason}});
+    o["gewisteSecties"] = std::move(purged);
+  }
   return o;
 }
 
@@ -151,6 +174,7 @@ class delivery_api {
                               {}}));
     auto incoming = parse(kind, req->body(), ctx);
     if (!incoming) return done(problem_of(*req, ctx, validation_problem(incoming.error())));
+    incoming->sender_organisation = same_organisation(current_config().get(), incoming->sender_oin);
     // Sealed here, not on the store's writer: it serves every delivery in turn.
     auto sealed = store::seal_delivery(*s_.delivery->key, std::move(*incoming));
     if (!sealed) return done(store_failure(*req, ctx, "delivery.seal_failed", sealed.error()));

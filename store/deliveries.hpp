@@ -80,6 +80,9 @@ struct incoming_delivery {
   std::variant<domain::detentiemelding, domain::informatieblad, domain::intrekking> message;
   std::string sender_oin;
   std::string body_sha256;  ///< domain::body_sha256 of the exact body
+  /// The OINs of the other prisons of the sender's organisation (party
+  /// configuration): who may take over its sheets (domain::check_sheet_action).
+  std::vector<std::string> sender_organisation{};
 
   domain::delivery_kind kind() const noexcept;
   const std::string& bericht_id() const;
@@ -117,7 +120,7 @@ struct delivery_outcome {
   receipt rec;  ///< created, replayed
   /// refused: a domain::error (municipality_unknown, not_connected, not_wanted,
   /// consent_missing / consent_withdrawn with `fields`, replacement_*,
-  /// bericht_id_conflict) or replacement_unknown below.
+  /// bericht_id_conflict, withdrawal_unmatched) or replacement_unknown below.
   error_code refusal;
   bool replacement_unknown = false;  ///< refused: `vervangt` names no sheet held for this municipality
   domain::validation_errors fields;  ///< refused on consent: every section, as a pointer
@@ -129,7 +132,13 @@ struct delivery_outcome {
 /// passes, stores the delivery, its inbox entry, its outbox entry (when the
 /// municipality has a push endpoint and the message is deliverable to it) and
 /// the audit record, all in `tx`. An intrekking also purges the withdrawn
-/// sections of the person's earlier sheets (audited per sheet). A newer sheet
+/// sections of the person's earlier sheets wherever they are (audited per
+/// sheet; a sheet that keeps sections lists the purged ones in
+/// `inbox_entry::purged_sections`), and goes, instead of to the municipality
+/// it names, to every municipality holding such a sheet, whatever its status,
+/// each a notice of its own (domain::plan_withdrawal: its own receipt row and
+/// inbox entry, pushed only when CONNECTED); one concerning no sheet held is
+/// refused (withdrawal_unmatched). A newer sheet
 /// marks the person's older sheets in that municipality superseded and purges
 /// their content. Refusals are audited too ("denied:<reason>") and returned as
 /// `refused`, so the refusal's record commits.
@@ -153,6 +162,15 @@ result<std::optional<delivery_status>> find_delivery(reader& r, std::string_view
 
 // --------------------------------------------------------------- inbox
 
+/// A section purged from a sheet that is otherwise kept (issue 14): which,
+/// when and why, so that the reader sees what was removed.
+struct purged_section {
+  domain::basisvoorwaarde section = domain::basisvoorwaarde::werk_en_inkomen;
+  std::string purged_at;  ///< RFC 3339
+  std::string reason;     ///< "INGETROKKEN"
+  bool operator==(const purged_section&) const = default;
+};
+
 /// One inbox entry's metadata (no personal data).
 struct inbox_entry {
   std::int64_t seq = 0;  ///< cursor order
@@ -161,8 +179,9 @@ struct inbox_entry {
   std::string sender_oin;
   std::string received_at;
   std::string read_at, acknowledged_at, superseded_by, purged_at;  ///< "" = not
-  std::string purge_reason;  ///< "", "BEWAARTERMIJN", "INGETROKKEN", "VERVANGEN"
-  std::int64_t version = 0;  ///< informatieblad versie, else 0
+  std::string purge_reason;                     ///< "", "BEWAARTERMIJN", "INGETROKKEN", "VERVANGEN"
+  std::int64_t version = 0;                     ///< informatieblad versie, else 0
+  std::vector<purged_section> purged_sections;  ///< informatieblad: sections withdrawn since, in order
 };
 
 struct inbox_filter {

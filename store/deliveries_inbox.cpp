@@ -1,5 +1,7 @@
 #include "store/deliveries.hpp"
 
+#include <boost/json.hpp>
+
 #include "store/detail/delivery_rows.hpp"
 #include "store/error.hpp"
 
@@ -11,7 +13,27 @@ namespace {
 
 constexpr std::string_view entry_columns =
     "p.volgnummer, p.bericht_id, p.soort, l.afzender_oin, l.ontvangen_op, p.gelezen_op, p.bevestigd_op, "
-    "p.vervangen_door, p.gewist_op, p.gewist_reden, p.versie";
+    "p.vervangen_door, p.gewist_op, p.gewist_reden, p.versie, p.gewiste_secties";
+
+// The column gewiste_secties (store/deliveries_intake.cpp writes it); what
+// does not parse is left out rather than shown wrong.
+std::vector<purged_section> purged_sections_of(std::string_view text) {
+  std::vector<purged_section> out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const auto& item : v.as_array()) {
+    const auto* o = item.if_object();
+    const auto* b = o ? o->if_contains("basisvoorwaarde") : nullptr;
+    const auto* at = o ? o->if_contains("gewistOp") : nullptr;
+    const auto* why = o ? o->if_contains("gewistReden") : nullptr;
+    if (!b || !at || !why || !b->is_string() || !at->is_string() || !why->is_string()) continue;
+    auto section = domain::parse_basisvoorwaarde(b->as_string());
+    if (!section) continue;
+    out.push_back({*section, std::string(at->as_string()), std::string(why->as_string())});
+  }
+  return out;
+}
 
 inbox_entry entry_row(const statement& st) {
   inbox_entry e;
@@ -26,6 +48,7 @@ inbox_entry entry_row(const statement& st) {
   e.purged_at = st.column_text(8);
   e.purge_reason = st.column_text(9);
   e.version = st.column_int64(10);
+  e.purged_sections = purged_sections_of(st.column_text(11));
   return e;
 }
 

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <span>
 
 #include "common/log.hpp"
 #include "store/detail/delivery_rows.hpp"
@@ -56,16 +57,14 @@ std::string serialize(const incoming_delivery& d) {
   return std::visit([](const auto& m) { return bj::serialize(domain::to_json(m)); }, d.message);
 }
 
-struct stored_sheet {
-  std::string bericht_id;
-  domain::informatieblad sheet;
-};
+using stored_sheet = domain::held_sheet;
 
 // The person's sheets that still hold content (optionally in one municipality).
 result<std::vector<stored_sheet>> sheets_of(transaction& tx, const data_key& key, std::string_view bsn_index,
                                             std::string_view gemeentecode) {
   auto st = tx.prepare(
-      "SELECT bericht_id, key_id, inhoud FROM postvak WHERE bsn_index = ? AND bsn_index <> '' "
+      "SELECT bericht_id, key_id, inhoud, (SELECT afzender_oin FROM leveringen l WHERE l.bericht_id = "
+      "postvak.bericht_id) FROM postvak WHERE bsn_index = ? AND bsn_index <> '' "
       "AND soort = 'INFORMATIEBLAD' AND inhoud IS NOT NULL AND (? = '' OR gemeentecode = ?) "
       "ORDER BY volgnummer");
   if (!st) return st.error();
@@ -76,7 +75,7 @@ result<std::vector<stored_sheet>> sheets_of(transaction& tx, const data_key& key
     if (!plain) return plain.error();
     auto sheet = domain::parse_informatieblad(*plain);
     if (!sheet) return make_error_code(error::corrupt);
-    return stored_sheet{std::move(id), std::move(*sheet)};
+    return stored_sheet{std::move(id), std::move(*sheet), row.column_string(3)};
   });
 }
 
@@ -98,16 +97,16 @@ result<std::vector<domain::intrekking>> withdrawals_for(transaction& tx, const d
   });
 }
 
-// When the content of a new entry is due: see delivery_settings.
+// When the content of a new entry in `gemeentecode` is due: see delivery_settings.
 result<std::string> purge_after_for(transaction& tx, const delivery_settings& s, const incoming_delivery& d,
-                                    std::string_view bsn_index, sys_time now) {
+                                    std::string_view gemeentecode, std::string_view bsn_index, sys_time now) {
   if (const auto* m = std::get_if<domain::detentiemelding>(&d.message))
     if (auto release = release_of(*m)) return stamp(day_plus(*release, s.retention));
   auto st = tx.prepare(
       "SELECT vrijlating FROM postvak WHERE bsn_index = ? AND bsn_index <> '' AND gemeentecode = ? "
       "AND vrijlating <> '' ORDER BY volgnummer DESC LIMIT 1");
   if (!st) return st.error();
-  st->bind(1, bsn_index).bind(2, d.gemeentecode());
+  st->bind(1, bsn_index).bind(2, gemeentecode);
   auto has = st->step();
   if (!has) return has.error();
   if (*has) {
@@ -115,6 +114,34 @@ result<std::string> purge_after_for(transaction& tx, const delivery_settings& s,
       return stamp(day_plus(std::chrono::floor<std::chrono::days>(*day), s.retention));
   }
   return stamp(now + s.retention_without_release);
+}
+
+// Adds the sections `purged` of entry `bericht_id`, purged at `at` because
+// of `reason`, to its list of purged sections (a JSON array without personal
+// data: store/deliveries_inbox.cpp reads it).
+result<void> mark_purged_sections(transaction& tx, std::string_view bericht_id,
+                                  std::span<const domain::basisvoorwaarde> purged, std::string_view at,
+                                  std::string_view reason) {
+  auto st = tx.prepare(
+      "SELECT gewiste_secties FROM postvak WHERE volgnummer = (SELECT volgnummer FROM leveringen WHERE "
+      "bericht_id = ?)");
+  if (!st) return st.error();
+  st->bind(1, bericht_id);
+  auto has = st->step();
+  if (!has) return has.error();
+  if (!*has) return make_error_code(error::corrupt);
+  boost::system::error_code ec;
+  auto list = bj::parse(st->column_text(0), ec);
+  if (ec || !list.is_array()) return make_error_code(error::corrupt);
+  for (auto b : purged)
+    list.as_array().push_back(
+        bj::object{{"basisvoorwaarde", domain::to_string(b)}, {"gewistOp", at}, {"gewistReden", reason}});
+  auto up = tx.prepare(
+      "UPDATE postvak SET gewiste_secties = ? WHERE volgnummer = (SELECT volgnummer FROM leveringen WHERE "
+      "bericht_id = ?)");
+  if (!up) return up.error();
+  up->bind(1, bj::serialize(list)).bind(2, bericht_id);
+  return up->run();
 }
 
 // A newly announced release date moves the purge time of the person's
@@ -159,6 +186,42 @@ struct acceptance {
     if (auto a = audit(tx, who, "delivery.create", d.bericht_id(), "denied:" + reason, now); !a)
       return a.error();
     return std::move(out);
+  }
+
+  // The audit record of an action on a sheet that `sheet_sender` sent: when
+  // that is another prison (which the detainee left), the actor names both.
+  result<void> audit_sheet(std::string action, std::string_view bericht_id, std::string_view sheet_sender) {
+    if (sheet_sender.empty() || sheet_sender == d.sender_oin)
+      return audit(tx, who, std::move(action), bericht_id, "success", now);
+    audit_context both = who;
+    both.actor += ";overgenomen_van=party:" + std::string(sheet_sender);
+    return audit(tx, both, std::move(action), bericht_id, "success", now);
+  }
+
+  // Issue 14 item 3: may this prison act on each of `sheets` (supersede or
+  // withdraw), `named` being the berichtId its request names? Success:
+  // `sheet_refusal` is set to other_prison when it may not.
+  void check_sheet_actions(std::span<const stored_sheet* const> sheets,
+                           const std::optional<std::string>& named) {
+    const bool names_one =
+        named && std::ranges::any_of(sheets, [&](const stored_sheet* o) { return o->bericht_id == *named; });
+    for (const stored_sheet* o : sheets)
+      if (auto ok = domain::check_sheet_action(d.sender_oin, o->sender_oin, d.sender_organisation, names_one);
+          !ok) {
+        sheet_refusal = ok.error();
+        return;
+      }
+  }
+
+  // The person's older sheets in the municipality that `newer` supersedes.
+  std::vector<stored_sheet> superseded{};
+  result<void> find_superseded(const domain::informatieblad& newer) {
+    auto older = sheets_of(tx, key, bsn_index, newer.gemeentecode);
+    if (!older) return older.error();
+    for (auto& o : *older)
+      if (o.bericht_id != newer.bericht_id && domain::supersedes(newer, o.sheet))
+        superseded.push_back(std::move(o));
+    return {};
   }
 
   // The same berichtId before: the original receipt, or a conflict.
@@ -219,7 +282,20 @@ struct acceptance {
     return {};
   }
 
+  // One entry as it goes into the store: its receipt, inbox entry and push.
+  struct entry {
+    std::string_view bericht_id;
+    std::string_view receipt_gemeente;  ///< leveringen.gemeentecode: what the prison named
+    const municipality_record& m;       ///< whose inbox it goes to
+    std::string_view sealed_content;    ///< sealed under `key` for `bericht_id`
+  };
+
   result<void> insert(const municipality_record& m) {
+    return insert_entry({d.bericht_id(), d.gemeentecode(), m, sealed.content});
+  }
+
+  result<void> insert_entry(const entry& e) {
+    const municipality_record& m = e.m;
     // The receipt names its inbox entry, so that the entry is found through
     // the receipt's key and postvak needs no index of random berichtIds
     // (store/migrations.cpp, migration 7).
@@ -230,10 +306,10 @@ struct acceptance {
         "INSERT INTO leveringen (bericht_id, soort, afzender_oin, gemeentecode, body_sha256, ontvangen_op, "
         "volgnummer) VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!lv) return lv.error();
-    lv->bind(1, d.bericht_id())
+    lv->bind(1, e.bericht_id)
         .bind(2, domain::to_string(d.kind()))
         .bind(3, d.sender_oin)
-        .bind(4, d.gemeentecode())
+        .bind(4, e.receipt_gemeente)
         .bind(5, d.body_sha256)
         .bind(6, at)
         .bind(7, volgnummer);
@@ -242,21 +318,21 @@ struct acceptance {
     std::string release;
     if (const auto* dm = std::get_if<domain::detentiemelding>(&d.message))
       if (auto day = release_of(*dm)) release = domain::format_date(*day);
-    auto purge_after = purge_after_for(tx, s, d, bsn_index, now);
+    auto purge_after = purge_after_for(tx, s, d, m.gemeentecode, bsn_index, now);
     if (!purge_after) return purge_after.error();
     const auto* sheet = std::get_if<domain::informatieblad>(&d.message);
     auto pv = tx.prepare(
         "INSERT INTO postvak (bericht_id, gemeentecode, soort, bsn_index, versie, vrijlating, key_id, "
         "inhoud, wissen_na, volgnummer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!pv) return pv.error();
-    pv->bind(1, d.bericht_id())
-        .bind(2, d.gemeentecode())
+    pv->bind(1, e.bericht_id)
+        .bind(2, m.gemeentecode)
         .bind(3, domain::to_string(d.kind()))
         .bind(4, bsn_index)
         .bind(5, sheet ? sheet->versie : std::int64_t{0})
         .bind(6, release)
         .bind(7, sealed.key_id)
-        .bind_blob(8, as_bytes(sealed.content))
+        .bind_blob(8, as_bytes(e.sealed_content))
         .bind(9, *purge_after)
         .bind(10, volgnummer);
     if (auto r = pv->run(); !r) return r;
@@ -265,27 +341,50 @@ struct acceptance {
     }
 
     if (!m.push_endpoint.empty() && !domain::valid_push_endpoint(m.push_endpoint))
-      log::warn("push.endpoint_invalid", {{"gemeentecode", m.gemeentecode}, {"bericht_id", d.bericht_id()}});
+      log::warn("push.endpoint_invalid",
+                {{"gemeentecode", m.gemeentecode}, {"bericht_id", std::string(e.bericht_id)}});
     if (domain::push_target_of(m.status, m.push_endpoint) == domain::push_target::push) {
       auto ob = tx.prepare(
           "INSERT INTO uitgaande_berichten (bericht_id, gemeentecode, endpoint, status, volgende_poging_op, "
           "aangemaakt_op) VALUES (?, ?, ?, 'WACHTEND', ?, ?)");
       if (!ob) return ob.error();
-      ob->bind(1, d.bericht_id()).bind(2, d.gemeentecode()).bind(3, m.push_endpoint).bind(4, at).bind(5, at);
+      ob->bind(1, e.bericht_id).bind(2, m.gemeentecode).bind(3, m.push_endpoint).bind(4, at).bind(5, at);
       if (auto r = ob->run(); !r) return r;
       out.push_queued = true;
     }
-    return audit(tx, who, "delivery.create", d.bericht_id(), "success", now);
+    return audit(tx, who, "delivery.create", e.bericht_id, "success", now);
   }
 
-  // A newer sheet supersedes the person's older sheets in that municipality.
+  // A withdrawal's notices: each to the municipality holding the sheets it
+  // speaks of (domain::plan_withdrawal), sealed for its own id; the receipt
+  // of the prison's berichtId keeps the municipality the prison named.
+  result<void> insert_notices(const domain::intrekking& w,
+                              std::span<const domain::withdrawal_notice> notices) {
+    for (const auto& n : notices) {
+      auto found = find_municipality(tx, n.gemeentecode, day_of(now));
+      if (!found) return found.error();
+      municipality_record m;  // no longer in the registry: the notice waits, nothing is pushed
+      if (*found)
+        m = std::move(**found);
+      else
+        m.gemeentecode = n.gemeentecode;
+      auto content = key.seal(bj::serialize(domain::to_json(w, n)), content_aad(n.bericht_id));
+      if (!content) return content.error();
+      const bool own_id = n.bericht_id == w.bericht_id;
+      if (auto r = insert_entry(
+              {n.bericht_id, own_id ? std::string_view(w.gemeentecode) : n.gemeentecode, m, *content});
+          !r)
+        return r;
+    }
+    return {};
+  }
+
+  // A newer sheet supersedes the person's older sheets in that municipality
+  // (find_superseded).
   result<void> supersede(const domain::informatieblad& newer) {
-    auto older = sheets_of(tx, key, bsn_index, newer.gemeentecode);
-    if (!older) return older.error();
-    for (const auto& o : *older) {
-      if (o.bericht_id == newer.bericht_id || !domain::supersedes(newer, o.sheet)) continue;
+    for (const auto& o : superseded) {
       if (auto r = purge_entry(tx, o.bericht_id, "VERVANGEN", newer.bericht_id, now); !r) return r;
-      if (auto a = audit(tx, who, "delivery.supersede", o.bericht_id, "success", now); !a) return a;
+      if (auto a = audit_sheet("delivery.supersede", o.bericht_id, o.sender_oin); !a) return a;
     }
     return {};
   }
@@ -312,7 +411,9 @@ struct acceptance {
     auto sheets = sheets_of(tx, key, bsn_index, "");
     if (!sheets) return sheets.error();
     for (const auto& o : *sheets) {
-      if (domain::sections_to_purge(w, o.sheet).empty()) continue;
+      const auto purged = domain::sections_to_purge(w, o.sheet);
+      if (purged.empty()) continue;
+      if (auto r = mark_purged_sections(tx, o.bericht_id, purged, at, "INGETROKKEN"); !r) return r;
       auto reduced = domain::apply_withdrawal(o.sheet, w);
       if (reduced.secties.empty()) {
         if (auto r = purge_entry(tx, o.bericht_id, "INGETROKKEN", "", now); !r) return r;
@@ -321,7 +422,7 @@ struct acceptance {
                  !r) {
         return r;
       }
-      if (auto a = audit(tx, who, "delivery.purge", o.bericht_id, "success", now); !a) return a;
+      if (auto a = audit_sheet("delivery.purge", o.bericht_id, o.sender_oin); !a) return a;
       out.purged.push_back(o.bericht_id);
     }
     return {};
@@ -346,9 +447,33 @@ struct acceptance {
     if (const auto* sheet = std::get_if<domain::informatieblad>(&d.message)) {
       if (auto r = check_sheet(*sheet); !r) return r.error();
       if (sheet_refusal) return refuse(sheet_refusal);
+      if (auto r = find_superseded(*sheet); !r) return r.error();
+      std::vector<const stored_sheet*> acted_on;
+      for (const auto& o : superseded) acted_on.push_back(&o);
+      check_sheet_actions(acted_on, sheet->vervangt);
+      if (sheet_refusal) return refuse(sheet_refusal);
+    }
+    std::vector<domain::withdrawal_notice> notices;
+    if (const auto* w = std::get_if<domain::intrekking>(&d.message)) {
+      auto held = sheets_of(tx, key, bsn_index, "");
+      if (!held) return held.error();
+      auto plan = domain::plan_withdrawal(*w, *held);
+      if (!plan) return refuse(plan.error());
+      notices = std::move(*plan);
+      std::vector<const stored_sheet*> acted_on;
+      for (const auto& n : notices)
+        for (const auto& id : n.sheets)
+          if (auto h = std::ranges::find(*held, id, &stored_sheet::bericht_id); h != held->end())
+            acted_on.push_back(&*h);
+      check_sheet_actions(acted_on, w->informatieblad_id);
+      if (sheet_refusal) return refuse(sheet_refusal);
     }
 
-    if (auto r = insert(**m); !r) return r.error();
+    if (const auto* w = std::get_if<domain::intrekking>(&d.message)) {
+      if (auto r = insert_notices(*w, notices); !r) return r.error();
+    } else if (auto r = insert(**m); !r) {
+      return r.error();
+    }
     if (const auto* sheet = std::get_if<domain::informatieblad>(&d.message)) {
       if (auto r = supersede(*sheet); !r) return r.error();
     } else if (const auto* w = std::get_if<domain::intrekking>(&d.message)) {

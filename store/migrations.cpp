@@ -395,6 +395,13 @@ ALTER TABLE uitgaande_berichten_new RENAME TO uitgaande_berichten;
 CREATE INDEX uitgaande_wachtend ON uitgaande_berichten (volgende_poging_op) WHERE status = 'WACHTEND';
 )sql",
               true},
+    migration{9, "sections purged from sheets that stay", R"sql(
+-- The sections a withdrawal purged from a sheet that keeps others (issue 14):
+-- a JSON array of {"basisvoorwaarde", "gewistOp", "gewistReden"}, no
+-- personal data.
+ALTER TABLE postvak ADD COLUMN gewiste_secties TEXT NOT NULL DEFAULT '[]'
+  CHECK (gewiste_secties GLOB '[[]*]');
+)sql"},
 };
 
 constexpr bool versions_are_consecutive() {

@@ -231,6 +231,7 @@ class Deliveries : public ::testing::Test {
   /// (Re)writes the config file with `deliveries_section` as [deliveries].
   void write_test_config(const std::string& deliveries_section) {
     daemon_options o;
+    o.prison_organisation = prison_organisation_;
     o.extra = "[[party]]\noin = \"" + std::string(kGemeente2Oin) +
               "\"\nname = \"Gemeente Twee\"\nkind = \"municipal_system\"\ngemeentecode = \"" + kOther +
               "\"\n\n" + "[data_keys]\nkey_file = \"" + (dir_.path() / key_file_).string() +
@@ -318,6 +319,7 @@ class Deliveries : public ::testing::Test {
   temp_dir dir_;
   std::string key_file_ = "data.key";
   std::string key_id_ = "k1";
+  std::string prison_organisation_;  ///< of pi-1 and pi-2 in the party configuration; "" = none
   fs::path config_;
   std::unique_ptr<daemon_process> daemon_;
 };
@@ -487,6 +489,144 @@ TEST_F(Deliveries, WithdrawalPurgesContentFromTheFile) {
   auto later = post("/api/v1/informatiebladen", sheet(uuid(32), kOwn));
   EXPECT_EQ(later.status, 422u) << later.body;
   EXPECT_EQ(json(later).at("code").as_string(), "consent_withdrawn");
+}
+
+// Verifies issue 14 item 2 with two municipality systems: a withdrawal reaches
+// exactly the municipalities that hold a sheet of the person under that
+// consent, each a notice about its own sheet; the municipality the prison
+// named but which holds nothing (GM0300) gets nothing; the partly purged
+// sheets say which section went, when and why.
+TEST_F(Deliveries, WithdrawalReachesOnlyTheMunicipalitiesHoldingTheSheets) {
+  start();
+  ASSERT_EQ(post("/api/v1/informatiebladen", sheet(uuid(120), kOwn)).status, 201u) << dump();
+  ASSERT_EQ(post("/api/v1/informatiebladen", sheet(uuid(121), kOther)).status, 201u) << dump();
+  auto w = post("/api/v1/intrekkingen", intrekking(uuid(122), "GM0300", bj::array{"ONDERDAK"}));
+  ASSERT_EQ(w.status, 201u) << w.body;
+  EXPECT_EQ(json(w).at("berichtId").as_string(), uuid(122));
+
+  // Nothing of it is stored for GM0300.
+  EXPECT_EQ(query_blob(db_file(), "SELECT count(*) FROM postvak WHERE gemeentecode = 'GM0300'"), "0");
+
+  // gemeente-1 (the first holder) reads the notice under the prison's id,
+  // about its own sheet only.
+  auto own = read(uuid(122));
+  EXPECT_EQ(own.at("soort").as_string(), "INTREKKING");
+  EXPECT_EQ(own.at("inhoud").at("gemeentecode").as_string(), kOwn);
+  EXPECT_EQ(own.at("inhoud").at("informatiebladen"), (bj::array{bj::value(uuid(120))}));
+
+  // gemeente-2 has a notice of its own, about its own sheet, under another id.
+  auto listed = json(call("gemeente-2", http::verb::get, "/api/v1/berichten?soort=INTREKKING"));
+  ASSERT_EQ(listed.at("berichten").as_array().size(), 1u) << bj::serialize(listed);
+  const std::string other_id(listed.at("berichten").as_array()[0].at("berichtId").as_string());
+  EXPECT_NE(other_id, uuid(122));
+  auto other = call("gemeente-2", http::verb::get, "/api/v1/berichten/" + other_id);
+  ASSERT_EQ(other.status, 200u) << other.body;
+  EXPECT_EQ(json(other).at("inhoud").at("informatiebladen"), (bj::array{bj::value(uuid(121))}));
+  EXPECT_EQ(other.body.find(uuid(120)), std::string::npos) << "nothing about gemeente-1's sheet";
+  EXPECT_EQ(call("gemeente-2", http::verb::get, "/api/v1/berichten/" + uuid(122)).status, 404u);
+  EXPECT_EQ(call("gemeente-1", http::verb::get, "/api/v1/berichten/" + other_id).status, 404u);
+
+  // Both sheets lost the section, and say so.
+  for (const auto& [who, id] : {std::pair{"gemeente-1", uuid(120)}, std::pair{"gemeente-2", uuid(121)}}) {
+    auto m = read(id, who);
+    ASSERT_FALSE(m.empty()) << who;
+    EXPECT_FALSE(m.at("inhoud").at("secties").as_object().contains("onderdak")) << who;
+    EXPECT_TRUE(m.at("inhoud").at("secties").as_object().contains("identiteitsbewijs")) << who;
+    const auto& purged = m.at("gewisteSecties").as_array();
+    ASSERT_EQ(purged.size(), 1u) << who;
+    EXPECT_EQ(purged[0].at("basisvoorwaarde").as_string(), "ONDERDAK");
+    EXPECT_EQ(purged[0].at("gewistReden").as_string(), "INGETROKKEN");
+    EXPECT_EQ(purged[0].at("gewistOp").as_string().size(), 24u);
+    EXPECT_TRUE(m.at("gewistOp").is_null()) << "the sheet itself stays";
+  }
+}
+
+// Verifies that a withdrawal that concerns no sheet held of that person (an
+// unknown consent id) is refused with a clear problem, and nothing is stored
+// or shown.
+TEST_F(Deliveries, WithdrawalMatchingNoSheetIsRefused) {
+  start();
+  ASSERT_EQ(post("/api/v1/informatiebladen", sheet(uuid(130), kOwn)).status, 201u) << dump();
+  auto body = bj::parse(intrekking(uuid(131), kOwn, "ALLE")).as_object();
+  body["toestemmingId"] = "TV-9";
+  auto r = post("/api/v1/intrekkingen", bj::serialize(body));
+  EXPECT_EQ(r.status, 422u) << r.body;
+  EXPECT_EQ(r.header("content-type"), "application/problem+json");
+  EXPECT_EQ(json(r).at("code").as_string(), "withdrawal_unmatched");
+  EXPECT_FALSE(json(r).at("title").as_string().empty());
+  EXPECT_EQ(r.body.find(kBsn), std::string::npos);
+  EXPECT_EQ(r.body.find("TV-9"), std::string::npos);
+  EXPECT_EQ(call("pi-1", http::verb::get, "/api/v1/leveringen/" + uuid(131)).status, 404u);
+  auto inbox = json(call("gemeente-1", http::verb::get, "/api/v1/berichten?soort=INTREKKING"));
+  EXPECT_TRUE(inbox.at("berichten").as_array().empty());
+  EXPECT_FALSE(read(uuid(130)).at("inhoud").is_null());
+}
+
+// Verifies issue 14 item 3 with two prisons and two municipalities: another
+// prison may neither supersede nor withdraw a sheet, even knowing its
+// berichtId and consent id (403, nothing changed); once the party
+// configuration puts both prisons in one organisation, the prison the
+// detainee moved to may, by naming the earlier sheet, and the audit names
+// both prisons.
+TEST_F(Deliveries, OnlyTheSendingPrisonOrTheOneTheDetaineeMovedToActsOnASheet) {
+  start();
+  ASSERT_EQ(post("/api/v1/informatiebladen", sheet(uuid(140), kOwn)).status, 201u) << dump();
+  ASSERT_EQ(post("/api/v1/informatiebladen", sheet(uuid(141), kOther)).status, 201u) << dump();
+  auto forbidden = [&](const response& r) {
+    EXPECT_EQ(r.status, 403u) << r.body;
+    EXPECT_EQ(r.header("content-type"), "application/problem+json");
+    if (r.status == 403) {
+      EXPECT_EQ(json(r).at("code").as_string(), "other_prison");
+    }
+    EXPECT_EQ(r.body.find(kBsn), std::string::npos);
+  };
+  auto naming = [](const std::string& id, const std::string& gemeente, const std::string& sheet_id) {
+    auto o = bj::parse(intrekking(id, gemeente, bj::array{"ONDERDAK"})).as_object();
+    if (!sheet_id.empty()) o["informatiebladId"] = sheet_id;
+    return bj::serialize(o);
+  };
+  const auto all =
+      std::vector<std::string>{"werkEnInkomen", "onderdak", "zorg", "schulden", "identiteitsbewijs"};
+  forbidden(post("/api/v1/informatiebladen", sheet(uuid(142), kOwn, all, false, 2, uuid(140)), "pi-2"));
+  forbidden(post("/api/v1/intrekkingen", naming(uuid(143), kOwn, uuid(140)), "pi-2"));
+  for (const auto& [who, id] : {std::pair{"gemeente-1", uuid(140)}, std::pair{"gemeente-2", uuid(141)}}) {
+    auto m = read(id, who);
+    ASSERT_FALSE(m.empty());
+    EXPECT_TRUE(m.at("inhoud").at("secties").as_object().contains("onderdak")) << who;
+    EXPECT_TRUE(m.at("vervangenDoor").is_null()) << who;
+    EXPECT_TRUE(json(call(who, http::verb::get, "/api/v1/berichten?soort=INTREKKING"))
+                    .at("berichten")
+                    .as_array()
+                    .empty());
+  }
+  EXPECT_EQ(call("pi-2", http::verb::get, "/api/v1/leveringen/" + uuid(143)).status, 404u);
+
+  // pi-1 and pi-2 in one organisation: pi-2 must still name the sheet.
+  ASSERT_EQ(daemon_->stop(), 0);
+  prison_organisation_ = "DJI";
+  start();
+  forbidden(post("/api/v1/intrekkingen", naming(uuid(144), kOwn, ""), "pi-2"));
+  auto w = post("/api/v1/intrekkingen", naming(uuid(145), kOwn, uuid(140)), "pi-2");
+  ASSERT_EQ(w.status, 201u) << w.body;
+  for (const auto& [who, id] : {std::pair{"gemeente-1", uuid(140)}, std::pair{"gemeente-2", uuid(141)}}) {
+    EXPECT_FALSE(read(id, who).at("inhoud").at("secties").as_object().contains("onderdak")) << who;
+  }
+  const std::string both =
+      "party:" + pki::shared().oin("PI_2") + ";overgenomen_van=party:" + pki::shared().oin("PI_1");
+  EXPECT_EQ(
+      query_blob(db_file(),
+                 "SELECT count(*) FROM audit_log WHERE action = 'delivery.purge' AND actor = '" + both + "'"),
+      "2");
+  // A new version without the withdrawn section, naming the earlier sheet.
+  auto v2_body = bj::parse(sheet(uuid(146), kOwn, all, false, 2, uuid(140))).as_object();
+  v2_body["secties"].as_object().erase("onderdak");
+  auto v2 = post("/api/v1/informatiebladen", bj::serialize(v2_body), "pi-2");
+  ASSERT_EQ(v2.status, 201u) << v2.body;
+  EXPECT_EQ(read(uuid(140)).at("vervangenDoor").as_string(), uuid(146));
+  EXPECT_EQ(query_blob(db_file(),
+                       "SELECT count(*) FROM audit_log WHERE action = 'delivery.supersede' AND actor = '" +
+                           both + "'"),
+            "1");
 }
 
 // Verifies that a newer sheet supersedes the older one (whose content goes).

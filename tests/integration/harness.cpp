@@ -116,10 +116,14 @@ fs::path write_config(const fs::path& dir, const daemon_options& o) {
   t << "[[listener.system.certificate]]\ncertificate = " << q(p.file(o.system_certificate + ".crt"))
     << "\nprivate_key = " << q(p.file(o.system_certificate + ".key")) << "\n";
   t << "[listener.system.limits]\n" << o.system_limits << "\n";
+  const std::string organisation =
+      o.prison_organisation.empty() ? "" : "organisation = " + q(o.prison_organisation) + "\n";
   t << "[[party]]\noin = \"" << p.oin("PI_1") << "\"\nname = \"" << p.env.at("PI_1_NAME")
-    << "\"\nkind = \"institution\"\n\n";
+    << "\"\nkind = \"institution\"\n"
+    << organisation << "\n";
   t << "[[party]]\noin = \"" << p.oin("PI_2") << "\"\nname = \"" << p.env.at("PI_2_NAME")
-    << "\"\nkind = \"institution\"\n\n";
+    << "\"\nkind = \"institution\"\n"
+    << organisation << "\n";
   t << "[[party]]\noin = \"" << p.oin("GEMEENTE_1") << "\"\nname = \"" << p.env.at("GEMEENTE_1_NAME")
     << "\"\nkind = \"municipal_system\"\ngemeentecode = \"" << p.env.at("GEMEENTE_1_CODE") << "\"\n\n";
   t << o.extra << "\n";

@@ -792,6 +792,47 @@ kind = "prison"
                            Problem("party[4].kind", "\"institution\" or \"municipal_system\"")));
 }
 
+// Verifies the prisons' organisation (issue 14): read for an institution,
+// refused when empty, too long, or on a municipal system.
+TEST_F(ConfigTest, PartyOrganisationIsAnInstitutionsOnly) {
+  auto c = parsed(std::string(portal) + R"(
+[[party]]
+oin = "00000099000000000001"
+name = "PI Zwolle"
+kind = "institution"
+organisation = "DJI"
+[[party]]
+oin = "00000099000000000004"
+name = "PI Vught"
+kind = "institution"
+)");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->parties.at(0).organisation, "DJI");
+  EXPECT_EQ(c->parties.at(1).organisation, "");
+  EXPECT_THAT(problems(std::string(portal) + R"(
+[[party]]
+oin = "00000099000000000001"
+name = "PI Zwolle"
+kind = "institution"
+organisation = ""
+[[party]]
+oin = "00000099000000000002"
+name = "Gemeente A"
+kind = "municipal_system"
+gemeentecode = "GM0344"
+organisation = "DJI"
+[[party]]
+oin = "00000099000000000003"
+name = "PI Lang"
+kind = "institution"
+organisation = ")" + std::string(201, 'x') +
+                       R"("
+)"),
+              UnorderedElementsAre(Problem("party[0].organisation", "1 to 200 characters"),
+                                   Problem("party[1].organisation", "only an institution"),
+                                   Problem("party[2].organisation", "1 to 200 characters")));
+}
+
 // --- saml -------------------------------------------------------------------
 
 TEST_F(ConfigTest, DisabledSamlIsNotChecked) {

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "common/crypto.hpp"
+#include "domain/identifiers.hpp"
 #include "tests/unit/domain/print.hpp"
 
 namespace poort::domain {
@@ -464,6 +465,117 @@ TEST(Intrekking, PurgesWithdrawnSectionsOfEarlierSheets) {
   intrekking other_person = w;
   other_person.bsn = "111222333";
   EXPECT_TRUE(sections_to_purge(other_person, sheet).empty());
+}
+
+held_sheet held(const informatieblad& base, std::string id, std::string gemeente) {
+  informatieblad s = base;
+  s.bericht_id = id;
+  s.gemeentecode = gemeente;
+  return {std::move(id), std::move(s)};
+}
+
+// Verifies that a withdrawal reaches exactly the municipalities that hold a
+// sheet of the person under that consent, each about its own sheets only,
+// and that a withdrawal concerning no held sheet is refused.
+TEST(Intrekking, ReachesExactlyTheMunicipalitiesHoldingTheSheets) {
+  const informatieblad sheet = parse_informatieblad(data_file("informatieblad.json")).value();
+  const intrekking w = parse_intrekking(data_file("intrekking.json")).value();
+  informatieblad other_person = sheet;
+  other_person.persoon.bsn = "111222333";
+  informatieblad other_consent = sheet;
+  other_consent.toestemming.id = "TV-2026-000999";
+  informatieblad without_withdrawn = sheet;
+  without_withdrawn.secties.erase(basisvoorwaarde::werk_en_inkomen);
+  without_withdrawn.secties.erase(basisvoorwaarde::onderdak);
+  const std::vector<held_sheet> all{
+      held(sheet, "00000000-0000-4000-8000-000000000001", "GM0200"),
+      held(other_person, "00000000-0000-4000-8000-000000000002", "GM0300"),
+      held(other_consent, "00000000-0000-4000-8000-000000000003", "GM0400"),
+      held(without_withdrawn, "00000000-0000-4000-8000-000000000004", "GM0500"),
+      held(sheet, "00000000-0000-4000-8000-000000000005", w.gemeentecode),
+      held(sheet, "00000000-0000-4000-8000-000000000006", "GM0200"),
+  };
+  auto plan = plan_withdrawal(w, all);
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->size(), 3u) << "GM0300 (another person) and GM0400 (another consent) hear nothing";
+  EXPECT_EQ((*plan)[0].gemeentecode, "GM0200");
+  EXPECT_EQ((*plan)[0].sheets, (std::vector<std::string>{"00000000-0000-4000-8000-000000000001",
+                                                         "00000000-0000-4000-8000-000000000006"}));
+  EXPECT_EQ((*plan)[0].reduced, (*plan)[0].sheets);
+  EXPECT_EQ((*plan)[0].bericht_id, notice_id(w.bericht_id, "GM0200"));
+  EXPECT_EQ((*plan)[1].gemeentecode, "GM0500");
+  EXPECT_EQ((*plan)[1].sheets, std::vector<std::string>{"00000000-0000-4000-8000-000000000004"});
+  EXPECT_TRUE((*plan)[1].reduced.empty()) << "told, though it loses no section";
+  EXPECT_EQ((*plan)[2].gemeentecode, w.gemeentecode);
+  EXPECT_EQ((*plan)[2].bericht_id, w.bericht_id) << "the named municipality keeps the berichtId";
+
+  // The named municipality holds nothing: the first holder keeps the id.
+  auto elsewhere = plan_withdrawal(w, std::span{all}.first(4));
+  ASSERT_TRUE(elsewhere);
+  ASSERT_EQ(elsewhere->size(), 2u);
+  EXPECT_EQ((*elsewhere)[0].bericht_id, w.bericht_id);
+  EXPECT_EQ((*elsewhere)[1].bericht_id, notice_id(w.bericht_id, "GM0500"));
+
+  // Nothing held under that consent of that person: refused.
+  for (auto held_now : {std::span{all}.subspan(1, 2), std::span<const held_sheet>{}}) {
+    auto refused = plan_withdrawal(w, held_now);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(domain_error_of(refused.error()), error::withdrawal_unmatched);
+  }
+}
+
+TEST(Intrekking, NoticeIdIsAStableUuidPerMunicipality) {
+  const std::string a = notice_id("00000000-0000-4000-8000-000000000001", "GM0200");
+  EXPECT_EQ(a, notice_id("00000000-0000-4000-8000-000000000001", "GM0200"));
+  EXPECT_NE(a, notice_id("00000000-0000-4000-8000-000000000001", "GM0300"));
+  EXPECT_NE(a, notice_id("00000000-0000-4000-8000-000000000002", "GM0200"));
+  EXPECT_TRUE(validate_uuid(a)) << a;
+  EXPECT_EQ(a.size(), 36u);
+  EXPECT_EQ(a[14], '8');
+}
+
+TEST(Intrekking, NoticeSpeaksOfTheMunicipalitysOwnSheetsOnly) {
+  const intrekking w = parse_intrekking(data_file("intrekking.json")).value();
+  withdrawal_notice n{
+      notice_id(w.bericht_id, "GM0200"), "GM0200", {"00000000-0000-4000-8000-000000000001"}, {}};
+  const auto o = to_json(w, n);
+  EXPECT_EQ(o.at("berichtId").as_string(), n.bericht_id);
+  EXPECT_EQ(o.at("gemeentecode").as_string(), "GM0200");
+  EXPECT_EQ(o.at("toestemmingId").as_string(), w.toestemming_id);
+  EXPECT_EQ(o.at("persoon").at("bsn").as_string(), w.bsn);
+  EXPECT_EQ(o.at("informatiebladen"), (bj::array{"00000000-0000-4000-8000-000000000001"}));
+  EXPECT_EQ(o.at("basisvoorwaarden"), to_json(w).at("basisvoorwaarden"));
+}
+
+// Verifies issue 14 item 3: only the sending prison, or a prison of the same
+// organisation that names the sheet, may supersede or withdraw it.
+TEST(SheetAction, OnlyTheSenderOrTheNamingPrisonOfTheSameOrganisation) {
+  const std::string a = "00000099000020010000", b = "00000099000020020000", c = "00000099000020030000";
+  const std::vector<std::string> b_org{a};  // b's organisation also holds a
+  EXPECT_EQ(code_of(check_sheet_action(a, a, {}, false)), error::ok) << "the sender itself";
+  EXPECT_EQ(code_of(check_sheet_action(a, a, {}, true)), error::ok);
+  EXPECT_EQ(code_of(check_sheet_action(b, a, b_org, true)), error::ok) << "moved to b, which names the sheet";
+  EXPECT_EQ(code_of(check_sheet_action(b, a, b_org, false)), error::other_prison)
+      << "same organisation, but the consent id alone grants nothing";
+  EXPECT_EQ(code_of(check_sheet_action(c, a, {}, true)), error::other_prison) << "another organisation";
+  EXPECT_EQ(code_of(check_sheet_action(c, a, std::vector<std::string>{b}, true)), error::other_prison);
+  EXPECT_EQ(condition_of(make_error_code(error::other_prison)), condition::forbidden);
+}
+
+TEST(Intrekking, MayNameTheSheetItTakesOver) {
+  const std::string body = edited("intrekking.json", [](bj::object& o) {
+    o["informatiebladId"] = "C0FFEE00-1234-4ABC-8DEF-000000000009";
+  });
+  const intrekking w = parse_intrekking(body).value();
+  EXPECT_EQ(w.informatieblad_id, "c0ffee00-1234-4abc-8def-000000000009");
+  EXPECT_EQ(parse_intrekking(bj::serialize(to_json(w))).value(), w);
+  EXPECT_FALSE(parse_intrekking(data_file("intrekking.json")).value().informatieblad_id);
+  EXPECT_EQ(
+      parse_intrekking(edited("intrekking.json", [](bj::object& o) { o["informatiebladId"] = "x"; })).error(),
+      (validation_errors{{"/informatiebladId", error::uuid_invalid}}));
+  // A notice never carries it: it may name another municipality's sheet.
+  withdrawal_notice n{w.bericht_id, "GM0200", {"00000000-0000-4000-8000-000000000001"}, {}};
+  EXPECT_FALSE(to_json(w, n).contains("informatiebladId"));
 }
 
 TEST(Intrekking, LaterSheetsNeedingWithdrawnConsentFail) {

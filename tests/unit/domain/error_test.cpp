@@ -9,7 +9,7 @@ namespace poort::domain {
 namespace {
 
 constexpr int first_code = static_cast<int>(error::bsn_invalid);
-constexpr int last_code = static_cast<int>(error::bericht_id_conflict);
+constexpr int last_code = static_cast<int>(error::other_prison);
 
 // Verifies that reason codes are stable-looking, unique, and that every code
 // has a Dutch message and maps onto a real condition.
@@ -37,6 +37,8 @@ TEST(DomainError, MapsRefusalsOntoConditions) {
   EXPECT_EQ(condition_of(make_error_code(error::unknown_field)), condition::bad_request);
   EXPECT_EQ(condition_of(make_error_code(error::body_too_large)), condition::too_large);
   EXPECT_EQ(condition_of(make_error_code(error::bericht_id_conflict)), condition::conflict);
+  EXPECT_EQ(condition_of(make_error_code(error::withdrawal_unmatched)), condition::unprocessable);
+  EXPECT_EQ(condition_of(make_error_code(error::other_prison)), condition::forbidden);
 }
 
 TEST(DomainError, RecoversTheDomainCodeOnlyFromItsOwnCategory) {

@@ -149,7 +149,8 @@ std::map<std::string, cell_row> policy() {
       // --- deliveries: prisons push, municipalities (system or case worker) read their own inbox
       {"POST /api/v1/detentiemeldingen", {level::connected, "{detention}", prison_only(201)}},
       {"POST /api/v1/informatiebladen", {level::connected, "{sheet}", prison_only(201)}},
-      {"POST /api/v1/intrekkingen", {level::connected, "{withdrawal}", prison_only(201)}},
+      // A withdrawal needs a sheet held under its consent (issue 14).
+      {"POST /api/v1/intrekkingen", {level::sheet_delivered, "{withdrawal}", prison_only(201)}},
       {"GET /api/v1/leveringen/{berichtId}", {level::delivered, "", prison_only(200)}},
       {"GET /api/v1/berichten",
        {level::delivered, "", {401, 200, 403, 200, 403, 403, 403, 200, 200, 403, 403, 401, 401}}},

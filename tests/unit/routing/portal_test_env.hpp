@@ -7,7 +7,8 @@
 //
 // `stage(level)` drives municipality A (GM0363) through onboarding over the
 // API up to that level; at `delivered` a prison has delivered one detention
-// notification to A (`message_id`) whose push to A's endpoint gave up.
+// notification to A (`message_id`) whose push to A's endpoint gave up; at
+// `sheet_delivered` also an information sheet (`sheet_id`).
 
 #include <stdlib.h>
 
@@ -40,6 +41,7 @@ namespace poort::routing::test {
 inline constexpr std::string_view oin_b = "00000001123456782000";
 inline constexpr std::string_view prison_oin = "00000099000020010000";
 inline constexpr std::string_view message_id = "3f2b8c1e-7d4a-4e2b-9c61-0a5d7e8f9b10";
+inline constexpr std::string_view sheet_id = "3f2b8c1e-7d4a-4e2b-9c61-0a5d7e8f9b11";
 
 /// A PEM certificate with `oin` as subject serialNumber. The test's
 /// certificate check trusts it unless its common name is "untrusted".
@@ -80,7 +82,8 @@ class portal_env {
     application_draft,
     application_signed,
     connected,
-    delivered
+    delivered,
+    sheet_delivered,  ///< delivered, and the prison sent A a sheet (`sheet_id`) under TV-2026-000123
   };
 
   portal_env() {
@@ -250,6 +253,8 @@ class portal_env {
     expect(call(prison(), http::verb::post, "/api/v1/detentiemeldingen", detention_body(message_id)), 201,
            "delivery");
     give_up_push(message_id);
+    if (to == level::delivered) return;
+    expect(call(prison(), http::verb::post, "/api/v1/informatiebladen", sheet_body(sheet_id)), 201, "sheet");
   }
 
   /// Records that the push of `id` gave up (as the outbox worker would).

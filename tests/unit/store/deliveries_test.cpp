@@ -94,6 +94,15 @@ incoming_delivery incoming(M m, std::string body = "") {
   return {std::move(m), "00000099000020010000", domain::body_sha256(body)};
 }
 
+/// `m` as sent by the prison `oin`, whose organisation also holds `organisation`.
+template <class M>
+incoming_delivery incoming_from(M m, std::string oin, std::vector<std::string> organisation = {}) {
+  auto d = incoming(std::move(m));
+  d.sender_oin = std::move(oin);
+  d.sender_organisation = std::move(organisation);
+  return d;
+}
+
 class DeliveryStore : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -218,6 +227,12 @@ TEST_F(DeliveryStore, RefusesWhatTheMunicipalityCannotReceiveAndAuditsIt) {
 }
 
 TEST_F(DeliveryStore, WithdrawalIsAcceptedWhateverTheStatus) {
+  // A withdrawal needs a sheet it concerns (issue 14): one held by GM0193,
+  // which has since been suspended, so that nothing is pushed to it.
+  ASSERT_EQ(accept(incoming(sheet(uuid(14), {basisvoorwaarde::zorg}, {basisvoorwaarde::zorg}))).what,
+            delivery_outcome::kind::created);
+  add_municipality("GM0193", domain::municipality_status::suspended, true, true,
+                   "https://gemeente.test/push");
   auto w = withdrawal(uuid(13), {basisvoorwaarde::zorg});
   w.gemeentecode = "GM0400";
   auto out = accept(incoming(w));
@@ -304,6 +319,167 @@ TEST_F(DeliveryStore, WithdrawalPurgesSectionsAndLaterSheetsFail) {
   EXPECT_EQ(tomb->entry.purge_reason, "INGETROKKEN");
   EXPECT_EQ(scalar("SELECT count(*) FROM postvak WHERE bericht_id = '" + uuid(20) + "' AND bsn_index = ''"),
             1);
+}
+
+// Verifies issue 14 item 2: a withdrawal reaches exactly the municipalities
+// that hold the person's sheets under that consent (also one since
+// suspended, whose notice waits and is not pushed), each about its own
+// sheets; the municipality the prison named but which holds nothing hears
+// nothing; partly purged sheets say which sections went, when and why.
+TEST_F(DeliveryStore, WithdrawalReachesExactlyTheMunicipalitiesHoldingTheSheets) {
+  using b = basisvoorwaarde;
+  add_municipality("GM0500", domain::municipality_status::connected, true, true, "https://vijf.test/push");
+  add_municipality("GM0600", domain::municipality_status::connected, true, true, "https://zes.test/push");
+  const domain::basisvoorwaarde_set here{b::werk_en_inkomen, b::onderdak, b::identiteitsbewijs};
+  ASSERT_EQ(accept(incoming(sheet(uuid(200), here, here))).what, delivery_outcome::kind::created);
+  auto there = sheet(uuid(201), {b::onderdak, b::zorg}, {b::onderdak, b::zorg});
+  there.gemeentecode = "GM0500";
+  ASSERT_EQ(accept(incoming(there)).what, delivery_outcome::kind::created);
+  auto stranger = sheet(uuid(203), {b::onderdak}, {b::onderdak}, 1, std::nullopt, kOtherBsn);
+  stranger.gemeentecode = "GM0600";
+  ASSERT_EQ(accept(incoming(stranger)).what, delivery_outcome::kind::created);
+  add_municipality("GM0500", domain::municipality_status::suspended, true, true, "https://vijf.test/push");
+  const auto pushes_before = scalar("SELECT count(*) FROM uitgaande_berichten");
+  clock_.advance(std::chrono::hours(1));
+
+  auto w = withdrawal(uuid(202), {b::onderdak});
+  w.gemeentecode = "GM0600";  // named by the prison, but it holds no sheet of this person
+  auto out = accept(incoming(w));
+  ASSERT_EQ(out.what, delivery_outcome::kind::created);
+  EXPECT_EQ(out.purged, (std::vector<std::string>{uuid(200), uuid(201)}));
+
+  // GM0600 learns nothing: no entry, no BSN.
+  EXPECT_FALSE(read(uuid(202), "GM0600"));
+  EXPECT_FALSE(read(domain::notice_id(uuid(202), "GM0600"), "GM0600"));
+  EXPECT_EQ(scalar("SELECT count(*) FROM postvak WHERE gemeentecode = 'GM0600' AND soort = 'INTREKKING'"), 0);
+
+  // GM0193 (the first holder) gets the notice under the prison's berichtId,
+  // about its own sheet only.
+  auto own = read(uuid(202), "GM0193");
+  ASSERT_TRUE(own && own->content_json);
+  auto own_json = bj::parse(*own->content_json).as_object();
+  EXPECT_EQ(own_json.at("gemeentecode").as_string(), "GM0193");
+  EXPECT_EQ(own_json.at("informatiebladen"), (bj::array{bj::value(uuid(200))}));
+  EXPECT_EQ(own_json.at("persoon").at("bsn").as_string(), kBsn);
+
+  // GM0500, suspended, gets its own notice, waiting in its inbox, not pushed.
+  const std::string other_id = domain::notice_id(uuid(202), "GM0500");
+  auto waiting = read(other_id, "GM0500");
+  ASSERT_TRUE(waiting && waiting->content_json);
+  EXPECT_EQ(waiting->entry.kind, domain::delivery_kind::intrekking);
+  auto other_json = bj::parse(*waiting->content_json).as_object();
+  EXPECT_EQ(other_json.at("berichtId").as_string(), other_id);
+  EXPECT_EQ(other_json.at("informatiebladen"), (bj::array{bj::value(uuid(201))}));
+  EXPECT_EQ(waiting->content_json->find(uuid(200)), std::string::npos);
+  EXPECT_EQ(waiting->content_json->find(uuid(202)), std::string::npos) << "nothing of the other notice";
+  EXPECT_FALSE(read(uuid(202), "GM0500")) << "the other notice is not GM0500's";
+  EXPECT_EQ(scalar("SELECT count(*) FROM uitgaande_berichten") - pushes_before, 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM uitgaande_berichten WHERE bericht_id = '" + uuid(202) + "'"), 1);
+  EXPECT_TRUE(out.push_queued);
+
+  // The purge applied at both, also at the suspended municipality; the
+  // reader sees which section went, when and why.
+  auto here_now = read(uuid(200), "GM0193");
+  ASSERT_TRUE(here_now && here_now->content_json);
+  EXPECT_FALSE(domain::parse_informatieblad(*here_now->content_json)->secties.contains(b::onderdak));
+  const std::vector<purged_section> marked{{b::onderdak, "2026-03-15T01:00:00.000Z", "INGETROKKEN"}};
+  EXPECT_EQ(here_now->entry.purged_sections, marked);
+  EXPECT_TRUE(here_now->entry.purged_at.empty()) << "the sheet itself stays";
+  auto there_now = read(uuid(201), "GM0500");
+  ASSERT_TRUE(there_now && there_now->content_json);
+  auto reduced = domain::parse_informatieblad(*there_now->content_json);
+  ASSERT_TRUE(reduced);
+  EXPECT_EQ(reduced->secties.size(), 1u);
+  EXPECT_TRUE(reduced->secties.contains(b::zorg));
+  EXPECT_EQ(there_now->entry.purged_sections, marked);
+  auto untouched = read(uuid(203), "GM0600");
+  ASSERT_TRUE(untouched && untouched->content_json);
+  EXPECT_TRUE(untouched->entry.purged_sections.empty());
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.create' AND object IN ('bericht:" +
+             uuid(202) + "', 'bericht:" + other_id + "') AND result = 'success'"),
+      2);
+}
+
+// Verifies that a withdrawal concerning no sheet held of that person (an
+// unknown consent id, or a person of whom nothing is held) is refused, and
+// that nothing but the refusal's audit record is stored.
+TEST_F(DeliveryStore, WithdrawalMatchingNoSheetIsRefused) {
+  using b = basisvoorwaarde;
+  ASSERT_EQ(accept(incoming(sheet(uuid(210), {b::zorg}, {b::zorg}))).what, delivery_outcome::kind::created);
+  const auto receipts = scalar("SELECT count(*) FROM leveringen");
+  auto unknown_consent = withdrawal(uuid(211), {b::zorg}, "TV-9");
+  auto nobody = withdrawal(uuid(212), domain::basisvoorwaarde_set::all());
+  nobody.bsn = std::string(kOtherBsn);
+  for (const auto& w : {unknown_consent, nobody}) {
+    auto out = accept(incoming(w));
+    EXPECT_EQ(out.what, delivery_outcome::kind::refused);
+    EXPECT_EQ(out.refusal, make_error_code(domain::error::withdrawal_unmatched));
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM leveringen"), receipts);
+  EXPECT_EQ(scalar("SELECT count(*) FROM intrekkingen"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM postvak WHERE soort = 'INTREKKING'"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE result = 'denied:withdrawal_unmatched'"), 2);
+  EXPECT_TRUE(stored_sheet(uuid(210)));
+}
+
+// Verifies issue 14 item 3: only the prison that sent a sheet, or the prison
+// of the same organisation the detainee moved to when it names the sheet,
+// may supersede or withdraw it; anything else is refused (other_prison) with
+// nothing changed, and a cross-prison action names both prisons in the audit.
+TEST_F(DeliveryStore, OnlyTheSendingPrisonOrItsSuccessorActsOnASheet) {
+  using b = basisvoorwaarde;
+  const std::string pi_a = "00000099000020010000", pi_b = "00000099000020020000",
+                    pi_c = "00000099000020030000";
+  const std::vector<std::string> b_org{pi_a};  // A and B: one organisation; C another
+  const domain::basisvoorwaarde_set both{b::zorg, b::onderdak};
+  ASSERT_EQ(accept(incoming_from(sheet(uuid(220), both, both), pi_a)).what, delivery_outcome::kind::created);
+  const auto receipts = scalar("SELECT count(*) FROM leveringen");
+
+  // C, knowing the consent id and the berichtId, may neither supersede nor withdraw.
+  auto by_c = accept(incoming_from(sheet(uuid(221), both, both, 2, uuid(220)), pi_c));
+  EXPECT_EQ(by_c.what, delivery_outcome::kind::refused);
+  EXPECT_EQ(by_c.refusal, make_error_code(domain::error::other_prison));
+  auto w_c = withdrawal(uuid(222), {b::zorg});
+  w_c.informatieblad_id = uuid(220);
+  EXPECT_EQ(accept(incoming_from(w_c, pi_c)).refusal, make_error_code(domain::error::other_prison));
+  // B, of A's organisation, must name the sheet: the consent id alone is not enough.
+  EXPECT_EQ(accept(incoming_from(withdrawal(uuid(223), {b::zorg}), pi_b, b_org)).refusal,
+            make_error_code(domain::error::other_prison));
+  EXPECT_EQ(scalar("SELECT count(*) FROM leveringen"), receipts) << "nothing changed";
+  EXPECT_EQ(scalar("SELECT count(*) FROM intrekkingen"), 0);
+  auto intact = stored_sheet(uuid(220));
+  ASSERT_TRUE(intact);
+  EXPECT_TRUE(intact->secties.contains(b::zorg));
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE result = 'denied:other_prison'"), 3);
+
+  // B names A's sheet: it may supersede it, and the audit names both prisons.
+  who_.actor = "party:" + pi_b;  // as the route says who acts
+  ASSERT_EQ(accept(incoming_from(sheet(uuid(224), both, both, 2, uuid(220)), pi_b, b_org)).what,
+            delivery_outcome::kind::created);
+  EXPECT_EQ(read(uuid(220))->entry.superseded_by, uuid(224));
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.supersede' AND object = 'bericht:" +
+             uuid(220) + "' AND actor = 'party:" + pi_b + ";overgenomen_van=party:" + pi_a + "'"),
+      1);
+
+  // A's sheet under another consent: B withdraws it by naming it.
+  auto other = sheet(uuid(225), {b::onderdak}, {b::onderdak});
+  other.toestemming.id = "TV-3";
+  ASSERT_EQ(accept(incoming_from(other, pi_a)).what, delivery_outcome::kind::created);
+  auto w_b = withdrawal(uuid(226), {b::onderdak}, "TV-3");
+  w_b.informatieblad_id = uuid(225);
+  auto withdrawn = accept(incoming_from(w_b, pi_b, b_org));
+  ASSERT_EQ(withdrawn.what, delivery_outcome::kind::created);
+  EXPECT_EQ(withdrawn.purged, std::vector<std::string>{uuid(225)});
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.purge' AND object = 'bericht:" +
+                   uuid(225) + "' AND actor = 'party:" + pi_b + ";overgenomen_van=party:" + pi_a + "'"),
+            1);
+  // B's own sheet: B acts on it without naming it; A (which did not send it) may not.
+  EXPECT_EQ(accept(incoming_from(withdrawal(uuid(227), {b::zorg}), pi_a)).refusal,
+            make_error_code(domain::error::other_prison));
+  EXPECT_EQ(accept(incoming_from(withdrawal(uuid(228), {b::zorg}), pi_b, b_org)).what,
+            delivery_outcome::kind::created);
 }
 
 TEST_F(DeliveryStore, NewerSheetSupersedesAndReplacementIsChecked) {
