@@ -229,7 +229,14 @@ browserTest('the whole story: from a cohort to a withdrawn information sheet', 1
     await signatory.getByRole('checkbox', { name: 'Ik onderteken deze aanvraag namens mijn gemeente' }).check();
     await signatory.getByRole('button', { name: 'Aanvraag ondertekenen' }).click();
     await signatory.getByRole('status').filter({ hasText: /aanvraag ondertekend/ }).waitFor();
+    assert.equal(await signatory.getByText(/ondertekend op/).count(), 1, 'the confirmation is shown once');
     await checkPage(signatory, 'ondertekend');
+    // Until the approval, a signatory cannot change anything: the settings say who can.
+    await menu(signatory, 'Instellingen').click();
+    await onPath(signatory, '/instellingen.html');
+    await signatory.getByText('Vraag dan een medewerker van uw gemeente om de aanvraag aan te passen', { exact: false }).waitFor();
+    assert.equal(await signatory.getByText('past u de aanvraag zelf aan', { exact: false }).count(), 0);
+    await checkPage(signatory, 'instellingen-voor-goedkeuring');
   });
 
   await step('the administrator approves the application and connects the municipality', async () => {

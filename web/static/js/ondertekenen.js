@@ -94,17 +94,19 @@ function signForm(a) {
       showProblem(form, res.problem);
       return;
     }
+    // The confirmation is said once, in the status message; the page below
+    // then shows only what was signed.
     showSuccess(
       melding,
-      `U heeft de aanvraag ondertekend op ${formatDateTime(res.data.ondertekening?.ondertekendOp)}. Justid beoordeelt de aanvraag nu.`,
+      `U heeft de aanvraag ondertekend op ${formatDateTime(res.data.ondertekening?.ondertekendOp)}. Justid beoordeelt de aanvraag nu. U hoeft niets meer te doen.`,
     );
-    render(res.data);
+    render(res.data, { justSigned: true });
     melding.scrollIntoView?.();
   });
   return form;
 }
 
-function render(a) {
+function render(a, { justSigned = false } = {}) {
   if (!a.aanvraag || a.status === 'CONDITIONS_ACCEPTED' || ['NOT_REGISTERED', 'REGISTERED'].includes(a.status)) {
     pageBody(
       notice(
@@ -135,6 +137,10 @@ function render(a) {
   }
   // SIGNED or later: nothing to sign; show what was signed.
   const signed = a.ondertekening;
+  if (justSigned) {
+    pageBody(linkParagraph('', '/start.html', 'Naar de startpagina'), ...whatIsSigned(a, true));
+    return;
+  }
   pageBody(
     notice(
       '',
