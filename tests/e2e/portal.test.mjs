@@ -274,6 +274,9 @@ browserTest('the whole story: from a cohort to a withdrawn information sheet', 1
     await menu(casework, 'Start').click();
     await onPath(casework, '/start.html');
     await casework.getByRole('link', { name: 'Naar uw berichten' }).waitFor();
+    // Connected before the cohort's date: the page gives the actual date only.
+    await casework.getByText('Aangesloten op', { exact: true }).waitFor();
+    assert.equal(await casework.getByText('aansluiten op', { exact: false }).count(), 0, 'the cohort date is still shown');
     await checkPage(casework, 'start-aangesloten');
     await menu(casework, 'Berichten').click();
     await onPath(casework, '/berichten.html');
