@@ -434,6 +434,14 @@ browserTest('refusal: an expired session', 60000, async () => {
   await idpLogin(page, 'zwolle');
   await onPath(page, '/berichten.html');
   await page.getByRole('button', { name: 'Filteren' }).waitFor();
+
+  // Logging out of a session that has meanwhile expired ends on "U bent uitgelogd" too.
+  const again = (await page.context().cookies()).find((c) => c.name === '__Host-poort-sessie');
+  assert.equal(ageSession(again.value), 1, 'the new session row in the store');
+  await page.getByRole('button', { name: 'Uitloggen' }).click();
+  await onPath(page, '/');
+  await page.getByRole('status').filter({ hasText: 'U bent uitgelogd' }).waitFor();
+  assert.equal(await h1(page, 'Uw sessie is verlopen').count(), 0);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -482,6 +490,8 @@ browserTest('keyboard only: log in, filter the inbox, read and acknowledge a mes
   await tabTo(page, page.getByRole('button', { name: 'Uitloggen' }), { back: true });
   await kb.press('Enter');
   await onPath(page, '/');
+  await page.getByRole('status').filter({ hasText: 'U bent uitgelogd' }).waitFor();
+  await checkPage(page, 'uitgelogd');
   await page.getByRole('link', { name: 'Inloggen als medewerker' }).waitFor();
   const r = await api(page, 'GET', '/api/v1/sessie');
   assert.equal(r.status, 401, 'logged out');

@@ -190,8 +190,12 @@ function currentPath() {
   return location.pathname + location.search;
 }
 
+/** Set while logging out: a request that ends in 401 then is no "session expired". */
+let loggingOut = false;
+
 /** Sends the browser to the "session expired" page, to come back here after logging in. */
 export function goToSessionExpired() {
+  if (loggingOut) return; // a request that the log-out overtook: the log-out decides where to go
   location.assign('/sessie-verlopen.html?terug=' + encodeURIComponent(currentPath()));
 }
 
@@ -430,15 +434,36 @@ export function fillHeader(user) {
   );
 }
 
+/**
+ * Ends the session and goes to the login page, which then says "U bent
+ * uitgelogd". A session that had already ended (401) counts as logged out
+ * too: that is what the user asked for, not "session expired".
+ */
 async function logOut(button) {
   setBusy(button, true);
-  const res = await api('POST', '/saml/logout');
-  if (!res.ok && res.status !== 401) {
+  loggingOut = true;
+  const user = await session().catch(() => null);
+  let status = 401;
+  if (user) {
+    try {
+      const res = await fetch('/saml/logout', {
+        method: 'POST',
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: { Accept: 'application/json', 'X-CSRF-Token': user.csrfToken },
+      });
+      status = res.status;
+    } catch {
+      status = 0;
+    }
+  }
+  if (status !== 401 && (status < 200 || status > 299)) {
+    loggingOut = false;
     setBusy(button, false);
     goToError();
     return;
   }
-  location.assign('/');
+  location.assign('/?uitgelogd=1');
 }
 
 // ---------------------------------------------------------------------------
