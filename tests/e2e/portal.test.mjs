@@ -253,6 +253,13 @@ browserTest('the whole story: from a cohort to a withdrawn information sheet', 1
     await admin.getByRole('status').filter({ hasText: /Zwolle.*goedgekeurd/ }).waitFor();
     await checkPage(admin, 'aanvraag-goedgekeurd');
     await admin.getByRole('button', { name: 'Aansluiten' }).click();
+    // Connecting before the cohort's date is confirmed first, and can be cancelled.
+    await admin.getByRole('heading', { name: 'Zwolle nu aansluiten?' }).waitFor();
+    await checkPage(admin, 'aansluiten-bevestigen');
+    await admin.getByRole('button', { name: 'Annuleren' }).click();
+    assert.equal(await admin.getByRole('heading', { name: 'Zwolle nu aansluiten?' }).count(), 0);
+    await admin.getByRole('button', { name: 'Aansluiten', exact: true }).click();
+    await admin.getByRole('button', { name: 'Aansluiten bevestigen' }).click();
     await admin.getByRole('status').filter({ hasText: /Zwolle.*aangesloten/ }).waitFor();
     await checkPage(admin, 'aangesloten');
     await menu(admin, 'Gemeenten').click();
