@@ -161,7 +161,14 @@ browserTest('the whole story: from a cohort to a withdrawn information sheet', 1
     await admin.getByLabel('Pilot', { exact: true }).check();
     await admin.getByLabel('Aanmelding opent op').fill(localInput(now - 3600e3));
     await admin.getByLabel('Aanmelding sluit op').fill(localInput(now + 30 * 86400e3));
-    await admin.getByLabel('Maximum aantal gemeenten').fill('10');
+    // A value out of range: the error says what is allowed, next to the field.
+    const capacity = admin.getByLabel('Maximum aantal gemeenten');
+    await capacity.fill('1001');
+    await admin.getByRole('button', { name: 'Cohort openen' }).click();
+    await admin.getByRole('alert').filter({ hasText: 'moet een geheel getal van 1 tot en met 1.000 zijn' }).waitFor();
+    assert.match(await accessibleDescription(capacity), /van 1 tot en met 1\.000/);
+    await checkPage(admin, 'cohort-fout');
+    await capacity.fill('10');
     await admin.getByLabel('Aansluiten op').fill(localInput(now + 31 * 86400e3));
     await admin.getByRole('button', { name: 'Cohort openen' }).click();
     await admin.getByRole('status').filter({ hasText: new RegExp(`${COHORT}.* is geopend`) }).waitFor();
