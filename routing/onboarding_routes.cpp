@@ -7,6 +7,7 @@
 #include <cctype>
 #include <expected>
 
+#include "common/crypto.hpp"
 #include "common/log.hpp"
 #include "domain/identifiers.hpp"
 #include "routing/app.hpp"
@@ -245,13 +246,19 @@ json::object municipality_json(const store::municipality_record& m, std::optiona
           {"ondertekendOp", signed_at ? json::value(format_rfc3339(*signed_at)) : json::value(nullptr)}};
 }
 
+/// The onboarding view. `cohort` is the municipality's cohort (unset before
+/// it registered). aanvraagTekst / aanvraagSha256: once signed (SIGNED and
+/// later, not REJECTED), the text the signature covers as stored with it;
+/// before that, the text a signatory would sign now.
 json::object onboarding_json(const store::municipality_record& m, const domain::onboarding& s,
-                             const std::optional<store::conditions_text>& current) {
+                             const std::optional<store::conditions_text>& current,
+                             const std::optional<domain::cohort>& cohort) {
   json::object o{{"gemeentecode", m.gemeentecode},
                  {"naam", m.naam},
                  {"oin", m.oin},
                  {"status", domain::to_string(s.status)},
                  {"cohortId", s.cohort_id.empty() ? json::value(nullptr) : json::value(s.cohort_id)},
+                 {"cohortNaam", cohort ? json::value(cohort->settings.name) : json::value(nullptr)},
                  {"aangemeldOp", time_or_null(s.registered_at)},
                  {"voorwaarden", nullptr},
                  {"actueleVoorwaarden", nullptr},
@@ -270,9 +277,14 @@ json::object onboarding_json(const store::municipality_record& m, const domain::
     o["actueleVoorwaarden"] = {{"versie", current->document.version}, {"sha256", current->document.sha256}};
   if (s.application) {
     o["aanvraag"] = domain::to_json(*s.application);
-    if (s.conditions) {
-      o["aanvraagTekst"] = domain::canonical_application_text(*s.application, s.conditions->document);
-      o["aanvraagSha256"] = domain::application_sha256(*s.application, s.conditions->document);
+    if (s.signature && s.status != domain::municipality_status::rejected) {
+      o["aanvraagTekst"] = s.signature->text;
+      o["aanvraagSha256"] = s.signature->application_sha256;
+    } else if (s.conditions && cohort) {
+      const std::string text = domain::canonical_application_text(*s.application, s.conditions->document,
+                                                                  store::to_domain(m), *cohort);
+      o["aanvraagSha256"] = sha256_hex(text);
+      o["aanvraagTekst"] = text;
     }
   }
   if (s.signature)
@@ -300,6 +312,7 @@ response view(const services& s, const request& req, const request_context& ctx,
     store::municipality_record m;
     domain::onboarding state;
     std::optional<store::conditions_text> current;
+    std::optional<domain::cohort> cohort;
   };
   auto r = s.store->read([&](store::reader& rd) -> result<std::optional<found>> {
     auto m = store::find_municipality(rd, code, store::day_of(now));
@@ -309,11 +322,17 @@ response view(const services& s, const request& req, const request_context& ctx,
     if (!state) return state.error();
     auto current = store::current_conditions(rd);
     if (!current) return current.error();
-    return std::optional<found>{found{**m, std::move(*state), std::move(*current)}};
+    std::optional<domain::cohort> cohort;
+    if (!state->cohort_id.empty()) {
+      auto c = store::find_cohort(rd, state->cohort_id);
+      if (!c) return c.error();
+      cohort = std::move(*c);
+    }
+    return std::optional<found>{found{**m, std::move(*state), std::move(*current), std::move(cohort)}};
   });
   if (!r) return refuse(req, ctx, r.error());
   if (!*r) return not_found(req, ctx, "municipality_unknown", "Deze gemeente is niet bekend.");
-  auto res = json_response(req, status, onboarding_json((*r)->m, (*r)->state, (*r)->current));
+  auto res = json_response(req, status, onboarding_json((*r)->m, (*r)->state, (*r)->current, (*r)->cohort));
   if (status == http::status::created)
     res.set(http::field::location, "/api/v1/gemeenten/" + std::string(code) + "/aansluiting");
   return res;
@@ -669,11 +688,15 @@ void add_onboarding_routes(router& r, const services& svc) {
         const auto by = actor_of(*ctx.user);
         const domain::signing what{ctx.user->assertion_id, *shown};
         const sys_time now = sp->clock->now();
-        return transition(
-            *sp, req, ctx, code, "onboarding.application.sign",
-            [&](store::reader&, const store::municipality_record& m, const domain::onboarding& s) {
-              return domain::sign_application(s, store::to_domain(m), what, by, now);
-            });
+        return transition(*sp, req, ctx, code, "onboarding.application.sign",
+                          [&](store::reader& rd, const store::municipality_record& m,
+                              const domain::onboarding& s) -> result<domain::onboarding> {
+                            // The signed text names the cohort: read it in the same transaction.
+                            auto cohort = store::find_cohort(rd, s.cohort_id);
+                            if (!cohort) return cohort.error();
+                            if (!*cohort) return domain::error::invalid_transition;
+                            return domain::sign_application(s, store::to_domain(m), **cohort, what, by, now);
+                          });
       });
   add(r, "onboarding.review", http::verb::post, "/api/v1/gemeenten/{gemeentecode}/beoordeling",
       access::administrator, small_body, [sp](const request& req, request_context& ctx) {

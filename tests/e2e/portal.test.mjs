@@ -230,8 +230,12 @@ browserTest('the whole story: from a cohort to a withdrawn information sheet', 1
   await step('a signatory sees exactly what is signed and signs', async () => {
     await login(signatory, 'signing', { organisatie: 'zwolle', gebruiker: 'tekenbevoegde-1' });
     await signatory.getByRole('checkbox', { name: 'Ik onderteken deze aanvraag namens mijn gemeente' }).waitFor();
-    for (const shown of ['J. de Vries', 'nazorg@zwolle.test', fingerprint('gemeente-1.crt'), '2026-1'])
+    for (const shown of ['J. de Vries', 'nazorg@zwolle.test', fingerprint('gemeente-1.crt'), '2026-1', COHORT])
       await signatory.getByText(shown).first().waitFor();
+    // The exact text that is signed names the municipality and the cohort too.
+    const exact = await signatory.locator('pre').textContent();
+    for (const line of ['gemeente.naam: Zwolle', 'gemeente.gemeentecode: GM0193', `gemeente.oin: ${env.oins.GEMEENTE_1_OIN}`, `cohort.naam: ${COHORT}`])
+      assert.ok(exact.includes(`${line}\n`), `the signed text lacks "${line}"`);
     await checkPage(signatory, 'ondertekenen');
     await signatory.getByRole('checkbox', { name: 'Ik onderteken deze aanvraag namens mijn gemeente' }).check();
     await signatory.getByRole('button', { name: 'Aanvraag ondertekenen' }).click();
