@@ -343,12 +343,20 @@ config::email email_config(const services& s) {
   return cfg ? cfg->email : config::email{};
 }
 
-/// Runs one transition of municipality `code` and answers with its view.
+/// Runs one transition of municipality `code` and answers with its view;
+/// `also` (if set) runs after a successful one in the same transaction.
 response transition(const services& s, const request& req, const request_context& ctx, std::string_view code,
-                    const std::string& action, const store::transition_fn& fn) {
+                    const std::string& action, const store::transition_fn& fn,
+                    const store::after_fn& also = {}) {
   const sys_time now = s.clock->now();
-  auto out = store::run_transition(*s.store, code, action, who_of(ctx), now, fn,
-                                   queue_notices(action, email_config(s), now));
+  store::after_fn after = queue_notices(action, email_config(s), now);
+  if (also)
+    after = [notices = std::move(after), &also](store::transaction& tx,
+                                                const store::transition_outcome& o) -> result<void> {
+      if (auto ok = also(tx, o); !ok) return ok;
+      return notices(tx, o);
+    };
+  auto out = store::run_transition(*s.store, code, action, who_of(ctx), now, fn, after);
   if (!out && out.error() == store::error::invalid_argument)
     return not_found(req, ctx, "municipality_unknown", "Deze gemeente is niet bekend.");
   if (!out) return refuse(req, ctx, out.error());
@@ -395,9 +403,11 @@ std::expected<domain::cohort_settings, response> read_cohort_settings(const requ
 
 /// The application body with its certificate checked: the domain's JSON
 /// form ({"oin","sha256"} in place of {"pem"}; no "systeemcertificaat" when
-/// the body leaves it out, to keep the current one), or the refusal.
-std::expected<json::object, response> application_with_certificate(const services& s, const request& req,
-                                                                   const request_context& ctx) {
+/// the body leaves it out, to keep the current one), or the refusal. With a
+/// certificate, `details` gets its subject and end of validity (if readable).
+std::expected<json::object, response> application_with_certificate(
+    const services& s, const request& req, const request_context& ctx,
+    std::optional<store::certificate_details>& details) {
   auto body = read_object(req, ctx,
                           {"nazorgcoordinator", "ontvangtDetentiemeldingen", "ontvangtInformatiebladen",
                            "systeemcertificaat", "pushEndpoint"});
@@ -431,6 +441,7 @@ std::expected<json::object, response> application_with_certificate(const service
               "geschikt voor clientauthenticatie.",
         {{"/systeemcertificaat/pem", malformed ? "CERTIFICATE_INVALID" : "CERTIFICATE_UNTRUSTED"}}));
   }
+  details = certificate_details_of(std::string_view(pem->as_string()), checked->sha256);
   (*body)["systeemcertificaat"] = {{"oin", checked->oin}, {"sha256", checked->sha256}};
   return std::move(*body);
 }
@@ -646,7 +657,8 @@ void add_onboarding_routes(router& r, const services& svc) {
         if (auto refused = check_scope(*sp, req, ctx, code)) return std::move(*refused);
         if (!sp->store || !sp->clock || !sp->onboarding || !sp->onboarding->verify_system_certificate)
           return unavailable(req, ctx);
-        auto body = application_with_certificate(*sp, req, ctx);
+        std::optional<store::certificate_details> details;
+        auto body = application_with_certificate(*sp, req, ctx, details);
         if (!body) return std::move(body.error());
         const auto by = actor_of(*ctx.user);
         const sys_time now = sp->clock->now();
@@ -670,6 +682,14 @@ void add_onboarding_routes(router& r, const services& svc) {
                 return errors.front().code;
               }
               return domain::save_application(s, store::to_domain(m), std::move(*parsed), by, now);
+            },
+            // The settings show the subject and validity of the certificate
+            // pasted here (public data); one that does not fit is not kept.
+            [&](store::transaction& tx, const store::transition_outcome&) -> result<void> {
+              if (!details) return {};
+              auto kept = store::save_certificate_details(tx, *details, now);
+              if (!kept && kept.error() == store::error::invalid_argument) return {};
+              return kept;
             });
         // A body that breaks a field rule is answered with every bad field
         // (the refusal is already audited with the first one's code).

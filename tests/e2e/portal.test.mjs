@@ -523,6 +523,9 @@ browserTest('the other pages: settings, outgoing deliveries, audit trail, condit
   await menu(casework, 'Instellingen').click();
   await onPath(casework, '/instellingen.html');
   await casework.getByText(fingerprint('gemeente-1.crt')).first().waitFor();
+  // The certificate pasted with the application: its subject and validity are read from it.
+  assert.equal(await casework.getByText('Onbekend', { exact: false }).count(), 0, 'the certificate details are unknown');
+  await casework.getByText(`serialNumber=${env.oins.GEMEENTE_1_OIN}`, { exact: false }).first().waitFor();
   await checkPage(casework, 'instellingen');
 
   const admin = await user();
