@@ -253,9 +253,9 @@ boost::json::object to_json(const application& a) {
   return out;
 }
 
-std::string canonical_application_text(const application& a, const conditions_document& c) {
-  std::string out;
-  append_line(out, "poort-aanvraag", "1");
+namespace {
+/// The lines from the conditions on: the same in versions 1 and 2.
+void append_application(std::string& out, const application& a, const conditions_document& c) {
   append_line(out, "aansluitvoorwaarden.versie", c.version);
   append_line(out, "aansluitvoorwaarden.sha256", c.sha256);
   append_line(out, "nazorgcoordinator.naam", a.coordinator.name);
@@ -266,6 +266,31 @@ std::string canonical_application_text(const application& a, const conditions_do
   append_line(out, "systeemcertificaat.oin", a.certificate_oin);
   append_line(out, "systeemcertificaat.sha256", a.certificate_sha256);
   if (a.push_endpoint) append_line(out, "pushEndpoint", *a.push_endpoint);
+}
+}  // namespace
+
+std::string canonical_application_text(const application& a, const conditions_document& c,
+                                       const municipality& m, const cohort& k) {
+  std::string out;
+  append_line(out, "poort-aanvraag", "2");
+  append_line(out, "gemeente.naam", m.name);
+  append_line(out, "gemeente.gemeentecode", m.gemeentecode);
+  append_line(out, "gemeente.oin", m.oin);
+  append_line(out, "cohort.id", k.id);
+  append_line(out, "cohort.naam", k.settings.name);
+  append_application(out, a, c);
+  return out;
+}
+
+std::string application_sha256(const application& a, const conditions_document& c, const municipality& m,
+                               const cohort& k) {
+  return sha256_hex(canonical_application_text(a, c, m, k));
+}
+
+std::string canonical_application_text(const application& a, const conditions_document& c) {
+  std::string out;
+  append_line(out, "poort-aanvraag", "1");
+  append_application(out, a, c);
   return out;
 }
 
@@ -320,17 +345,19 @@ result<onboarding> save_application(const onboarding& s, const municipality& m, 
   return out;
 }
 
-result<onboarding> sign_application(const onboarding& s, const municipality& m, const signing& what,
-                                    const actor& by, sys_time now) {
+result<onboarding> sign_application(const onboarding& s, const municipality& m, const cohort& k,
+                                    const signing& what, const actor& by, sys_time now) {
   if (auto ok = require_own(by, m, role::signatory); !ok) return ok.error();
   if (s.status != status::application_draft && s.status != status::rejected) return error::invalid_transition;
   if (!s.application || !s.conditions) return error::invalid_transition;  // a corrupt state
+  if (k.id != s.cohort_id) return error::invalid_transition;
   const auto printable = [](char c) { return c > 0x20 && c < 0x7F; };
   if (what.assertion_id.empty() || what.assertion_id.size() > 256 ||
       !std::ranges::all_of(what.assertion_id, printable))
     return error::assertion_id_invalid;
   const conditions_document& conditions = s.conditions->document;
-  std::string hash = application_sha256(*s.application, conditions);
+  std::string text = canonical_application_text(*s.application, conditions, m, k);
+  std::string hash = sha256_hex(text);
   if (what.shown_sha256 != hash) return error::application_changed;
   onboarding out = s;
   out.status = status::application_signed;
@@ -338,7 +365,8 @@ result<onboarding> sign_application(const onboarding& s, const municipality& m, 
                             .signed_at = now,
                             .assertion_id = what.assertion_id,
                             .conditions = conditions,
-                            .application_sha256 = std::move(hash)};
+                            .application_sha256 = std::move(hash),
+                            .text = std::move(text)};
   return out;
 }
 

@@ -204,16 +204,32 @@ validated<application> parse_application(std::string_view body, const municipali
 /// The JSON form above (round-trips through parse_application).
 boost::json::object to_json(const application& a);
 
-/// The exact text a signatory reviews and signs: UTF-8 lines "key: value\n"
-/// in a fixed order, starting with "poort-aanvraag: 1", then the conditions
-/// version and SHA-256, then every field of `a` under its JSON name
-/// ("nazorgcoordinator.naam", ...; booleans "ja"/"nee"; the "pushEndpoint"
-/// line only when there is one). Backslash, CR, LF and other control
-/// characters in values are escaped ("\\", "\r", "\n", "\xHH"), so that the
-/// text is unambiguous. Deterministic: equal inputs give equal bytes.
+/// The exact text a signatory reviews and signs (version 2): UTF-8 lines
+/// "key: value\n" in a fixed order, starting with "poort-aanvraag: 2", then
+/// the municipality ("gemeente.naam", "gemeente.gemeentecode",
+/// "gemeente.oin" of `m`) and its cohort ("cohort.id", "cohort.naam" of `k`),
+/// then the body of version 1 below (from "aansluitvoorwaarden.versie" on).
+/// Escaping and determinism as in version 1.
+std::string canonical_application_text(const application& a, const conditions_document& c,
+                                       const municipality& m, const cohort& k);
+
+/// Lower-case hex SHA-256 of canonical_application_text(a, c, m, k): what a
+/// signature covers from version 2 on.
+std::string application_sha256(const application& a, const conditions_document& c, const municipality& m,
+                               const cohort& k);
+
+/// Version 1 of the text, signed until version 2 named the municipality and
+/// the cohort; kept to verify those signatures (each stored signature keeps
+/// the exact text it covers, whose first line gives its version). UTF-8
+/// lines "key: value\n" in a fixed order, starting with "poort-aanvraag: 1",
+/// then the conditions version and SHA-256, then every field of `a` under its
+/// JSON name ("nazorgcoordinator.naam", ...; booleans "ja"/"nee"; the
+/// "pushEndpoint" line only when there is one). Backslash, CR, LF and other
+/// control characters in values are escaped ("\\", "\r", "\n", "\xHH"), so
+/// that the text is unambiguous. Deterministic: equal inputs give equal bytes.
 std::string canonical_application_text(const application& a, const conditions_document& c);
 
-/// Lower-case hex SHA-256 of canonical_application_text(a, c).
+/// Lower-case hex SHA-256 of canonical_application_text(a, c) (version 1).
 std::string application_sha256(const application& a, const conditions_document& c);
 
 /// What a signatory's signature records.
@@ -222,7 +238,8 @@ struct signature {
   sys_time signed_at;
   std::string assertion_id;        ///< ID of the SAML assertion of that login
   conditions_document conditions;  ///< the version signed with the application
-  std::string application_sha256;  ///< application_sha256(application, conditions)
+  std::string application_sha256;  ///< lower-case hex SHA-256 of `text`
+  std::string text;                ///< the exact text signed (canonical_application_text)
   bool operator==(const signature&) const = default;
 };
 
@@ -313,15 +330,17 @@ struct signing {
   std::string shown_sha256;  ///< application_sha256 of the text they were shown
 };
 
-/// Signs the current application: APPLICATION_DRAFT or REJECTED -> SIGNED,
-/// recording pseudonym, time, assertion ID, conditions and hash. Failures:
-/// not_permitted (not a signatory, e.g. casework), other_organisation (a
-/// signatory of another municipality), invalid_transition (no application
-/// to sign, or already signed / reviewed), assertion_id_invalid (empty, over
+/// Signs the current application of `m`, registered in cohort `k`:
+/// APPLICATION_DRAFT or REJECTED -> SIGNED, recording pseudonym, time,
+/// assertion ID, conditions, the text signed (canonical_application_text
+/// with `m` and `k`) and its hash. Failures: not_permitted (not a signatory,
+/// e.g. casework), other_organisation (a signatory of another municipality),
+/// invalid_transition (no application to sign, already signed / reviewed, or
+/// `k` is not the municipality's cohort), assertion_id_invalid (empty, over
 /// 256 bytes or not printable ASCII), application_changed (shown_sha256 is
-/// not the hash of the current application and conditions).
-result<onboarding> sign_application(const onboarding& s, const municipality& m, const signing& what,
-                                    const actor& by, sys_time now);
+/// not the hash of that text).
+result<onboarding> sign_application(const onboarding& s, const municipality& m, const cohort& k,
+                                    const signing& what, const actor& by, sys_time now);
 
 /// SIGNED -> APPROVED. Failures: not_permitted, invalid_transition.
 result<onboarding> approve_application(const onboarding& s, const actor& by, sys_time now);

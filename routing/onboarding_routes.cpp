@@ -7,6 +7,7 @@
 #include <cctype>
 #include <expected>
 
+#include "common/crypto.hpp"
 #include "common/log.hpp"
 #include "domain/identifiers.hpp"
 #include "routing/app.hpp"
@@ -245,13 +246,19 @@ json::object municipality_json(const store::municipality_record& m, std::optiona
           {"ondertekendOp", signed_at ? json::value(format_rfc3339(*signed_at)) : json::value(nullptr)}};
 }
 
+/// The onboarding view. `cohort` is the municipality's cohort (unset before
+/// it registered). aanvraagTekst / aanvraagSha256: once signed (SIGNED and
+/// later, not REJECTED), the text the signature covers as stored with it;
+/// before that, the text a signatory would sign now.
 json::object onboarding_json(const store::municipality_record& m, const domain::onboarding& s,
-                             const std::optional<store::conditions_text>& current) {
+                             const std::optional<store::conditions_text>& current,
+                             const std::optional<domain::cohort>& cohort) {
   json::object o{{"gemeentecode", m.gemeentecode},
                  {"naam", m.naam},
                  {"oin", m.oin},
                  {"status", domain::to_string(s.status)},
                  {"cohortId", s.cohort_id.empty() ? json::value(nullptr) : json::value(s.cohort_id)},
+                 {"cohortNaam", cohort ? json::value(cohort->settings.name) : json::value(nullptr)},
                  {"aangemeldOp", time_or_null(s.registered_at)},
                  {"voorwaarden", nullptr},
                  {"actueleVoorwaarden", nullptr},
@@ -270,9 +277,14 @@ json::object onboarding_json(const store::municipality_record& m, const domain::
     o["actueleVoorwaarden"] = {{"versie", current->document.version}, {"sha256", current->document.sha256}};
   if (s.application) {
     o["aanvraag"] = domain::to_json(*s.application);
-    if (s.conditions) {
-      o["aanvraagTekst"] = domain::canonical_application_text(*s.application, s.conditions->document);
-      o["aanvraagSha256"] = domain::application_sha256(*s.application, s.conditions->document);
+    if (s.signature && s.status != domain::municipality_status::rejected) {
+      o["aanvraagTekst"] = s.signature->text;
+      o["aanvraagSha256"] = s.signature->application_sha256;
+    } else if (s.conditions && cohort) {
+      const std::string text = domain::canonical_application_text(*s.application, s.conditions->document,
+                                                                  store::to_domain(m), *cohort);
+      o["aanvraagSha256"] = sha256_hex(text);
+      o["aanvraagTekst"] = text;
     }
   }
   if (s.signature)
@@ -300,6 +312,7 @@ response view(const services& s, const request& req, const request_context& ctx,
     store::municipality_record m;
     domain::onboarding state;
     std::optional<store::conditions_text> current;
+    std::optional<domain::cohort> cohort;
   };
   auto r = s.store->read([&](store::reader& rd) -> result<std::optional<found>> {
     auto m = store::find_municipality(rd, code, store::day_of(now));
@@ -309,11 +322,17 @@ response view(const services& s, const request& req, const request_context& ctx,
     if (!state) return state.error();
     auto current = store::current_conditions(rd);
     if (!current) return current.error();
-    return std::optional<found>{found{**m, std::move(*state), std::move(*current)}};
+    std::optional<domain::cohort> cohort;
+    if (!state->cohort_id.empty()) {
+      auto c = store::find_cohort(rd, state->cohort_id);
+      if (!c) return c.error();
+      cohort = std::move(*c);
+    }
+    return std::optional<found>{found{**m, std::move(*state), std::move(*current), std::move(cohort)}};
   });
   if (!r) return refuse(req, ctx, r.error());
   if (!*r) return not_found(req, ctx, "municipality_unknown", "Deze gemeente is niet bekend.");
-  auto res = json_response(req, status, onboarding_json((*r)->m, (*r)->state, (*r)->current));
+  auto res = json_response(req, status, onboarding_json((*r)->m, (*r)->state, (*r)->current, (*r)->cohort));
   if (status == http::status::created)
     res.set(http::field::location, "/api/v1/gemeenten/" + std::string(code) + "/aansluiting");
   return res;
@@ -324,12 +343,20 @@ config::email email_config(const services& s) {
   return cfg ? cfg->email : config::email{};
 }
 
-/// Runs one transition of municipality `code` and answers with its view.
+/// Runs one transition of municipality `code` and answers with its view;
+/// `also` (if set) runs after a successful one in the same transaction.
 response transition(const services& s, const request& req, const request_context& ctx, std::string_view code,
-                    const std::string& action, const store::transition_fn& fn) {
+                    const std::string& action, const store::transition_fn& fn,
+                    const store::after_fn& also = {}) {
   const sys_time now = s.clock->now();
-  auto out = store::run_transition(*s.store, code, action, who_of(ctx), now, fn,
-                                   queue_notices(action, email_config(s), now));
+  store::after_fn after = queue_notices(action, email_config(s), now);
+  if (also)
+    after = [notices = std::move(after), &also](store::transaction& tx,
+                                                const store::transition_outcome& o) -> result<void> {
+      if (auto ok = also(tx, o); !ok) return ok;
+      return notices(tx, o);
+    };
+  auto out = store::run_transition(*s.store, code, action, who_of(ctx), now, fn, after);
   if (!out && out.error() == store::error::invalid_argument)
     return not_found(req, ctx, "municipality_unknown", "Deze gemeente is niet bekend.");
   if (!out) return refuse(req, ctx, out.error());
@@ -376,9 +403,11 @@ std::expected<domain::cohort_settings, response> read_cohort_settings(const requ
 
 /// The application body with its certificate checked: the domain's JSON
 /// form ({"oin","sha256"} in place of {"pem"}; no "systeemcertificaat" when
-/// the body leaves it out, to keep the current one), or the refusal.
-std::expected<json::object, response> application_with_certificate(const services& s, const request& req,
-                                                                   const request_context& ctx) {
+/// the body leaves it out, to keep the current one), or the refusal. With a
+/// certificate, `details` gets its subject and end of validity (if readable).
+std::expected<json::object, response> application_with_certificate(
+    const services& s, const request& req, const request_context& ctx,
+    std::optional<store::certificate_details>& details) {
   auto body = read_object(req, ctx,
                           {"nazorgcoordinator", "ontvangtDetentiemeldingen", "ontvangtInformatiebladen",
                            "systeemcertificaat", "pushEndpoint"});
@@ -412,6 +441,7 @@ std::expected<json::object, response> application_with_certificate(const service
               "geschikt voor clientauthenticatie.",
         {{"/systeemcertificaat/pem", malformed ? "CERTIFICATE_INVALID" : "CERTIFICATE_UNTRUSTED"}}));
   }
+  details = certificate_details_of(std::string_view(pem->as_string()), checked->sha256);
   (*body)["systeemcertificaat"] = {{"oin", checked->oin}, {"sha256", checked->sha256}};
   return std::move(*body);
 }
@@ -627,7 +657,8 @@ void add_onboarding_routes(router& r, const services& svc) {
         if (auto refused = check_scope(*sp, req, ctx, code)) return std::move(*refused);
         if (!sp->store || !sp->clock || !sp->onboarding || !sp->onboarding->verify_system_certificate)
           return unavailable(req, ctx);
-        auto body = application_with_certificate(*sp, req, ctx);
+        std::optional<store::certificate_details> details;
+        auto body = application_with_certificate(*sp, req, ctx, details);
         if (!body) return std::move(body.error());
         const auto by = actor_of(*ctx.user);
         const sys_time now = sp->clock->now();
@@ -651,6 +682,14 @@ void add_onboarding_routes(router& r, const services& svc) {
                 return errors.front().code;
               }
               return domain::save_application(s, store::to_domain(m), std::move(*parsed), by, now);
+            },
+            // The settings show the subject and validity of the certificate
+            // pasted here (public data); one that does not fit is not kept.
+            [&](store::transaction& tx, const store::transition_outcome&) -> result<void> {
+              if (!details) return {};
+              auto kept = store::save_certificate_details(tx, *details, now);
+              if (!kept && kept.error() == store::error::invalid_argument) return {};
+              return kept;
             });
         // A body that breaks a field rule is answered with every bad field
         // (the refusal is already audited with the first one's code).
@@ -669,11 +708,15 @@ void add_onboarding_routes(router& r, const services& svc) {
         const auto by = actor_of(*ctx.user);
         const domain::signing what{ctx.user->assertion_id, *shown};
         const sys_time now = sp->clock->now();
-        return transition(
-            *sp, req, ctx, code, "onboarding.application.sign",
-            [&](store::reader&, const store::municipality_record& m, const domain::onboarding& s) {
-              return domain::sign_application(s, store::to_domain(m), what, by, now);
-            });
+        return transition(*sp, req, ctx, code, "onboarding.application.sign",
+                          [&](store::reader& rd, const store::municipality_record& m,
+                              const domain::onboarding& s) -> result<domain::onboarding> {
+                            // The signed text names the cohort: read it in the same transaction.
+                            auto cohort = store::find_cohort(rd, s.cohort_id);
+                            if (!cohort) return cohort.error();
+                            if (!*cohort) return domain::error::invalid_transition;
+                            return domain::sign_application(s, store::to_domain(m), **cohort, what, by, now);
+                          });
       });
   add(r, "onboarding.review", http::verb::post, "/api/v1/gemeenten/{gemeentecode}/beoordeling",
       access::administrator, small_body, [sp](const request& req, request_context& ctx) {

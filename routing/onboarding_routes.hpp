@@ -37,10 +37,12 @@
 // thread-safe.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/error.hpp"
+#include "store/settings.hpp"
 
 namespace poort::routing {
 
@@ -49,6 +51,12 @@ struct system_certificate {
   std::string oin;     ///< subject serialNumber (20 digits)
   std::string sha256;  ///< lower-case hex fingerprint of the DER certificate
 };
+
+/// The subject DN (RFC 2253, UTF-8) and end of validity of the PEM
+/// certificate `pem`, whose fingerprint is `sha256`: what the settings show
+/// of a system certificate (store::find_certificate_details). nullopt when
+/// `pem` is not one readable certificate. Defined in settings_routes.cpp.
+std::optional<store::certificate_details> certificate_details_of(std::string_view pem, std::string sha256);
 
 struct onboarding_services {
   /// Checks the PEM certificate of an application: one certificate that

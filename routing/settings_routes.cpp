@@ -152,27 +152,6 @@ response view(const services& s, const request& req, const request_context& ctx,
   return make_json_response(req, http::status::ok, json::serialize(settings_json((*r)->m, (*r)->details)));
 }
 
-/// Subject DN (RFC 2253, UTF-8) and end of validity of a PEM certificate.
-std::optional<store::certificate_details> details_of(std::string_view pem, std::string sha256) {
-  auto cert = parse_certificate_pem(pem);
-  if (!cert) return std::nullopt;
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-  if (!bio || X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert->get()), 0,
-                                 XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0)
-    return std::nullopt;
-  char* data = nullptr;
-  const long size = BIO_get_mem_data(bio.get(), &data);
-  std::tm tm{};
-  if (size <= 0 || ASN1_TIME_to_tm(X509_get0_notAfter(cert->get()), &tm) != 1) return std::nullopt;
-  const auto day = std::chrono::year_month_day{std::chrono::year{tm.tm_year + 1900},
-                                               std::chrono::month{static_cast<unsigned>(tm.tm_mon + 1)},
-                                               std::chrono::day{static_cast<unsigned>(tm.tm_mday)}};
-  const sys_time not_after = std::chrono::sys_days{day} + std::chrono::hours{tm.tm_hour} +
-                             std::chrono::minutes{tm.tm_min} + std::chrono::seconds{tm.tm_sec};
-  return store::certificate_details{std::move(sha256), std::string(data, static_cast<std::size_t>(size)),
-                                    not_after};
-}
-
 /// The settings of a PUT body, with a new certificate checked; or the refusal.
 std::expected<store::municipality_settings, response> read_settings(const services& s, const request& req,
                                                                     const request_context& ctx) {
@@ -247,7 +226,7 @@ std::expected<store::municipality_settings, response> read_settings(const servic
   const std::string_view text(pem->as_string());
   auto checked = s.onboarding->verify_system_certificate(text);
   std::optional<store::certificate_details> details;
-  if (checked) details = details_of(text, checked->sha256);
+  if (checked) details = certificate_details_of(text, checked->sha256);
   if (!checked || !details) {
     const bool malformed = !checked && checked.error() == common_error::invalid_argument;
     return std::unexpected(problem_of(
@@ -293,6 +272,26 @@ response change(const services& s, const request& req, request_context& ctx, std
 }
 
 }  // namespace
+
+std::optional<store::certificate_details> certificate_details_of(std::string_view pem, std::string sha256) {
+  auto cert = parse_certificate_pem(pem);
+  if (!cert) return std::nullopt;
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+  if (!bio || X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert->get()), 0,
+                                 XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0)
+    return std::nullopt;
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  std::tm tm{};
+  if (size <= 0 || ASN1_TIME_to_tm(X509_get0_notAfter(cert->get()), &tm) != 1) return std::nullopt;
+  const auto day = std::chrono::year_month_day{std::chrono::year{tm.tm_year + 1900},
+                                               std::chrono::month{static_cast<unsigned>(tm.tm_mon + 1)},
+                                               std::chrono::day{static_cast<unsigned>(tm.tm_mday)}};
+  const sys_time not_after = std::chrono::sys_days{day} + std::chrono::hours{tm.tm_hour} +
+                             std::chrono::minutes{tm.tm_min} + std::chrono::seconds{tm.tm_sec};
+  return store::certificate_details{std::move(sha256), std::string(data, static_cast<std::size_t>(size)),
+                                    not_after};
+}
 
 void add_settings_routes(router& r, const services& svc) {
   const services* sp = &svc;  // the app owns `svc` and outlives its routes

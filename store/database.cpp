@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <filesystem>
 #include <string>
 
 #include "common/log.hpp"
@@ -434,6 +435,10 @@ result<int> migrate(const config::store& cfg, poort::clock& clock) {
 }
 
 result<int> schema_version(const std::filesystem::path& database_file) {
+  // poortctl migrate probes a database that may not exist yet (the first
+  // start): that is no SQLite failure to warn about (store.sqlite_error).
+  std::error_code ec;
+  if (!std::filesystem::exists(database_file, ec)) return make_error_code(error::io_error);
   auto conn = connection::open(database_file, connection::access::read_only, std::chrono::seconds{5});
   if (!conn) return conn.error();
   return read_schema_version(*conn);

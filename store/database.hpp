@@ -229,8 +229,8 @@ std::invoke_result_t<F&, reader&> database::read(F&& fn) {
 result<int> migrate(const config::store& cfg, poort::clock& clock);
 
 /// The schema version of an existing database file (0 when none applied),
-/// opened read-only. Failure: io_error (no such file), corrupt, or another
-/// mapped SQLite error.
+/// opened read-only. Failure: io_error (no such file: without opening or
+/// logging anything), corrupt, or another mapped SQLite error.
 result<int> schema_version(const std::filesystem::path& database_file);
 
 }  // namespace poort::store

@@ -95,8 +95,8 @@ result<std::optional<conditions_text>> one_conditions(reader& r, std::string_vie
   });
 }
 
-result<std::int64_t> insert_signature(transaction& tx, std::int64_t gemeente_id, const domain::signature& s,
-                                      const domain::application& a) {
+/// The signature with the exact text it covers (signature::text).
+result<std::int64_t> insert_signature(transaction& tx, std::int64_t gemeente_id, const domain::signature& s) {
   auto st = tx.prepare(
       "INSERT INTO ondertekeningen (gemeente_id, ondertekenaar, ondertekend_op, assertion_id, "
       "voorwaarden_versie, voorwaarden_sha256, aanvraag_sha256, tekst) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
@@ -108,7 +108,7 @@ result<std::int64_t> insert_signature(transaction& tx, std::int64_t gemeente_id,
       .bind(5, s.conditions.version)
       .bind(6, s.conditions.sha256)
       .bind(7, s.application_sha256)
-      .bind(8, domain::canonical_application_text(a, s.conditions));
+      .bind(8, s.text);
   if (auto ok = st->run(); !ok) return ok.error();
   return tx.last_insert_rowid();
 }
@@ -261,7 +261,7 @@ result<domain::onboarding> load_onboarding(reader& r, std::int64_t gemeente_id) 
       "a.voorwaarden_door, a.aanvraag, o.ondertekenaar, o.ondertekend_op, o.assertion_id, "
       "o.voorwaarden_versie, "
       "o.voorwaarden_sha256, o.aanvraag_sha256, b.besluit, b.reden, b.besloten_op, b.besloten_door, "
-      "a.aangesloten_op, a.status_reden, a.ondertekening_id, a.beoordeling_id "
+      "a.aangesloten_op, a.status_reden, a.ondertekening_id, a.beoordeling_id, o.tekst "
       "FROM aansluitingen a "
       "LEFT JOIN aansluitvoorwaarden v ON v.versie = a.voorwaarden_versie "
       "LEFT JOIN ondertekeningen o ON o.id = a.ondertekening_id "
@@ -298,7 +298,8 @@ result<domain::onboarding> load_onboarding(reader& r, std::int64_t gemeente_id) 
                                     .signed_at = *signed_at,
                                     .assertion_id = st->column_string(10),
                                     .conditions = {st->column_string(11), st->column_string(12)},
-                                    .application_sha256 = st->column_string(13)};
+                                    .application_sha256 = st->column_string(13),
+                                    .text = st->column_string(22)};
   }
   if (!st->column_is_null(21)) {
     auto decided = time_column(*st, 16);
@@ -339,7 +340,7 @@ result<void> save_onboarding(transaction& tx, const municipality_record& m, cons
     }
     if (after.signature) {
       if (!after.application) return make_error_code(error::invalid_argument);
-      auto id = insert_signature(tx, m.id, *after.signature, *after.application);
+      auto id = insert_signature(tx, m.id, *after.signature);
       if (!id) return id.error();
       signature_id = *id;
     }

@@ -18,16 +18,6 @@ bool valid_subject(std::string_view s) {
   return true;
 }
 
-result<void> save_certificate_details(transaction& tx, const certificate_details& d, sys_time now) {
-  auto st = tx.prepare(
-      "INSERT INTO systeemcertificaten (sha256, onderwerp, geldig_tot, opgeslagen_op) VALUES (?, ?, ?, ?) "
-      "ON CONFLICT (sha256) DO UPDATE SET onderwerp = excluded.onderwerp, geldig_tot = excluded.geldig_tot, "
-      "opgeslagen_op = excluded.opgeslagen_op");
-  if (!st) return st.error();
-  st->bind(1, d.sha256).bind(2, d.subject).bind(3, stamp(d.not_after)).bind(4, stamp(now));
-  return st->run();
-}
-
 /// Points the municipality's waiting pushes at `endpoint`; with no endpoint
 /// they will not be pushed (the messages stay in the inbox).
 result<void> repoint_pending_pushes(transaction& tx, std::string_view gemeentecode, std::string_view endpoint,
@@ -49,6 +39,17 @@ result<void> repoint_pending_pushes(transaction& tx, std::string_view gemeenteco
 }
 
 }  // namespace
+
+result<void> save_certificate_details(transaction& tx, const certificate_details& d, sys_time now) {
+  if (d.sha256.size() != 64 || !valid_subject(d.subject)) return make_error_code(error::invalid_argument);
+  auto st = tx.prepare(
+      "INSERT INTO systeemcertificaten (sha256, onderwerp, geldig_tot, opgeslagen_op) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT (sha256) DO UPDATE SET onderwerp = excluded.onderwerp, geldig_tot = excluded.geldig_tot, "
+      "opgeslagen_op = excluded.opgeslagen_op");
+  if (!st) return st.error();
+  st->bind(1, d.sha256).bind(2, d.subject).bind(3, stamp(d.not_after)).bind(4, stamp(now));
+  return st->run();
+}
 
 result<std::optional<certificate_details>> find_certificate_details(reader& r, std::string_view sha256) {
   auto st = r.prepare("SELECT onderwerp, geldig_tot FROM systeemcertificaten WHERE sha256 = ?");

@@ -7,8 +7,9 @@
 // worker and the system listener (store::find_connected_system) all read
 // it. The application approved during onboarding set it first; from then on
 // an authorised signatory changes it here, without touching the signed
-// application. Of a certificate uploaded here poort also keeps its subject
-// and end of validity (table systeemcertificaten, migration 6), to show them.
+// application. Of a certificate uploaded here, or pasted in an application,
+// poort also keeps its subject and end of validity (table
+// systeemcertificaten, migration 6), to show them.
 //
 // Thread safety: free functions on a caller's reader/transaction/database.
 
@@ -34,8 +35,16 @@ struct certificate_details {
 };
 
 /// The details of the certificate with fingerprint `sha256`, if poort has them
-/// (a certificate given only with the onboarding application has none).
+/// (none for a certificate given with an application saved before they were
+/// kept for applications too).
 result<std::optional<certificate_details>> find_certificate_details(reader& r, std::string_view sha256);
+
+/// Keeps (or replaces) the details of certificate `d.sha256`: on a settings
+/// change, and when an application is saved with a certificate (the routes).
+/// Failure: invalid_argument (nothing written) when the fingerprint is not 64
+/// characters or the subject is empty, over 1024 bytes or has control
+/// characters; or a mapped error.
+result<void> save_certificate_details(transaction& tx, const certificate_details& d, sys_time now);
 
 /// Whether a municipality in `status` may change its settings here: once its
 /// application was approved (APPROVED, CONNECTED, SUSPENDED, DISCONNECTED).

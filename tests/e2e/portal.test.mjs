@@ -161,7 +161,14 @@ browserTest('the whole story: from a cohort to a withdrawn information sheet', 1
     await admin.getByLabel('Pilot', { exact: true }).check();
     await admin.getByLabel('Aanmelding opent op').fill(localInput(now - 3600e3));
     await admin.getByLabel('Aanmelding sluit op').fill(localInput(now + 30 * 86400e3));
-    await admin.getByLabel('Maximum aantal gemeenten').fill('10');
+    // A value out of range: the error says what is allowed, next to the field.
+    const capacity = admin.getByLabel('Maximum aantal gemeenten');
+    await capacity.fill('1001');
+    await admin.getByRole('button', { name: 'Cohort openen' }).click();
+    await admin.getByRole('alert').filter({ hasText: 'moet een geheel getal van 1 tot en met 1.000 zijn' }).waitFor();
+    assert.match(await accessibleDescription(capacity), /van 1 tot en met 1\.000/);
+    await checkPage(admin, 'cohort-fout');
+    await capacity.fill('10');
     await admin.getByLabel('Aansluiten op').fill(localInput(now + 31 * 86400e3));
     await admin.getByRole('button', { name: 'Cohort openen' }).click();
     await admin.getByRole('status').filter({ hasText: new RegExp(`${COHORT}.* is geopend`) }).waitFor();
@@ -223,13 +230,24 @@ browserTest('the whole story: from a cohort to a withdrawn information sheet', 1
   await step('a signatory sees exactly what is signed and signs', async () => {
     await login(signatory, 'signing', { organisatie: 'zwolle', gebruiker: 'tekenbevoegde-1' });
     await signatory.getByRole('checkbox', { name: 'Ik onderteken deze aanvraag namens mijn gemeente' }).waitFor();
-    for (const shown of ['J. de Vries', 'nazorg@zwolle.test', fingerprint('gemeente-1.crt'), '2026-1'])
+    for (const shown of ['J. de Vries', 'nazorg@zwolle.test', fingerprint('gemeente-1.crt'), '2026-1', COHORT])
       await signatory.getByText(shown).first().waitFor();
+    // The exact text that is signed names the municipality and the cohort too.
+    const exact = await signatory.locator('pre').textContent();
+    for (const line of ['gemeente.naam: Zwolle', 'gemeente.gemeentecode: GM0193', `gemeente.oin: ${env.oins.GEMEENTE_1_OIN}`, `cohort.naam: ${COHORT}`])
+      assert.ok(exact.includes(`${line}\n`), `the signed text lacks "${line}"`);
     await checkPage(signatory, 'ondertekenen');
     await signatory.getByRole('checkbox', { name: 'Ik onderteken deze aanvraag namens mijn gemeente' }).check();
     await signatory.getByRole('button', { name: 'Aanvraag ondertekenen' }).click();
     await signatory.getByRole('status').filter({ hasText: /aanvraag ondertekend/ }).waitFor();
+    assert.equal(await signatory.getByText(/ondertekend op/).count(), 1, 'the confirmation is shown once');
     await checkPage(signatory, 'ondertekend');
+    // Until the approval, a signatory cannot change anything: the settings say who can.
+    await menu(signatory, 'Instellingen').click();
+    await onPath(signatory, '/instellingen.html');
+    await signatory.getByText('Vraag dan een medewerker van uw gemeente om de aanvraag aan te passen', { exact: false }).waitFor();
+    assert.equal(await signatory.getByText('past u de aanvraag zelf aan', { exact: false }).count(), 0);
+    await checkPage(signatory, 'instellingen-voor-goedkeuring');
   });
 
   await step('the administrator approves the application and connects the municipality', async () => {
@@ -246,6 +264,13 @@ browserTest('the whole story: from a cohort to a withdrawn information sheet', 1
     await admin.getByRole('status').filter({ hasText: /Zwolle.*goedgekeurd/ }).waitFor();
     await checkPage(admin, 'aanvraag-goedgekeurd');
     await admin.getByRole('button', { name: 'Aansluiten' }).click();
+    // Connecting before the cohort's date is confirmed first, and can be cancelled.
+    await admin.getByRole('heading', { name: 'Zwolle nu aansluiten?' }).waitFor();
+    await checkPage(admin, 'aansluiten-bevestigen');
+    await admin.getByRole('button', { name: 'Annuleren' }).click();
+    assert.equal(await admin.getByRole('heading', { name: 'Zwolle nu aansluiten?' }).count(), 0);
+    await admin.getByRole('button', { name: 'Aansluiten', exact: true }).click();
+    await admin.getByRole('button', { name: 'Aansluiten bevestigen' }).click();
     await admin.getByRole('status').filter({ hasText: /Zwolle.*aangesloten/ }).waitFor();
     await checkPage(admin, 'aangesloten');
     await menu(admin, 'Gemeenten').click();
@@ -267,6 +292,9 @@ browserTest('the whole story: from a cohort to a withdrawn information sheet', 1
     await menu(casework, 'Start').click();
     await onPath(casework, '/start.html');
     await casework.getByRole('link', { name: 'Naar uw berichten' }).waitFor();
+    // Connected before the cohort's date: the page gives the actual date only.
+    await casework.getByText('Aangesloten op', { exact: true }).waitFor();
+    assert.equal(await casework.getByText('aansluiten op', { exact: false }).count(), 0, 'the cohort date is still shown');
     await checkPage(casework, 'start-aangesloten');
     await menu(casework, 'Berichten').click();
     await onPath(casework, '/berichten.html');
@@ -424,6 +452,14 @@ browserTest('refusal: an expired session', 60000, async () => {
   await idpLogin(page, 'zwolle');
   await onPath(page, '/berichten.html');
   await page.getByRole('button', { name: 'Filteren' }).waitFor();
+
+  // Logging out of a session that has meanwhile expired ends on "U bent uitgelogd" too.
+  const again = (await page.context().cookies()).find((c) => c.name === '__Host-poort-sessie');
+  assert.equal(ageSession(again.value), 1, 'the new session row in the store');
+  await page.getByRole('button', { name: 'Uitloggen' }).click();
+  await onPath(page, '/');
+  await page.getByRole('status').filter({ hasText: 'U bent uitgelogd' }).waitFor();
+  assert.equal(await h1(page, 'Uw sessie is verlopen').count(), 0);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -472,6 +508,8 @@ browserTest('keyboard only: log in, filter the inbox, read and acknowledge a mes
   await tabTo(page, page.getByRole('button', { name: 'Uitloggen' }), { back: true });
   await kb.press('Enter');
   await onPath(page, '/');
+  await page.getByRole('status').filter({ hasText: 'U bent uitgelogd' }).waitFor();
+  await checkPage(page, 'uitgelogd');
   await page.getByRole('link', { name: 'Inloggen als medewerker' }).waitFor();
   const r = await api(page, 'GET', '/api/v1/sessie');
   assert.equal(r.status, 401, 'logged out');
@@ -485,6 +523,9 @@ browserTest('the other pages: settings, outgoing deliveries, audit trail, condit
   await menu(casework, 'Instellingen').click();
   await onPath(casework, '/instellingen.html');
   await casework.getByText(fingerprint('gemeente-1.crt')).first().waitFor();
+  // The certificate pasted with the application: its subject and validity are read from it.
+  assert.equal(await casework.getByText('Onbekend', { exact: false }).count(), 0, 'the certificate details are unknown');
+  await casework.getByText(`serialNumber=${env.oins.GEMEENTE_1_OIN}`, { exact: false }).first().waitFor();
   await checkPage(casework, 'instellingen');
 
   const admin = await user();

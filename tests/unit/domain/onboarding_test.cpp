@@ -64,11 +64,12 @@ class Onboarding : public ::testing::Test {
     return save_application(accepted(), amsterdam_, make_application(), casework_, t0_).value();
   }
   signing shown(const onboarding& s) const {
-    return {"_assertion-4f2a", application_sha256(*s.application, s.conditions->document)};
+    return {"_assertion-4f2a",
+            application_sha256(*s.application, s.conditions->document, amsterdam_, make_cohort())};
   }
   onboarding signed_state() const {
     const onboarding d = drafted();
-    return sign_application(d, amsterdam_, shown(d), signatory_, t0_ + 1h).value();
+    return sign_application(d, amsterdam_, make_cohort(), shown(d), signatory_, t0_ + 1h).value();
   }
   onboarding approved() const { return approve_application(signed_state(), admin_, t0_).value(); }
   onboarding connected() const { return connect_now(approved(), admin_, t0_).value(); }
@@ -297,7 +298,7 @@ TEST_F(Onboarding, ApplicationIsValidatedFieldByField) {
 TEST_F(Onboarding, SignatoryOfTheSameOrganisationSigns) {
   const onboarding d = drafted();
   clock_.advance(2h);
-  const auto s = sign_application(d, amsterdam_, shown(d), signatory_, clock_.now());
+  const auto s = sign_application(d, amsterdam_, make_cohort(), shown(d), signatory_, clock_.now());
   ASSERT_TRUE(s);
   EXPECT_EQ(s->status, status::application_signed);
   EXPECT_EQ(to_string(s->status), "SIGNED");
@@ -306,18 +307,22 @@ TEST_F(Onboarding, SignatoryOfTheSameOrganisationSigns) {
   EXPECT_EQ(sig.signed_at, clock_.now());
   EXPECT_EQ(sig.assertion_id, "_assertion-4f2a");
   EXPECT_EQ(sig.conditions, conditions_);
-  EXPECT_EQ(sig.application_sha256, sha256_hex(canonical_application_text(make_application(), conditions_)));
+  EXPECT_EQ(sig.application_sha256, sha256_hex(canonical_application_text(make_application(), conditions_,
+                                                                          amsterdam_, make_cohort())));
+  EXPECT_EQ(sig.text, canonical_application_text(make_application(), conditions_, amsterdam_, make_cohort()));
 }
 
 TEST_F(Onboarding, CaseworkUserCannotSign) {
   const onboarding d = drafted();
-  EXPECT_EQ(code_of(sign_application(d, amsterdam_, shown(d), casework_, t0_)), error::not_permitted);
-  EXPECT_EQ(code_of(sign_application(d, amsterdam_, shown(d), admin_, t0_)), error::not_permitted);
+  EXPECT_EQ(code_of(sign_application(d, amsterdam_, make_cohort(), shown(d), casework_, t0_)),
+            error::not_permitted);
+  EXPECT_EQ(code_of(sign_application(d, amsterdam_, make_cohort(), shown(d), admin_, t0_)),
+            error::not_permitted);
 }
 
 TEST_F(Onboarding, SignatoryOfAnotherMunicipalityCannotSign) {
   const onboarding d = drafted();
-  EXPECT_EQ(code_of(sign_application(d, amsterdam_, shown(d), rotterdam_signatory_, t0_)),
+  EXPECT_EQ(code_of(sign_application(d, amsterdam_, make_cohort(), shown(d), rotterdam_signatory_, t0_)),
             error::other_organisation);
   EXPECT_EQ(condition_of(make_error_code(error::other_organisation)), condition::forbidden);
 }
@@ -326,16 +331,19 @@ TEST_F(Onboarding, SignatureNeedsTheTextShownAndAnAssertion) {
   const onboarding d = drafted();
   signing stale = shown(d);
   stale.shown_sha256 = application_sha256(make_application(), make_conditions_document("x", "y"));
-  EXPECT_EQ(code_of(sign_application(d, amsterdam_, stale, signatory_, t0_)), error::application_changed);
+  EXPECT_EQ(code_of(sign_application(d, amsterdam_, make_cohort(), stale, signatory_, t0_)),
+            error::application_changed);
   for (const std::string& id : {std::string{}, std::string(257, 'a'), std::string{"id with space"}}) {
     signing bad = shown(d);
     bad.assertion_id = id;
-    EXPECT_EQ(code_of(sign_application(d, amsterdam_, bad, signatory_, t0_)), error::assertion_id_invalid);
+    EXPECT_EQ(code_of(sign_application(d, amsterdam_, make_cohort(), bad, signatory_, t0_)),
+              error::assertion_id_invalid);
   }
-  EXPECT_EQ(code_of(sign_application(accepted(), amsterdam_, shown(d), signatory_, t0_)),
+  EXPECT_EQ(code_of(sign_application(accepted(), amsterdam_, make_cohort(), shown(d), signatory_, t0_)),
             error::invalid_transition);
   const onboarding s = signed_state();
-  EXPECT_EQ(code_of(sign_application(s, amsterdam_, shown(s), signatory_, t0_)), error::invalid_transition);
+  EXPECT_EQ(code_of(sign_application(s, amsterdam_, make_cohort(), shown(s), signatory_, t0_)),
+            error::invalid_transition);
 }
 
 TEST_F(Onboarding, ChangingSignedApplicationVoidsSignatureAndAllowsResigning) {
@@ -352,8 +360,10 @@ TEST_F(Onboarding, ChangingSignedApplicationVoidsSignatureAndAllowsResigning) {
   EXPECT_FALSE(draft->signature);
 
   signing old{"_assertion-2", old_hash};
-  EXPECT_EQ(code_of(sign_application(*draft, amsterdam_, old, signatory_, t0_)), error::application_changed);
-  const auto resigned = sign_application(*draft, amsterdam_, shown(*draft), signatory_, t0_ + 3h);
+  EXPECT_EQ(code_of(sign_application(*draft, amsterdam_, make_cohort(), old, signatory_, t0_)),
+            error::application_changed);
+  const auto resigned =
+      sign_application(*draft, amsterdam_, make_cohort(), shown(*draft), signatory_, t0_ + 3h);
   ASSERT_TRUE(resigned);
   EXPECT_EQ(resigned->status, status::application_signed);
   EXPECT_NE(resigned->signature->application_sha256, old_hash);
@@ -390,6 +400,50 @@ TEST_F(Onboarding, CanonicalTextIsFixedAndUnambiguous) {
             std::string::npos);
   EXPECT_NE(application_sha256(a, conditions_),
             application_sha256(a, make_conditions_document("2026-2", "anders")));
+}
+
+TEST_F(Onboarding, SignedTextNamesTheMunicipalityAndTheCohort) {
+  const application a = make_application();
+  const cohort k = make_cohort();
+  const std::string text = canonical_application_text(a, conditions_, amsterdam_, k);
+  // Version 2: the municipality and the cohort, then exactly the lines of version 1.
+  const std::string v1 = canonical_application_text(a, conditions_);
+  const std::string head =
+      "poort-aanvraag: 2\n"
+      "gemeente.naam: " +
+      amsterdam_.name +
+      "\n"
+      "gemeente.gemeentecode: " +
+      amsterdam_.gemeentecode +
+      "\n"
+      "gemeente.oin: " +
+      amsterdam_.oin +
+      "\n"
+      "cohort.id: c-1\n"
+      "cohort.naam: " +
+      k.settings.name + "\n";
+  EXPECT_EQ(text, head + v1.substr(v1.find('\n') + 1));
+  EXPECT_EQ(application_sha256(a, conditions_, amsterdam_, k), sha256_hex(text));
+
+  // Another municipality or cohort is another text, with another hash.
+  municipality other = amsterdam_;
+  other.name = "Amsterdam-Noord";
+  EXPECT_NE(application_sha256(a, conditions_, other, k), application_sha256(a, conditions_, amsterdam_, k));
+  cohort renamed = k;
+  renamed.settings.name = "Najaar";
+  EXPECT_NE(application_sha256(a, conditions_, amsterdam_, renamed),
+            application_sha256(a, conditions_, amsterdam_, k));
+
+  // A signature covers the text of the cohort the municipality is in, and no other.
+  const onboarding d = drafted();
+  cohort elsewhere = k;
+  elsewhere.id = "c-2";
+  EXPECT_EQ(code_of(sign_application(d, amsterdam_, elsewhere, shown(d), signatory_, t0_)),
+            error::invalid_transition);
+  // The hash of the version 1 text no longer signs.
+  EXPECT_EQ(code_of(sign_application(d, amsterdam_, k, {"_a", application_sha256(a, conditions_)}, signatory_,
+                                     t0_)),
+            error::application_changed);
 }
 
 // --- review ---------------------------------------------------------------------------
@@ -432,12 +486,14 @@ TEST_F(Onboarding, RejectedMunicipalityAmendsAndResigns) {
   const onboarding draft = save_application(rejected, amsterdam_, amended, casework_, t0_).value();
   EXPECT_EQ(draft.status, status::application_draft);
   EXPECT_FALSE(draft.signature);
-  const onboarding resigned = sign_application(draft, amsterdam_, shown(draft), signatory_, t0_).value();
+  const onboarding resigned =
+      sign_application(draft, amsterdam_, make_cohort(), shown(draft), signatory_, t0_).value();
   EXPECT_EQ(resigned.status, status::application_signed);
   EXPECT_TRUE(approve_application(resigned, admin_, t0_));
 
   // Re-signing without changes is allowed too.
-  const auto again = sign_application(rejected, amsterdam_, shown(rejected), signatory_, t0_ + 1h);
+  const auto again =
+      sign_application(rejected, amsterdam_, make_cohort(), shown(rejected), signatory_, t0_ + 1h);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, status::application_signed);
   EXPECT_EQ(again->signature->signed_at, t0_ + 1h);
@@ -597,7 +653,7 @@ TEST_F(OnboardingMatrix, EveryCommandFromEveryStatus) {
       {"sign",
        [&](const onboarding& s) {
          const signing what = s.application && s.conditions ? shown(s) : signing{"_a", std::string(64, '0')};
-         return sign_application(s, amsterdam_, what, signatory_, t0_);
+         return sign_application(s, amsterdam_, make_cohort(), what, signatory_, t0_);
        }},
       {"approve", [&](const onboarding& s) { return approve_application(s, admin_, t0_); }},
       {"reject", [&](const onboarding& s) { return reject_application(s, "Reden", admin_, t0_); }},

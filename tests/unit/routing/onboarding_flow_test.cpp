@@ -113,6 +113,13 @@ TEST_F(OnboardingFlow, FromCohortToConnectionOnTheDate) {
   const std::string hash(view.at("aanvraagSha256").as_string());
   EXPECT_EQ(hash, sha256_hex(text));
   EXPECT_NE(text.find("aansluitvoorwaarden.versie: 2026-1\n"), std::string::npos);
+  // The text names the municipality and its cohort, as the signing page does.
+  EXPECT_TRUE(text.starts_with("poort-aanvraag: 2\ngemeente.naam: "));
+  EXPECT_NE(text.find("gemeente.gemeentecode: GM0363\n"), std::string::npos);
+  EXPECT_NE(text.find("gemeente.oin: " + std::string(oin_a) + "\n"), std::string::npos);
+  EXPECT_NE(text.find("cohort.id: " + cohort + "\n"), std::string::npos);
+  EXPECT_NE(text.find("cohort.naam: Pilot voorjaar\n"), std::string::npos);
+  EXPECT_EQ(view.at("cohortNaam").as_string(), "Pilot voorjaar");
 
   // A casework user cannot sign; a signatory of another municipality cannot either.
   auto by_casework = as(cw_a_, http::verb::post, "/api/v1/gemeenten/GM0363/ondertekening",
@@ -133,6 +140,17 @@ TEST_F(OnboardingFlow, FromCohortToConnectionOnTheDate) {
   EXPECT_EQ(signature.at("aanvraagSha256").as_string(), hash);
   EXPECT_EQ(signature.at("voorwaardenVersie").as_string(), "2026-1");
   EXPECT_EQ(signature.at("ondertekendOp").as_string(), "2026-03-01T10:00:00Z");
+  // Once signed, the view gives the text the signature covers, also after the
+  // cohort was renamed.
+  auto renamed =
+      as(admin_, http::verb::put, "/api/v1/cohorten/" + cohort,
+         R"({"naam":"Pilot voorjaar 2026","soort":"PILOT","opentOp":"2026-03-01T09:00:00Z",)"
+         R"("sluitOp":"2026-04-01T00:00:00Z","capaciteit":2,"aansluitenOp":"2026-05-01T00:00:00Z"})");
+  ASSERT_EQ(renamed.result_int(), 200u) << renamed.body();
+  auto signed_view = aansluiting(sig_a_);
+  EXPECT_EQ(signed_view.at("aanvraagTekst").as_string(), text);
+  EXPECT_EQ(signed_view.at("aanvraagSha256").as_string(), hash);
+  EXPECT_EQ(signed_view.at("cohortNaam").as_string(), "Pilot voorjaar 2026");
 
   auto approved =
       as(admin_, http::verb::post, "/api/v1/gemeenten/GM0363/beoordeling", R"({"besluit":"GOEDKEUREN"})");

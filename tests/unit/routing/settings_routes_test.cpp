@@ -54,7 +54,8 @@ class SettingsRoutes : public ::testing::Test {
 };
 
 // Verifies GET for A's users and an administrator: the application's settings, its certificate
-// known by fingerprint only, and whether a change is possible.
+// (fingerprint, and the subject and validity read from the PEM pasted in the application),
+// and whether a change is possible.
 TEST_F(SettingsRoutes, GetShowsTheSettingsInForce) {
   env_.stage(level::connected);
   for (const auto& who : {env_.casework_a(), env_.signatory_a(), env_.admin()}) {
@@ -67,8 +68,16 @@ TEST_F(SettingsRoutes, GetShowsTheSettingsInForce) {
     EXPECT_EQ(o.at("pushEndpoint").as_string(), "https://nazorg.amsterdam.example.nl/poort");
     EXPECT_EQ(o.at("systeemcertificaat").at("vingerafdruk").as_string(),
               fingerprint(env_.application_certificate));
-    EXPECT_TRUE(o.at("systeemcertificaat").at("onderwerp").is_null());
-    EXPECT_TRUE(o.at("systeemcertificaat").at("geldigTot").is_null());
+    // Issue 17: no longer "Onbekend" for a certificate pasted in full with the application.
+    const auto& cert = o.at("systeemcertificaat");
+    ASSERT_TRUE(cert.at("onderwerp").is_string()) << cert;
+    EXPECT_NE(std::string_view(cert.at("onderwerp").as_string()).find("CN=systeem.test"), std::string_view::npos)
+        << cert;
+    EXPECT_NE(std::string_view(cert.at("onderwerp").as_string()).find(oin_a), std::string_view::npos) << cert;
+    ASSERT_TRUE(cert.at("geldigTot").is_string()) << cert;
+    auto until = parse_rfc3339(cert.at("geldigTot").as_string());
+    ASSERT_TRUE(until);
+    EXPECT_GT(*until, std::chrono::system_clock::now() + std::chrono::days(300));
     EXPECT_TRUE(o.at("wijzigbaar").as_bool());
   }
 }

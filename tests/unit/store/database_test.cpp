@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/log.hpp"
 #include "store/migrations.hpp"
 #include "store_test_util.hpp"
 
@@ -95,6 +96,18 @@ TEST(Database, SchemaVersionOfMissingFileIsAnError) {
   auto v = schema_version(dir.path() / "absent.db");
   ASSERT_FALSE(v);
   EXPECT_EQ(v.error(), make_error_code(error::io_error));
+}
+
+// The probe of `poortctl migrate` on a first start: no store.sqlite_error warning.
+TEST(Database, SchemaVersionOfMissingFileLogsNothing) {
+  temp_dir dir;
+  std::vector<std::string> lines;
+  log::set_sink([&](std::string_view line) { lines.emplace_back(line); });
+  auto v = schema_version(dir.path() / "absent.db");
+  log::set_sink(nullptr);
+  EXPECT_FALSE(v);
+  EXPECT_TRUE(lines.empty()) << lines.front();
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "absent.db"));
 }
 
 TEST(Database, RefusesOutOfRangeLimits) {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/crypto.hpp"
 #include "store/registry_import.hpp"
 #include "store_test_util.hpp"
 
@@ -202,8 +203,9 @@ TEST_F(OnboardingStore, TransitionsCommitWithTheirAuditRecord) {
              return domain::save_application(s, to_domain(m), app, casework, now);
            },
            [&](reader&, const municipality_record&m, const domain::onboarding&s) {
-             return domain::sign_application(s, to_domain(m), {"_a1", domain::application_sha256(app, doc)},
-                                             signatory, now);
+             return domain::sign_application(
+                 s, to_domain(m), *cohort,
+                 {"_a1", domain::application_sha256(app, doc, to_domain(m), *cohort)}, signatory, now);
            }}) {
     auto out = run_transition(*db_, "GM0363", "test.step", who, now, step);
     ASSERT_TRUE(out);
@@ -218,10 +220,15 @@ TEST_F(OnboardingStore, TransitionsCommitWithTheirAuditRecord) {
   EXPECT_EQ(loaded->application, app);
   ASSERT_TRUE(loaded->signature);
   EXPECT_EQ(loaded->signature->assertion_id, "_a1");
-  EXPECT_EQ(loaded->signature->application_sha256, domain::application_sha256(app, doc));
-  EXPECT_EQ(count("SELECT count(*) FROM ondertekeningen WHERE tekst = '" +
-                  domain::canonical_application_text(app, doc) + "'"),
-            1);
+  const auto registry =
+      db_->read([](reader& r) { return find_municipality(r, "GM0363", "2026-03-01"); }).value().value();
+  const std::string signed_text = domain::canonical_application_text(app, doc, to_domain(registry), *cohort);
+  EXPECT_EQ(loaded->signature->application_sha256,
+            domain::application_sha256(app, doc, to_domain(registry), *cohort));
+  EXPECT_EQ(count("SELECT count(*) FROM ondertekeningen WHERE tekst = '" + signed_text + "'"), 1);
+  // The signature comes back with the exact text it covers.
+  EXPECT_EQ(loaded->signature->text, signed_text);
+  EXPECT_EQ(sha256_hex(loaded->signature->text), loaded->signature->application_sha256);
   EXPECT_EQ(db_->read([](reader& r) { return find_municipality(r, "GM0363", "2026-03-01"); }).value()->status,
             municipality_status::application_signed);
 

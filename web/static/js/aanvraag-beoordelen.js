@@ -85,21 +85,29 @@ function showDecision(v, cohort) {
   if (v.status === 'APPROVED') {
     const connect = el('button', { type: 'button', class: 'knop' }, 'Aansluiten');
     const when = cohort ? `op ${formatDateTime(cohort.aansluitenOp)}` : 'op de aansluitdatum van het cohort';
-    connect.addEventListener('click', async () => {
+    const step = el('div', { class: 'actie' });
+    // Connecting early is confirmed first, as suspending is on the municipalities page.
+    connect.addEventListener('click', () => {
       clearSuccess(melding);
-      setBusy(connect, true);
-      const res = await api('POST', `/api/v1/gemeenten/${encodeURIComponent(code)}/statuswijziging`, { actie: 'AANSLUITEN' });
-      setBusy(connect, false);
-      if (!res.ok) {
-        replaceChildren(besluit.querySelector('.fout') ?? besluit.appendChild(el('div', { class: 'fout' })), alert(problemMessage(res.problem)));
-        connect.focus();
-        return;
-      }
-      await reload(`${v.naam} is aangesloten.`);
+      confirmStep(step, {
+        title: `${v.naam} nu aansluiten?`,
+        explanation: [
+          `Poort sluit de gemeente anders vanzelf aan ${when}.`,
+          'Na het aansluiten kunnen penitentiaire inrichtingen direct berichten aan deze gemeente sturen.',
+        ],
+        confirmText: 'Aansluiten bevestigen',
+        danger: false,
+        perform: async () => {
+          const res = await api('POST', `/api/v1/gemeenten/${encodeURIComponent(code)}/statuswijziging`, { actie: 'AANSLUITEN' });
+          return res.ok ? null : res.problem;
+        },
+        done: (success) => (success ? reload(`${v.naam} is aangesloten.`) : connect.focus()),
+      });
     });
     replaceChildren(besluit, section('Aansluiten',
       el('p', {}, `De aanvraag is goedgekeurd. Poort sluit de gemeente automatisch aan ${when}. Wilt u de gemeente nu al aansluiten?`),
-      el('div', { class: 'knoppen' }, connect)));
+      el('div', { class: 'knoppen' }, connect),
+      step));
     return;
   }
   if (v.status !== 'SIGNED') {

@@ -1,6 +1,7 @@
 // gemeenten.html: the municipality register with its onboarding status, a
 // status filter, and per municipality the status changes an administrator
-// may make (suspend and disconnect after an inline confirmation with reason).
+// may make (connect after an inline confirmation; suspend and disconnect
+// after one with a reason).
 
 import { requirePage, api, el, replaceChildren, statusLabel, STATUSES, queryParam, problemMessage, setBusy, showSuccess, clearSuccess } from './poort.js';
 import { table, hidden, showLoadFailure, confirmStep, currentMunicipalities } from './beheer-gedeeld.js';
@@ -15,8 +16,18 @@ const select = document.getElementById('status');
 const chosen = STATUSES.includes(queryParam('status')) ? queryParam('status') : '';
 for (const s of STATUSES) select.append(el('option', { value: s, selected: s === chosen }, statusLabel(s)));
 
-/** Confirmed actions: what the step says. */
+/** Confirmed actions: what the step says (a reason only where one is asked). */
 const CONFIRMED = {
+  AANSLUITEN: (g) => ({
+    title: `${g.naam} nu aansluiten?`,
+    explanation: [
+      'Poort sluit de gemeente anders vanzelf aan op de aansluitdatum van haar cohort.',
+      'Na het aansluiten kunnen penitentiaire inrichtingen direct berichten aan deze gemeente sturen.',
+    ],
+    confirmText: 'Aansluiten bevestigen',
+    danger: false,
+    done: `${g.naam} is aangesloten.`,
+  }),
   OPSCHORTEN: (g) => ({
     title: `${g.naam} opschorten?`,
     explanation: [
@@ -39,7 +50,6 @@ const CONFIRMED = {
   }),
 };
 const DIRECT_DONE = {
-  AANSLUITEN: (g) => `${g.naam} is aangesloten.`,
   HERAANSLUITEN: (g) => `${g.naam} is weer aangesloten.`,
 };
 
@@ -71,10 +81,10 @@ async function act(g, actieCode, button) {
     const text = CONFIRMED[actieCode](g);
     confirmStep(actie, {
       ...text,
-      reasonHint: 'De reden wordt vastgelegd en is zichtbaar voor de gemeente.',
-      fields: { reason_required: 'reden', reason_too_long: 'reden' },
+      reasonHint: text.reasonLabel ? 'De reden wordt vastgelegd en is zichtbaar voor de gemeente.' : undefined,
+      fields: text.reasonLabel ? { reason_required: 'reden', reason_too_long: 'reden' } : {},
       perform: async ({ reden }) => {
-        const res = await change(g, actieCode, { reden });
+        const res = await change(g, actieCode, text.reasonLabel ? { reden } : {});
         return res.ok ? null : res.problem;
       },
       done: (success) => (success ? finished(text.done) : button.focus()),

@@ -115,7 +115,13 @@ function render(s) {
     !s.wijzigbaar
       ? notice(
           '',
-          el('p', {}, 'U kunt de instellingen wijzigen zodra Justid de aanvraag van uw gemeente heeft goedgekeurd. Tot die tijd past u de aanvraag zelf aan.'),
+          el(
+            'p',
+            {},
+            user.rol === 'MEDEWERKER'
+              ? 'U kunt de instellingen wijzigen zodra Justid de aanvraag van uw gemeente heeft goedgekeurd. Tot die tijd past u de aanvraag zelf aan.'
+              : 'U kunt de instellingen wijzigen zodra Justid de aanvraag van uw gemeente heeft goedgekeurd. Moet er tot die tijd iets veranderen? Vraag dan een medewerker van uw gemeente om de aanvraag aan te passen, en onderteken hem daarna opnieuw.',
+          ),
           user.rol === 'MEDEWERKER' ? el('p', {}, el('a', { href: '/aanvraag.html' }, 'Naar de aanvraag')) : null,
         )
       : signatory

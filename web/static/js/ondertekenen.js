@@ -1,7 +1,8 @@
-// ondertekenen.html: the signatory sees exactly what is signed (every field,
-// the conditions version, the certificate fingerprint, and the exact text)
-// and signs it (TEKENBEVOEGDE). POST .../ondertekening with the hash of the
-// text shown; a changed application (409 application_changed) is shown again.
+// ondertekenen.html: the signatory sees exactly what is signed (the
+// municipality and its cohort, every field, the conditions version, the
+// certificate fingerprint, and the exact text) and signs it (TEKENBEVOEGDE).
+// POST .../ondertekening with the hash of the text shown; a changed
+// application (409 application_changed) is shown again.
 
 import {
   api,
@@ -29,6 +30,7 @@ function whatIsSigned(a, done = false) {
     definitionList([
       ['Gemeente', `${a.naam} (${a.gemeentecode})`],
       ['OIN van de gemeente', el('span', { class: 'code' }, a.oin)],
+      ['Cohort', a.cohortNaam ?? ''],
       ['Nazorgcoördinator', app.nazorgcoordinator.naam],
       ['E-mailadres nazorgcoördinator', app.nazorgcoordinator.email],
       ['Telefoonnummer nazorgcoördinator', app.nazorgcoordinator.telefoon],
@@ -41,7 +43,7 @@ function whatIsSigned(a, done = false) {
       ['Kenmerk van de voorwaarden (SHA-256)', a.voorwaarden ? el('span', { class: 'code' }, a.voorwaarden.sha256) : ''],
     ]),
     el('h2', {}, done ? 'De exacte tekst van de aanvraag' : 'De exacte tekst die u ondertekent'),
-    el('p', {}, 'Dit is de tekst waar de ondertekening bij hoort. Hij bevat dezelfde gegevens als hierboven.'),
+    el('p', {}, 'Dit is de tekst waar de ondertekening bij hoort. Hij bevat dezelfde gegevens als hierboven, met ook het kenmerk van het cohort.'),
     el('pre', { class: 'exacte-tekst' }, a.aanvraagTekst ?? ''),
     definitionList([['Kenmerk van deze tekst (SHA-256)', el('span', { class: 'code' }, a.aanvraagSha256 ?? '')]]),
   ];
@@ -94,17 +96,19 @@ function signForm(a) {
       showProblem(form, res.problem);
       return;
     }
+    // The confirmation is said once, in the status message; the page below
+    // then shows only what was signed.
     showSuccess(
       melding,
-      `U heeft de aanvraag ondertekend op ${formatDateTime(res.data.ondertekening?.ondertekendOp)}. Justid beoordeelt de aanvraag nu.`,
+      `U heeft de aanvraag ondertekend op ${formatDateTime(res.data.ondertekening?.ondertekendOp)}. Justid beoordeelt de aanvraag nu. U hoeft niets meer te doen.`,
     );
-    render(res.data);
+    render(res.data, { justSigned: true });
     melding.scrollIntoView?.();
   });
   return form;
 }
 
-function render(a) {
+function render(a, { justSigned = false } = {}) {
   if (!a.aanvraag || a.status === 'CONDITIONS_ACCEPTED' || ['NOT_REGISTERED', 'REGISTERED'].includes(a.status)) {
     pageBody(
       notice(
@@ -135,6 +139,10 @@ function render(a) {
   }
   // SIGNED or later: nothing to sign; show what was signed.
   const signed = a.ondertekening;
+  if (justSigned) {
+    pageBody(linkParagraph('', '/start.html', 'Naar de startpagina'), ...whatIsSigned(a, true));
+    return;
+  }
   pageBody(
     notice(
       '',

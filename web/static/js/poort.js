@@ -123,7 +123,7 @@ const MESSAGES = Object.freeze({
   COHORT_NAME_INVALID: 'De naam van het cohort is leeg, te lang of bevat ongeldige tekens.',
   COHORT_WINDOW_INVALID: 'De aanmeldperiode moet sluiten na het moment van openen.',
   COHORT_CAPACITY_INVALID:
-    'De capaciteit moet minstens 1 zijn, niet te groot, en niet lager dan het aantal aangemelde gemeenten.',
+    'Het maximum aantal gemeenten moet een geheel getal van 1 tot en met 1.000 zijn, en niet lager dan het aantal aangemelde gemeenten.',
   COHORT_CONNECTION_DATE_INVALID: 'De aansluitdatum mag niet voor de opening van de aanmeldperiode liggen.',
   COHORT_CLOSED: 'De aanmeldperiode van dit cohort is al gesloten.',
   COHORT_UNKNOWN: 'Dit cohort bestaat niet.',
@@ -190,8 +190,12 @@ function currentPath() {
   return location.pathname + location.search;
 }
 
+/** Set while logging out: a request that ends in 401 then is no "session expired". */
+let loggingOut = false;
+
 /** Sends the browser to the "session expired" page, to come back here after logging in. */
 export function goToSessionExpired() {
+  if (loggingOut) return; // a request that the log-out overtook: the log-out decides where to go
   location.assign('/sessie-verlopen.html?terug=' + encodeURIComponent(currentPath()));
 }
 
@@ -430,15 +434,36 @@ export function fillHeader(user) {
   );
 }
 
+/**
+ * Ends the session and goes to the login page, which then says "U bent
+ * uitgelogd". A session that had already ended (401) counts as logged out
+ * too: that is what the user asked for, not "session expired".
+ */
 async function logOut(button) {
   setBusy(button, true);
-  const res = await api('POST', '/saml/logout');
-  if (!res.ok && res.status !== 401) {
+  loggingOut = true;
+  const user = await session().catch(() => null);
+  let status = 401;
+  if (user) {
+    try {
+      const res = await fetch('/saml/logout', {
+        method: 'POST',
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: { Accept: 'application/json', 'X-CSRF-Token': user.csrfToken },
+      });
+      status = res.status;
+    } catch {
+      status = 0;
+    }
+  }
+  if (status !== 401 && (status < 200 || status > 299)) {
+    loggingOut = false;
     setBusy(button, false);
     goToError();
     return;
   }
-  location.assign('/');
+  location.assign('/?uitgelogd=1');
 }
 
 // ---------------------------------------------------------------------------
@@ -654,9 +679,22 @@ function constraintMessage(control) {
   if (v.tooLong) return `${capitalize(label)} mag hoogstens ${control.maxLength} tekens lang zijn.`;
   if (v.tooShort) return `${capitalize(label)} moet minstens ${control.minLength} tekens lang zijn.`;
   if (v.patternMismatch) return control.dataset.patroonFout ?? `${capitalize(label)} heeft niet de goede vorm.`;
-  if (v.rangeUnderflow || v.rangeOverflow || v.stepMismatch || v.badInput)
-    return `${capitalize(label)} heeft geen geldige waarde.`;
+  if (v.rangeUnderflow || v.rangeOverflow || v.stepMismatch || v.badInput) {
+    const range = allowedRange(control);
+    return range ? `${capitalize(label)} moet ${range} zijn.` : `${capitalize(label)} heeft geen geldige waarde.`;
+  }
   return `${capitalize(label)} is niet goed ingevuld.`;
+}
+
+/** What a number field allows, in words ("een geheel getal van 1 tot en met 1.000"); null when unbounded. */
+function allowedRange(control) {
+  if (control.type !== 'number') return null;
+  const nl = (n) => Number(n).toLocaleString('nl-NL');
+  const what = control.step === '1' || control.step === '' ? 'een geheel getal' : 'een getal';
+  if (control.min !== '' && control.max !== '') return `${what} van ${nl(control.min)} tot en met ${nl(control.max)}`;
+  if (control.min !== '') return `${what} van minstens ${nl(control.min)}`;
+  if (control.max !== '') return `${what} van hoogstens ${nl(control.max)}`;
+  return what;
 }
 
 function capitalize(s) {

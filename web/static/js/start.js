@@ -102,7 +102,10 @@ if (a) {
     ['Gemeente', `${a.naam} (${a.gemeentecode})`],
     ['Status', el('strong', {}, statusLabel(a.status))],
   ];
-  if (cohort) details.push(['Cohort', `${cohort.naam}, aansluiten op ${formatDate(cohort.aansluitenOp)}`]);
+  // Once connected, the date that counts is the actual one (below); an
+  // administrator may have connected the municipality before the cohort's date.
+  if (cohort)
+    details.push(['Cohort', a.aangeslotenOp ? cohort.naam : `${cohort.naam}, aansluiten op ${formatDate(cohort.aansluitenOp)}`]);
   if (a.aangemeldOp) details.push(['Aangemeld op', formatDateTime(a.aangemeldOp)]);
   if (a.voorwaarden) details.push(['Voorwaarden geaccepteerd', `Versie ${a.voorwaarden.versie}, op ${formatDateTime(a.voorwaarden.geaccepteerdOp)}`]);
   if (a.ondertekening) details.push(['Aanvraag ondertekend op', formatDateTime(a.ondertekening.ondertekendOp)]);
