@@ -12,6 +12,7 @@
 // poortd) is shared by all tests of the suite.
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <gtest/gtest.h>
 
@@ -127,14 +128,21 @@ std::string config_text(const fs::path& dir, std::uint16_t port, int idle_timeou
   return t.str();
 }
 
-std::string run_capture(const std::string& cmd) {
+/// The exit status (-1: not run) and stdout of `cmd`.
+std::pair<int, std::string> run_status(const std::string& cmd) {
   std::string out;
   FILE* f = ::popen(cmd.c_str(), "r");
-  if (!f) return out;
+  if (!f) return {-1, out};
   char buf[4096];
   std::size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  return ::pclose(f) == 0 ? out : std::string{};
+  const int status = ::pclose(f);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string run_capture(const std::string& cmd) {
+  auto [status, out] = run_status(cmd);
+  return status == 0 ? out : std::string{};
 }
 
 class Login : public ::testing::Test {
@@ -512,6 +520,32 @@ TEST_F(Login, PoortctlPrintsServiceCatalogue) {
   };
   EXPECT_GE(uuids(xml).size(), 6u);
   EXPECT_EQ(uuids(xml), uuids(again));
+}
+
+// Verifies `poortctl saml verify` (the operator's offline check, the same
+// validator as the ACS) on EncryptedAssertions made by libxmlsec1 itself
+// (tests/data/saml/make-xmlsec-encrypted.py; issue 15, item 1): both data
+// algorithms, in a signed Response and in a signed ArtifactResponse; it
+// accepts them and prints the identity.
+TEST(PoortctlSamlVerify, AcceptsXmlsecEncryptedAssertions) {
+  const fs::path data = fs::path(POORT_SOURCE_DIR) / "tests" / "data" / "saml";
+  for (const char* alg : {"gcm", "cbc"}) {
+    for (const char* envelope : {"signed-response", "artifact"}) {
+      const std::string name = std::string("xmlsec-encrypted-") + alg + "-" + envelope + ".xml";
+      const std::string cmd =
+          binary("daemon/poortctl").string() + " saml verify --response '" + (data / name).string() +
+          "' --idp-entity-id urn:etoegang:HM:00000099000000000001:entities:9001 --idp-cert '" +
+          (data / "idp-rsa.crt").string() + "' --sp-key '" + (data / "sp.key").string() +
+          "' --sp-entity-id urn:etoegang:DV:00000099000000000002:entities:9000"
+          " --acs-url https://poort.test/saml/acs --request-id _req-0001 --now 2026-03-01T10:00:00Z";
+      auto [status, out] = run_status(cmd);
+      EXPECT_EQ(status, 0) << name << ": " << out;
+      EXPECT_NE(out.find("\"accepted\":true"), std::string::npos) << name << ": " << out;
+      EXPECT_NE(out.find("\"kvk\":\"12345678\""), std::string::npos) << name << ": " << out;
+      EXPECT_NE(out.find("\"vestigingsnr\":\"000012345678\""), std::string::npos) << name << ": " << out;
+      EXPECT_NE(out.find("\"nameId\":\"transient-xmlsec\""), std::string::npos) << name << ": " << out;
+    }
+  }
 }
 
 }  // namespace
