@@ -38,6 +38,7 @@ class login_category_impl final : public error_category {
       case login_error::request_consumed:
       case login_error::request_expired:
       case login_error::message_missing:
+      case login_error::binding_not_allowed:
       case login_error::artifact_issuer_mismatch:
       case login_error::artifact_endpoint_unknown:
       case login_error::acting_subject_missing: return make_error_condition(condition::reauthenticate);
@@ -136,6 +137,7 @@ std::string_view reason_code(login_error e) noexcept {
     case login_error::request_consumed: return "request_consumed";
     case login_error::request_expired: return "request_expired";
     case login_error::message_missing: return "message_missing";
+    case login_error::binding_not_allowed: return "binding_not_allowed";
     case login_error::artifact_issuer_mismatch: return "artifact_issuer_mismatch";
     case login_error::artifact_endpoint_unknown: return "artifact_endpoint_unknown";
     case login_error::artifact_resolution_failed: return "artifact_resolution_failed";
@@ -324,6 +326,12 @@ login_result<login_success> login_flow::finish(const acs_input& in, const soap_t
                             answer.error().message()));
     message = std::move(*answer);
   } else if (!in.saml_response.empty()) {
+    // The HTTP-POST binding only where it is configured: an eHerkenning
+    // broker answers by artifact (AS "Bindings"), so a SAMLResponse claiming
+    // to come from it is refused before it is even decoded.
+    if (!idp->config.accept_post_binding)
+      return refused(refuse(login_error::binding_not_allowed, login_page::failed, 400,
+                            "this IdP is not configured for the HTTP-POST binding"));
     if (in.saml_response.size() > max_saml_response_chars)
       return refused(saml_refusal({saml::error::too_large, "SAMLResponse exceeds the limit"}));
     auto decoded = base64_decode(in.saml_response);

@@ -5,8 +5,8 @@
 //           -> AuthnRequest stored (ID, RelayState key -> path, service, IdP)
 //           -> the IdP's HTTP-Redirect SSO URL with the signed request
 //   finish: SAMLart (resolved by a signed ArtifactResolve through the
-//           injected `soap_transport`) or SAMLResponse (HTTP-POST binding),
-//           with the RelayState
+//           injected `soap_transport`) or SAMLResponse (HTTP-POST binding,
+//           only from an IdP with `accept_post_binding`), with the RelayState
 //           -> the stored request, consumed once and only within
 //              saml.request_lifetime_s
 //           -> saml::response_validator (replay cache in the store)
@@ -62,6 +62,7 @@ enum class login_error {
   request_consumed,            ///< the AuthnRequest was answered before (a replay)     -> reauthenticate
   request_expired,             ///< older than saml.request_lifetime_s                  -> reauthenticate
   message_missing,             ///< neither SAMLart nor SAMLResponse                    -> reauthenticate
+  binding_not_allowed,         ///< a SAMLResponse (HTTP-POST) from an artifact-only IdP -> reauthenticate
   artifact_issuer_mismatch,    ///< the artifact's SourceID is not the IdP asked         -> reauthenticate
   artifact_endpoint_unknown,   ///< no SOAP ArtifactResolutionService with that index    -> reauthenticate
   artifact_resolution_failed,  ///< the IdP could not be reached or answered badly       -> unavailable

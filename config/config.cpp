@@ -375,6 +375,7 @@ void read_identity_provider(table_reader& t, bool enabled, identity_provider& id
   t.read("role_mapping", idp.role_mapping);
   t.read("artifact_resolution_ca", idp.artifact_resolution_ca);
   t.read("soap_content_type", idp.soap_content_type);
+  t.read("accept_post_binding", idp.accept_post_binding);
   if (!enabled) return;
 
   for (std::string_view key : {"name", "metadata", "role_mapping", "artifact_resolution_ca"}) {

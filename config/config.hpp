@@ -105,6 +105,9 @@ struct identity_provider {
   /// is the SP's TLS certificate.
   path artifact_resolution_ca;
   std::string soap_content_type = "text/xml";  ///< or "application/soap+xml"
+  /// Accept a SAMLResponse by the HTTP-POST binding from this IdP. Off: only
+  /// artifacts (the eHerkenning profile: a broker answers by artifact).
+  bool accept_post_binding = false;
 };
 
 /// A service of ours in the eHerkenning catalogue.

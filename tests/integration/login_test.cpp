@@ -124,7 +124,8 @@ std::string config_text(const fs::path& dir, std::uint16_t port, int idle_timeou
       << "\nmetadata_signing_certificate = " << q(p.file(std::string(signer) + ".crt"))
       << "\nrole_mapping = \"" << mapping << "\"\nartifact_resolution_ca = " << q(p.file("ca.crt"))
       << "\nsoap_content_type = \"" << (std::string(sub) == "admin" ? "application/soap+xml" : "text/xml")
-      << "\"\n\n";
+      << "\"\n"
+      << (std::string(sub) == "post" ? "accept_post_binding = true\n" : "") << "\n";
   return t.str();
 }
 
@@ -339,6 +340,29 @@ TEST_F(Login, PostBindingResponseIsAccepted) {
   auto r = send_to_acs(a);
   ASSERT_EQ(r.status, 303u) << r.body << dump();
   EXPECT_EQ(json_of(sessie(cookie_of(r))).at("rol").as_string(), "MEDEWERKER");
+}
+
+// Verifies that the HTTP-POST binding is refused from an IdP not configured
+// for it (the eHerkenning broker answers by artifact only), before the
+// SAMLResponse is even read, and that the refusal is audited.
+TEST_F(Login, PostBindingIsRefusedFromArtifactOnlyIdp) {
+  const std::string idp_url = start("service=casework&idp=eherkenning");
+  const auto at = idp_url.find("RelayState=");
+  ASSERT_NE(at, std::string::npos) << idp_url;
+  const std::string relay_state = idp_url.substr(at + 11, idp_url.find('&', at) - at - 11);
+  // A real response of the POST broker, answering another request: never read.
+  auto posted = ask_idp(start("service=casework&idp=eherkenning-post"), "");
+  ASSERT_EQ(posted.acs_method, "POST");
+  const auto field = posted.acs_body.find("SAMLResponse=");
+  ASSERT_NE(field, std::string::npos);
+  const std::string saml_response =
+      posted.acs_body.substr(field, posted.acs_body.find('&', field) - field);  // still url-encoded
+  auto r = https(port(), http::verb::post, "/saml/acs", saml_response + "&RelayState=" + relay_state,
+                 {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(r.status, 400u) << r.body;
+  EXPECT_TRUE(cookie_of(r).empty());
+  EXPECT_NE(r.body.find("binding_not_allowed"), std::string::npos) << r.body;
+  EXPECT_EQ(last_audit("login").first, "denied:binding_not_allowed");
 }
 
 // Verifies that a cancelled login shows a Dutch page (not a 500), sets no
