@@ -132,6 +132,8 @@ struct saml {
   std::vector<path> decryption_keys;  ///< every SP key tried for EncryptedKey; default {signing_key}
   path tls_client_certificate;        ///< mutual TLS towards the ArtifactResolutionService
   path tls_client_key;
+  /// The level every login must reach; with an IdP of role_mapping
+  /// "municipality" below loa3 is a configuration error (EH3 is a floor).
   std::string minimum_assurance = "urn:etoegang:core:assurance-class:loa3";
   seconds max_clock_skew{60};
   seconds request_lifetime{900};  ///< how long an AuthnRequest ID stays answerable
