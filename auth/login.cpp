@@ -32,6 +32,7 @@ class login_category_impl final : public error_category {
       case login_error::too_many_pending:
       case login_error::artifact_resolution_failed: return make_error_condition(condition::unavailable);
       case login_error::service_not_allowed:
+      case login_error::branch_restricted:
       case login_error::organisation_unknown: return make_error_condition(condition::forbidden);
       case login_error::relay_state_missing:
       case login_error::relay_state_unknown:
@@ -144,6 +145,7 @@ std::string_view reason_code(login_error e) noexcept {
     case login_error::service_not_allowed: return "service_not_allowed";
     case login_error::acting_subject_missing: return "acting_subject_missing";
     case login_error::organisation_unknown: return "organisation_unknown";
+    case login_error::branch_restricted: return "branch_restricted";
     case login_error::internal_error: return "internal_error";
   }
   return "unknown";
@@ -376,6 +378,15 @@ login_result<login_success> login_flow::finish(const acs_input& in, const soap_t
     return refused_by(login_error::service_not_allowed, login_page::failed, 403,
                       "service gives no municipal role");
   }
+
+  // A Vestigingsnr restriction limits whom the user represents to one branch
+  // (AS "ServiceRestriction"; it is no place). Signing the application binds
+  // the municipality as a whole, which a branch's mandate does not cover;
+  // case work is admitted and the session carries the restriction
+  // (docs/eherkenning.md, "Branch restrictions").
+  if (!who.vestigingsnr.empty() && who.role == role::signatory)
+    return refused_by(login_error::branch_restricted, login_page::failed, 403,
+                      "a mandate restricted to a branch cannot sign for the municipality");
 
   if (who.role != role::administrator) {
     const std::string day = store::day_of(now);

@@ -10,7 +10,8 @@
 //           -> the stored request, consumed once and only within
 //              saml.request_lifetime_s
 //           -> saml::response_validator (replay cache in the store)
-//           -> role from the IdP's role mapping and the service
+//           -> role from the IdP's role mapping and the service; a
+//              branch-restricted (Vestigingsnr) mandate cannot sign
 //           -> municipality from KvK number, else RSIN (registry)
 //           -> the user for a new session, and the path to return to.
 //
@@ -69,6 +70,7 @@ enum class login_error {
   service_not_allowed,         ///< the asserted service gives no role at this IdP       -> forbidden
   acting_subject_missing,      ///< neither ActingSubjectID nor NameID                   -> reauthenticate
   organisation_unknown,        ///< KvK number / RSIN of no municipality in the registry -> forbidden
+  branch_restricted,           ///< a branch's (Vestigingsnr) mandate at the signing service -> forbidden
   internal_error,              ///< signing a request failed (a key problem)             -> internal
 };
 

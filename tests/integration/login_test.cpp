@@ -342,6 +342,29 @@ TEST_F(Login, PostBindingResponseIsAccepted) {
   EXPECT_EQ(json_of(sessie(cookie_of(r))).at("rol").as_string(), "MEDEWERKER");
 }
 
+// Verifies the branch restriction (issue 15, item 4): an assertion restricted
+// to a vestigingsnummer gives a case worker's session that shows it in
+// /api/v1/sessie; an unrestricted one shows null; the signing service refuses
+// a restricted mandate (signing binds the municipality as a whole).
+TEST_F(Login, BranchRestrictedAssertionIsShownAndCannotSign) {
+  auto r = login("service=casework", "&vestigingsnr=000012345678");
+  ASSERT_EQ(r.status, 303u) << r.body << dump();
+  auto o = json_of(sessie(cookie_of(r)));
+  EXPECT_EQ(o.at("rol").as_string(), "MEDEWERKER");
+  EXPECT_EQ(o.at("gemeentecode").as_string(), "GM0193");
+  EXPECT_EQ(o.at("vestigingsnummer").as_string(), "000012345678");
+
+  auto plain = login("service=casework");
+  ASSERT_EQ(plain.status, 303u) << plain.body;
+  EXPECT_TRUE(json_of(sessie(cookie_of(plain))).at("vestigingsnummer").is_null());
+
+  auto sign = login("service=signing", "&vestigingsnr=000012345678");
+  EXPECT_EQ(sign.status, 403u) << sign.body;
+  EXPECT_TRUE(cookie_of(sign).empty());
+  EXPECT_NE(sign.body.find("branch_restricted"), std::string::npos) << sign.body;
+  EXPECT_EQ(last_audit("login").first, "denied:branch_restricted");
+}
+
 // Verifies that the HTTP-POST binding is refused from an IdP not configured
 // for it (the eHerkenning broker answers by artifact only), before the
 // SAMLResponse is even read, and that the refusal is audited.
