@@ -569,6 +569,80 @@ TEST_F(Login, PoortctlPrintsServiceCatalogue) {
   EXPECT_EQ(uuids(xml), uuids(again));
 }
 
+/// True if `xmlsec1 --verify` (libxmlsec1, not poort's verifier) accepts the
+/// signature of `xml`'s root, whose ID attribute is `id_attr`, under `cert`.
+bool xmlsec1_verifies(const fs::path& dir, const std::string& xml, const std::string& id_attr,
+                      const fs::path& cert) {
+  const fs::path file = dir / "xmlsec1-verify.xml";
+  write_file(file, xml);
+  const int rc = std::system(("xmlsec1 --verify --pubkey-cert-pem '" + cert.string() + "' --id-attr:ID " +
+                              id_attr + " '" + file.string() + "' >/dev/null 2>&1")
+                                 .c_str());
+  return rc == 0;
+}
+
+/// The base64 body of a PEM certificate, on one line (as in X509Certificate).
+std::string pem_body(const fs::path& pem) {
+  std::ifstream in(pem);
+  std::string line, out;
+  while (std::getline(in, line))
+    if (!line.starts_with("-----")) out += line;
+  return out;
+}
+
+// Verifies, with xmlsec1 --verify, the signatures of the SP metadata (as
+// served and from poortctl) and of the service catalogue, also during a
+// certificate rollover: both then carry the next certificate beside the
+// current one, and the catalogue states the configured level (issue 15,
+// items 3 and 5).
+TEST_F(Login, MetadataAndCatalogueSignaturesVerifyWithXmlsec1DuringRollover) {
+  const pki& p = pki::shared();
+  const fs::path signer = p.file("sp-signing.crt");
+  const std::string current = pem_body(signer), next = pem_body(p.file("sp-tls.crt"));
+  ASSERT_FALSE(next.empty());
+  const fs::path dir = env->dir.path();
+  const std::string md_id = "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor";
+  const std::string dc_id = "urn:etoegang:1.13:service-catalog:ServiceCatalogue";
+
+  auto served = https(port(), http::verb::get, "/saml/metadata");
+  ASSERT_EQ(served.status, 200u);
+  EXPECT_TRUE(xmlsec1_verifies(dir, served.body, md_id, signer)) << served.body;
+  std::string altered = served.body;
+  altered.replace(altered.find("/saml/acs"), 9, "/saml/acz");
+  EXPECT_FALSE(xmlsec1_verifies(dir, altered, md_id, signer)) << "the check can fail";
+
+  // The same config with a next certificate (the rollover's first step).
+  std::string rollover = env->config_text;
+  const std::string key_line = "signing_key = \"" + p.file("sp-signing.key").string() + "\"\n";
+  ASSERT_NE(rollover.find(key_line), std::string::npos);
+  rollover.replace(rollover.find(key_line), key_line.size(),
+                   key_line + "next_signing_certificate = \"" + p.file("sp-tls.crt").string() + "\"\n");
+  const fs::path config = dir / "poort-rollover.toml";
+  write_file(config, rollover);
+  const std::string ctl = binary("daemon/poortctl").string();
+  const std::string metadata = run_capture(ctl + " sp-metadata --config '" + config.string() + "'");
+  const std::string catalogue =
+      run_capture(ctl + " service-catalogue --config '" + config.string() + "' --broker-oin " + p.oin("IDP"));
+  ASSERT_NE(metadata.find("EntityDescriptor"), std::string::npos) << "poortctl sp-metadata failed";
+  ASSERT_NE(catalogue.find("ServiceCatalogue"), std::string::npos) << "poortctl service-catalogue failed";
+  EXPECT_TRUE(xmlsec1_verifies(dir, metadata, md_id, signer)) << metadata;
+  EXPECT_TRUE(xmlsec1_verifies(dir, catalogue, dc_id, signer)) << catalogue;
+  for (const std::string* xml : {&metadata, &catalogue}) {
+    EXPECT_NE(xml->find(next), std::string::npos) << "the next certificate is published";
+    EXPECT_NE(xml->find(current), std::string::npos) << "beside the current one";
+  }
+  // Three services, each instance with the current and the next certificate.
+  std::size_t certificates = 0;
+  for (auto at = catalogue.find("<esc:ServiceCertificate>"); at != std::string::npos;
+       at = catalogue.find("<esc:ServiceCertificate>", at + 1))
+    ++certificates;
+  EXPECT_EQ(certificates, 6u);
+  // The catalogue states the level the validator requires (the default, EH3).
+  EXPECT_NE(catalogue.find("<saml:AuthnContextClassRef>urn:etoegang:core:assurance-class:loa3<"),
+            std::string::npos);
+  EXPECT_EQ(catalogue.find("assurance-class:loa2"), std::string::npos);
+}
+
 // Verifies `poortctl saml verify` (the operator's offline check, the same
 // validator as the ACS) on EncryptedAssertions made by libxmlsec1 itself
 // (tests/data/saml/make-xmlsec-encrypted.py; issue 15, item 1): both data
