@@ -651,7 +651,7 @@ TEST_F(Login, MetadataAndCatalogueSignaturesVerifyWithXmlsec1DuringRollover) {
 TEST(PoortctlSamlVerify, AcceptsXmlsecEncryptedAssertions) {
   const fs::path data = fs::path(POORT_SOURCE_DIR) / "tests" / "data" / "saml";
   for (const char* alg : {"gcm", "cbc"}) {
-    for (const char* envelope : {"signed-response", "artifact"}) {
+    for (const char* envelope : {"signed-response", "outer-xs", "artifact"}) {
       const std::string name = std::string("xmlsec-encrypted-") + alg + "-" + envelope + ".xml";
       const std::string cmd =
           binary("daemon/poortctl").string() + " saml verify --response '" + (data / name).string() +

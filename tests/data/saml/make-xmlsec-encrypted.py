@@ -8,10 +8,10 @@ Type=#Element, aes256-gcm or aes128-cbc, EncryptedKey rsa-oaep-mgf1p with a
 Recipient), then the enclosing Response or ArtifactResponse is signed by
 `xmlsec1 --sign`. Nothing here comes from poort's own signer.
 
-The xs and xsi prefixes are declared on the EncryptedAssertion, the saml
-prefix on the Response: libxmlsec1 serialises the Assertion without the
-declarations it inherits, so the decrypted Assertion depends on them (issue
-15, item 1).
+The xs and xsi prefixes are declared on the EncryptedAssertion (or, in the
+outer-xs files, on the Response), the saml prefix on the Response: libxmlsec1
+serialises the Assertion without the declarations it inherits, so the
+decrypted Assertion depends on them (issue 15, item 1).
 
 Every file is checked before it is written: `xmlsec1 --decrypt` with the SP
 key, then `xmlsec1 --verify` of the Assertion (and of the Response or
@@ -135,13 +135,15 @@ def encrypted_data_template(alg):
             '<xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedData>')
 
 
-def response_template(rid, aid, signed):
-    return (f'<samlp:Response xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}" ID="{rid}" Version="2.0" '
-            f'IssueInstant="{ISSUE}" Destination="{ACS}" InResponseTo="{REQUEST_ID}">'
+def response_template(rid, aid, signed, outer_xs=False):
+    """xs and xsi declared on the EncryptedAssertion, or (outer_xs) on the Response."""
+    xs = f' xmlns:xs="{XS}" xmlns:xsi="{XSI}"'
+    return (f'<samlp:Response xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}"{xs if outer_xs else ""} ID="{rid}" '
+            f'Version="2.0" IssueInstant="{ISSUE}" Destination="{ACS}" InResponseTo="{REQUEST_ID}">'
             f'<saml:Issuer>{IDP}</saml:Issuer>{signature_template(rid) if signed else ""}'
             f'<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/>'
             f'</samlp:Status>'
-            f'<saml:EncryptedAssertion xmlns:xs="{XS}" xmlns:xsi="{XSI}">{assertion_template(aid)}'
+            f'<saml:EncryptedAssertion{"" if outer_xs else xs}>{assertion_template(aid)}'
             f'</saml:EncryptedAssertion></samlp:Response>')
 
 
@@ -184,17 +186,20 @@ def self_check(tmp, xml, signed_ids):
 
 def build(alg, envelope):
     """envelope: 'signed-response' (a signed Response, POST binding),
+    'outer-xs' (the same with xs and xsi declared on the Response: then only
+    the default-namespace Signature depends on the splice, the digest not),
     'artifact' (an unsigned Response in a signed ArtifactResponse in SOAP) or
     'unsigned-response' (neither signed; must be refused)."""
     aid = f"_xmlsec-{alg}-{envelope}-assertion"
     rid = f"_xmlsec-{alg}-{envelope}-response"
     with tempfile.TemporaryDirectory() as tmp:
         # 1. the Assertion signed in its Response (the Response's template comes later)
-        doc = sign_first_template(tmp, response_template(rid, aid, signed=False))
+        doc = sign_first_template(tmp, response_template(rid, aid, signed=False,
+                                                          outer_xs=envelope == "outer-xs"))
         # 2. the Assertion encrypted in place
         doc = encrypt_assertion(tmp, doc, alg)
         signed_ids = [aid]
-        if envelope == "signed-response":
+        if envelope in ("signed-response", "outer-xs"):
             issuer_end = doc.index("</saml:Issuer>") + len("</saml:Issuer>")
             doc = sign_first_template(tmp, doc[:issuer_end] + signature_template(rid) + doc[issuer_end:])
             signed_ids.append(rid)
@@ -215,7 +220,7 @@ def build(alg, envelope):
 
 def main():
     for alg in ("gcm", "cbc"):
-        for envelope in ("signed-response", "artifact", "unsigned-response"):
+        for envelope in ("signed-response", "outer-xs", "artifact", "unsigned-response"):
             with open(path(f"xmlsec-encrypted-{alg}-{envelope}.xml"), "w") as f:
                 f.write(build(alg, envelope))
 
