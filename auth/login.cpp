@@ -30,12 +30,14 @@ class login_category_impl final : public error_category {
       case login_error::too_many_pending:
       case login_error::artifact_resolution_failed: return make_error_condition(condition::unavailable);
       case login_error::service_not_allowed:
+      case login_error::branch_restricted:
       case login_error::organisation_unknown: return make_error_condition(condition::forbidden);
       case login_error::relay_state_missing:
       case login_error::relay_state_unknown:
       case login_error::request_consumed:
       case login_error::request_expired:
       case login_error::message_missing:
+      case login_error::binding_not_allowed:
       case login_error::artifact_issuer_mismatch:
       case login_error::artifact_endpoint_unknown:
       case login_error::acting_subject_missing: return make_error_condition(condition::reauthenticate);
@@ -134,12 +136,14 @@ std::string_view reason_code(login_error e) noexcept {
     case login_error::request_consumed: return "request_consumed";
     case login_error::request_expired: return "request_expired";
     case login_error::message_missing: return "message_missing";
+    case login_error::binding_not_allowed: return "binding_not_allowed";
     case login_error::artifact_issuer_mismatch: return "artifact_issuer_mismatch";
     case login_error::artifact_endpoint_unknown: return "artifact_endpoint_unknown";
     case login_error::artifact_resolution_failed: return "artifact_resolution_failed";
     case login_error::service_not_allowed: return "service_not_allowed";
     case login_error::acting_subject_missing: return "acting_subject_missing";
     case login_error::organisation_unknown: return "organisation_unknown";
+    case login_error::branch_restricted: return "branch_restricted";
     case login_error::internal_error: return "internal_error";
   }
   return "unknown";
@@ -304,6 +308,12 @@ login_result<login_success> login_flow::finish(const acs_input& in, const soap_t
                             answer.error().message()));
     message = std::move(*answer);
   } else if (!in.saml_response.empty()) {
+    // The HTTP-POST binding only where it is configured: an eHerkenning
+    // broker answers by artifact (AS "Bindings"), so a SAMLResponse claiming
+    // to come from it is refused before it is even decoded.
+    if (!idp->config.accept_post_binding)
+      return refused(refuse(login_error::binding_not_allowed, login_page::failed, 400,
+                            "this IdP is not configured for the HTTP-POST binding"));
     if (in.saml_response.size() > max_saml_response_chars)
       return refused(saml_refusal({saml::error::too_large, "SAMLResponse exceeds the limit"}));
     auto decoded = base64_decode(in.saml_response);
@@ -348,6 +358,15 @@ login_result<login_success> login_flow::finish(const acs_input& in, const soap_t
     return refused_by(login_error::service_not_allowed, login_page::failed, 403,
                       "service gives no municipal role");
   }
+
+  // A Vestigingsnr restriction limits whom the user represents to one branch
+  // (AS "ServiceRestriction"; it is no place). Signing the application binds
+  // the municipality as a whole, which a branch's mandate does not cover;
+  // case work is admitted and the session carries the restriction
+  // (docs/eherkenning.md, "Branch restrictions").
+  if (!who.vestigingsnr.empty() && who.role == role::signatory)
+    return refused_by(login_error::branch_restricted, login_page::failed, 403,
+                      "a mandate restricted to a branch cannot sign for the municipality");
 
   if (who.role != role::administrator) {
     auto m = store_->find_municipality(who.kvk, who.rsin, now);

@@ -6,12 +6,13 @@
 //              key -> path, service, IdP; auth/session_store.hpp)
 //           -> the IdP's HTTP-Redirect SSO URL with the signed request
 //   finish: SAMLart (resolved by a signed ArtifactResolve through the
-//           injected `soap_transport`) or SAMLResponse (HTTP-POST binding),
-//           with the RelayState
+//           injected `soap_transport`) or SAMLResponse (HTTP-POST binding,
+//           only from an IdP with `accept_post_binding`), with the RelayState
 //           -> the stored request, consumed once and only within
 //              saml.request_lifetime_s
 //           -> saml::response_validator (replay cache in the session store)
-//           -> role from the IdP's role mapping and the service
+//           -> role from the IdP's role mapping and the service; a
+//              branch-restricted (Vestigingsnr) mandate cannot sign
 //           -> municipality from KvK number, else RSIN (the session store's
 //              registry lookup)
 //           -> the user for a new session, and the path to return to.
@@ -64,12 +65,14 @@ enum class login_error {
   request_consumed,            ///< the AuthnRequest was answered before (a replay)     -> reauthenticate
   request_expired,             ///< older than saml.request_lifetime_s                  -> reauthenticate
   message_missing,             ///< neither SAMLart nor SAMLResponse                    -> reauthenticate
+  binding_not_allowed,         ///< a SAMLResponse (HTTP-POST) from an artifact-only IdP -> reauthenticate
   artifact_issuer_mismatch,    ///< the artifact's SourceID is not the IdP asked         -> reauthenticate
   artifact_endpoint_unknown,   ///< no SOAP ArtifactResolutionService with that index    -> reauthenticate
   artifact_resolution_failed,  ///< the IdP could not be reached or answered badly       -> unavailable
   service_not_allowed,         ///< the asserted service gives no role at this IdP       -> forbidden
   acting_subject_missing,      ///< neither ActingSubjectID nor NameID                   -> reauthenticate
   organisation_unknown,        ///< KvK number / RSIN of no municipality in the registry -> forbidden
+  branch_restricted,           ///< a branch's (Vestigingsnr) mandate at the signing service -> forbidden
   internal_error,              ///< signing a request failed (a key problem)             -> internal
 };
 

@@ -380,6 +380,7 @@ void read_identity_provider(table_reader& t, bool enabled, identity_provider& id
   t.read("role_mapping", idp.role_mapping);
   t.read("artifact_resolution_ca", idp.artifact_resolution_ca);
   t.read("soap_content_type", idp.soap_content_type);
+  t.read("accept_post_binding", idp.accept_post_binding);
   if (!enabled) return;
 
   for (std::string_view key : {"name", "metadata", "role_mapping", "artifact_resolution_ca"}) {
@@ -464,6 +465,17 @@ void read_saml(table_reader& t, struct saml& s) {
   if (std::ranges::find(assurance_levels, s.minimum_assurance) == std::end(assurance_levels)) {
     t.add_problem("minimum_assurance",
                   "must be urn:etoegang:core:assurance-class:loa2, loa2plus, loa3 or loa4");
+  } else if (s.minimum_assurance == assurance_levels[0] || s.minimum_assurance == assurance_levels[1]) {
+    // EH3 is a floor, not a default: municipal users reach criminal-justice data.
+    for (const auto& idp : s.identity_providers) {
+      if (idp.role_mapping == "municipality") {
+        t.add_problem("minimum_assurance", "must be loa3 or loa4: EH3 is the floor for municipal logins (" +
+                                               std::string(s.minimum_assurance) +
+                                               " with identity_provider \"" + idp.name +
+                                               "\", role_mapping = \"municipality\")");
+        break;
+      }
+    }
   }
   check_pair(t, "signing_certificate", s.signing_certificate, "signing_key", s.signing_key, key_use::saml);
   if (!s.next_signing_certificate.empty()) {

@@ -110,6 +110,9 @@ struct identity_provider {
   /// is the SP's TLS certificate.
   path artifact_resolution_ca;
   std::string soap_content_type = "text/xml";  ///< or "application/soap+xml"
+  /// Accept a SAMLResponse by the HTTP-POST binding from this IdP. Off: only
+  /// artifacts (the eHerkenning profile: a broker answers by artifact).
+  bool accept_post_binding = false;
 };
 
 /// A service of ours in the eHerkenning catalogue.
@@ -134,6 +137,8 @@ struct saml {
   std::vector<path> decryption_keys;  ///< every SP key tried for EncryptedKey; default {signing_key}
   path tls_client_certificate;        ///< mutual TLS towards the ArtifactResolutionService
   path tls_client_key;
+  /// The level every login must reach; with an IdP of role_mapping
+  /// "municipality" below loa3 is a configuration error (EH3 is a floor).
   std::string minimum_assurance = "urn:etoegang:core:assurance-class:loa3";
   seconds max_clock_skew{60};
   seconds request_lifetime{900};  ///< how long an AuthnRequest ID stays answerable

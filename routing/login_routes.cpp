@@ -328,6 +328,8 @@ response current_session(const services& s, const request& req, const request_co
   o["gemeentecode"] =
       who.gemeentecode.empty() ? boost::json::value(nullptr) : boost::json::value(who.gemeentecode);
   o["idp"] = who.idp;
+  o["vestigingsnummer"] =
+      who.vestigingsnr.empty() ? boost::json::value(nullptr) : boost::json::value(who.vestigingsnr);
   o["betrouwbaarheidsniveau"] = who.assurance;
   o["ingelogdOp"] = format_rfc3339(who.logged_in_at);
   if (s.current_config)

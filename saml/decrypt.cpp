@@ -155,6 +155,35 @@ std::vector<xmlNode*> candidate_keys(const xmlNode* wrapper, const xmlNode* data
   return out;
 }
 
+// Moves the namespace declarations of `wrapper` onto `element`, which takes
+// its place, so that the decrypted element keeps exactly the namespaces that
+// were in scope when it was parsed (and that xmlsec1 --decrypt leaves in
+// scope: it splices the plaintext into the wrapper). Nodes parsed in the
+// wrapper's context point at these very declarations. A prefix `element`
+// declares itself shadows the wrapper's, so nothing points at that one.
+// Not xmlReconciliateNs: it re-declares what the subtree uses on `element`,
+// drops what only attribute values use (xsi:type="xs:string", the xs of an
+// InclusiveNamespaces PrefixList) and renames a default namespace declared
+// below `element` to "default:", which changes the canonical form that was
+// signed.
+void keep_wrapper_namespaces(xmlNode* wrapper, xmlNode* element) {
+  xmlNs* moved = wrapper->nsDef;
+  wrapper->nsDef = nullptr;
+  while (moved) {
+    xmlNs* next = moved->next;
+    moved->next = nullptr;
+    bool shadowed = false;
+    xmlNs** tail = &element->nsDef;
+    for (; *tail; tail = &(*tail)->next)
+      if (xmlStrEqual((*tail)->prefix, moved->prefix)) shadowed = true;
+    if (shadowed)
+      xmlFreeNs(moved);
+    else
+      *tail = moved;
+    moved = next;
+  }
+}
+
 // Parses `plaintext` in the namespace context of `wrapper` and puts the one
 // element it holds in `wrapper`'s place.
 checked<xmlNode*> replace_with_plaintext(xmlDoc* doc, xmlNode* wrapper, const std::string& plaintext,
@@ -186,7 +215,7 @@ checked<xmlNode*> replace_with_plaintext(xmlDoc* doc, xmlNode* wrapper, const st
   if (rest) xmlFreeNodeList(rest);
   list = element;
   xmlReplaceNode(wrapper, list);
-  xmlReconciliateNs(doc, list);  // the wrapper's declarations go with it
+  keep_wrapper_namespaces(wrapper, list);
   xmlFreeNode(wrapper);
   unsigned depth = 0;
   for (const xmlNode* p = list; p && p->type == XML_ELEMENT_NODE; p = p->parent) ++depth;

@@ -21,8 +21,10 @@ namespace poort::saml {
 
 /// Decrypts `wrapper` and replaces it in the tree by the decrypted element,
 /// which must be one element named `expected_local` in the SAML assertion
-/// namespace; the namespaces in scope at `wrapper` apply to it. SAML IDs in
-/// it are registered.
+/// namespace; the namespaces in scope at `wrapper` apply to it and stay in
+/// scope (`wrapper`'s own declarations move onto it, so a signature over it
+/// with an InclusiveNamespaces PrefixList still verifies, as after xmlsec1
+/// --decrypt). SAML IDs in it are registered.
 /// Success: the decrypted element, now in `wrapper`'s place (`wrapper` is freed).
 /// Failures: decryption_failed (no usable EncryptedKey for `recipient`, no
 /// key decrypts, unsupported algorithm, bad padding or tag, or plaintext

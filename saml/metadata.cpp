@@ -122,8 +122,11 @@ result<std::string> build_service_catalogue(const service_catalogue_params& p, c
         "</esc:ServiceURL><esc:PrivacyPolicyURL xml:lang=\"nl\">" + escape(s.privacy_policy_url) +
         "</esc:PrivacyPolicyURL><esc:HerkenningsmakelaarId>" + escape(p.broker_oin) +
         "</esc:HerkenningsmakelaarId><esc:SSOSupport>false</esc:SSOSupport><esc:ServiceCertificate>" +
-        key_descriptor(p.encryption_certificate, "encryption") +
-        "</esc:ServiceCertificate></esc:ServiceInstance>";
+        key_descriptor(p.encryption_certificate, "encryption") + "</esc:ServiceCertificate>" +
+        (p.next_certificate ? "<esc:ServiceCertificate>" + key_descriptor(p.next_certificate, "encryption") +
+                                  "</esc:ServiceCertificate>"
+                            : std::string{}) +
+        "</esc:ServiceInstance>";
   }
   const std::string xml =
       "<esc:ServiceCatalogue xmlns:esc=\"urn:etoegang:1.13:service-catalog\" "

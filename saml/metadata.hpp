@@ -71,11 +71,16 @@ struct service_catalogue_params {
   std::string version;                    ///< e.g. "urn:etoegang:1.13:53"
   std::vector<catalogue_service> services;
   X509* encryption_certificate = nullptr;
+  /// Optional, during a rollover: the next certificate, published beside the
+  /// current one in every ServiceInstance (as the SP metadata does).
+  X509* next_certificate = nullptr;
 };
 
 /// A signed esc:ServiceCatalogue with one ServiceDefinition and
 /// ServiceInstance per service; entity-concerned types {RSIN, KvKnr} and
-/// {KvKnr}, Vestigingsnr restriction allowed. Failures: malformed (a name
+/// {KvKnr}, Vestigingsnr restriction allowed; each ServiceInstance's
+/// ServiceCertificate is the current certificate, followed by a second one
+/// with the next certificate when set. Failures: malformed (a name
 /// or description over its limit, no services, no certificate); key_invalid.
 result<std::string> build_service_catalogue(const service_catalogue_params& params, const signing_key& key,
                                             random& rng, const clock& clock);

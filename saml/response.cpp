@@ -377,7 +377,8 @@ checked<identity> response_validator::validate(std::string_view message, const e
   if (artifact_response) {
     auto sig = verify_enveloped_signature(doc, artifact_response, keys_);
     if (!sig) return std::unexpected(sig.error());
-    enclosing_signed = *sig;
+    if (!*sig) return refuse(error::signature_missing, "the ArtifactResponse is not signed");
+    enclosing_signed = true;
     if (auto s = check_status(artifact_response, "ArtifactResponse", false); !s)
       return std::unexpected(s.error());
     if (!expected.artifact_resolve_id.empty() &&
@@ -401,6 +402,12 @@ checked<identity> response_validator::validate(std::string_view message, const e
         "the Response holds " + std::to_string(plain.size() + encrypted.size()) + " top-level assertions");
   xmlNode* assertion = plain.empty() ? nullptr : plain.front();
   if (!assertion) {
+    // Never decrypt what an attacker may have made: only ciphertext that a
+    // verified signature covers is opened, so no answer or timing of the
+    // decryption (padding, RSA-OAEP, well-formedness) can serve as an oracle.
+    if (!enclosing_signed)
+      return refuse(error::signature_missing,
+                    "an EncryptedAssertion is decrypted only inside a signed Response or ArtifactResponse");
     auto d = decrypt_element(doc, encrypted.front(), sp_keys, settings_.sp_entity_id, "Assertion",
                              settings_.limits);
     if (!d) return std::unexpected(d.error());

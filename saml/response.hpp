@@ -4,11 +4,15 @@
 // closed with one stable reason (saml/error.hpp), in this order (DESIGN §3):
 //
 //  1. parse safely (size, depth, no DOCTYPE, SAML IDs unique);
-//  2. ArtifactResponse: its signature (verified when present), Status
+//  2. ArtifactResponse: its signature (required and verified), Status
 //     Success, InResponseTo = our ArtifactResolve ID (when given);
 //  3. Response: its signature (verified when present, before decryption),
 //     Status (Responder/AuthnFailed -> authn_failed);
-//  4. exactly one top-level Assertion or EncryptedAssertion (decrypted);
+//  4. exactly one top-level Assertion or EncryptedAssertion; an
+//     EncryptedAssertion is decrypted only when the ArtifactResponse or
+//     Response around it carries a verified signature (else
+//     signature_missing, before any decryption); EncryptedIDs and
+//     EncryptedAttributes only after the Assertion's signature (step 5);
 //     assertions inside Advice are never counted, read or trusted;
 //  5. signatures: the Assertion's verified when present; it must be signed
 //     when `want_assertions_signed`, and in any case something enclosing

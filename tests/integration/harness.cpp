@@ -471,7 +471,8 @@ test_idp admin_idp() {
 test_idp post_broker_idp() {
   return {"eherkenning-post", "post",     "municipality",
           "idp-signing",      "text/xml", "urn:etoegang:HM:" + pki::shared().oin("IDP") + ":entities:9002",
-          {"--post-binding"}};
+          {"--post-binding"},
+          true};
 }
 
 std::string login_config(const fs::path& dir, const login_config_options& o) {
@@ -510,7 +511,8 @@ std::string login_config(const fs::path& dir, const login_config_options& o) {
       << "\"\nmetadata = " << q(dir / idp.dir / "idp-metadata.xml")
       << "\nmetadata_signing_certificate = " << q(p.file(idp.signer + ".crt")) << "\nrole_mapping = \""
       << idp.role_mapping << "\"\nartifact_resolution_ca = " << q(p.file("ca.crt"))
-      << "\nsoap_content_type = \"" << idp.soap_content_type << "\"\n\n";
+      << "\nsoap_content_type = \"" << idp.soap_content_type << "\"\n"
+      << (idp.accept_post_binding ? "accept_post_binding = true\n" : "") << "\n";
   t << o.extra;
   return t.str();
 }

@@ -201,6 +201,7 @@ struct test_idp {
   std::string soap_content_type;  ///< of our ArtifactResolve to it
   std::string entity_id;          ///< urn:etoegang:HM:<OIN>:entities:<n>
   std::vector<std::string> args;  ///< extra eh_idp.py arguments
+  bool accept_post_binding = false;  ///< may answer with the HTTP-POST binding
 };
 /// The eHerkenning broker for municipalities: the artifact by a 303.
 test_idp broker_idp();

@@ -12,6 +12,7 @@
 // poortd) is shared by all tests of the suite.
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <gtest/gtest.h>
 
@@ -92,14 +93,21 @@ std::string config_text(const fs::path& dir, std::uint16_t port, int idle_timeou
   return login_config(dir, o);
 }
 
-std::string run_capture(const std::string& cmd) {
+/// The exit status (-1: not run) and stdout of `cmd`.
+std::pair<int, std::string> run_status(const std::string& cmd) {
   std::string out;
   FILE* f = ::popen(cmd.c_str(), "r");
-  if (!f) return out;
+  if (!f) return {-1, out};
   char buf[4096];
   std::size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  return ::pclose(f) == 0 ? out : std::string{};
+  const int status = ::pclose(f);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string run_capture(const std::string& cmd) {
+  auto [status, out] = run_status(cmd);
+  return status == 0 ? out : std::string{};
 }
 
 class Login : public ::testing::Test {
@@ -290,6 +298,52 @@ TEST_F(Login, PostBindingResponseIsAccepted) {
   EXPECT_EQ(json_of(sessie(cookie_of(r))).at("rol").as_string(), "MEDEWERKER");
 }
 
+// Verifies the branch restriction (issue 15, item 4): an assertion restricted
+// to a vestigingsnummer gives a case worker's session that shows it in
+// /api/v1/sessie; an unrestricted one shows null; the signing service refuses
+// a restricted mandate (signing binds the municipality as a whole).
+TEST_F(Login, BranchRestrictedAssertionIsShownAndCannotSign) {
+  auto r = login("service=casework", "&vestigingsnr=000012345678");
+  ASSERT_EQ(r.status, 303u) << r.body << dump();
+  auto o = json_of(sessie(cookie_of(r)));
+  EXPECT_EQ(o.at("rol").as_string(), "MEDEWERKER");
+  EXPECT_EQ(o.at("gemeentecode").as_string(), "GM0193");
+  EXPECT_EQ(o.at("vestigingsnummer").as_string(), "000012345678");
+
+  auto plain = login("service=casework");
+  ASSERT_EQ(plain.status, 303u) << plain.body;
+  EXPECT_TRUE(json_of(sessie(cookie_of(plain))).at("vestigingsnummer").is_null());
+
+  auto sign = login("service=signing", "&vestigingsnr=000012345678");
+  EXPECT_EQ(sign.status, 403u) << sign.body;
+  EXPECT_TRUE(cookie_of(sign).empty());
+  EXPECT_NE(sign.body.find("branch_restricted"), std::string::npos) << sign.body;
+  EXPECT_EQ(last_audit("login").first, "denied:branch_restricted");
+}
+
+// Verifies that the HTTP-POST binding is refused from an IdP not configured
+// for it (the eHerkenning broker answers by artifact only), before the
+// SAMLResponse is even read, and that the refusal is audited.
+TEST_F(Login, PostBindingIsRefusedFromArtifactOnlyIdp) {
+  const std::string idp_url = start("service=casework&idp=eherkenning");
+  const auto at = idp_url.find("RelayState=");
+  ASSERT_NE(at, std::string::npos) << idp_url;
+  const std::string relay_state = idp_url.substr(at + 11, idp_url.find('&', at) - at - 11);
+  // A real response of the POST broker, answering another request: never read.
+  auto posted = ask_idp(start("service=casework&idp=eherkenning-post"), "");
+  ASSERT_EQ(posted.acs_method, "POST");
+  const auto field = posted.acs_body.find("SAMLResponse=");
+  ASSERT_NE(field, std::string::npos);
+  const std::string saml_response =
+      posted.acs_body.substr(field, posted.acs_body.find('&', field) - field);  // still url-encoded
+  auto r = https(port(), http::verb::post, "/saml/acs", saml_response + "&RelayState=" + relay_state,
+                 {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(r.status, 400u) << r.body;
+  EXPECT_TRUE(cookie_of(r).empty());
+  EXPECT_NE(r.body.find("binding_not_allowed"), std::string::npos) << r.body;
+  EXPECT_EQ(last_audit("login").first, "denied:binding_not_allowed");
+}
+
 // Verifies that a cancelled login shows a Dutch page (not a 500), sets no
 // cookie and is audited with its reason.
 TEST_F(Login, CancelShowsDutchPageAndIsAudited) {
@@ -471,6 +525,106 @@ TEST_F(Login, PoortctlPrintsServiceCatalogue) {
   };
   EXPECT_GE(uuids(xml).size(), 6u);
   EXPECT_EQ(uuids(xml), uuids(again));
+}
+
+/// True if `xmlsec1 --verify` (libxmlsec1, not poort's verifier) accepts the
+/// signature of `xml`'s root, whose ID attribute is `id_attr`, under `cert`.
+bool xmlsec1_verifies(const fs::path& dir, const std::string& xml, const std::string& id_attr,
+                      const fs::path& cert) {
+  const fs::path file = dir / "xmlsec1-verify.xml";
+  write_file(file, xml);
+  const int rc = std::system(("xmlsec1 --verify --pubkey-cert-pem '" + cert.string() + "' --id-attr:ID " +
+                              id_attr + " '" + file.string() + "' >/dev/null 2>&1")
+                                 .c_str());
+  return rc == 0;
+}
+
+/// The base64 body of a PEM certificate, on one line (as in X509Certificate).
+std::string pem_body(const fs::path& pem) {
+  std::ifstream in(pem);
+  std::string line, out;
+  while (std::getline(in, line))
+    if (!line.starts_with("-----")) out += line;
+  return out;
+}
+
+// Verifies, with xmlsec1 --verify, the signatures of the SP metadata (as
+// served and from poortctl) and of the service catalogue, also during a
+// certificate rollover: both then carry the next certificate beside the
+// current one, and the catalogue states the configured level (issue 15,
+// items 3 and 5).
+TEST_F(Login, MetadataAndCatalogueSignaturesVerifyWithXmlsec1DuringRollover) {
+  const pki& p = pki::shared();
+  const fs::path signer = p.file("sp-signing.crt");
+  const std::string current = pem_body(signer), next = pem_body(p.file("sp-tls.crt"));
+  ASSERT_FALSE(next.empty());
+  const fs::path dir = env->dir.path();
+  const std::string md_id = "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor";
+  const std::string dc_id = "urn:etoegang:1.13:service-catalog:ServiceCatalogue";
+
+  auto served = https(port(), http::verb::get, "/saml/metadata");
+  ASSERT_EQ(served.status, 200u);
+  EXPECT_TRUE(xmlsec1_verifies(dir, served.body, md_id, signer)) << served.body;
+  std::string altered = served.body;
+  altered.replace(altered.find("/saml/acs"), 9, "/saml/acz");
+  EXPECT_FALSE(xmlsec1_verifies(dir, altered, md_id, signer)) << "the check can fail";
+
+  // The same config with a next certificate (the rollover's first step).
+  std::string rollover = env->config_text;
+  const std::string key_line = "signing_key = \"" + p.file("sp-signing.key").string() + "\"\n";
+  ASSERT_NE(rollover.find(key_line), std::string::npos);
+  rollover.replace(rollover.find(key_line), key_line.size(),
+                   key_line + "next_signing_certificate = \"" + p.file("sp-tls.crt").string() + "\"\n");
+  const fs::path config = dir / "poort-rollover.toml";
+  write_file(config, rollover);
+  const std::string ctl = binary("daemon/poortctl").string();
+  const std::string metadata = run_capture(ctl + " sp-metadata --config '" + config.string() + "'");
+  const std::string catalogue =
+      run_capture(ctl + " service-catalogue --config '" + config.string() + "' --broker-oin " + p.oin("IDP"));
+  ASSERT_NE(metadata.find("EntityDescriptor"), std::string::npos) << "poortctl sp-metadata failed";
+  ASSERT_NE(catalogue.find("ServiceCatalogue"), std::string::npos) << "poortctl service-catalogue failed";
+  EXPECT_TRUE(xmlsec1_verifies(dir, metadata, md_id, signer)) << metadata;
+  EXPECT_TRUE(xmlsec1_verifies(dir, catalogue, dc_id, signer)) << catalogue;
+  for (const std::string* xml : {&metadata, &catalogue}) {
+    EXPECT_NE(xml->find(next), std::string::npos) << "the next certificate is published";
+    EXPECT_NE(xml->find(current), std::string::npos) << "beside the current one";
+  }
+  // Three services, each instance with the current and the next certificate.
+  std::size_t certificates = 0;
+  for (auto at = catalogue.find("<esc:ServiceCertificate>"); at != std::string::npos;
+       at = catalogue.find("<esc:ServiceCertificate>", at + 1))
+    ++certificates;
+  EXPECT_EQ(certificates, 6u);
+  // The catalogue states the level the validator requires (the default, EH3).
+  EXPECT_NE(catalogue.find("<saml:AuthnContextClassRef>urn:etoegang:core:assurance-class:loa3<"),
+            std::string::npos);
+  EXPECT_EQ(catalogue.find("assurance-class:loa2"), std::string::npos);
+}
+
+// Verifies `poortctl saml verify` (the operator's offline check, the same
+// validator as the ACS) on EncryptedAssertions made by libxmlsec1 itself
+// (tests/data/saml/make-xmlsec-encrypted.py; issue 15, item 1): both data
+// algorithms, in a signed Response and in a signed ArtifactResponse; it
+// accepts them and prints the identity.
+TEST(PoortctlSamlVerify, AcceptsXmlsecEncryptedAssertions) {
+  const fs::path data = fs::path(POORT_SOURCE_DIR) / "tests" / "data" / "saml";
+  for (const char* alg : {"gcm", "cbc"}) {
+    for (const char* envelope : {"signed-response", "outer-xs", "artifact"}) {
+      const std::string name = std::string("xmlsec-encrypted-") + alg + "-" + envelope + ".xml";
+      const std::string cmd =
+          binary("daemon/poortctl").string() + " saml verify --response '" + (data / name).string() +
+          "' --idp-entity-id urn:etoegang:HM:00000099000000000001:entities:9001 --idp-cert '" +
+          (data / "idp-rsa.crt").string() + "' --sp-key '" + (data / "sp.key").string() +
+          "' --sp-entity-id urn:etoegang:DV:00000099000000000002:entities:9000"
+          " --acs-url https://poort.test/saml/acs --request-id _req-0001 --now 2026-03-01T10:00:00Z";
+      auto [status, out] = run_status(cmd);
+      EXPECT_EQ(status, 0) << name << ": " << out;
+      EXPECT_NE(out.find("\"accepted\":true"), std::string::npos) << name << ": " << out;
+      EXPECT_NE(out.find("\"kvk\":\"12345678\""), std::string::npos) << name << ": " << out;
+      EXPECT_NE(out.find("\"vestigingsnr\":\"000012345678\""), std::string::npos) << name << ": " << out;
+      EXPECT_NE(out.find("\"nameId\":\"transient-xmlsec\""), std::string::npos) << name << ": " << out;
+    }
+  }
 }
 
 }  // namespace

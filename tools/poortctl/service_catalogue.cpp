@@ -42,6 +42,13 @@ result<std::string> service_catalogue_xml(const config::config& cfg, const catal
   p.broker_oin = o.broker_oin;
   p.version = o.version;
   p.encryption_certificate = key->certificate();
+  x509_ptr next;  // rollover: the next certificate too, as in the SP metadata
+  if (!saml.next_signing_certificate.empty()) {
+    auto c = load_certificate_file(saml.next_signing_certificate);
+    if (!c) return c.error();
+    next = std::move(*c);
+  }
+  p.next_certificate = next.get();
   const auto level = saml::parse_assurance(saml.minimum_assurance).value_or(saml::assurance::loa3);
   for (const auto& s : saml.services) {
     saml::catalogue_service c;

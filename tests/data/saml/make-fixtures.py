@@ -6,13 +6,15 @@ encryption by python3-cryptography (RSA-OAEP key transport, AES-CBC/GCM).
 Every key here is a TEST-ONLY key, generated for these fixtures and
 committed on purpose. Never use them anywhere else.
 
-Run from anywhere with Debian's python:  /usr/bin/python3 make-fixtures.py
+Run from anywhere with Debian's python:  /usr/bin/python3 make-fixtures.py [FILE ...]
+(with file names: rebuild only those, e.g. encrypted-assertion.xml)
 Keys are generated only when missing; the responses are rebuilt every run.
 Times are fixed: validate the fixtures at NOW (below), never the wall clock.
 """
 import base64
 import os
 import subprocess
+import sys
 import tempfile
 
 from cryptography import x509
@@ -277,7 +279,12 @@ def encrypted_assertion():
     return f'<saml:EncryptedAssertion>{data}{peer}</saml:EncryptedAssertion>'
 
 
+ONLY = set(sys.argv[1:])  # file names to rebuild; none given: all of them
+
+
 def write(name, xml):
+    if ONLY and name not in ONLY:
+        return
     with open(path(name), "w") as f:
         f.write(xml)
 
@@ -290,7 +297,8 @@ def main():
     write("ecdsa.xml", response(signed_assertion(
         key="idp-ec.key", aid="_assertion-ec",
         method="http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256")))
-    write("encrypted-assertion.xml", response(encrypted_assertion()))
+    # An EncryptedAssertion is decrypted only inside a signed message (issue 15, item 2).
+    write("encrypted-assertion.xml", response(encrypted_assertion(), rid="_response-enc", signed=True))
     write("kvk-rsin.xml", response(signed_assertion(aid="_assertion-rsin", rsin=True)))
     write("artifact-response.xml", artifact_response(response(signed_assertion(aid="_assertion-art"))))
     write("other-prefixes.xml", other_prefixes())

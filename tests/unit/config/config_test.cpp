@@ -899,6 +899,35 @@ soap_content_type = "application/xml"
                   Problem("saml.identity_provider[1].soap_content_type", "text/xml")));
 }
 
+// EH3 is a floor, not a default (issue 15, item 3): below loa3 is a
+// configuration error as soon as an IdP maps to municipal roles, and
+// --check-config names the key and the IdP.
+TEST_F(ConfigTest, MunicipalIdpNeedsAtLeastEh3) {
+  for (const char* level : {"loa2", "loa2plus"}) {
+    std::string text = std::string(portal) + std::string(saml_enabled);
+    text = replace_all(text, "signing_key = \"@DIR@/rsa3072.key\"",
+                       std::string("signing_key = \"@DIR@/rsa3072.key\"\nminimum_assurance = ") +
+                           "\"urn:etoegang:core:assurance-class:" + level + "\"");
+    EXPECT_THAT(problems(text),
+                ElementsAre(Problem("saml.minimum_assurance", "EH3 is the floor for municipal logins")))
+        << level;
+    EXPECT_THAT(problems(text), ElementsAre(Problem("saml.minimum_assurance", "\"eherkenning\"")));
+    // Only administrators' IdPs: a lower level is the operator's choice.
+    EXPECT_TRUE(
+        parse_text(replace_all(text, "role_mapping = \"municipality\"", "role_mapping = \"administrator\"")))
+        << level;
+  }
+  for (const char* level : {"loa3", "loa4"}) {
+    std::string text = std::string(portal) + std::string(saml_enabled);
+    text = replace_all(text, "signing_key = \"@DIR@/rsa3072.key\"",
+                       std::string("signing_key = \"@DIR@/rsa3072.key\"\nminimum_assurance = ") +
+                           "\"urn:etoegang:core:assurance-class:" + level + "\"");
+    auto c = parse_text(text);
+    ASSERT_TRUE(c) << level;
+    EXPECT_EQ((*c)->saml.minimum_assurance, std::string("urn:etoegang:core:assurance-class:") + level);
+  }
+}
+
 TEST_F(ConfigTest, SamlSigningKeyMustBeRsa) {
   std::string text = std::string(portal) + std::string(saml_enabled);
   text = replace_all(text, "signing_certificate = \"@DIR@/rsa3072.crt\"",

@@ -226,6 +226,42 @@ TEST(ServiceCatalogue, IsSignedWithDefinitionsAndInstances) {
   EXPECT_EQ(build_service_catalogue(p, sp_signer(), rng, clock).error(), error::malformed);
 }
 
+// During a rollover the catalogue carries the next certificate like the SP
+// metadata does, and xmlsec1 (not our verifier) verifies its signature; the
+// level it states is the one it is given (issue 15, items 3 and 5).
+TEST(ServiceCatalogue, CarriesTheNextCertificateAndVerifiesWithXmlsec1) {
+  fake_clock clock{at(test::now_text)};
+  fake_random rng;
+  auto cert = test::certificate("sp.crt");
+  auto next = test::certificate("attacker.crt");
+  service_catalogue_params p;
+  p.oin = "00000099000000000002";
+  p.organization_display_name = "Justid (TEST)";
+  p.broker_oin = "00000099000000000001";
+  p.version = "urn:etoegang:1.13:53";
+  p.encryption_certificate = cert.get();
+  p.services = {{test::service_uuid, "0a1b2c3d-0000-4000-8000-000000000001", test::service_id, "Casework",
+                 "Re-entry notifications", "https://poort.test/", "https://poort.test/privacy",
+                 assurance::loa4}};
+  auto without = build_service_catalogue(p, sp_signer(), rng, clock);
+  ASSERT_TRUE(without);
+  EXPECT_EQ(count(*without, "<esc:ServiceCertificate>"), 1u);
+  EXPECT_EQ(count(*without, key_name_of(next.get())), 0u);
+  EXPECT_TRUE(xmlsec1_verifies(*without, "urn:etoegang:1.13:service-catalog:ServiceCatalogue"));
+  p.next_certificate = next.get();
+  auto with = build_service_catalogue(p, sp_signer(), rng, clock);
+  ASSERT_TRUE(with);
+  EXPECT_EQ(count(*with, "<esc:ServiceCertificate>"), 2u);
+  EXPECT_EQ(count(*with, "<ds:KeyName>" + key_name_of(next.get()) + "</ds:KeyName>"), 1u);
+  EXPECT_EQ(count(*with, "<ds:KeyName>" + key_name_of(cert.get()) + "</ds:KeyName>"), 1u);
+  EXPECT_EQ(count(*with, "<saml:AuthnContextClassRef>urn:etoegang:core:assurance-class:loa4<"), 1u);
+  EXPECT_TRUE(xmlsec1_verifies(*with, "urn:etoegang:1.13:service-catalog:ServiceCatalogue"));
+  // A changed byte breaks it for xmlsec1 too: the check can fail.
+  std::string altered = *with;
+  altered.replace(altered.find("Casework"), 8, "Caseworx");
+  EXPECT_FALSE(xmlsec1_verifies(altered, "urn:etoegang:1.13:service-catalog:ServiceCatalogue"));
+}
+
 std::string idp_metadata_xml(const std::string& valid_until = "2027-01-01T00:00:00Z") {
   auto cert = test::certificate("idp-rsa.crt");
   return "<md:EntitiesDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
