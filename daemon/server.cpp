@@ -1126,7 +1126,8 @@ result<std::shared_ptr<const runtime>> server_impl::build_runtime(std::shared_pt
     rt->tls.push_back(*ctx);
   }
   // A CONNECTED municipality's system certificate is a party too (daemon/onboarding.hpp).
-  rt->parties = auth::party_directory(cfg->parties, registry_party_fallback(*store_, clock_));
+  rt->parties =
+      auth::party_directory(cfg->parties, registry_party_fallback(*store_, clock_), cfg->allow_test_oins);
   auto assets = routing::load_assets(cfg->daemon.web_root);
   if (!assets) {
     log::error("assets.load_failed",

@@ -101,6 +101,7 @@ fs::path write_config(const fs::path& dir, const daemon_options& o) {
   const pki& p = pki::shared();
   auto q = [](const fs::path& f) { return "\"" + f.string() + "\""; };
   std::ostringstream t;
+  t << "allow_test_oins = " << (o.allow_test_oins ? "true" : "false") << "\n\n";
   t << "[daemon]\nthreads = 2\nworker_threads = 8\nweb_root = " << q(fs::path(POORT_SOURCE_DIR) / "web")
     << "\n\n";
   t << "[logging]\nlevel = \"info\"\n\n";
@@ -111,7 +112,7 @@ fs::path write_config(const fs::path& dir, const daemon_options& o) {
   t << "[listener.portal.limits]\n" << o.portal_limits << "\n";
   t << "[[listener.system]]\naddresses = [\"127.0.0.1:0\"]\nclient_ca_bundle = " << q(p.file("ca.crt"))
     << "\n";
-  if (o.with_crl) t << "crl_files = [" << q(p.file("crl.pem")) << "]\n";
+  t << (o.with_crl ? "crl_files = [" + q(p.file("crl.pem")) + "]\n" : std::string("crl_optional = true\n"));
   t << "[[listener.system.certificate]]\ncertificate = " << q(p.file(o.system_certificate + ".crt"))
     << "\nprivate_key = " << q(p.file(o.system_certificate + ".key")) << "\n";
   t << "[listener.system.limits]\n" << o.system_limits << "\n";

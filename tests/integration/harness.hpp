@@ -53,10 +53,11 @@ struct pki {
 
 /// Knobs for the generated config.
 struct daemon_options {
-  std::string portal_limits;  ///< TOML lines for [listener.portal.limits]
-  std::string system_limits;  ///< TOML lines for [listener.system.limits]
-  std::string extra;          ///< appended TOML (e.g. [shutdown])
-  bool with_crl = true;
+  std::string portal_limits;                  ///< TOML lines for [listener.portal.limits]
+  std::string system_limits;                  ///< TOML lines for [listener.system.limits]
+  std::string extra;                          ///< appended TOML (e.g. [shutdown])
+  bool with_crl = true;                       ///< false: no crl_files, and crl_optional = true
+  bool allow_test_oins = true;                ///< the development PKI has only test OINs
   std::string system_certificate = "system";  ///< PKI name of the system listener's certificate
 };
 

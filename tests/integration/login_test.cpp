@@ -87,6 +87,7 @@ std::string config_text(const fs::path& dir, std::uint16_t port, int idle_timeou
   auto q = [](const fs::path& f) { return "\"" + f.string() + "\""; };
   const std::string oin = p.oin("JUSTID");
   std::ostringstream t;
+  t << "allow_test_oins = true\n\n";
   t << "[daemon]\nthreads = 2\nworker_threads = 8\nweb_root = " << q(fs::path(POORT_SOURCE_DIR) / "web")
     << "\n\n";
   t << "[store]\ndatabase = " << q(dir / "poort.db") << "\n\n";
@@ -95,7 +96,7 @@ std::string config_text(const fs::path& dir, std::uint16_t port, int idle_timeou
   t << "[[listener.portal.certificate]]\ncertificate = " << q(p.file("portal.crt"))
     << "\nprivate_key = " << q(p.file("portal.key")) << "\n\n";
   t << "[[listener.system]]\naddresses = [\"127.0.0.1:0\"]\nclient_ca_bundle = " << q(p.file("ca.crt"))
-    << "\n";
+    << "\ncrl_files = [" << q(p.file("crl.pem")) << "]\n";
   t << "[[listener.system.certificate]]\ncertificate = " << q(p.file("system.crt"))
     << "\nprivate_key = " << q(p.file("system.key")) << "\n\n";
   t << "[saml]\nenabled = true\nentity_id = \"urn:etoegang:DV:" << oin << ":entities:9000\"\n"
