@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <optional>
 
 #include "common/crypto.hpp"
 #include "common/log.hpp"
@@ -105,7 +106,7 @@ std::optional<target> parse_target(std::string_view url) {
   t.host = u->host_address();
   t.is_ip = u->host_type() == boost::urls::host_type::ipv4 || u->host_type() == boost::urls::host_type::ipv6;
   t.port = u->has_port() ? std::string(u->port()) : "443";
-  t.host_header = u->encoded_host_and_port();
+  t.host_header = std::string(u->encoded_host_and_port());
   t.path = u->encoded_path().empty() ? "/" : std::string(u->encoded_path());
   if (u->has_query()) t.path += "?" + std::string(u->encoded_query());
   return t;
@@ -135,8 +136,9 @@ struct exchange {
       resolve_timed_out = true;
       resolver.cancel();
     });
-    auto flags = tcp::resolver::numeric_service;
-    if (to.is_ip) flags |= tcp::resolver::numeric_host;  // a literal: no DNS
+    // A literal is taken as it is: no DNS.
+    const auto flags = to.is_ip ? tcp::resolver::numeric_host | tcp::resolver::numeric_service
+                                : tcp::resolver::numeric_service;
     auto [rec, resolved] = co_await resolver.async_resolve(to.host, to.port, flags, use_tuple);
     resolve_deadline.cancel();
     if ((ec = rec)) co_return;

@@ -93,7 +93,7 @@ std::expected<void, std::string> declare_version_header(json::object& doc) {
   std::vector<json::object*> inline_api_responses;
   for (auto& [path, item] : doc["paths"].as_object()) {
     if (!item.is_object()) continue;
-    const bool api = std::string_view(path).starts_with("/api/");
+    const bool api = path.starts_with("/api/");
     for (auto& [method, operation] : item.as_object()) {
       const json::object* op = operation.if_object();
       const json::value* responses = op ? op->if_contains("responses") : nullptr;
@@ -102,7 +102,9 @@ std::expected<void, std::string> declare_version_header(json::object& doc) {
         if (!response.is_object()) continue;
         const json::value* ref = response.as_object().if_contains("$ref");
         if (ref != nullptr && ref->is_string() && ref->as_string().starts_with(response_ref_prefix)) {
-          const std::string name(std::string_view(ref->as_string()).substr(response_ref_prefix.size()));
+          const json::string& target = ref->as_string();
+          const std::string name(target.data() + response_ref_prefix.size(),
+                                 target.size() - response_ref_prefix.size());
           auto [it, fresh] = component_in_api.emplace(name, api);
           if (!fresh && it->second != api)
             return std::unexpected("components.responses." + name +

@@ -105,7 +105,7 @@ TEST_F(Certificates, RevokedIntermediateIsRefused) {
 
   auto good = get("/api/v1/whoami", (c / "via-good").string());
   ASSERT_EQ(good.status, 200u) << dump();
-  EXPECT_EQ(boost::json::parse(good.body).at("oin").as_string(), p.oin("PI_1"));
+  EXPECT_EQ(boost::json::parse(good.body).as_object().at("oin").as_string(), p.oin("PI_1"));
 
   EXPECT_EQ(get("/api/v1/whoami", (c / "via-revoked").string()).status, 0u) << "accepted under a revoked CA";
   EXPECT_NE(metrics().find("poort_connections_refused_total{listener=\"system\",reason=\"revoked\"} 1"),
@@ -177,7 +177,7 @@ TEST_F(Certificates, TestOinRefusedWithoutTheFlag) {
   ASSERT_TRUE(start(text.substr(0, text.find("[[party]]")))) << dump();
   auto r = get("/api/v1/whoami", "pi-1");
   ASSERT_EQ(r.status, 403u) << dump();
-  EXPECT_EQ(boost::json::parse(r.body).at("code").as_string(), "test_oin");
+  EXPECT_EQ(boost::json::parse(r.body).as_object().at("code").as_string(), "test_oin");
 }
 
 }  // namespace

@@ -139,11 +139,11 @@ TEST(OpenApi, EveryApiResponseDeclaresTheVersionHeader) {
     for (const auto& [method, op] : item.as_object()) {
       for (const auto& [status, response] : op.at("responses").as_object()) {
         const json::object* r = &response.as_object();
-        if (const auto* ref = r->if_contains("$ref"))
-          r = &components
-                   .at(std::string_view(ref->as_string())
-                           .substr(std::string_view("#/components/responses/").size()))
-                   .as_object();
+        if (const auto* ref = r->if_contains("$ref")) {
+          const json::string& target = ref->as_string();
+          const std::size_t prefix = std::string_view("#/components/responses/").size();
+          r = &components.at(std::string(target.data() + prefix, target.size() - prefix)).as_object();
+        }
         const auto* headers = r->if_contains("headers");
         const bool declared = headers != nullptr && headers->as_object().contains("API-Version");
         EXPECT_EQ(declared, api) << method << " " << path << " " << status;

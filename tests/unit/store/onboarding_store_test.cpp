@@ -64,7 +64,8 @@ TEST(RegistryCsv, HandlesQuotingAndLineEnds) {
       "\xEF\xBB\xBFgemeentecode,naam,kvk,rsin,oin,geldig_van,geldig_tot\r\n"
       "GM0001,\"Naam, met komma\",12345678,,00000003123456780000,2020-01-01,\r\n"
       "\r\n"
-      "\"GM0002\",\"Twee\"\"\",,123456782,,2020-01-01,2021-01-01\r\n");
+      "\"GM0002\",\"Twee\"\"\",,123456782,,2020-01-01,2021-01-01\r\n",
+      true);
   ASSERT_TRUE(rows) << rows.error().front().message;
   ASSERT_EQ(rows->size(), 2u);
   EXPECT_EQ((*rows)[0].record.naam, "Naam, met komma");
