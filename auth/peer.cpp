@@ -16,7 +16,8 @@ class category_impl final : public error_category {
       case error::oin_missing:
       case error::oin_malformed:
       case error::unknown_party:
-      case error::wrong_party_kind: return make_error_condition(condition::forbidden);
+      case error::wrong_party_kind:
+      case error::test_oin: return make_error_condition(condition::forbidden);
     }
     return make_error_condition(condition::internal);
   }
@@ -44,6 +45,7 @@ std::string_view reason_code(error e) noexcept {
     case error::oin_malformed: return "oin_malformed";
     case error::unknown_party: return "unknown_party";
     case error::wrong_party_kind: return "wrong_party_kind";
+    case error::test_oin: return "test_oin";
   }
   return "unknown";
 }
@@ -67,8 +69,9 @@ result<peer_certificate> identify_certificate(X509* cert) {
   return out;
 }
 
-party_directory::party_directory(const std::vector<party>& parties, party_fallback fallback)
-    : fallback_(std::move(fallback)) {
+party_directory::party_directory(const std::vector<party>& parties, party_fallback fallback,
+                                 bool allow_test_oins)
+    : fallback_(std::move(fallback)), allow_test_oins_(allow_test_oins) {
   for (const auto& p : parties) by_oin_.emplace(p.oin, p);
 }
 
@@ -78,6 +81,7 @@ const party* party_directory::find(std::string_view oin) const {
 }
 
 result<party> resolve_party(const party_directory& directory, const peer_certificate& cert) {
+  if (!directory.allow_test_oins() && config::is_test_oin(cert.oin)) return make_error_code(error::test_oin);
   if (const party* p = directory.find(cert.oin)) return *p;
   if (directory.fallback())
     if (auto found = directory.fallback()(cert)) return std::move(*found);

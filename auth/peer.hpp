@@ -6,7 +6,10 @@
 // becomes a `peer_certificate` (its OIN from subject serialNumber), and the
 // OIN is looked up in the `party_directory` of registered institutions and
 // municipal systems. An OIN that is not registered is a `forbidden` refusal
-// (403), never an anonymous caller.
+// (403), never an anonymous caller. A test OIN (prefix 00000099) is refused
+// (`test_oin`) unless the directory allows them (config `allow_test_oins`):
+// anyone can get a certificate with one, so none may reach a party, neither a
+// configured one nor one from the registry fallback.
 //
 // Thread safety: `party_directory` is immutable after construction; the daemon
 // swaps whole directories on reload.
@@ -32,6 +35,7 @@ enum class error {
   oin_malformed,     ///< serialNumber is not 20 digits
   unknown_party,     ///< the OIN is not a registered party
   wrong_party_kind,  ///< the party may not use this route (e.g. a prison reading an inbox)
+  test_oin,          ///< a test OIN (00000099...) while allow_test_oins is off
 };
 
 const error_category& error_category_instance() noexcept;
@@ -67,21 +71,25 @@ using party_fallback = std::function<std::optional<party>(const peer_certificate
 class party_directory {
  public:
   party_directory() = default;
-  explicit party_directory(const std::vector<party>& parties, party_fallback fallback = {});
+  /// `allow_test_oins`: whether certificates with a test OIN may resolve
+  /// (config::config::allow_test_oins).
+  party_directory(const std::vector<party>& parties, party_fallback fallback, bool allow_test_oins);
 
   /// The configured party with this OIN, or nullptr.
   const party* find(std::string_view oin) const;
   std::size_t size() const { return by_oin_.size(); }
   const party_fallback& fallback() const { return fallback_; }
+  bool allow_test_oins() const { return allow_test_oins_; }
 
  private:
   std::unordered_map<std::string, party> by_oin_;
   party_fallback fallback_;
+  bool allow_test_oins_ = false;
 };
 
 /// Resolves a verified certificate to a registered party: a configured one,
 /// else what the directory's fallback finds; `unknown_party` when neither
-/// knows it.
+/// knows it. `test_oin` first, for a test OIN the directory does not allow.
 result<party> resolve_party(const party_directory& directory, const peer_certificate& cert);
 
 std::string_view to_string(party_kind k) noexcept;

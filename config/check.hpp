@@ -12,8 +12,8 @@ namespace poort::config {
 
 /// Loads `file` with `load_file` (which also reads every certificate, key, CA
 /// bundle and CRL it names).
-/// Success: prints "poortd: configuration file FILE test is successful" and
-/// returns 0.
+/// Success: prints each of `warnings` as "FILE: KEY: warning: MESSAGE", then
+/// "poortd: configuration file FILE test is successful", and returns 0.
 /// Failure: prints each problem as "FILE: KEY: MESSAGE" ("FILE: MESSAGE" for a
 /// problem with the file as a whole, e.g. a TOML syntax error), then
 /// "poortd: configuration file FILE test failed", and returns 1.

@@ -107,7 +107,16 @@ void check_unique(table_reader& t, std::string_view key, const std::string& valu
 struct parse_state {
   seen_list addresses;  ///< canonical address, key path
   seen_list oins;
+  bool allow_test_oins = false;
 };
+
+/// Reports a test OIN at `key` unless test OINs are allowed.
+void check_test_oin(table_reader& t, std::string_view key, std::string_view oin, const parse_state& state) {
+  if (!state.allow_test_oins && is_test_oin(oin)) {
+    t.add_problem(
+        key, "is a test OIN (prefix 00000099), refused unless allow_test_oins = true (test systems only)");
+  }
+}
 
 /// Checks a certificate and its key when both are set (a missing one is
 /// reported by `require`), else whichever one is set.
@@ -181,7 +190,13 @@ void read_listener(table_reader& t, listener& l, parse_state& state) {
 
   t.read("client_ca_bundle", l.client_ca_bundle);
   t.read("crl_files", l.crl_files, 64);
+  t.read("crl_optional", l.crl_optional);
   if (system) {
+    if (l.crl_files.empty() && !l.crl_optional) {
+      t.add_problem("crl_files",
+                    "is required: client certificates are checked against CRLs (crl_optional = true runs "
+                    "without revocation checks)");
+    }
     t.require("client_ca_bundle", "is required: a system listener verifies client certificates");
     if (!l.client_ca_bundle.empty()) {
       if (auto why = detail::check_ca_bundle(l.client_ca_bundle)) t.add_problem("client_ca_bundle", *why);
@@ -192,7 +207,7 @@ void read_listener(table_reader& t, listener& l, parse_state& state) {
       }
     }
   } else {
-    for (std::string_view key : {"client_ca_bundle", "crl_files"}) {
+    for (std::string_view key : {"client_ca_bundle", "crl_files", "crl_optional"}) {
       if (t.contains(key)) t.add_problem(key, "only a system listener takes client certificates");
     }
   }
@@ -214,6 +229,7 @@ void read_party(table_reader& t, party& p, parse_state& state) {
     t.add_problem("oin", "must be 20 digits");
   } else if (!p.oin.empty()) {
     check_unique(t, "oin", p.oin, state.oins);
+    check_test_oin(t, "oin", p.oin, state);
   }
   if (p.name.size() > 200) t.add_problem("name", "must be at most 200 characters");
   if (t.contains("organisation") && (p.organisation.empty() || p.organisation.size() > 200))
@@ -296,6 +312,8 @@ void read_deliveries(table_reader& t, struct deliveries& d) {
   t.read("push_client_certificate", d.push_client_certificate);
   t.read("push_client_key", d.push_client_key);
   t.read("push_ca_bundle", d.push_ca_bundle);
+  t.read("push_crl_files", d.push_crl_files, 64);
+  t.read("push_crl_optional", d.push_crl_optional);
   t.read("push_initial_backoff_ms", d.push_initial_backoff, 1, hour_ms);
   t.read("push_max_backoff_ms", d.push_max_backoff, 1, 24 * hour_ms);
   t.read("push_give_up_after_s", d.push_give_up_after, 1, 365 * day_s);
@@ -319,6 +337,16 @@ void read_deliveries(table_reader& t, struct deliveries& d) {
   }
   if (!d.push_ca_bundle.empty()) {
     if (auto why = detail::check_ca_bundle(d.push_ca_bundle)) t.add_problem("push_ca_bundle", *why);
+  }
+  if (!d.push_client_certificate.empty() && d.push_crl_files.empty() && !d.push_crl_optional) {
+    t.add_problem("push_crl_files",
+                  "is required with push_client_certificate: endpoint certificates are checked against CRLs "
+                  "(push_crl_optional = true pushes without revocation checks)");
+  }
+  for (std::size_t i = 0; i < d.push_crl_files.size(); ++i) {
+    if (auto why = detail::check_crl_file(d.push_crl_files[i])) {
+      t.add_problem_at(t.key_path("push_crl_files") + '[' + std::to_string(i) + ']', *why);
+    }
   }
 }
 
@@ -420,7 +448,7 @@ constexpr std::string_view assurance_levels[] = {
 
 /// Reads [saml]. Every key is always read, so types, ranges and typos are
 /// caught; what is required and the files named are checked only when enabled.
-void read_saml(table_reader& t, struct saml& s) {
+void read_saml(table_reader& t, struct saml& s, const parse_state& state) {
   t.read("enabled", s.enabled);
   t.read("entity_id", s.entity_id);
   t.read("base_url", s.base_url);
@@ -455,6 +483,7 @@ void read_saml(table_reader& t, struct saml& s) {
   t.require("service", "at least one [[saml.service]] is required");
   t.require("identity_provider", "at least one [[saml.identity_provider]] is required");
   if (!s.oin.empty() && !is_oin(s.oin)) t.add_problem("oin", "must be 20 digits");
+  if (!s.oin.empty()) check_test_oin(t, "oin", s.oin, state);
   const std::string entity_prefix = "urn:etoegang:DV:" + s.oin + ":entities:";
   if (!s.entity_id.empty() && !is_numbered_urn(s.entity_id, entity_prefix)) {
     t.add_problem("entity_id", "must be " + entity_prefix + "<index of 0-9999> (from saml.oin)");
@@ -495,6 +524,8 @@ void read_saml(table_reader& t, struct saml& s) {
 
 void read_config(table_reader& root, config& c) {
   parse_state state;
+  root.read("allow_test_oins", c.allow_test_oins);
+  state.allow_test_oins = c.allow_test_oins;
   root.read_table("daemon", [&](table_reader& t) { read_daemon(t, c.daemon); });
   root.read_table("logging", [&](table_reader& t) {
     t.read("level", c.logging.level);
@@ -535,7 +566,7 @@ void read_config(table_reader& root, config& c) {
     read_party(t, p, state);
     c.parties.push_back(std::move(p));
   });
-  root.read_table("saml", [&](table_reader& t) { read_saml(t, c.saml); });
+  root.read_table("saml", [&](table_reader& t) { read_saml(t, c.saml, state); });
   root.read_table("email", [&](table_reader& t) { read_email(t, c.email); });
   if (c.saml.enabled && c.portal.empty()) {
     root.add_problem("saml.enabled", "SAML login needs a [[listener.portal]]");
@@ -598,6 +629,23 @@ load_result load_file(const path& file) {
   if (!c) return std::unexpected(std::move(c.error()));
   (*c)->source = absolute;
   return std::move(*c);
+}
+
+std::vector<problem> warnings(const config& c) {
+  std::vector<problem> out;
+  for (std::size_t i = 0; i < c.system.size(); ++i) {
+    if (c.system[i].crl_files.empty()) {
+      out.push_back({"listener.system[" + std::to_string(i) + "].crl_optional",
+                     "no CRLs: revoked client certificates are accepted"});
+    }
+  }
+  if (!c.deliveries.push_client_certificate.empty() && c.deliveries.push_crl_files.empty()) {
+    out.push_back({"deliveries.push_crl_optional", "no CRLs: revoked endpoint certificates are accepted"});
+  }
+  if (c.allow_test_oins) {
+    out.push_back({"allow_test_oins", "test OINs (prefix 00000099) are accepted: for test systems only"});
+  }
+  return out;
 }
 
 std::vector<std::string> restart_required(const config& current, const config& next) {

@@ -59,8 +59,13 @@ struct listener {
   std::vector<server_certificate> certificates;
   /// system listener only: CA bundle that client certificates must chain to.
   path client_ca_bundle;
-  /// system listener only: CRL files (PEM), checked for every client certificate.
+  /// system listener only: CRL files (PEM), checked for every certificate of a
+  /// client's chain (leaf and intermediates: X509_V_FLAG_CRL_CHECK_ALL), so each
+  /// CA in client_ca_bundle needs its CRL here.
   std::vector<path> crl_files;
+  /// system listener only: true lets it start without any CRL (no revocation
+  /// check at all; `--check-config` warns). false (the default): crl_files is required.
+  bool crl_optional = false;
   struct limits limits;
 };
 
@@ -186,6 +191,11 @@ struct deliveries {
   path push_client_certificate;
   path push_client_key;
   path push_ca_bundle;
+  /// CRLs (PEM) of the CAs in push_ca_bundle: the endpoint's whole chain is
+  /// checked against them (X509_V_FLAG_CRL_CHECK_ALL). Required with push
+  /// unless push_crl_optional.
+  std::vector<path> push_crl_files;
+  bool push_crl_optional = false;  ///< true: push without revocation checks (`--check-config` warns)
   milliseconds push_initial_backoff{1'000};  ///< after the first failure; doubles per attempt
   milliseconds push_max_backoff{300'000};    ///< the cap of the back-off
   seconds push_give_up_after{3 * 86'400};    ///< then OPGEGEVEN (administrators see it)
@@ -207,6 +217,12 @@ struct daemon {
 
 // `struct x x;`: a member named after its type needs the elaborated type for g++.
 struct config {
+  /// Whether OINs with the test prefix `00000099` are accepted: in [[party]],
+  /// saml.oin, client certificates on the system listener (auth/peer.hpp),
+  /// uploaded system certificates and `poortctl registry import`. Anyone may
+  /// issue a certificate with a test OIN, so production refuses them; the
+  /// development PKI (scripts/pki), the demo and the tests set this.
+  bool allow_test_oins = false;
   std::vector<listener> portal;  ///< usually one; each with its own addresses
   std::vector<listener> system;
   std::vector<party> parties;
@@ -232,6 +248,17 @@ struct problem {
 };
 
 using load_result = std::expected<std::shared_ptr<const config>, std::vector<problem>>;
+
+/// The prefix of test OINs (Logius OIN-stelsel), refused unless allow_test_oins.
+inline constexpr std::string_view test_oin_prefix = "00000099";
+
+/// Whether `oin` carries the test prefix.
+inline bool is_test_oin(std::string_view oin) { return oin.starts_with(test_oin_prefix); }
+
+/// What a valid config allows but an operator should know, with its key
+/// path: a system listener without CRLs (crl_optional), push without CRLs
+/// (push_crl_optional), test OINs allowed (allow_test_oins). Pure.
+std::vector<problem> warnings(const config& c);
 
 /// Parses and validates `text` (TOML); relative paths resolve against `base_dir`.
 /// Every problem is reported, not only the first. Validation includes loading

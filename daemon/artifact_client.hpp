@@ -3,7 +3,7 @@
 // an IdP's ArtifactResolutionService (SOAP 1.1) over mutual TLS and returns
 // the answer (DESIGN §3; eherkenning.md §1).
 //
-// Per IdP, one client TLS context built from config:
+// Per IdP, one `https_client` (daemon/https_client.hpp, shared with the push):
 //   - our certificate: saml.tls_client_certificate / tls_client_key (the
 //     PKIoverheid certificate with our OIN, which the broker checks);
 //   - the server verified against the IdP's `artifact_resolution_ca` bundle,
@@ -13,14 +13,13 @@
 // `total_timeout` over resolve, connect, handshake, write and read; a
 // response head of at most 16 KiB and a body of at most `max_response_bytes`;
 // the answer must be 200 with a SOAP content type. URLs come from the IdP's
-// trusted metadata, never from the request; loopback is allowed (tests).
+// trusted metadata, never from the request, so no address filter applies
+// (loopback is allowed: tests).
 //
 // `post` blocks the calling thread (a worker thread of the ACS handler) for
 // at most `total_timeout`; it runs its own private io_context.
 //
 // Thread safety: immutable after `create`; `post` may run on several threads.
-
-#include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
 #include <map>
@@ -30,6 +29,7 @@
 #include "auth/login.hpp"
 #include "common/error.hpp"
 #include "config/config.hpp"
+#include "daemon/https_client.hpp"
 
 namespace poort::daemon {
 
@@ -50,7 +50,7 @@ class artifact_client {
   result<std::string> post(const auth::soap_call& call) const;
 
  private:
-  std::map<std::string, std::shared_ptr<boost::asio::ssl::context>, std::less<>> contexts_;
+  std::map<std::string, std::shared_ptr<const https_client>, std::less<>> clients_;
 };
 
 }  // namespace poort::daemon

@@ -1,91 +1,20 @@
 #include "daemon/deliveries.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
-#include <boost/url/parse.hpp>
-
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cstdint>
 #include <vector>
 
 #include "common/log.hpp"
+#include "daemon/https_client.hpp"
 #include "store/deliveries.hpp"
 
 namespace poort::daemon {
 namespace {
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = net::ssl;
-using tcp = net::ip::tcp;
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
-
 constexpr std::size_t push_batch = 32;
 constexpr std::size_t purge_batch = 500;
 constexpr std::size_t max_response_bytes = 64 * 1024;
-
-/// An IPv4 range: the first address and the prefix length.
-struct ipv4_range {
-  std::uint32_t first;
-  unsigned bits;
-};
-
-/// IPv4 ranges that are not public unicast (IANA special-purpose registry).
-constexpr std::array<ipv4_range, 14> non_public_ipv4{{
-    {0x00000000, 8},   // 0/8 "this network"
-    {0x0A000000, 8},   // 10/8 private
-    {0x64400000, 10},  // 100.64/10 shared address space (CGNAT)
-    {0x7F000000, 8},   // 127/8 loopback
-    {0xA9FE0000, 16},  // 169.254/16 link-local
-    {0xAC100000, 12},  // 172.16/12 private
-    {0xC0000000, 24},  // 192.0.0/24 IETF protocol assignments
-    {0xC0000200, 24},  // 192.0.2/24 documentation (TEST-NET-1)
-    {0xC0A80000, 16},  // 192.168/16 private
-    {0xC6120000, 15},  // 198.18/15 benchmarking
-    {0xC6336400, 24},  // 198.51.100/24 documentation (TEST-NET-2)
-    {0xCB007100, 24},  // 203.0.113/24 documentation (TEST-NET-3)
-    {0xE0000000, 4},   // 224/4 multicast
-    {0xF0000000, 4},   // 240/4 reserved, with 255.255.255.255 broadcast
-}};
-
-bool is_public_ipv4(const net::ip::address_v4& a) {
-  const std::uint32_t v = a.to_uint();
-  return std::ranges::none_of(non_public_ipv4, [v](const ipv4_range& r) {
-    return (v >> (32 - r.bits)) == (r.first >> (32 - r.bits));
-  });
-}
-
-bool is_public_ipv6(const net::ip::address_v6& a) {
-  const auto b = a.to_bytes();
-  // IPv4-compatible ::/96, IPv4-mapped ::ffff:0:0/96 and NAT64 64:ff9b::/96
-  // carry an IPv4 address in their last 32 bits.
-  constexpr std::array<std::uint8_t, 12> compatible{}, mapped{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff},
-      nat64{0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
-  for (const auto& prefix : {compatible, mapped, nat64}) {
-    if (std::equal(prefix.begin(), prefix.end(), b.begin()))
-      return is_public_ipv4(net::ip::address_v4({b[12], b[13], b[14], b[15]}));
-  }
-  if ((b[0] & 0xE0) != 0x20) return false;  // outside 2000::/3
-  // 6to4 2002::/16 carries an IPv4 address in bits 16-47: a relay would
-  // forward to it.
-  if (b[0] == 0x20 && b[1] == 0x02) return is_public_ipv4(net::ip::address_v4({b[2], b[3], b[4], b[5]}));
-  // 2001::/23 IETF protocol assignments: Teredo 2001::/32 (its client address
-  // obfuscated in the last 32 bits), benchmarking, ORCHID; no push endpoint.
-  if (b[0] == 0x20 && b[1] == 0x01 && (b[2] & 0xFE) == 0) return false;
-  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8) return false;  // 2001:db8::/32
-  if (b[0] == 0x3F && b[1] == 0xFF && (b[2] & 0xF0) == 0) return false;            // 3fff::/20
-  return true;
-}
 
 const store::audit_context& internal_actor() {
   static const store::audit_context who{"internal", "poortd", ""};
@@ -98,91 +27,43 @@ struct push_attempt {
   std::string reason;
 };
 
-net::awaitable<push_attempt> push_one(ssl::context& ctx, const boost::urls::url_view& url, std::string body,
-                                      std::string bericht_id, std::chrono::milliseconds timeout,
-                                      bool allow_private) {
-  auto ex = co_await net::this_coro::executor;
-  const std::string host(url.host_address());
-  const std::string port = url.has_port() ? std::string(url.port()) : std::string("443");
-  std::string target(url.encoded_target());
-  if (target.empty()) target = "/";
-
-  beast::ssl_stream<beast::tcp_stream> stream(ex, ctx);
-  beast::get_lowest_layer(stream).expires_after(timeout);
-  if (!SSL_set_tlsext_host_name(stream.native_handle(), host.c_str()))
-    co_return push_attempt{false, "tls_setup"};
-  stream.set_verify_callback(ssl::host_name_verification(host));
-
-  // An IP literal is taken as it is (no DNS); either way only the addresses
-  // judged here are connected to.
-  const bool literal =
-      url.host_type() == boost::urls::host_type::ipv4 || url.host_type() == boost::urls::host_type::ipv6;
-  tcp::resolver resolver(ex);
-  auto [rec, resolved] = co_await resolver.async_resolve(
-      host, port,
-      literal ? tcp::resolver::numeric_host | tcp::resolver::numeric_service : tcp::resolver::numeric_service,
-      use_tuple);
-  if (rec) co_return push_attempt{false, "resolve_failed"};
-  std::vector<tcp::endpoint> endpoints;
-  for (const auto& entry : resolved) {
-    if (allow_private || is_public_address(entry.endpoint().address())) endpoints.push_back(entry.endpoint());
+/// One push through the shared outbound client (daemon/https_client.hpp);
+/// its failures become the outbox's reason codes.
+push_attempt push(const https_client& client, std::string_view endpoint, std::string body,
+                  std::string bericht_id, std::chrono::milliseconds timeout, bool allow_private) {
+  auto res = client.post({.url = std::string(endpoint),
+                          .content_type = "application/json",
+                          .headers = {{"Idempotency-Key", std::move(bericht_id)}},
+                          .body = std::move(body)},
+                         {.timeout = timeout,
+                          .max_response_bytes = max_response_bytes,
+                          .public_addresses_only = !allow_private});
+  if (res) {
+    if (res->status >= 200 && res->status < 300) return {true, ""};
+    return {false, "http_" + std::to_string(res->status)};
   }
-  if (endpoints.empty()) co_return push_attempt{false, "endpoint_address_refused"};
-  auto [cec, ep] = co_await beast::get_lowest_layer(stream).async_connect(endpoints, use_tuple);
-  if (cec) co_return push_attempt{false, cec == beast::error::timeout ? "timeout" : "connect_failed"};
-  auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, use_tuple);
-  if (hec) co_return push_attempt{false, hec == beast::error::timeout ? "timeout" : "tls_failed"};
-
-  http::request<http::string_body> req{http::verb::post, target, 11};
-  req.set(http::field::host, url.encoded_host_and_port());
-  req.set(http::field::content_type, "application/json");
-  req.set(http::field::user_agent, "poort");
-  req.set("Idempotency-Key", bericht_id);
-  req.body() = std::move(body);
-  req.prepare_payload();
-  auto [wec, wn] = co_await http::async_write(stream, req, use_tuple);
-  if (wec) co_return push_attempt{false, wec == beast::error::timeout ? "timeout" : "write_failed"};
-
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(max_response_bytes);
-  auto [rdec, rn] = co_await http::async_read(stream, buffer, parser, use_tuple);
-  if (rdec) co_return push_attempt{false, rdec == beast::error::timeout ? "timeout" : "read_failed"};
-  const unsigned status = parser.get().result_int();
-  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
-  co_await stream.async_shutdown(use_tuple);
-  if (status >= 200 && status < 300) co_return push_attempt{true, ""};
-  co_return push_attempt{false, "http_" + std::to_string(status)};
+  const https_failure& f = res.error();
+  if (f.timed_out) return {false, "timeout"};
+  switch (f.step) {
+    case https_step::url: return {false, "endpoint_invalid"};
+    case https_step::resolve: return {false, "resolve_failed"};
+    case https_step::address: return {false, "endpoint_address_refused"};
+    case https_step::connect: return {false, "connect_failed"};
+    case https_step::tls_handshake: return {false, "tls_failed"};
+    case https_step::write: return {false, "write_failed"};
+    case https_step::read: return {false, "read_failed"};
+  }
+  return {false, "internal"};
 }
 
-/// One push, run to completion on a private io_context.
-push_attempt push(ssl::context& ctx, std::string_view endpoint, std::string body, std::string bericht_id,
-                  std::chrono::milliseconds timeout, bool allow_private) {
-  auto url = boost::urls::parse_absolute_uri(endpoint);
-  if (!url || url->scheme() != "https" || url->host_address().empty()) return {false, "endpoint_invalid"};
-  net::io_context ioc;
-  push_attempt out{false, "internal"};
-  net::co_spawn(ioc, push_one(ctx, *url, std::move(body), std::move(bericht_id), timeout, allow_private),
-                [&](const std::exception_ptr& e, push_attempt a) {
-                  if (!e) out = std::move(a);
-                });
-  ioc.run();
-  return out;
-}
-
-result<std::shared_ptr<ssl::context>> make_client_context(const config::deliveries& d) {
-  try {
-    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
-    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-    ctx->use_certificate_chain_file(d.push_client_certificate.string());
-    ctx->use_private_key_file(d.push_client_key.string(), ssl::context::pem);
-    ctx->load_verify_file(d.push_ca_bundle.string());
-    ctx->set_verify_mode(ssl::verify_peer);
-    return ctx;
-  } catch (const std::exception& e) {
-    log::error("push.tls_context_failed", {{"error", e.what()}});
-    return make_error_code(common_error::crypto_error);
-  }
+result<https_client> make_push_client(const config::deliveries& d) {
+  auto client = https_client::create({.purpose = "push",
+                                      .client_certificate = d.push_client_certificate,
+                                      .client_key = d.push_client_key,
+                                      .ca_bundle = d.push_ca_bundle,
+                                      .crl_files = d.push_crl_files});
+  if (!client) log::error("push.tls_context_failed", {{"error", client.error().message()}});
+  return client;
 }
 
 /// Back-off after `failures` failed attempts: initial x 2^(failures-1), capped.
@@ -193,10 +74,6 @@ std::chrono::milliseconds backoff(const config::deliveries& d, std::int64_t fail
 }
 
 }  // namespace
-
-bool is_public_address(const net::ip::address& a) {
-  return a.is_v4() ? is_public_ipv4(a.to_v4()) : is_public_ipv6(a.to_v6());
-}
 
 struct deliveries_runtime::counters {
   std::atomic<std::uint64_t> push_attempts{0};
@@ -341,8 +218,8 @@ void deliveries_runtime::push_due(const config::config& cfg) {
   if (d.push_client_certificate.empty() || !counts || counts->pending == 0) return;
   auto due = db_.read([&](store::reader& r) { return store::due_outbox(r, clock_.now(), push_batch); });
   if (!due || due->empty()) return;
-  auto ctx = make_client_context(d);
-  if (!ctx) return;
+  auto client = make_push_client(d);
+  if (!client) return;
   for (const auto& item : *due) {
     {
       std::lock_guard lock(mu_);
@@ -363,7 +240,7 @@ void deliveries_runtime::push_due(const config::config& cfg) {
       continue;
     }
     ++counters_->push_attempts;
-    auto attempt = push(**ctx, item.endpoint, std::move(**payload), item.bericht_id, d.push_timeout,
+    auto attempt = push(*client, item.endpoint, std::move(**payload), item.bericht_id, d.push_timeout,
                         d.push_allow_private_addresses);
     const auto now = clock_.now();
     result<void> recorded;

@@ -15,6 +15,9 @@
 // /api/v1/berichten/{id}'s content form (store::push_payload). Any 2xx is
 // delivered; anything else (or no answer within push_timeout) is retried.
 //
+// Pushes go through poortd's one outbound client (daemon/https_client.hpp):
+// the endpoint's certificate chained to push_ca_bundle, every certificate of
+// the chain checked against push_crl_files, the URL's host checked against it.
 // Pushes connect only to public unicast addresses (`is_public_address`) of
 // the endpoint's host, whether a name or an IP literal, unless
 // `push_allow_private_addresses` is set: a signatory sets the endpoint URL,
@@ -27,8 +30,6 @@
 // Thread safety: `services`, `wake` and `content_purged` may be called from
 // any thread; `start` and `stop` from the thread that owns the server.
 
-#include <boost/asio/ip/address.hpp>
-
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -39,22 +40,12 @@
 #include "common/error.hpp"
 #include "common/random.hpp"
 #include "config/config.hpp"
+#include "daemon/https_client.hpp"  // is_public_address: the push's address filter
 #include "routing/delivery_routes.hpp"
 #include "routing/metrics.hpp"
 #include "store/database.hpp"
 
 namespace poort::daemon {
-
-/// Whether pushes may connect to `a` by default: true for a public unicast
-/// address. False for IPv4 0/8, 10/8, 100.64/10 (CGNAT), 127/8, 169.254/16,
-/// 172.16/12, 192.0.0/24, 192.0.2/24, 192.168/16, 198.18/15, 198.51.100/24,
-/// 203.0.113/24, 224/4 (multicast) and 240/4 (reserved and broadcast). IPv6
-/// outside global unicast 2000::/3 is refused (among others ::, ::1,
-/// fc00::/7, fe80::/10, ff00::/8), and within it the documentation ranges
-/// 2001:db8::/32 and 3fff::/20; IPv4-compatible ::/96 (:: and ::1 included),
-/// IPv4-mapped ::ffff:0:0/96 and NAT64 64:ff9b::/96 are judged by their
-/// IPv4 part. Pure; thread-safe.
-bool is_public_address(const boost::asio::ip::address& a);
 
 /// The store settings that `cfg` describes.
 store::delivery_settings delivery_settings_of(const config::deliveries& cfg);

@@ -25,12 +25,13 @@ error_code malformed() { return make_error_code(common_error::invalid_argument);
 result<routing::system_certificate> verify_system_certificate(std::string_view pem,
                                                               std::string_view ca_bundle_pem,
                                                               const std::vector<std::string>& crl_pems,
-                                                              sys_time now) {
+                                                              sys_time now, bool allow_test_oins) {
   auto certs = parse_certificates_pem(pem);
   if (!certs || certs->size() != 1) return malformed();
   X509* cert = certs->front().get();
   auto id = auth::identify_certificate(cert);
   if (!id) return malformed();
+  if (!allow_test_oins && config::is_test_oin(id->oin)) return untrusted();
 
   auto cas = parse_certificates_pem(ca_bundle_pem);
   if (!cas) return untrusted();
@@ -43,7 +44,7 @@ result<routing::system_certificate> verify_system_certificate(std::string_view p
     while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
       X509_STORE_add_crl(trust.get(), crl);
       X509_CRL_free(crl);
-      flags |= X509_V_FLAG_CRL_CHECK;
+      flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
     }
     ERR_clear_error();
   }
@@ -76,10 +77,11 @@ result<std::shared_ptr<const routing::onboarding_services>> make_onboarding_serv
     }
   }
   auto s = std::make_shared<routing::onboarding_services>();
-  s->verify_system_certificate = [bundle = std::move(bundle), crls = std::move(crls),
-                                  &clock](std::string_view pem) -> result<routing::system_certificate> {
+  s->verify_system_certificate =
+      [bundle = std::move(bundle), crls = std::move(crls), &clock,
+       allow_test_oins = cfg.allow_test_oins](std::string_view pem) -> result<routing::system_certificate> {
     if (bundle.empty()) return untrusted();
-    return verify_system_certificate(pem, bundle, crls, clock.now());
+    return verify_system_certificate(pem, bundle, crls, clock.now(), allow_test_oins);
   };
   return std::shared_ptr<const routing::onboarding_services>(std::move(s));
 }

@@ -32,11 +32,14 @@ namespace poort::daemon {
 /// Checks a PEM certificate as `onboarding_services::verify_system_certificate`
 /// documents, as the system listener would: against the CA certificates in
 /// `ca_bundle_pem` and the CRLs in `crl_pems` (each a PEM file's text), at
-/// time `now`, X.509 strict, with the clientAuth extended key usage.
+/// time `now`, X.509 strict, every certificate of the chain checked against
+/// the CRLs when there are any (X509_V_FLAG_CRL_CHECK_ALL), with the clientAuth
+/// extended key usage. A certificate with a test OIN is untrusted
+/// (crypto_error) unless `allow_test_oins` (config::config::allow_test_oins).
 result<routing::system_certificate> verify_system_certificate(std::string_view pem,
                                                               std::string_view ca_bundle_pem,
                                                               const std::vector<std::string>& crl_pems,
-                                                              sys_time now);
+                                                              sys_time now, bool allow_test_oins);
 
 /// The services for `cfg`: the CA bundle and CRLs of the first system
 /// listener, read now (a reload builds new services). Failure: io_error when

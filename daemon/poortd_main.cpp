@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
   }
   poort::log::level lvl;
   if (poort::log::parse_level((*cfg)->logging.level, lvl)) poort::log::set_min_level(lvl);
+  for (const auto& w : poort::config::warnings(**cfg))
+    poort::log::warn("config.warning", {{"file", file.string()}, {"key", w.key}, {"message", w.message}});
   try {
     auto server = poort::daemon::server::create(file, *cfg);
     if (!server) {

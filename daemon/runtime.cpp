@@ -22,7 +22,8 @@ result<std::shared_ptr<const runtime>> build_runtime(std::shared_ptr<const confi
     rt->tls.push_back(*ctx);
   }
   // A CONNECTED municipality's system certificate is a party too (daemon/onboarding.hpp).
-  rt->parties = auth::party_directory(cfg->parties, registry_party_fallback(in.store, in.clock));
+  rt->parties =
+      auth::party_directory(cfg->parties, registry_party_fallback(in.store, in.clock), cfg->allow_test_oins);
   auto assets = routing::load_assets(cfg->daemon.web_root);
   if (!assets) {
     log::error("assets.load_failed",

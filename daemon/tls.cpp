@@ -92,8 +92,10 @@ result<std::shared_ptr<ssl::context>> make_server_context(const config::listener
       ERR_clear_error();
       if (loaded == 0) return fail("crl", crl_file);
     }
+    // Revocation of the whole chain: an intermediate CA revoked by its issuer
+    // takes every certificate under it down. So each CA needs its CRL.
     unsigned long flags = X509_V_FLAG_X509_STRICT;
-    if (!l.crl_files.empty()) flags |= X509_V_FLAG_CRL_CHECK;
+    if (!l.crl_files.empty()) flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
     X509_STORE_set_flags(store, flags);
     X509_STORE_set_purpose(store, X509_PURPOSE_SSL_CLIENT);
     SSL_CTX_set_verify_depth(c, 5);

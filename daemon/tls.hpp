@@ -8,7 +8,9 @@
 //     no TLS 1.3 tickets (DESIGN §9: they cost a re-parse of the client chain).
 //   - ECDSA and RSA (>= 3072) server certificates, several per listener.
 //   - system listener: client certificate required, chained to the configured CA
-//     bundle, CRLs checked, EKU clientAuth present.
+//     bundle, every certificate of the chain checked against the CRLs
+//     (X509_V_FLAG_CRL_CHECK_ALL; no CRLs only with crl_optional), EKU
+//     clientAuth present.
 //
 // Every OpenSSL callback is installed with the raw API and carries no heap
 // state, so that a context may be freed (on reload) while old connections

@@ -2,6 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include <map>
+#include <vector>
+
 #include "common/log.hpp"
 #include "routing/http.hpp"
 
@@ -18,7 +21,8 @@ json::object head() {
              "Gateway voor de gegevensuitwisseling tussen penitentiaire inrichtingen en gemeenten "
              "(re-integratie ex-gedetineerden)."},
             {"version", api_version},
-            {"contact", {{"name", "Justid"}}}}},
+            {"contact",
+             {{"name", "Justid"}, {"url", "https://www.justid.nl"}, {"email", "servicedesk@justid.nl"}}}}},
           {"servers", json::array{json::object{{"url", "/"}}}},
           {"paths", json::object{}},
           {"components", json::object{}}};
@@ -73,12 +77,64 @@ std::expected<void, std::string> merge_fragment(json::object& doc, const openapi
   return {};
 }
 
+constexpr std::string_view version_header_ref = "#/components/headers/API-Version";
+constexpr std::string_view response_ref_prefix = "#/components/responses/";
+
+/// Declares the `API-Version` header that every /api response carries
+/// (routing/app.hpp; NL API Design Rules /core/version-header) on every
+/// response of every operation under /api/: on the response itself, or on
+/// the response component it refers to. Failure: a response component used
+/// both under /api/ and elsewhere (it cannot both have and lack the header).
+std::expected<void, std::string> declare_version_header(json::object& doc) {
+  object_at(object_at(doc, "components"), "headers")["API-Version"] = {
+      {"description", "The full version number of the API (semantic versioning), on every /api response."},
+      {"schema", {{"type", "string"}, {"example", api_version}}}};
+  std::map<std::string, bool, std::less<>> component_in_api;  // name -> used under /api/
+  std::vector<json::object*> inline_api_responses;
+  for (auto& [path, item] : doc["paths"].as_object()) {
+    if (!item.is_object()) continue;
+    const bool api = path.starts_with("/api/");
+    for (auto& [method, operation] : item.as_object()) {
+      const json::object* op = operation.if_object();
+      const json::value* responses = op ? op->if_contains("responses") : nullptr;
+      if (responses == nullptr || !responses->is_object()) continue;
+      for (auto& [code, response] : operation.as_object()["responses"].as_object()) {
+        if (!response.is_object()) continue;
+        const json::value* ref = response.as_object().if_contains("$ref");
+        if (ref != nullptr && ref->is_string() && ref->as_string().starts_with(response_ref_prefix)) {
+          const json::string& target = ref->as_string();
+          const std::string name(target.data() + response_ref_prefix.size(),
+                                 target.size() - response_ref_prefix.size());
+          auto [it, fresh] = component_in_api.emplace(name, api);
+          if (!fresh && it->second != api)
+            return std::unexpected("components.responses." + name +
+                                   " is used both under /api/ and elsewhere");
+        } else if (api && ref == nullptr) {
+          inline_api_responses.push_back(&response.as_object());
+        }
+      }
+    }
+  }
+  const json::object header{{"$ref", version_header_ref}};
+  for (json::object* r : inline_api_responses) object_at(*r, "headers")["API-Version"] = header;
+  json::object& components = object_at(object_at(doc, "components"), "responses");
+  for (const auto& [name, api] : component_in_api) {
+    if (!api) continue;
+    json::value* component = components.if_contains(name);
+    if (component == nullptr || !component->is_object())
+      return std::unexpected("components.responses." + name + " is referred to but not defined");
+    object_at(component->as_object(), "headers")["API-Version"] = header;
+  }
+  return {};
+}
+
 }  // namespace
 
 std::expected<json::object, std::string> merge_openapi(std::span<const openapi_fragment> fragments) {
   json::object doc = head();
   for (const auto& f : fragments)
     if (auto ok = merge_fragment(doc, f); !ok) return std::unexpected(ok.error());
+  if (auto ok = declare_version_header(doc); !ok) return std::unexpected(ok.error());
   return doc;
 }
 

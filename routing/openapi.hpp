@@ -30,9 +30,13 @@ struct openapi_fragment {
 std::span<const openapi_fragment> embedded_openapi_fragments() noexcept;
 
 /// Merges `fragments` into one OpenAPI 3.0.3 document with `info.version`
-/// = routing::api_version. Failure: a message naming the fragment and the
-/// problem (not JSON, not an object, a key other than paths/components, a
-/// method described twice, two different definitions of one component).
+/// = routing::api_version, and declares the `API-Version` response header
+/// (components.headers) on every response under /api/ (inline, or on the
+/// response component it refers to). Failure: a message naming the fragment
+/// and the problem (not JSON, not an object, a key other than
+/// paths/components, a method described twice, two different definitions of
+/// one component), or naming a response component that is used both under
+/// /api/ and elsewhere, or referred to but not defined.
 std::expected<boost::json::object, std::string> merge_openapi(std::span<const openapi_fragment> fragments);
 
 /// The merged document of the embedded fragments, serialised. When the

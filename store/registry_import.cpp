@@ -100,7 +100,8 @@ bool overlaps(const municipality_record& a, const municipality_record& b) {
 
 }  // namespace
 
-std::expected<std::vector<registry_row>, std::vector<csv_problem>> parse_registry_csv(std::string_view text) {
+std::expected<std::vector<registry_row>, std::vector<csv_problem>> parse_registry_csv(std::string_view text,
+                                                                                      bool allow_test_oins) {
   std::vector<csv_problem> problems;
   const auto problem = [&](std::size_t line, std::string message) {
     if (problems.size() < max_reported) problems.push_back({line, std::move(message)});
@@ -150,7 +151,12 @@ std::expected<std::vector<registry_row>, std::vector<csv_problem>> parse_registr
       problem(rec.line, "rsin: must be 9 digits passing the eleven-test");
     if (m.kvk.empty() && m.rsin.empty()) problem(rec.line, "kvk or rsin is required");
     if (!m.oin.empty()) {
-      if (!domain::validate_oin(m.oin)) problem(rec.line, "oin: not a valid OIN");
+      if (!domain::validate_oin(m.oin)) {
+        problem(rec.line, "oin: not a valid OIN");
+      } else if (!allow_test_oins && domain::is_test_oin(m.oin)) {
+        problem(rec.line,
+                "oin: a test OIN (prefix 00000099), refused unless the config sets allow_test_oins");
+      }
     } else if (!m.rsin.empty()) {
       if (auto derived = domain::oin_from_rsin(m.rsin)) m.oin = *derived;
     } else {

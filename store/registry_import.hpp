@@ -58,9 +58,12 @@ struct registry_row {
   municipality_record record;
 };
 
-/// Parses and checks the whole file. Success: every row, in file order.
+/// Parses and checks the whole file. A test OIN (prefix 00000099) is a
+/// problem unless `allow_test_oins` (the config's allow_test_oins).
+/// Success: every row, in file order.
 /// Failure: every problem found (at most 100 reported), in line order.
-std::expected<std::vector<registry_row>, std::vector<csv_problem>> parse_registry_csv(std::string_view text);
+std::expected<std::vector<registry_row>, std::vector<csv_problem>> parse_registry_csv(std::string_view text,
+                                                                                      bool allow_test_oins);
 
 /// What `import_registry` did.
 struct import_summary {

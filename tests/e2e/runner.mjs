@@ -87,6 +87,8 @@ function configText({ dir, port, p }) {
   const f = (name) => q(path.join(p.dir, name));
   const oin = p.oins.JUSTID_OIN;
   let t = `# Written by tests/e2e/runner.mjs for one run of the browser tests.
+allow_test_oins = true
+
 [daemon]
 threads = 2
 worker_threads = 4

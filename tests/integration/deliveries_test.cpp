@@ -207,8 +207,8 @@ class push_receiver {
 std::string push_section(const std::string& extra) {
   const pki& p = pki::shared();
   return "push_client_certificate = \"" + p.file("sp-tls.crt").string() + "\"\npush_client_key = \"" +
-         p.file("sp-tls.key").string() + "\"\npush_ca_bundle = \"" + p.file("ca.crt").string() + "\"\n" +
-         extra;
+         p.file("sp-tls.key").string() + "\"\npush_ca_bundle = \"" + p.file("ca.crt").string() +
+         "\"\npush_crl_files = [\"" + p.file("crl.pem").string() + "\"]\n" + extra;
 }
 
 class Deliveries : public ::testing::Test {

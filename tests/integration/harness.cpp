@@ -102,6 +102,7 @@ fs::path write_config(const fs::path& dir, const daemon_options& o) {
   const pki& p = pki::shared();
   auto q = [](const fs::path& f) { return "\"" + f.string() + "\""; };
   std::ostringstream t;
+  t << "allow_test_oins = " << (o.allow_test_oins ? "true" : "false") << "\n\n";
   t << "[daemon]\nthreads = 2\nworker_threads = 8\nweb_root = " << q(fs::path(POORT_SOURCE_DIR) / "web")
     << "\n\n";
   t << "[logging]\nlevel = \"info\"\n\n";
@@ -112,7 +113,7 @@ fs::path write_config(const fs::path& dir, const daemon_options& o) {
   t << "[listener.portal.limits]\n" << o.portal_limits << "\n";
   t << "[[listener.system]]\naddresses = [\"127.0.0.1:0\"]\nclient_ca_bundle = " << q(p.file("ca.crt"))
     << "\n";
-  if (o.with_crl) t << "crl_files = [" << q(p.file("crl.pem")) << "]\n";
+  t << (o.with_crl ? "crl_files = [" + q(p.file("crl.pem")) + "]\n" : std::string("crl_optional = true\n"));
   t << "[[listener.system.certificate]]\ncertificate = " << q(p.file(o.system_certificate + ".crt"))
     << "\nprivate_key = " << q(p.file(o.system_certificate + ".key")) << "\n";
   t << "[listener.system.limits]\n" << o.system_limits << "\n";
@@ -480,6 +481,7 @@ std::string login_config(const fs::path& dir, const login_config_options& o) {
   auto q = [](const fs::path& f) { return "\"" + f.string() + "\""; };
   const std::string oin = p.oin("JUSTID");
   std::ostringstream t;
+  t << "allow_test_oins = true\n\n";  // the development PKI has only test OINs
   t << "[daemon]\nthreads = 2\nworker_threads = 8\nweb_root = " << q(fs::path(POORT_SOURCE_DIR) / "web")
     << "\n\n";
   t << "[store]\ndatabase = " << q(dir / "poort.db") << "\n\n";
@@ -488,7 +490,7 @@ std::string login_config(const fs::path& dir, const login_config_options& o) {
     << "\nprivate_key = " << q(p.file("portal.key")) << "\n\n";
   t << "[[listener.system]]\naddresses = [\"127.0.0.1:0\"]\nclient_ca_bundle = " << q(p.file("ca.crt"))
     << "\n";
-  if (o.with_crl) t << "crl_files = [" << q(p.file("crl.pem")) << "]\n";
+  t << (o.with_crl ? "crl_files = [" + q(p.file("crl.pem")) + "]\n" : std::string("crl_optional = true\n"));
   t << "[[listener.system.certificate]]\ncertificate = " << q(p.file("system.crt"))
     << "\nprivate_key = " << q(p.file("system.key")) << "\n\n";
   t << "[saml]\nenabled = true\nentity_id = \"urn:etoegang:DV:" << oin << ":entities:9000\"\n"

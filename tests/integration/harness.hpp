@@ -53,11 +53,12 @@ struct pki {
 
 /// Knobs for the generated config.
 struct daemon_options {
-  std::string portal_limits;        ///< TOML lines for [listener.portal.limits]
-  std::string system_limits;        ///< TOML lines for [listener.system.limits]
-  std::string extra;                ///< appended TOML (e.g. [shutdown])
-  std::string prison_organisation;  ///< when set, the `organisation` of both pi-1 and pi-2
-  bool with_crl = true;
+  std::string portal_limits;                  ///< TOML lines for [listener.portal.limits]
+  std::string system_limits;                  ///< TOML lines for [listener.system.limits]
+  std::string extra;                          ///< appended TOML (e.g. [shutdown])
+  std::string prison_organisation;            ///< when set, the `organisation` of both pi-1 and pi-2
+  bool with_crl = true;                       ///< false: no crl_files, and crl_optional = true
+  bool allow_test_oins = true;                ///< the development PKI has only test OINs
   std::string system_certificate = "system";  ///< PKI name of the system listener's certificate
 };
 

@@ -196,7 +196,7 @@ TEST(SystemCertificate, ChecksChainValidityRevocationAndPurpose) {
   const std::vector<std::string> crls{slurp(p.file("crl.pem"))};
   const sys_time now = std::chrono::system_clock::now();
   auto check = [&](const std::string& name) {
-    return daemon::verify_system_certificate(slurp(p.file(name + ".crt")), ca, crls, now);
+    return daemon::verify_system_certificate(slurp(p.file(name + ".crt")), ca, crls, now, true);
   };
   auto good = check("gemeente-1");
   ASSERT_TRUE(good) << good.error().message();
@@ -205,12 +205,24 @@ TEST(SystemCertificate, ChecksChainValidityRevocationAndPurpose) {
   EXPECT_EQ(good->sha256, certificate_fingerprint_sha256(cert->get()));
   for (const std::string bad : {"expired", "revoked", "untrusted", "wrong-eku", "system"})
     EXPECT_EQ(check(bad).error(), common_error::crypto_error) << bad;
-  EXPECT_EQ(daemon::verify_system_certificate("geen certificaat", ca, crls, now).error(),
+  EXPECT_EQ(daemon::verify_system_certificate("geen certificaat", ca, crls, now, true).error(),
             common_error::invalid_argument);
-  EXPECT_EQ(
-      daemon::verify_system_certificate(slurp(p.file("pi-1.crt")) + slurp(p.file("pi-2.crt")), ca, crls, now)
-          .error(),
-      common_error::invalid_argument);
+  EXPECT_EQ(daemon::verify_system_certificate(slurp(p.file("pi-1.crt")) + slurp(p.file("pi-2.crt")), ca, crls,
+                                              now, true)
+                .error(),
+            common_error::invalid_argument);
+}
+
+// Verifies that an uploaded system certificate with a test OIN is untrusted
+// unless the config allows test OINs (issue 15).
+TEST(SystemCertificate, TestOinIsUntrustedUnlessAllowed) {
+  const pki& p = pki::shared();
+  const std::string ca = slurp(p.file("ca.crt"));
+  const std::vector<std::string> crls{slurp(p.file("crl.pem"))};
+  const std::string pem = slurp(p.file("gemeente-1.crt"));
+  const sys_time now = std::chrono::system_clock::now();
+  EXPECT_EQ(daemon::verify_system_certificate(pem, ca, crls, now, false).error(), common_error::crypto_error);
+  EXPECT_TRUE(daemon::verify_system_certificate(pem, ca, crls, now, true));
 }
 
 // ------------------------------------------------------------------ the whole path

@@ -16,6 +16,8 @@ poort_pki() {
 poort_config() {
   local file=$1 p=$work/pki
   cat >"$file" <<TOML
+allow_test_oins = true
+
 [daemon]
 threads = 2
 worker_threads = 8

@@ -18,9 +18,13 @@
 //   poortctl service-catalogue [--config FILE] --broker-oin OIN [--version V] [--privacy-url URL]
 //                                             print our signed eHerkenning service catalogue entry
 //                                             (service_catalogue.hpp)
+//   poortctl openapi                          print the API's OpenAPI document (routing/openapi.hpp),
+//                                             as GET /api/v1/openapi.json serves it
 //
 // Exit codes: 0 success, 1 a negative result (broken chain, refused response,
 // failed migration), 2 a usage error.
+
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -39,6 +43,7 @@
 #include "config/config.hpp"
 #include "daemon/audit_anchor.hpp"
 #include "daemon/login.hpp"
+#include "routing/openapi.hpp"
 #include "store/audit.hpp"
 #include "store/backup.hpp"
 #include "store/database.hpp"
@@ -69,6 +74,8 @@ constexpr const char* usage_text =
     "      print the signed SAML SP metadata to hand to the eHerkenning broker\n"
     "  service-catalogue [--config FILE] --broker-oin OIN [--version URN] [--privacy-url URL]\n"
     "      print the signed eHerkenning service catalogue entry for the configured services\n"
+    "  openapi\n"
+    "      print the OpenAPI document that GET /api/v1/openapi.json serves (for linting and publishing)\n"
     "  registry import FILE.csv [--config FILE]\n"
     "      import the municipality registry (gemeentecode,naam,kvk,rsin,oin,geldig_van,geldig_tot);\n"
     "      all rows or none\n"
@@ -332,6 +339,18 @@ int cmd_service_catalogue(std::span<const std::string_view> args) {
   return 0;
 }
 
+/// The merged OpenAPI document on stdout; 1 when the fragments do not merge.
+int cmd_openapi(std::span<const std::string_view> args) {
+  if (!args.empty()) return usage();
+  auto doc = poort::routing::merge_openapi(poort::routing::embedded_openapi_fragments());
+  if (!doc) {
+    std::cerr << "poortctl: the OpenAPI fragments do not merge: " << doc.error() << "\n";
+    return 1;
+  }
+  std::cout << boost::json::serialize(*doc) << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -364,6 +383,7 @@ int main(int argc, char** argv) {
       return rc == 2 ? usage() : rc;
     }
     if (args[0] == "sp-metadata") return cmd_sp_metadata(rest.subspan(1));
+    if (args[0] == "openapi") return cmd_openapi(rest.subspan(1));
     if (args[0] == "service-catalogue") return cmd_service_catalogue(rest.subspan(1));
   } catch (const std::exception& e) {
     std::cerr << "poortctl: " << e.what() << "\n";

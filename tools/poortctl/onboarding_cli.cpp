@@ -63,14 +63,18 @@ parsed_args parse(std::span<const std::string_view> args, std::span<const std::s
   return a;
 }
 
+/// Loads `config_file` (printing its problems) and opens its store; nullptr
+/// on failure. `loaded`, when given, receives the config.
 std::unique_ptr<store::database> open_store(const std::filesystem::path& config_file, poort::clock& clock,
-                                            std::ostream& err) {
+                                            std::ostream& err,
+                                            std::shared_ptr<const config::config>* loaded = nullptr) {
   auto cfg = config::load_file(config_file);
   if (!cfg) {
     for (const auto& p : cfg.error())
       err << config_file.string() << ": " << (p.key.empty() ? "" : p.key + ": ") << p.message << "\n";
     return nullptr;
   }
+  if (loaded != nullptr) *loaded = *cfg;
   auto db = store::database::open((*cfg)->store, clock, store::open_mode::require_current);
   if (!db) {
     err << "poortctl: cannot open " << (*cfg)->store.database.string() << ": " << db.error().message()
@@ -92,15 +96,17 @@ int registry_main(std::span<const std::string_view> args, std::ostream& out, std
     err << file << ": cannot read (" << text.error().message() << "; at most 4 MiB)\n";
     return 1;
   }
-  auto rows = store::parse_registry_csv(*text);
+  system_clock_source clock;
+  std::shared_ptr<const config::config> cfg;
+  auto db = open_store(a.config, clock, err, &cfg);
+  if (!db) return 1;
+  // The config says whether test OINs may be imported (allow_test_oins).
+  auto rows = store::parse_registry_csv(*text, cfg->allow_test_oins);
   if (!rows) {
     for (const auto& p : rows.error()) err << file << ":" << p.line << ": " << p.message << "\n";
     err << "poortctl: nothing imported\n";
     return 1;
   }
-  system_clock_source clock;
-  auto db = open_store(a.config, clock, err);
-  if (!db) return 1;
   auto done = store::import_registry(*db, *rows, actor, clock.now());
   if (!done) {
     err << "poortctl: import failed, nothing imported: " << done.error().message() << "\n";

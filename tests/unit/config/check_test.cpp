@@ -28,6 +28,39 @@ private_key = "portal.key"
             "poortd: configuration file " + (dir / "poort.toml").string() + " test is successful\n");
 }
 
+// Verifies that a valid config that weakens a check passes with a warning line.
+TEST(CheckConfig, WarnsAboutASystemListenerWithoutCrls) {
+  test_pki::temp_dir dir;
+  auto key = test_pki::make_key(test_pki::key_kind::ec_p256);
+  test_pki::write_file(dir / "system.key", test_pki::to_pem(key.get()));
+  test_pki::write_file(dir / "system.crt",
+                       test_pki::to_pem(test_pki::make_self_signed(key.get(), "system").get()));
+  const std::string listener = R"(
+[[listener.system]]
+addresses = ["127.0.0.1:0"]
+client_ca_bundle = "system.crt"
+[[listener.system.certificate]]
+certificate = "system.crt"
+private_key = "system.key"
+)";
+  const std::string file = (dir / "poort.toml").string();
+  test_pki::write_file(file, listener);
+  std::ostringstream refused;
+  EXPECT_EQ(check_config_main(file, refused), 1);
+  EXPECT_NE(refused.str().find(file + ": listener.system[0].crl_files: is required"), std::string::npos)
+      << refused.str();
+
+  test_pki::write_file(
+      file, "[[listener.system]]\ncrl_optional = true" + listener.substr(listener.find("\naddresses")));
+  std::ostringstream out;
+  EXPECT_EQ(check_config_main(file, out), 0) << out.str();
+  EXPECT_EQ(out.str(),
+            file +
+                ": listener.system[0].crl_optional: warning: no CRLs: revoked client certificates are "
+                "accepted\npoortd: configuration file " +
+                file + " test is successful\n");
+}
+
 TEST(CheckConfig, PrintsEveryProblemAndReturnsOne) {
   test_pki::temp_dir dir;
   const std::string file = (dir / "poort.toml").string();

@@ -143,8 +143,16 @@ class ConfigTest : public ::testing::Test {
   static const path& dir() { return test_files(); }
   static std::string file(std::string_view name) { return (dir() / name).string(); }
 
-  /// Parses `text` with "@DIR@" replaced by the directory of the test files.
+  /// Parses `text` with "@DIR@" replaced by the directory of the test files;
+  /// test OINs are allowed when the text has one (the tests' OINs are test
+  /// OINs; the key is put first only then, so other texts keep their lines).
   static load_result parse_text(std::string_view text) {
+    if (text.find("00000099") == std::string_view::npos) return parse_strict(text);
+    return parse_strict("allow_test_oins = true\n" + std::string(text));
+  }
+
+  /// `parse_text` without allowing test OINs.
+  static load_result parse_strict(std::string_view text) {
     return parse(replace_all(std::string(text), "@DIR@", dir().string()), dir());
   }
 
@@ -521,6 +529,7 @@ web_root = ["a"]
 level = 3
 [[listener.system]]
 addresses = "127.0.0.1:9443"
+crl_optional = true
 )"),
               UnorderedElementsAre(Problem("store.readers", "must be an integer"),
                                    Problem("store.busy_timeout_ms", "must be an integer"),
@@ -947,6 +956,7 @@ TEST_F(ConfigTest, ReportsEveryProblemNotOnlyTheFirst) {
   EXPECT_THAT(problems(R"(
 [[listener.system]]
 addresses = ["127.0.0.1"]
+crl_optional = true
 [[listener.system.certificate]]
 certificate = "@DIR@/rsa2048.crt"
 private_key = "@DIR@/rsa2048.key"
@@ -974,6 +984,61 @@ TEST_F(ConfigTest, OversizedTextIsRefused) {
               ElementsAre(Problem("", "larger than 1 MiB")));
 }
 
+// --- issue 15: CRLs and test OINs -------------------------------------------
+
+TEST_F(ConfigTest, SystemListenerWithoutCrlIsRefusedUnlessOptional) {
+  const std::string without =
+      replace_all(std::string(system_listener), "crl_files = [\"@DIR@/crl.pem\"]\n", "");
+  EXPECT_THAT(problems(without), ElementsAre(Problem("listener.system[0].crl_files", "is required")));
+  EXPECT_THAT(problems(replace_all(without, "client_ca_bundle", "crl_files = []\nclient_ca_bundle")),
+              ElementsAre(Problem("listener.system[0].crl_files", "is required")));
+
+  auto optional = parsed(replace_all(without, "client_ca_bundle", "crl_optional = true\nclient_ca_bundle"));
+  ASSERT_TRUE(optional);
+  EXPECT_TRUE(optional->system[0].crl_optional);
+  EXPECT_THAT(warnings(*optional), Contains(Problem("listener.system[0].crl_optional", "no CRLs")));
+
+  auto with_crl = parsed(system_listener);
+  ASSERT_TRUE(with_crl);
+  EXPECT_FALSE(with_crl->system[0].crl_optional);
+  EXPECT_THAT(warnings(*with_crl), Not(Contains(ProblemAt("listener.system[0].crl_optional"))));
+  EXPECT_THAT(problems(replace_all(std::string(portal), "\"127.0.0.1:8443\"]",
+                                   "\"127.0.0.1:8443\"]\ncrl_optional = true")),
+              ElementsAre(Problem("listener.portal[0].crl_optional", "only a system listener")));
+}
+
+TEST_F(ConfigTest, TestOinsAreRefusedUnlessAllowed) {
+  const std::string party = R"(
+[[party]]
+oin = "00000099000000000001"
+name = "PI Zwolle"
+kind = "institution"
+[[party]]
+oin = "00000001123456782000"
+name = "PI Vught"
+kind = "institution"
+)";
+  auto refused = parse_strict(std::string(portal) + party + std::string(saml_enabled));
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.error(), UnorderedElementsAre(Problem("party[0].oin", "test OIN"),
+                                                    Problem("saml.oin", "allow_test_oins = true")));
+
+  auto allowed =
+      parse_strict("allow_test_oins = true\n" + std::string(portal) + party + std::string(saml_enabled));
+  ASSERT_TRUE(allowed) << ::testing::PrintToString(allowed.error());
+  EXPECT_TRUE((*allowed)->allow_test_oins);
+  EXPECT_EQ((*allowed)->parties[0].oin, "00000099000000000001");
+  EXPECT_THAT(warnings(**allowed), Contains(Problem("allow_test_oins", "test OINs")));
+
+  auto production = parse_strict(std::string(portal) + party.substr(party.find("[[party]]", 2)));
+  ASSERT_TRUE(production) << ::testing::PrintToString(production.error());
+  EXPECT_FALSE((*production)->allow_test_oins);
+  EXPECT_THAT(warnings(**production), IsEmpty());
+  auto wrong_type = parse_strict("allow_test_oins = \"yes\"\n" + std::string(portal));
+  ASSERT_FALSE(wrong_type);
+  EXPECT_THAT(wrong_type.error(), ElementsAre(Problem("allow_test_oins", "true or false")));
+}
+
 // --- restart_required -------------------------------------------------------
 
 TEST_F(ConfigTest, RestartRequiredListsWhatSighupCannotChange) {
@@ -984,7 +1049,7 @@ TEST_F(ConfigTest, RestartRequiredListsWhatSighupCannotChange) {
 
   // Reloadable: certificates, CA bundle, CRLs, limits, parties, log level.
   std::string changed = replace_all(replace_all(base, "ec.crt", "ec384.crt"), "ec.key", "ec384.key");
-  changed = replace_all(changed, R"(crl_files = ["@DIR@/crl.pem"])", "crl_files = []");
+  changed = replace_all(changed, R"(crl_files = ["@DIR@/crl.pem"])", "crl_files = []\ncrl_optional = true");
   auto reloadable = parsed(changed + R"(
 [listener.system.limits]
 idle_timeout_ms = 1000

@@ -21,6 +21,7 @@ class DeliveriesConfig : public ::testing::Test {
     test_pki::write_file(dir_ / "push.key", test_pki::to_pem(key.get()));
     test_pki::write_file(dir_ / "push.crt", test_pki::to_pem(cert.get()));
     test_pki::write_file(dir_ / "ca.pem", test_pki::to_pem(cert.get()));
+    test_pki::write_file(dir_ / "ca.crl", test_pki::to_pem(test_pki::make_crl(cert.get(), key.get()).get()));
   }
 
   // A config with a system listener-less portal-free minimum: one portal listener.
@@ -72,6 +73,7 @@ purge_interval_s = 60
 push_client_certificate = "push.crt"
 push_client_key = "push.key"
 push_ca_bundle = "ca.pem"
+push_crl_files = ["ca.crl"]
 push_initial_backoff_ms = 100
 push_max_backoff_ms = 2000
 push_give_up_after_s = 600
@@ -94,6 +96,26 @@ push_allow_private_addresses = true
   EXPECT_EQ(d.push_timeout, milliseconds(5000));
   EXPECT_EQ(d.push_poll_interval, milliseconds(50));
   EXPECT_TRUE(d.push_allow_private_addresses);
+  EXPECT_EQ(d.push_crl_files, std::vector<std::filesystem::path>{dir_ / "ca.crl"});
+  EXPECT_FALSE(d.push_crl_optional);
+}
+
+// Verifies that push needs CRLs for the endpoints' certificates unless
+// push_crl_optional, which is then a warning.
+TEST_F(DeliveriesConfig, PushNeedsCrlsUnlessOptional) {
+  const std::string push =
+      "[deliveries]\npush_client_certificate = \"push.crt\"\npush_client_key = \"push.key\"\n"
+      "push_ca_bundle = \"ca.pem\"\n";
+  EXPECT_THAT(load(push), HasProblemAt("deliveries.push_crl_files"));
+  EXPECT_THAT(load(push + "push_crl_files = [\"push.crt\"]\n"), HasProblemAt("deliveries.push_crl_files[0]"));
+  auto optional = load(push + "push_crl_optional = true\n");
+  ASSERT_TRUE(optional.has_value());
+  EXPECT_TRUE((*optional)->deliveries.push_crl_optional);
+  ASSERT_EQ(warnings(**optional).size(), 1u);
+  EXPECT_EQ(warnings(**optional)[0].key, "deliveries.push_crl_optional");
+  auto with_crls = load(push + "push_crl_files = [\"ca.crl\"]\n");
+  ASSERT_TRUE(with_crls.has_value());
+  EXPECT_TRUE(warnings(**with_crls).empty());
 }
 
 // Verifies each refusal, named by its key.

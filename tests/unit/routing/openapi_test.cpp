@@ -126,5 +126,45 @@ TEST(OpenApi, MergeCombinesFragmentsAndRefusesConflicts) {
   EXPECT_FALSE(merge_openapi(std::vector{broken}));
 }
 
+// Verifies that every response under /api/ declares the API-Version header
+// that routing/app.hpp sends (NL API Design Rules /core/version-header), and
+// that no response outside /api/ does.
+TEST(OpenApi, EveryApiResponseDeclaresTheVersionHeader) {
+  auto doc = document();
+  ASSERT_TRUE(doc.at("components").at("headers").as_object().contains("API-Version"));
+  const auto& components = doc.at("components").at("responses").as_object();
+  std::size_t api_responses = 0;
+  for (const auto& [path, item] : doc.at("paths").as_object()) {
+    const bool api = path.starts_with("/api/");
+    for (const auto& [method, op] : item.as_object()) {
+      for (const auto& [status, response] : op.at("responses").as_object()) {
+        const json::object* r = &response.as_object();
+        if (const auto* ref = r->if_contains("$ref")) {
+          const json::string& target = ref->as_string();
+          const std::size_t prefix = std::string_view("#/components/responses/").size();
+          r = &components.at(std::string(target.data() + prefix, target.size() - prefix)).as_object();
+        }
+        const auto* headers = r->if_contains("headers");
+        const bool declared = headers != nullptr && headers->as_object().contains("API-Version");
+        EXPECT_EQ(declared, api) << method << " " << path << " " << status;
+        api_responses += api ? 1 : 0;
+      }
+    }
+  }
+  EXPECT_GT(api_responses, 100u);
+}
+
+// Verifies that a response component shared by /api/ and other paths is refused.
+TEST(OpenApi, MergeRefusesAResponseComponentSharedInAndOutsideApi) {
+  const openapi_fragment shared{
+      "s.openapi.json",
+      R"({"paths":{"/api/v1/x":{"get":{"responses":{"200":{"$ref":"#/components/responses/R"}}}},)"
+      R"("/saml/x":{"get":{"responses":{"200":{"$ref":"#/components/responses/R"}}}}},)"
+      R"("components":{"responses":{"R":{"description":"ok"}}}})"};
+  auto merged = merge_openapi(std::vector{shared});
+  ASSERT_FALSE(merged);
+  EXPECT_NE(merged.error().find("components.responses.R"), std::string::npos) << merged.error();
+}
+
 }  // namespace
 }  // namespace poort::routing

@@ -21,7 +21,7 @@ using domain::municipality_status;
 constexpr std::string_view header = "gemeentecode,naam,kvk,rsin,oin,geldig_van,geldig_tot\n";
 
 std::vector<csv_problem> problems_of(std::string_view text) {
-  auto r = parse_registry_csv(text);
+  auto r = parse_registry_csv(text, true);
   return r ? std::vector<csv_problem>{} : r.error();
 }
 
@@ -30,7 +30,7 @@ TEST(RegistryCsv, ParsesTheExampleFile) {
   std::ifstream in(std::string(POORT_SOURCE_DIR) + "/config/gemeenten.example.csv");
   std::stringstream text;
   text << in.rdbuf();
-  auto rows = parse_registry_csv(text.str());
+  auto rows = parse_registry_csv(text.str(), true);
   ASSERT_TRUE(rows) << rows.error().front().line << ": " << rows.error().front().message;
   ASSERT_GE(rows->size(), 5u);
   EXPECT_EQ(rows->front().line, 2u);
@@ -41,13 +41,32 @@ TEST(RegistryCsv, ParsesTheExampleFile) {
   EXPECT_EQ(last.oin, "00000099000099990000");  // given explicitly
 }
 
+// Verifies that a test OIN (00000099...) is refused unless the config allows
+// test OINs, with the line and without the value; a derived OIN is never one.
+TEST(RegistryCsv, RefusesTestOinsUnlessAllowed) {
+  const std::string text = std::string(header) +
+                           "GM0344,Utrecht,30280353,123456800,,2014-01-01,\n"
+                           "GM9999,Testgemeente,99999999,,00000099000099990000,2026-01-01,\n";
+  auto refused = parse_registry_csv(text, false);
+  ASSERT_FALSE(refused);
+  ASSERT_EQ(refused.error().size(), 1u);
+  EXPECT_EQ(refused.error()[0].line, 3u);
+  EXPECT_NE(refused.error()[0].message.find("test OIN"), std::string::npos);
+  EXPECT_EQ(refused.error()[0].message.find("00000099000099990000"), std::string::npos);
+  auto allowed = parse_registry_csv(text, true);
+  ASSERT_TRUE(allowed);
+  EXPECT_EQ(allowed->back().record.oin, "00000099000099990000");
+  EXPECT_TRUE(parse_registry_csv(text.substr(0, text.find("GM9999")), false));
+}
+
 // Verifies quoting rules: commas, doubled quotes and line breaks inside quotes; CRLF; a BOM.
 TEST(RegistryCsv, HandlesQuotingAndLineEnds) {
   auto rows = parse_registry_csv(
       "\xEF\xBB\xBFgemeentecode,naam,kvk,rsin,oin,geldig_van,geldig_tot\r\n"
       "GM0001,\"Naam, met komma\",12345678,,00000003123456780000,2020-01-01,\r\n"
       "\r\n"
-      "\"GM0002\",\"Twee\"\"\",,123456782,,2020-01-01,2021-01-01\r\n");
+      "\"GM0002\",\"Twee\"\"\",,123456782,,2020-01-01,2021-01-01\r\n",
+      true);
   ASSERT_TRUE(rows) << rows.error().front().message;
   ASSERT_EQ(rows->size(), 2u);
   EXPECT_EQ((*rows)[0].record.naam, "Naam, met komma");
@@ -97,7 +116,7 @@ class OnboardingStore : public ::testing::Test {
     db_ = std::move(*db);
   }
   result<import_summary> import(std::string_view rows) {
-    auto parsed = parse_registry_csv(std::string(header) + std::string(rows));
+    auto parsed = parse_registry_csv(std::string(header) + std::string(rows), true);
     EXPECT_TRUE(parsed);
     if (!parsed) return make_error_code(error::invalid_argument);
     return import_registry(*db_, *parsed, "poortctl", clock_.now());
