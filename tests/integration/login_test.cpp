@@ -577,7 +577,7 @@ TEST_F(Login, MetadataAndCatalogueSignaturesVerifyWithXmlsec1DuringRollover) {
                    key_line + "next_signing_certificate = \"" + p.file("sp-tls.crt").string() + "\"\n");
   const fs::path config = dir / "poort-rollover.toml";
   write_file(config, rollover);
-  const std::string ctl = binary("daemon/poortctl").string();
+  const std::string ctl = binary("tools/poortctl/poortctl").string();
   const std::string metadata = run_capture(ctl + " sp-metadata --config '" + config.string() + "'");
   const std::string catalogue =
       run_capture(ctl + " service-catalogue --config '" + config.string() + "' --broker-oin " + p.oin("IDP"));
@@ -612,7 +612,7 @@ TEST(PoortctlSamlVerify, AcceptsXmlsecEncryptedAssertions) {
     for (const char* envelope : {"signed-response", "outer-xs", "artifact"}) {
       const std::string name = std::string("xmlsec-encrypted-") + alg + "-" + envelope + ".xml";
       const std::string cmd =
-          binary("daemon/poortctl").string() + " saml verify --response '" + (data / name).string() +
+          binary("tools/poortctl/poortctl").string() + " saml verify --response '" + (data / name).string() +
           "' --idp-entity-id urn:etoegang:HM:00000099000000000001:entities:9001 --idp-cert '" +
           (data / "idp-rsa.crt").string() + "' --sp-key '" + (data / "sp.key").string() +
           "' --sp-entity-id urn:etoegang:DV:00000099000000000002:entities:9000"
