@@ -44,10 +44,6 @@ bool safe_name(std::string_view name) {
   return true;
 }
 
-problem forbidden(std::string code, std::string detail) {
-  return {403, std::move(code), "Toegang geweigerd", std::move(detail), {}};
-}
-
 }  // namespace
 
 result<std::unordered_map<std::string, asset>> load_assets(const config::path& root) {
@@ -116,13 +112,9 @@ void app::add_routes() {
          auto ok = services_.store_writable ? services_.store_writable() : result<void>{};
          if (!ok) {
            log::warn("readyz.not_ready", {{"request_id", ctx.request_id}, {"error", ok.error().message()}});
-           return make_problem_response(req,
-                                        {503,
-                                         "store_unavailable",
-                                         "Niet beschikbaar",
-                                         "The store cannot take writes at the moment.",
-                                         {}},
-                                        ctx.request_id);
+           return make_problem_response(
+               req, problem::store_unavailable("The store cannot take writes at the moment."),
+               ctx.request_id);
          }
          response res{http::status::ok, req.version()};
          res.set(http::field::content_type, "text/plain; charset=utf-8");
@@ -175,7 +167,7 @@ response app::serve_asset(const request& req, std::string_view path) const {
     // A missing top-level page gets the portal's "page not found" page; any other miss problem+json.
     const auto page = assets_.find("/niet-gevonden.html");
     if (!path.ends_with(".html") || path.find('/', 1) != std::string_view::npos || page == assets_.end())
-      return make_problem_response(req, {404, "not_found", "Niet gevonden", "", {}}, "");
+      return make_problem_response(req, problem::not_found(), "");
     response res{http::status::not_found, req.version()};
     res.set(http::field::content_type, page->second.content_type);
     res.keep_alive(req.keep_alive());
@@ -211,23 +203,9 @@ std::optional<response> app::check_user(const route& r, const request& req, requ
         user.error() != make_error_code(common_error::invalid_argument)) {
       log::error("session.lookup_failed",
                  {{"request_id", ctx.request_id}, {"error", user.error().message()}});
-      return make_problem_response(
-          req,
-          {503,
-           "unavailable",
-           "Tijdelijk niet beschikbaar",
-           "Uw sessie kon nu niet worden gecontroleerd. Probeer het over een paar minuten opnieuw.",
-           {}},
-          ctx.request_id);
+      return make_problem_response(req, problem::session_unavailable(), ctx.request_id);
     }
-    return make_problem_response(
-        req,
-        {401,
-         "not_logged_in",
-         "Niet ingelogd",
-         "Uw sessie is verlopen of u bent niet ingelogd. Log opnieuw in om verder te gaan.",
-         {}},
-        ctx.request_id);
+    return make_problem_response(req, problem::not_logged_in(), ctx.request_id);
   }
   const auth::role role = user->role;
   const bool allowed =
@@ -235,10 +213,7 @@ std::optional<response> app::check_user(const route& r, const request& req, requ
       (r.who == access::signatory && role == auth::role::signatory) ||
       (r.who == access::municipal_user && (role == auth::role::casework || role == auth::role::signatory)) ||
       (r.who == access::administrator && role == auth::role::administrator);
-  if (!allowed)
-    return make_problem_response(
-        req, forbidden("wrong_role", "U mag dit niet doen met de rol waarmee u bent ingelogd."),
-        ctx.request_id);
+  if (!allowed) return make_problem_response(req, problem::wrong_role(), ctx.request_id);
   // CSRF: every state-changing request carries the session's token in a
   // header that a cross-site form cannot set.
   const auto method = req.method();
@@ -246,11 +221,7 @@ std::optional<response> app::check_user(const route& r, const request& req, requ
     auto token = req["X-CSRF-Token"];
     if (user->csrf_token.empty() ||
         !constant_time_equal(std::string_view(token.data(), token.size()), user->csrf_token))
-      return make_problem_response(
-          req,
-          forbidden("csrf_token_invalid",
-                    "De pagina is verouderd. Laad de pagina opnieuw en probeer het nog eens."),
-          ctx.request_id);
+      return make_problem_response(req, problem::csrf_token_invalid(), ctx.request_id);
   }
   ctx.user = std::move(*user);
   return std::nullopt;
@@ -259,12 +230,11 @@ std::optional<response> app::check_user(const route& r, const request& req, requ
 std::optional<response> app::check(const match& m, const request& req, request_context& ctx) const {
   if (m.found == nullptr) {
     if (m.status == 405) {
-      auto res = make_problem_response(req, {405, "method_not_allowed", "Methode niet toegestaan", "", {}},
-                                       ctx.request_id);
+      auto res = make_problem_response(req, problem::method_not_allowed(), ctx.request_id);
       res.set(http::field::allow, m.allow);
       return res;
     }
-    return make_problem_response(req, {404, "not_found", "Niet gevonden", "", {}}, ctx.request_id);
+    return make_problem_response(req, problem::not_found(), ctx.request_id);
   }
   const route& r = *m.found;
   ctx.params = m.params;
@@ -272,22 +242,16 @@ std::optional<response> app::check(const match& m, const request& req, request_c
     case access::anyone: break;
     case access::loopback:
       if (!is_loopback(ctx.remote_address))
-        return make_problem_response(req, {404, "not_found", "Niet gevonden", "", {}}, ctx.request_id);
+        return make_problem_response(req, problem::not_found(), ctx.request_id);
       break;
     case access::any_party:
     case access::institution:
     case access::municipal_system:
-      if (!ctx.party) {
-        auto code = ctx.party_error ? ctx.party_error.message() : std::string("unknown_party");
-        return make_problem_response(
-            req, forbidden(code, "The client certificate does not belong to a registered party."),
-            ctx.request_id);
-      }
+      if (!ctx.party)
+        return make_problem_response(req, problem::party_refused(ctx.party_error), ctx.request_id);
       if ((r.who == access::institution && ctx.party->kind != auth::party_kind::institution) ||
           (r.who == access::municipal_system && ctx.party->kind != auth::party_kind::municipal_system))
-        return make_problem_response(
-            req, forbidden("wrong_party_kind", "This kind of party may not use this operation."),
-            ctx.request_id);
+        return make_problem_response(req, problem::wrong_party_kind(), ctx.request_id);
       break;
     case access::user:
     case access::casework:
@@ -322,9 +286,8 @@ void app::handle_async(const match& m, const std::shared_ptr<const request>& req
                        std::function<void(response)> done) const {
   const auto internal_error = [&ctx](const request& r, std::string_view what) {
     log::error("request.exception", {{"request_id", ctx.request_id}, {"what", what}});
-    return make_problem_response(
-        r, {500, "internal_error", "Interne fout", "The request could not be completed.", {}},
-        ctx.request_id);
+    return make_problem_response(r, problem::internal_error("The request could not be completed."),
+                                 ctx.request_id);
   };
   if (m.found == nullptr || !m.found->async) {
     std::optional<response> res;

@@ -19,16 +19,12 @@ namespace bj = boost::json;
 using domain::delivery_kind;
 
 problem unavailable() {
-  return {503,
-          "service_unavailable",
-          "Niet beschikbaar",
-          "Berichten kunnen nu niet worden ontvangen of gelezen. Probeer het over een paar minuten opnieuw.",
-          {}};
+  return problem::service_unavailable(
+      "Berichten kunnen nu niet worden ontvangen of gelezen. Probeer het over een paar minuten opnieuw.");
 }
 
 problem not_found() {
-  return {
-      404, "not_found", "Niet gevonden", "Dit bericht bestaat niet, of het is niet voor uw gemeente.", {}};
+  return problem::not_found("Dit bericht bestaat niet, of het is niet voor uw gemeente.");
 }
 
 std::string lower(std::string_view s) {
@@ -50,33 +46,20 @@ bool is_json(const request& req) {
 
 /// The problem for a refusal by a domain rule, with the sections (if any).
 problem refusal_problem(const store::delivery_outcome& o) {
-  if (o.replacement_unknown)
-    return {422,
-            "replacement_unknown",
-            "Vervangen informatieblad onbekend",
-            "The sheet named in vervangt is not held for this municipality (unknown or purged).",
-            {}};
-  const auto e = domain::domain_error_of(o.refusal);
-  problem p{http_status(condition_of(o.refusal)),
-            lower(domain::reason_code(e)),
-            std::string(domain::dutch_message(e)),
-            o.refusal.message(),
-            {}};
-  for (const auto& f : o.fields)
-    p.invalid_params.push_back({f.pointer, std::string(domain::reason_code(f.code))});
-  return p;
+  if (o.replacement_unknown) return problem::replacement_unknown();
+  std::vector<invalid_param> params;
+  for (const auto& f : o.fields) params.push_back({f.pointer, std::string(domain::reason_code(f.code))});
+  return problem::refusal(domain::domain_error_of(o.refusal), std::move(params),
+                          http_status(condition_of(o.refusal)));
 }
 
 problem validation_problem(const domain::validation_errors& errors) {
-  const auto c = domain::condition_of(errors);
-  problem p{http_status(c),
-            c == condition::too_large ? "body_too_large" : "invalid_body",
-            c == condition::too_large ? "Verzoek te groot" : "Ongeldig bericht",
-            "The body does not satisfy the schema; see invalidParams.",
-            {}};
-  for (const auto& f : errors)
-    p.invalid_params.push_back({f.pointer, std::string(domain::reason_code(f.code))});
-  return p;
+  std::vector<invalid_param> params;
+  for (const auto& f : errors) params.push_back({f.pointer, std::string(domain::reason_code(f.code))});
+  constexpr std::string_view detail = "The body does not satisfy the schema; see invalidParams.";
+  if (domain::condition_of(errors) == condition::too_large)
+    return problem::body_too_large(std::string(detail), std::move(params));
+  return problem::invalid_body(std::move(params), std::string(detail));
 }
 
 bj::object receipt_json(const store::receipt& r) {
@@ -110,14 +93,6 @@ bj::object entry_json(const store::inbox_entry& e, const config::config* cfg) {
   return o;
 }
 
-store::audit_context who_for(const request_context& ctx, std::string_view gemeentecode) {
-  std::string actor = ctx.party  ? "party:" + ctx.party->oin
-                      : ctx.user ? ctx.user->actor()
-                                 : std::string("unknown");
-  actor += ";namens=gemeente:" + std::string(gemeentecode);
-  return {ctx.remote_address, std::move(actor), ctx.request_id};
-}
-
 /// The caller's own municipality: its system certificate's, or the logged-in
 /// case worker's; "" when it has none.
 std::string own_municipality(const request_context& ctx) {
@@ -142,13 +117,7 @@ class delivery_api {
   void post(delivery_kind kind, std::shared_ptr<const request> req, request_context& ctx,
             std::function<void(response)> done) const {
     if (!ready()) return done(problem_of(*req, ctx, unavailable()));
-    if (!is_json(*req))
-      return done(problem_of(*req, ctx,
-                             {415,
-                              "unsupported_media_type",
-                              "Verkeerd mediatype",
-                              "Stuur de gegevens als application/json.",
-                              {}}));
+    if (!is_json(*req)) return done(problem_of(*req, ctx, problem::unsupported_media_type()));
     auto incoming = parse(kind, req->body(), ctx);
     if (!incoming) return done(problem_of(*req, ctx, validation_problem(incoming.error())));
     // Sealed here, not on the store's writer: it serves every delivery in turn.
@@ -159,7 +128,7 @@ class delivery_api {
     // refer to `ctx` once the work is handed over.
     struct posting {
       store::sealed_delivery delivery_in;
-      store::audit_context who;
+      store::audit_identity who;
       sys_time now;
       std::string request_id;
       std::shared_ptr<const request> req;
@@ -167,15 +136,14 @@ class delivery_api {
       std::function<void(response)> done;
       store::delivery_outcome outcome;
     };
-    auto p = std::make_shared<posting>(
-        posting{std::move(*sealed),
-                store::audit_context{ctx.remote_address, "party:" + ctx.party->oin, ctx.request_id},
-                s_.clock->now(),
-                ctx.request_id,
-                std::move(req),
-                s_.delivery,
-                std::move(done),
-                {}});
+    auto p = std::make_shared<posting>(posting{std::move(*sealed),
+                                               audit_identity_of(ctx),
+                                               s_.clock->now(),
+                                               ctx.request_id,
+                                               std::move(req),
+                                               s_.delivery,
+                                               std::move(done),
+                                               {}});
     s_.store->submit(
         [p](store::transaction& tx) -> result<void> {
           auto r = store::accept_delivery(tx, *p->delivery->key, p->delivery->settings, p->delivery_in,
@@ -246,11 +214,7 @@ class delivery_api {
     if (gemeente.empty()) return no_municipality(req, ctx);
     store::inbox_filter f;
     f.gemeentecode = gemeente;
-    problem bad{400,
-                "invalid_query",
-                "Ongeldige zoekvraag",
-                "Een of meer zoektermen zijn ongeldig; zie invalidParams.",
-                {}};
+    problem bad = problem::invalid_query();
     auto url = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));
     if (!url) return problem_of(req, ctx, bad);
     for (const auto& p : url->params()) {
@@ -307,7 +271,7 @@ class delivery_api {
     auto id = bericht_id_param(ctx);
     if (!id) return problem_of(req, ctx, not_found());
     std::optional<store::inbox_message> msg;
-    const auto who = who_for(ctx, gemeente);
+    const auto who = audit_identity_of(ctx, gemeente);
     const auto now = s_.clock->now();
     auto written = s_.store->write([&](store::transaction& tx) -> result<void> {
       auto r = store::read_message(tx, *s_.delivery->key, gemeente, *id, who, now);
@@ -335,7 +299,7 @@ class delivery_api {
     auto id = bericht_id_param(ctx);
     if (!id) return problem_of(req, ctx, not_found());
     std::optional<store::inbox_entry> entry;
-    const auto who = who_for(ctx, gemeente);
+    const auto who = audit_identity_of(ctx, gemeente);
     const auto now = s_.clock->now();
     auto written = s_.store->write([&](store::transaction& tx) -> result<void> {
       auto r = store::acknowledge_message(tx, s_.delivery->settings, gemeente, *id, who, now);
@@ -353,11 +317,7 @@ class delivery_api {
     if (!s_.store) return problem_of(req, ctx, unavailable());
     std::string status;
     auto url = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));
-    problem bad{400,
-                "invalid_query",
-                "Ongeldige zoekvraag",
-                "Een of meer zoektermen zijn ongeldig; zie invalidParams.",
-                {}};
+    problem bad = problem::invalid_query();
     if (!url) return problem_of(req, ctx, bad);
     for (const auto& p : url->params()) {
       if (p.key == "status" && (p.value == "WACHTEND" || p.value == "AFGELEVERD" || p.value == "OPGEGEVEN" ||
@@ -388,12 +348,7 @@ class delivery_api {
   }
 
   static response no_municipality(const request& req, const request_context& ctx) {
-    return problem_of(req, ctx,
-                      {403,
-                       "no_municipality",
-                       "Toegang geweigerd",
-                       "U werkt niet namens een gemeente. Alleen een gemeente kan berichten lezen.",
-                       {}});
+    return problem_of(req, ctx, problem::no_municipality());
   }
 
   static response store_failure(const request& req, const request_context& ctx, std::string_view event,
@@ -403,16 +358,7 @@ class delivery_api {
 
   static response store_failure(const request& req, const std::string& request_id, std::string_view event,
                                 const error_code& ec) {
-    log::error(event, {{"request_id", request_id}, {"error", ec.message()}});
-    if (condition_of(ec) == condition::unavailable)
-      return make_problem_response(req, unavailable(), request_id);
-    return make_problem_response(req,
-                                 {500,
-                                  "internal_error",
-                                  "Interne fout",
-                                  "Het verzoek kon niet worden verwerkt. Probeer het later opnieuw.",
-                                  {}},
-                                 request_id);
+    return store_failure_response(req, request_id, event, ec);
   }
 
   static std::expected<store::incoming_delivery, domain::validation_errors> parse(

@@ -186,14 +186,10 @@ response refused_login(const services& s, const request& req, const request_cont
                               {"service", r.service},
                               {"reason", r.reason},
                               {"detail", r.detail}});
-  store::audit_record a;
-  a.action = "login";
-  a.object = r.idp.empty() ? std::string{} : "idp:" + r.idp;
-  a.result = "denied:" + r.reason;
-  a.origin = ctx.remote_address.empty() ? "unknown" : ctx.remote_address;
-  a.actor = r.actor;
-  a.request_id = ctx.request_id;
-  a.at = s.clock->now();
+  auto who = audit_identity_of(ctx);
+  who.actor = r.actor;  // nobody is logged in yet: the flow knows how far it got
+  const auto a = store::make_audit_record("login", r.idp.empty() ? std::string{} : "idp:" + r.idp,
+                                          "denied:" + r.reason, who, s.clock->now());
   auto ok = s.store->write([&](store::transaction& tx) -> result<void> {
     auto seq = store::append_audit(tx, a);
     if (!seq) return seq.error();
@@ -255,14 +251,11 @@ response complete_login(const services& s, const request& req, const request_con
   if (!done) return refused_login(s, req, ctx, done.error());
 
   const auth::user& who = done->who;
-  store::audit_record a;
-  a.action = "login";
-  a.object = who.gemeentecode.empty() ? "idp:" + who.idp : "gemeente:" + who.gemeentecode;
-  a.result = "success";
-  a.origin = ctx.remote_address.empty() ? "unknown" : ctx.remote_address;
-  a.actor = who.actor();
-  a.request_id = ctx.request_id;
-  a.at = s.clock->now();
+  auto identity = audit_identity_of(ctx);
+  identity.actor = who.actor();  // the user who has just logged in
+  const auto a = store::make_audit_record(
+      "login", who.gemeentecode.empty() ? "idp:" + who.idp : "gemeente:" + who.gemeentecode, "success",
+      identity, s.clock->now());
   const auto previous = auth::find_session_cookie(sv(req[http::field::cookie]));
   auto started = s.login->sessions->start(who, previous, a);
   if (!started) {
@@ -287,23 +280,14 @@ response complete_login(const services& s, const request& req, const request_con
 response logout(const services& s, const request& req, const request_context& ctx) {
   if (!s.login || !s.login->sessions) return not_configured(req, ctx);
   const auth::user& who = *ctx.user;
-  store::audit_record a;
-  a.action = "logout";
-  a.object = who.gemeentecode.empty() ? "idp:" + who.idp : "gemeente:" + who.gemeentecode;
-  a.result = "success";
-  a.origin = ctx.remote_address.empty() ? "unknown" : ctx.remote_address;
-  a.actor = who.actor();
-  a.request_id = ctx.request_id;
-  a.at = s.clock->now();
+  const auto a = store::make_audit_record(
+      "logout", who.gemeentecode.empty() ? "idp:" + who.idp : "gemeente:" + who.gemeentecode, "success",
+      audit_identity_of(ctx), s.clock->now());
   auto ended = s.login->sessions->end(who, a);
   if (!ended && ended.error() != auth::session_error::unknown_session) {
-    return make_problem_response(req,
-                                 {503,
-                                  "store_unavailable",
-                                  "Niet beschikbaar",
-                                  "Uitloggen lukt nu niet. Probeer het over een paar minuten opnieuw.",
-                                  {}},
-                                 ctx.request_id);
+    return make_problem_response(
+        req, problem::store_unavailable("Uitloggen lukt nu niet. Probeer het over een paar minuten opnieuw."),
+        ctx.request_id);
   }
   log::info("logout", {{"request_id", ctx.request_id}, {"session", who.session_id_hash.substr(0, 16)}});
   response res{http::status::no_content, req.version()};
@@ -341,9 +325,7 @@ response current_session(const services& s, const request& req, const request_co
     });
     if (!found)
       return make_problem_response(
-          req,
-          {503, "store_unavailable", "Niet beschikbaar", "Probeer het over een paar minuten opnieuw.", {}},
-          ctx.request_id);
+          req, problem::store_unavailable("Probeer het over een paar minuten opnieuw."), ctx.request_id);
     if (*found) o["gemeentenaam"] = (*found)->naam;
   }
   return make_json_response(req, http::status::ok, boost::json::serialize(o));

@@ -28,67 +28,31 @@ constexpr std::size_t max_pem_bytes = 16 * 1024;
 
 // --- responses ------------------------------------------------------------------
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::ranges::transform(out, out.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string title_for(int status) {
-  switch (status) {
-    case 400: return "Ongeldig verzoek";
-    case 403: return "Toegang geweigerd";
-    case 404: return "Niet gevonden";
-    case 409: return "Niet mogelijk";
-    case 413: return "Verzoek te groot";
-    case 415: return "Verkeerd mediatype";
-    case 422: return "Niet geaccepteerd";
-    case 503: return "Niet beschikbaar";
-    default: return "Interne fout";
-  }
-}
-
-response problem_response(const request& req, const request_context& ctx, int status, std::string code,
-                          std::string detail, std::vector<invalid_param> params = {}) {
-  return make_problem_response(
-      req, {status, std::move(code), title_for(status), std::move(detail), std::move(params)},
-      ctx.request_id);
+response problem_of(const request& req, const request_context& ctx, const problem& p) {
+  return make_problem_response(req, p, ctx.request_id);
 }
 
 /// A refusal by the onboarding rules: the reason code and its Dutch sentence.
 response refuse(const request& req, const request_context& ctx, domain::error e) {
-  const int status = http_status(condition_of(make_error_code(e)));
-  return problem_response(req, ctx, status, lower(domain::reason_code(e)),
-                          std::string(domain::dutch_message(e)));
+  return problem_of(req, ctx, problem::refusal(e));
 }
 
 /// A domain refusal, or a failure of the store (503 / 500, logged).
 response refuse(const request& req, const request_context& ctx, const error_code& ec) {
   if (const auto e = domain::domain_error_of(ec); e != domain::error::ok) return refuse(req, ctx, e);
-  const int status = http_status(condition_of(ec));
-  log::warn("onboarding.store_failed", {{"request_id", ctx.request_id}, {"error", ec.message()}});
-  if (status == 503)
-    return problem_response(req, ctx, 503, "store_unavailable", "De opslag is tijdelijk niet beschikbaar.");
-  return problem_response(req, ctx, 500, "internal_error", "Het verzoek kon niet worden verwerkt.");
+  return store_failure_response(req, ctx.request_id, "onboarding.store_failed", ec);
 }
 
 response invalid(const request& req, const request_context& ctx, const domain::validation_errors& errors) {
   std::vector<invalid_param> params;
   for (const auto& e : errors) params.push_back({e.pointer, std::string(domain::reason_code(e.code))});
   const domain::error first = errors.empty() ? domain::error::json_malformed : errors.front().code;
-  return problem_response(req, ctx, http_status(domain::condition_of(errors)),
-                          lower(domain::reason_code(first)), std::string(domain::dutch_message(first)),
-                          std::move(params));
-}
-
-response not_found(const request& req, const request_context& ctx, std::string code, std::string detail) {
-  return problem_response(req, ctx, 404, std::move(code), std::move(detail));
+  return problem_of(req, ctx,
+                    problem::refusal(first, std::move(params), http_status(domain::condition_of(errors))));
 }
 
 response unavailable(const request& req, const request_context& ctx) {
-  return problem_response(req, ctx, 503, "service_unavailable",
-                          "Deze functie is op dit moment niet beschikbaar.");
+  return problem_of(req, ctx, problem::service_unavailable());
 }
 
 response json_response(const request& req, http::status status, const json::value& v) {
@@ -111,8 +75,7 @@ std::expected<json::object, response> read_object(const request& req, const requ
   const auto type = req[http::field::content_type];
   const std::string_view media = type.substr(0, type.find(';'));
   if (!boost::beast::iequals(media, "application/json"))
-    return std::unexpected(
-        problem_response(req, ctx, 415, "unsupported_media_type", "Stuur de gegevens als application/json."));
+    return std::unexpected(problem_of(req, ctx, problem::unsupported_media_type()));
   json::parse_options options;
   options.max_depth = 8;
   boost::system::error_code ec;
@@ -180,11 +143,6 @@ domain::actor actor_of(const auth::user& u) {
   return {role, {.kvk = u.kvk, .rsin = u.rsin, .oin = {}, .gemeentecode = u.gemeentecode}, u.pseudonym};
 }
 
-store::audit_who who_of(const request_context& ctx) {
-  return {ctx.user ? ctx.user->actor() : std::string("anonymous"),
-          ctx.remote_address.empty() ? std::string("unknown") : ctx.remote_address, ctx.request_id};
-}
-
 /// A municipal user may only reach their own municipality; an administrator
 /// any. The refusal, if any; an attempt on another municipality is audited
 /// ("onboarding.access", "denied:OTHER_ORGANISATION") when the store is there.
@@ -195,14 +153,9 @@ std::optional<response> check_scope(const services& s, const request& req, const
   if (ctx.user->role == auth::role::administrator) return std::nullopt;
   if (!ctx.user->gemeentecode.empty() && ctx.user->gemeentecode == code) return std::nullopt;
   if (s.store && s.clock) {
-    const auto who = who_of(ctx);
-    const store::audit_record rec{"onboarding.access",
-                                  "gemeente:" + std::string(code),
-                                  "denied:OTHER_ORGANISATION",
-                                  who.origin,
-                                  who.actor,
-                                  who.request_id,
-                                  s.clock->now()};
+    const auto rec =
+        store::make_audit_record("onboarding.access", "gemeente:" + std::string(code),
+                                 "denied:OTHER_ORGANISATION", audit_identity_of(ctx), s.clock->now());
     auto audited = s.store->write([&](store::transaction& tx) -> result<void> {
       if (auto ok = store::append_audit(tx, rec); !ok) return ok.error();
       return {};
@@ -312,7 +265,7 @@ response view(const services& s, const request& req, const request_context& ctx,
     return std::optional<found>{found{**m, std::move(*state), std::move(*current)}};
   });
   if (!r) return refuse(req, ctx, r.error());
-  if (!*r) return not_found(req, ctx, "municipality_unknown", "Deze gemeente is niet bekend.");
+  if (!*r) return problem_of(req, ctx, problem::municipality_unknown());
   auto res = json_response(req, status, onboarding_json((*r)->m, (*r)->state, (*r)->current));
   if (status == http::status::created)
     res.set(http::field::location, "/api/v1/gemeenten/" + std::string(code) + "/aansluiting");
@@ -328,10 +281,10 @@ config::email email_config(const services& s) {
 response transition(const services& s, const request& req, const request_context& ctx, std::string_view code,
                     const std::string& action, const store::transition_fn& fn) {
   const sys_time now = s.clock->now();
-  auto out = store::run_transition(*s.store, code, action, who_of(ctx), now, fn,
+  auto out = store::run_transition(*s.store, code, action, audit_identity_of(ctx), now, fn,
                                    queue_notices(action, email_config(s), now));
   if (!out && out.error() == store::error::invalid_argument)
-    return not_found(req, ctx, "municipality_unknown", "Deze gemeente is niet bekend.");
+    return problem_of(req, ctx, problem::municipality_unknown());
   if (!out) return refuse(req, ctx, out.error());
   if (out->refusal) return refuse(req, ctx, out->refusal);
   return view(s, req, ctx, code);
@@ -342,9 +295,9 @@ response cohort_change(const services& s, const request& req, const request_cont
                        const std::string& id, std::string_view action, bool create,
                        const store::cohort_fn& fn) {
   const sys_time now = s.clock->now();
-  auto out = store::run_cohort_change(*s.store, id, action, create, who_of(ctx), now, fn);
+  auto out = store::run_cohort_change(*s.store, id, action, create, audit_identity_of(ctx), now, fn);
   if (!out) return refuse(req, ctx, out.error());
-  if (out->missing) return not_found(req, ctx, "cohort_unknown", "Dit cohort bestaat niet.");
+  if (out->missing) return problem_of(req, ctx, problem::cohort_unknown());
   if (out->refusal) return refuse(req, ctx, out->refusal);
   auto res =
       json_response(req, create ? http::status::created : http::status::ok, cohort_json(out->cohort, now));
@@ -404,13 +357,8 @@ std::expected<json::object, response> application_with_certificate(const service
   auto checked = s.onboarding->verify_system_certificate(std::string_view(pem->as_string()));
   if (!checked) {
     const bool malformed = checked.error() == common_error::invalid_argument;
-    return std::unexpected(problem_response(
-        req, ctx, malformed ? 400 : 422, malformed ? "certificate_invalid" : "certificate_untrusted",
-        malformed
-            ? "Het systeemcertificaat is geen geldig PEM-certificaat met een OIN."
-            : "Het systeemcertificaat is niet uitgegeven onder de vertrouwde CA, is verlopen of is niet "
-              "geschikt voor clientauthenticatie.",
-        {{"/systeemcertificaat/pem", malformed ? "CERTIFICATE_INVALID" : "CERTIFICATE_UNTRUSTED"}}));
+    return std::unexpected(
+        problem_of(req, ctx, problem::certificate_refused(malformed, "/systeemcertificaat/pem")));
   }
   (*body)["systeemcertificaat"] = {{"oin", checked->oin}, {"sha256", checked->sha256}};
   return std::move(*body);
@@ -449,7 +397,7 @@ void add_onboarding_routes(router& r, const services& svc) {
         auto c =
             sp->store->read([&](store::reader& rd) { return store::find_cohort(rd, ctx.param("cohortId")); });
         if (!c) return refuse(req, ctx, c.error());
-        if (!*c) return not_found(req, ctx, "cohort_unknown", "Dit cohort bestaat niet.");
+        if (!*c) return problem_of(req, ctx, problem::cohort_unknown());
         return json_response(req, http::status::ok, cohort_json(**c, sp->clock->now()));
       });
   add(r, "onboarding.cohorts.create", http::verb::post, "/api/v1/cohorten", access::administrator, small_body,
@@ -502,9 +450,7 @@ void add_onboarding_routes(router& r, const services& svc) {
         auto c = sp->store->read(
             [&](store::reader& rd) { return store::find_conditions(rd, ctx.param("versie")); });
         if (!c) return refuse(req, ctx, c.error());
-        if (!*c)
-          return not_found(req, ctx, "conditions_unknown",
-                           "Deze versie van de aansluitvoorwaarden bestaat niet.");
+        if (!*c) return problem_of(req, ctx, problem::conditions_unknown());
         return json_response(req, http::status::ok,
                              json::object{{"versie", (*c)->document.version},
                                           {"sha256", (*c)->document.sha256},
@@ -525,21 +471,20 @@ void add_onboarding_routes(router& r, const services& svc) {
           f.add("versie", domain::error::value_invalid_characters);
         if (!f.errors().empty()) return invalid(req, ctx, f.errors());
         const sys_time now = sp->clock->now();
-        const auto who = who_of(ctx);
+        const auto who = audit_identity_of(ctx);
         domain::conditions_document doc;
         auto written = sp->store->write([&](store::transaction& tx) -> result<void> {
           auto added = store::add_conditions(tx, *version, *text, now);
           if (!added) return added.error();
           doc = *added;
-          auto audited =
-              store::append_audit(tx, {"onboarding.conditions.publish", "voorwaarden:" + doc.version,
-                                       "success", who.origin, who.actor, who.request_id, now});
+          auto audited = store::append_audit(
+              tx, store::make_audit_record("onboarding.conditions.publish", "voorwaarden:" + doc.version,
+                                           "success", who, now));
           if (!audited) return audited.error();
           return {};
         });
         if (!written && written.error() == store::error::constraint)
-          return problem_response(req, ctx, 409, "conditions_exist",
-                                  "Deze versie of deze tekst is al eerder gepubliceerd.");
+          return problem_of(req, ctx, problem::conditions_exist());
         if (!written) return refuse(req, ctx, written.error());
         auto res = json_response(req, http::status::created,
                                  json::object{{"versie", doc.version},
@@ -587,12 +532,13 @@ void add_onboarding_routes(router& r, const services& svc) {
         auto cohort = f.text("cohortId", 64);
         if (!f.errors().empty()) return invalid(req, ctx, f.errors());
         const sys_time now = sp->clock->now();
-        auto out = store::run_registration(*sp->store, code, *cohort, actor_of(*ctx.user), who_of(ctx), now,
-                                           queue_notices("onboarding.register", email_config(*sp), now));
+        auto out =
+            store::run_registration(*sp->store, code, *cohort, actor_of(*ctx.user), audit_identity_of(ctx),
+                                    now, queue_notices("onboarding.register", email_config(*sp), now));
         if (!out && out.error() == store::error::invalid_argument)
-          return not_found(req, ctx, "municipality_unknown", "Deze gemeente is niet bekend.");
+          return problem_of(req, ctx, problem::municipality_unknown());
         if (!out) return refuse(req, ctx, out.error());
-        if (out->cohort_missing) return not_found(req, ctx, "cohort_unknown", "Dit cohort bestaat niet.");
+        if (out->cohort_missing) return problem_of(req, ctx, problem::cohort_unknown());
         if (out->refusal) return refuse(req, ctx, out->refusal);
         return view(*sp, req, ctx, code, http::status::created);
       });

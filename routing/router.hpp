@@ -25,6 +25,7 @@
 #include "auth/user.hpp"
 #include "config/config.hpp"
 #include "routing/http.hpp"
+#include "store/audit.hpp"
 
 namespace poort::routing {
 
@@ -93,6 +94,13 @@ struct request_context {
 
   std::string_view param(std::string_view name) const;
 };
+
+/// Who acts in this request, for its audit records (store::audit_identity
+/// documents the format): the client address ("unknown" when there is
+/// none); "party:<oin>" for a system certificate's party, the portal user's
+/// auth::user::actor, else "anonymous", with ";namens=gemeente:<code>"
+/// appended when `on_behalf_of` names a municipality; the request id.
+store::audit_identity audit_identity_of(const request_context& ctx, std::string_view on_behalf_of = {});
 
 using handler = std::function<response(const request&, request_context&)>;
 

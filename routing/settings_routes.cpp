@@ -53,33 +53,15 @@ response problem_of(const request& req, const request_context& ctx, const proble
 /// A refusal with a domain reason: its code (lower case) and Dutch sentence.
 response refuse(const request& req, const request_context& ctx, int status, domain::error e,
                 std::vector<invalid_param> params = {}) {
-  std::string code(domain::reason_code(e));
-  for (auto& c : code) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-  const char* title = status == 403   ? "Toegang geweigerd"
-                      : status == 404 ? "Niet gevonden"
-                      : status == 409 ? "Niet mogelijk"
-                      : status == 422 ? "Niet geaccepteerd"
-                                      : "Ongeldig verzoek";
-  return problem_of(
-      req, ctx, {status, std::move(code), title, std::string(domain::dutch_message(e)), std::move(params)});
+  return problem_of(req, ctx, problem::refusal(e, std::move(params), status));
 }
 
 response unavailable(const request& req, const request_context& ctx) {
-  return problem_of(req, ctx,
-                    {503,
-                     "service_unavailable",
-                     "Niet beschikbaar",
-                     "Deze functie is op dit moment niet beschikbaar.",
-                     {}});
+  return problem_of(req, ctx, problem::service_unavailable());
 }
 
 response store_failure(const request& req, const request_context& ctx, const error_code& ec) {
   return store_failure_response(req, ctx.request_id, "settings.store_failed", ec);
-}
-
-store::audit_who who_of(const request_context& ctx) {
-  return {ctx.user ? ctx.user->actor() : std::string("anonymous"),
-          ctx.remote_address.empty() ? std::string("unknown") : ctx.remote_address, ctx.request_id};
 }
 
 /// The refusal when the logged-in user may not reach municipality `code`:
@@ -93,11 +75,11 @@ std::optional<response> check_scope(const services& s, const request& req, const
   if (ctx.user->role == auth::role::administrator) return std::nullopt;
   if (!ctx.user->gemeentecode.empty() && ctx.user->gemeentecode == code) return std::nullopt;
   if (!s.store || !s.clock) return unavailable(req, ctx);
-  const auto who = who_of(ctx);
+  const auto rec =
+      store::make_audit_record("settings.access", "gemeente:" + std::string(code),
+                               "denied:OTHER_ORGANISATION", audit_identity_of(ctx), s.clock->now());
   auto audited = s.store->write([&](store::transaction& tx) -> result<void> {
-    auto ok = store::append_audit(
-        tx, {"settings.access", "gemeente:" + std::string(code), "denied:OTHER_ORGANISATION", who.origin,
-             who.actor, who.request_id, s.clock->now()});
+    auto ok = store::append_audit(tx, rec);
     if (!ok) return ok.error();
     return {};
   });
@@ -179,12 +161,7 @@ std::expected<store::municipality_settings, response> read_settings(const servic
   const auto type = req[http::field::content_type];
   const std::string_view media = std::string_view(type.data(), type.size()).substr(0, type.find(';'));
   if (!boost::beast::iequals(media, "application/json"))
-    return std::unexpected(problem_of(req, ctx,
-                                      {415,
-                                       "unsupported_media_type",
-                                       "Verkeerd mediatype",
-                                       "Stuur de gegevens als application/json.",
-                                       {}}));
+    return std::unexpected(problem_of(req, ctx, problem::unsupported_media_type()));
   json::parse_options options;
   options.max_depth = 4;
   boost::system::error_code ec;
@@ -234,10 +211,7 @@ std::expected<store::municipality_settings, response> read_settings(const servic
       add("/systeemcertificaatPem", domain::error::value_too_long);
   }
   if (!bad.empty()) {
-    return std::unexpected(
-        problem_of(req, ctx,
-                   {400, "invalid_body", "Ongeldig verzoek",
-                    "Een of meer velden zijn ongeldig; zie invalidParams.", std::move(bad)}));
+    return std::unexpected(problem_of(req, ctx, problem::invalid_body(std::move(bad))));
   }
   if (!new_certificate) return out;
 
@@ -250,16 +224,8 @@ std::expected<store::municipality_settings, response> read_settings(const servic
   if (checked) details = details_of(text, checked->sha256);
   if (!checked || !details) {
     const bool malformed = !checked && checked.error() == common_error::invalid_argument;
-    return std::unexpected(problem_of(
-        req, ctx,
-        {malformed ? 400 : 422,
-         malformed ? "certificate_invalid" : "certificate_untrusted",
-         malformed ? "Ongeldig verzoek" : "Niet geaccepteerd",
-         malformed
-             ? "Het systeemcertificaat is geen geldig PEM-certificaat met een OIN."
-             : "Het systeemcertificaat is niet uitgegeven onder de vertrouwde CA, is verlopen of is niet "
-               "geschikt voor clientauthenticatie.",
-         {{"/systeemcertificaatPem", malformed ? "CERTIFICATE_INVALID" : "CERTIFICATE_UNTRUSTED"}}}));
+    return std::unexpected(
+        problem_of(req, ctx, problem::certificate_refused(malformed, "/systeemcertificaatPem")));
   }
   out.certificate = std::move(*details);
   out.certificate_oin = checked->oin;
@@ -269,18 +235,12 @@ std::expected<store::municipality_settings, response> read_settings(const servic
 response change(const services& s, const request& req, request_context& ctx, std::string_view code) {
   auto settings = read_settings(s, req, ctx);
   if (!settings) return std::move(settings.error());
-  auto outcome = store::change_settings(*s.store, code, *settings, who_of(ctx), s.clock->now());
+  auto outcome = store::change_settings(*s.store, code, *settings, audit_identity_of(ctx), s.clock->now());
   if (!outcome) return store_failure(req, ctx, outcome.error());
   using kind = store::settings_outcome::kind;
   switch (outcome->what) {
     case kind::unknown_municipality: return refuse(req, ctx, 404, domain::error::municipality_unknown);
-    case kind::locked:
-      return problem_of(req, ctx,
-                        {409,
-                         "settings_locked",
-                         "Niet mogelijk",
-                         "Uw gemeente is nog niet goedgekeurd. Wijzig deze gegevens in de aanvraag.",
-                         {}});
+    case kind::locked: return problem_of(req, ctx, problem::settings_locked());
     case kind::oin_mismatch:
       return refuse(req, ctx, 422, domain::error::application_oin_mismatch,
                     {{"/systeemcertificaatPem", "APPLICATION_OIN_MISMATCH"}});

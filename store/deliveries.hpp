@@ -68,12 +68,7 @@ struct delivery_settings {
   std::chrono::days retention_without_release{730};
 };
 
-/// Who does something, for the audit record.
-struct audit_context {
-  std::string origin;      ///< client IP, or "internal"
-  std::string actor;       ///< "party:<oin>", "user:<idp>:<pseudonym>", "poortd"
-  std::string request_id;  ///< may be empty
-};
+using audit_context = audit_identity;  // the old name of store::audit_identity (store/audit.hpp)
 
 /// A parsed, validated delivery as it arrived.
 struct incoming_delivery {

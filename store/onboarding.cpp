@@ -564,7 +564,7 @@ result<std::vector<std::string>> connect_due(database& db, sys_time now, const a
   });
   if (!due) return due.error();
   std::vector<std::string> connected;
-  const audit_who scheduler{"poortd", "internal", ""};
+  const audit_who scheduler{.origin = "internal", .actor = "poortd", .request_id = ""};
   for (const auto& code : *due) {
     auto out = run_transition(
         db, code, "onboarding.connect.scheduled", scheduler, now,

@@ -88,12 +88,7 @@ result<void> save_onboarding(transaction& tx, const municipality_record& m, cons
 /// The municipality's domain view (code, name, OIN, KvK, RSIN).
 domain::municipality to_domain(const municipality_record& m);
 
-/// Who asks for a change, for the audit record.
-struct audit_who {
-  std::string actor;       ///< "user:<idp>:<pseudonym>", "poortd", "operator:<name>"
-  std::string origin;      ///< client IP or "internal"
-  std::string request_id;  ///< may be empty
-};
+using audit_who = audit_identity;  // the old name of store::audit_identity (store/audit.hpp)
 
 /// What a transition did.
 struct transition_outcome {
