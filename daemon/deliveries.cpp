@@ -87,8 +87,8 @@ bool is_public_ipv6(const net::ip::address_v6& a) {
   return true;
 }
 
-const store::audit_context& internal_actor() {
-  static const store::audit_context who{"internal", "poortd", ""};
+const store::audit_identity& internal_actor() {
+  static const store::audit_identity who{"internal", "poortd", ""};
   return who;
 }
 

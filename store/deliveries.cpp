@@ -48,8 +48,8 @@ domain::basisvoorwaarde_set from_bits(std::int64_t bits) {
   return s;
 }
 
-result<void> audit(transaction& tx, const audit_context& who, std::string action, std::string_view bericht_id,
-                   std::string result_text, sys_time now) {
+result<void> audit(transaction& tx, const audit_identity& who, std::string action,
+                   std::string_view bericht_id, std::string result_text, sys_time now) {
   audit_record rec;
   rec.action = std::move(action);
   rec.object = "bericht:" + std::string(bericht_id);
@@ -267,7 +267,7 @@ struct acceptance {
   const data_key& key;
   const delivery_settings& s;
   const sealed_delivery& sealed;
-  const audit_context& who;
+  const audit_identity& who;
   sys_time now;
   const incoming_delivery& d = sealed.incoming;
   const std::string& bsn_index = sealed.bsn_index;
@@ -512,7 +512,7 @@ result<sealed_delivery> seal_delivery(const data_key& key, incoming_delivery d) 
 }
 
 result<delivery_outcome> accept_delivery(transaction& tx, const data_key& key, const delivery_settings& s,
-                                         const sealed_delivery& d, const audit_context& who, sys_time now) {
+                                         const sealed_delivery& d, const audit_identity& who, sys_time now) {
   acceptance a{tx, key, s, d, who, now};
   return a.run();
 }
@@ -573,7 +573,7 @@ result<std::vector<inbox_entry>> list_inbox(reader& r, const inbox_filter& f) {
 
 result<std::optional<inbox_message>> read_message(transaction& tx, const data_key& key,
                                                   std::string_view gemeentecode, std::string_view bericht_id,
-                                                  const audit_context& who, sys_time now) {
+                                                  const audit_identity& who, sys_time now) {
   auto entry = find_entry(tx, gemeentecode, bericht_id);
   if (!entry) return entry.error();
   if (!*entry) {
@@ -609,7 +609,7 @@ result<std::optional<inbox_message>> read_message(transaction& tx, const data_ke
 
 result<std::optional<inbox_entry>> acknowledge_message(transaction& tx, const delivery_settings& s,
                                                        std::string_view gemeentecode,
-                                                       std::string_view bericht_id, const audit_context& who,
+                                                       std::string_view bericht_id, const audit_identity& who,
                                                        sys_time now) {
   auto entry = find_entry(tx, gemeentecode, bericht_id);
   if (!entry) return entry.error();
@@ -725,7 +725,7 @@ result<std::optional<std::string>> push_payload(reader& r, const data_key& key, 
   return std::optional<std::string>{bj::serialize(o)};
 }
 
-result<void> record_push_delivered(transaction& tx, std::string_view bericht_id, const audit_context& who,
+result<void> record_push_delivered(transaction& tx, std::string_view bericht_id, const audit_identity& who,
                                    sys_time now) {
   auto st = tx.prepare(
       "UPDATE uitgaande_berichten SET status = 'AFGELEVERD', pogingen = pogingen + 1, afgeleverd_op = ?, "
@@ -737,7 +737,8 @@ result<void> record_push_delivered(transaction& tx, std::string_view bericht_id,
 }
 
 result<void> record_push_failed(transaction& tx, std::string_view bericht_id, std::string_view reason,
-                                sys_time next_attempt, bool give_up, const audit_context& who, sys_time now) {
+                                sys_time next_attempt, bool give_up, const audit_identity& who,
+                                sys_time now) {
   auto st = tx.prepare(
       "UPDATE uitgaande_berichten SET pogingen = pogingen + 1, laatste_fout = ?, volgende_poging_op = ?, "
       "status = CASE WHEN ? = 1 THEN 'OPGEGEVEN' ELSE status END WHERE bericht_id = ? AND status = "
@@ -762,7 +763,7 @@ result<void> record_push_obsolete(transaction& tx, std::string_view bericht_id, 
   return st->run();
 }
 
-result<requeue_outcome> requeue_push(transaction& tx, std::string_view bericht_id, const audit_context& who,
+result<requeue_outcome> requeue_push(transaction& tx, std::string_view bericht_id, const audit_identity& who,
                                      sys_time now) {
   using kind = requeue_outcome::kind;
   const auto find = [&]() -> result<std::optional<outbox_item>> {
@@ -837,7 +838,7 @@ result<std::vector<purge_candidate>> purge_candidates(reader& r, sys_time now, s
   return out;
 }
 
-result<std::vector<std::string>> purge_expired(transaction& tx, sys_time now, const audit_context& who,
+result<std::vector<std::string>> purge_expired(transaction& tx, sys_time now, const audit_identity& who,
                                                std::size_t limit) {
   if (auto r = tx.exec("PRAGMA secure_delete = ON"); !r) return r.error();
   auto due = purge_candidates(tx, now, limit);
@@ -879,7 +880,7 @@ result<std::vector<sealed_row>> sealed_rows(transaction& tx, std::string_view sq
 }  // namespace
 
 result<std::size_t> rekey(transaction& tx, const data_key& old_key, const data_key& new_key,
-                          const audit_context& who, sys_time now) {
+                          const audit_identity& who, sys_time now) {
   if (auto r = tx.exec("PRAGMA secure_delete = ON"); !r) return r.error();
   std::size_t count = 0;
   {
