@@ -75,13 +75,18 @@ result<std::unordered_map<std::string, asset>> load_assets(const config::path& r
   return out;
 }
 
-response make_json_response(const request& req, http::status status, std::string body) {
+response make_response(const request& req, http::status status, std::string_view content_type,
+                       std::string body) {
   response res{status, req.version()};
-  res.set(http::field::content_type, "application/json");
+  res.set(http::field::content_type, content_type);
   res.keep_alive(req.keep_alive());
   res.body() = std::move(body);
   res.prepare_payload();
   return res;
+}
+
+response make_json_response(const request& req, http::status status, std::string body) {
+  return make_response(req, status, "application/json", std::move(body));
 }
 
 app::app(services s, std::unordered_map<std::string, asset> assets)
@@ -97,18 +102,22 @@ std::vector<std::string> app::route_names() {
 }
 
 void app::add_routes() {
-  router_.add({"healthz", http::verb::get, "/healthz", on_both, access::anyone, 0, false,
-               [](const request& req, request_context&) {
-                 response res{http::status::ok, req.version()};
-                 res.set(http::field::content_type, "text/plain; charset=utf-8");
-                 res.keep_alive(req.keep_alive());
-                 res.body() = "ok\n";
-                 res.prepare_payload();
-                 return res;
+  router_.add({.name = "healthz",
+               .method = http::verb::get,
+               .pattern = "/healthz",
+               .listeners = on_both,
+               .who = access::anyone,
+               .handle = [](const request& req, request_context&) {
+                 return make_response(req, http::status::ok, "text/plain; charset=utf-8", "ok\n");
                }});
   router_.add(
-      {"readyz", http::verb::get, "/readyz", on_both, access::anyone, 0, true,
-       [this](const request& req, request_context& ctx) {
+      {.name = "readyz",
+       .method = http::verb::get,
+       .pattern = "/readyz",
+       .listeners = on_both,
+       .who = access::anyone,
+       .blocking = true,
+       .handle = [this](const request& req, request_context& ctx) {
          auto ok = services_.store_writable ? services_.store_writable() : result<void>{};
          if (!ok) {
            log::warn("readyz.not_ready", {{"request_id", ctx.request_id}, {"error", ok.error().message()}});
@@ -116,24 +125,23 @@ void app::add_routes() {
                req, problem::store_unavailable("The store cannot take writes at the moment."),
                ctx.request_id);
          }
-         response res{http::status::ok, req.version()};
-         res.set(http::field::content_type, "text/plain; charset=utf-8");
-         res.keep_alive(req.keep_alive());
-         res.body() = "ready\n";
-         res.prepare_payload();
-         return res;
+         return make_response(req, http::status::ok, "text/plain; charset=utf-8", "ready\n");
        }});
-  router_.add({"metrics", http::verb::get, "/metrics", on_both, access::loopback, 0, false,
-               [this](const request& req, request_context&) {
-                 response res{http::status::ok, req.version()};
-                 res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-                 res.keep_alive(req.keep_alive());
-                 res.body() = services_.metrics ? services_.metrics->render() : std::string{};
-                 res.prepare_payload();
-                 return res;
+  router_.add({.name = "metrics",
+               .method = http::verb::get,
+               .pattern = "/metrics",
+               .listeners = on_both,
+               .who = access::loopback,
+               .handle = [this](const request& req, request_context&) {
+                 return make_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                                      services_.metrics ? services_.metrics->render() : std::string{});
                }});
-  router_.add({"whoami", http::verb::get, "/api/v1/whoami", on_system, access::any_party, 0, false,
-               [](const request& req, request_context& ctx) {
+  router_.add({.name = "whoami",
+               .method = http::verb::get,
+               .pattern = "/api/v1/whoami",
+               .listeners = on_system,
+               .who = access::any_party,
+               .handle = [](const request& req, request_context& ctx) {
                  const auth::party& p = *ctx.party;
                  boost::json::object o;
                  o["oin"] = p.oin;
@@ -151,14 +159,19 @@ void app::add_routes() {
   add_beheer_routes(router_, services_);
   add_settings_routes(router_, services_);
   // Static assets last: "/{asset}" would otherwise shadow single-segment routes.
-  router_.add(
-      {"asset", http::verb::get, "/{asset}", on_portal, access::anyone, 0, false,
-       [this](const request& req, request_context&) { return serve_asset(req, target_path(req.target())); }});
-  router_.add({"asset", http::verb::get, "/", on_portal, access::anyone, 0, false,
-               [this](const request& req, request_context&) { return serve_asset(req, "/index.html"); }});
-  router_.add(
-      {"asset", http::verb::get, "/static/{dir}/{file}", on_portal, access::anyone, 0, false,
-       [this](const request& req, request_context&) { return serve_asset(req, target_path(req.target())); }});
+  const auto asset_route = [this](std::string pattern, std::string_view fixed_path) {
+    router_.add({.name = "asset",
+                 .method = http::verb::get,
+                 .pattern = std::move(pattern),
+                 .listeners = on_portal,
+                 .who = access::anyone,
+                 .handle = [this, fixed_path](const request& req, request_context&) {
+                   return serve_asset(req, fixed_path.empty() ? target_path(req.target()) : fixed_path);
+                 }});
+  };
+  asset_route("/{asset}", {});
+  asset_route("/", "/index.html");
+  asset_route("/static/{dir}/{file}", {});
 }
 
 response app::serve_asset(const request& req, std::string_view path) const {

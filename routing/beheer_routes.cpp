@@ -127,74 +127,93 @@ json::object audit_entry_json(const store::audit_entry& e) {
           {"actor", r.actor},      {"requestId", or_null(r.request_id)}};
 }
 
-response search_audit(const services& s, const request& req, request_context& ctx) {
-  if (!s.store || !s.clock) return unavailable(req, ctx);
-  auto filter = audit_filter_of(req);
-  if (!filter) return problem_of(req, ctx, filter.error());
-  // One more than the page, to know whether there is a next one.
-  const std::size_t page = filter->limit;
-  ++filter->limit;
-  const auto who = audit_identity_of(ctx);
-  const sys_time now = s.clock->now();
-  std::vector<store::audit_entry> found;
-  auto written = s.store->write([&](store::transaction& tx) -> result<void> {
-    auto entries = store::query_audit(tx, *filter);
-    if (!entries) return entries.error();
-    found = std::move(*entries);
-    auto audited = store::append_audit(tx, store::make_audit_record("audit.search", "", "success", who, now));
-    if (!audited) return audited.error();
-    return {};
-  });
-  if (!written) return store_failure(req, ctx, "audit.search_failed", written.error());
-  const bool more = found.size() > page;
-  if (more) found.resize(page);
-  json::array items;
-  for (const auto& e : found) items.push_back(audit_entry_json(e));
-  json::object out{{"auditregels", std::move(items)},
-                   {"volgende", more ? json::value(found.back().seq) : json::value(nullptr)}};
-  return make_json_response(req, http::status::ok, json::serialize(out));
-}
-
 // --- push outbox ---------------------------------------------------------------------
 
-response requeue_push(const services& s, const request& req, request_context& ctx) {
-  if (!s.store || !s.clock) return unavailable(req, ctx);
-  const problem not_found = problem::not_found("Er is geen uitgaand bericht met dit berichtId.");
-  auto id = domain::normalize_uuid(ctx.param("berichtId"));
-  if (!id) return problem_of(req, ctx, not_found);
-  const auto who = audit_identity_of(ctx);
-  const sys_time now = s.clock->now();
-  store::requeue_outcome outcome;
-  auto written = s.store->write([&](store::transaction& tx) -> result<void> {
-    auto r = store::requeue_push(tx, *id, who, now);
-    if (!r) return r.error();
-    outcome = std::move(*r);
-    return {};
-  });
-  if (!written) return store_failure(req, ctx, "outbox.requeue_failed", written.error());
-  using kind = store::requeue_outcome::kind;
-  switch (outcome.what) {
-    case kind::not_found: return problem_of(req, ctx, not_found);
-    case kind::not_given_up: return problem_of(req, ctx, problem::push_not_given_up());
-    case kind::not_connected: return problem_of(req, ctx, problem::push_not_connected());
-    case kind::no_endpoint: return problem_of(req, ctx, problem::push_endpoint_missing());
-    case kind::requeued: break;
+/// The area's handlers and their shared steps.
+class beheer_api {
+ public:
+  explicit beheer_api(const services& s) : s_(s) {}
+
+  response search_audit(const request& req, request_context& ctx) const {
+    if (!s_.store || !s_.clock) return unavailable(req, ctx);
+    auto filter = audit_filter_of(req);
+    if (!filter) return problem_of(req, ctx, filter.error());
+    // One more than the page, to know whether there is a next one.
+    const std::size_t page = filter->limit;
+    ++filter->limit;
+    const auto who = audit_identity_of(ctx);
+    const sys_time now = s_.clock->now();
+    std::vector<store::audit_entry> found;
+    auto written = s_.store->write([&](store::transaction& tx) -> result<void> {
+      auto entries = store::query_audit(tx, *filter);
+      if (!entries) return entries.error();
+      found = std::move(*entries);
+      auto audited =
+          store::append_audit(tx, store::make_audit_record("audit.search", "", "success", who, now));
+      if (!audited) return audited.error();
+      return {};
+    });
+    if (!written) return store_failure(req, ctx, "audit.search_failed", written.error());
+    const bool more = found.size() > page;
+    if (more) found.resize(page);
+    json::array items;
+    for (const auto& e : found) items.push_back(audit_entry_json(e));
+    json::object out{{"auditregels", std::move(items)},
+                     {"volgende", more ? json::value(found.back().seq) : json::value(nullptr)}};
+    return make_json_response(req, http::status::ok, json::serialize(out));
   }
-  log::info("outbox.requeued", {{"request_id", ctx.request_id}, {"bericht_id", *id}});
-  if (s.delivery && s.delivery->push_queued) s.delivery->push_queued();
-  return make_json_response(req, http::status::accepted, json::serialize(outbox_item_json(outcome.item)));
-}
+
+  response requeue_push(const request& req, request_context& ctx) const {
+    if (!s_.store || !s_.clock) return unavailable(req, ctx);
+    const problem not_found = problem::not_found("Er is geen uitgaand bericht met dit berichtId.");
+    auto id = domain::normalize_uuid(ctx.param("berichtId"));
+    if (!id) return problem_of(req, ctx, not_found);
+    const auto who = audit_identity_of(ctx);
+    const sys_time now = s_.clock->now();
+    store::requeue_outcome outcome;
+    auto written = s_.store->write([&](store::transaction& tx) -> result<void> {
+      auto r = store::requeue_push(tx, *id, who, now);
+      if (!r) return r.error();
+      outcome = std::move(*r);
+      return {};
+    });
+    if (!written) return store_failure(req, ctx, "outbox.requeue_failed", written.error());
+    using kind = store::requeue_outcome::kind;
+    switch (outcome.what) {
+      case kind::not_found: return problem_of(req, ctx, not_found);
+      case kind::not_given_up: return problem_of(req, ctx, problem::push_not_given_up());
+      case kind::not_connected: return problem_of(req, ctx, problem::push_not_connected());
+      case kind::no_endpoint: return problem_of(req, ctx, problem::push_endpoint_missing());
+      case kind::requeued: break;
+    }
+    log::info("outbox.requeued", {{"request_id", ctx.request_id}, {"bericht_id", *id}});
+    if (s_.delivery && s_.delivery->push_queued) s_.delivery->push_queued();
+    return make_json_response(req, http::status::accepted, json::serialize(outbox_item_json(outcome.item)));
+  }
+
+ private:
+  const services& s_;
+};
 
 }  // namespace
 
-void add_beheer_routes(router& r, const services& svc) {
-  const services* sp = &svc;  // the app owns `svc` and outlives its routes
-  r.add({"beheer.audit.search", http::verb::get, "/api/v1/beheer/auditregels", on_portal,
-         access::administrator, 0, true,
-         [sp](const request& req, request_context& ctx) { return search_audit(*sp, req, ctx); }});
-  r.add({"beheer.outbox.requeue", http::verb::post,
-         "/api/v1/beheer/uitgaande-berichten/{berichtId}/nieuwe-poging", on_portal, access::administrator, 0,
-         true, [sp](const request& req, request_context& ctx) { return requeue_push(*sp, req, ctx); }});
+void add_beheer_routes(router& r, const services& s) {
+  // The api object lives as long as the handlers that share it.
+  auto api = std::make_shared<const beheer_api>(s);
+  r.add({.name = "beheer.audit.search",
+         .method = http::verb::get,
+         .pattern = "/api/v1/beheer/auditregels",
+         .listeners = on_portal,
+         .who = access::administrator,
+         .blocking = true,
+         .handle = [api](const request& req, request_context& ctx) { return api->search_audit(req, ctx); }});
+  r.add({.name = "beheer.outbox.requeue",
+         .method = http::verb::post,
+         .pattern = "/api/v1/beheer/uitgaande-berichten/{berichtId}/nieuwe-poging",
+         .listeners = on_portal,
+         .who = access::administrator,
+         .blocking = true,
+         .handle = [api](const request& req, request_context& ctx) { return api->requeue_push(req, ctx); }});
 }
 
 }  // namespace poort::routing

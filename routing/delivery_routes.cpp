@@ -11,6 +11,7 @@
 #include "domain/identifiers.hpp"
 #include "routing/app.hpp"
 #include "routing/areas.hpp"
+#include "routing/json_body.hpp"
 
 namespace poort::routing {
 namespace {
@@ -27,22 +28,7 @@ problem not_found() {
   return problem::not_found("Dit bericht bestaat niet, of het is niet voor uw gemeente.");
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::ranges::transform(out, out.begin(), [](char c) { return c >= 'A' && c <= 'Z' ? char(c + 32) : c; });
-  return out;
-}
-
 bj::value or_null(const std::string& s) { return s.empty() ? bj::value(nullptr) : bj::value(s); }
-
-bool is_json(const request& req) {
-  auto ct = req[http::field::content_type];
-  std::string_view v(ct.data(), ct.size());
-  auto semi = v.find(';');
-  auto type = lower(v.substr(0, semi));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
-  return type == "application/json";
-}
 
 /// The problem for a refusal by a domain rule, with the sections (if any).
 problem refusal_problem(const store::delivery_outcome& o) {
@@ -117,7 +103,8 @@ class delivery_api {
   void post(delivery_kind kind, std::shared_ptr<const request> req, request_context& ctx,
             std::function<void(response)> done) const {
     if (!ready()) return done(problem_of(*req, ctx, unavailable()));
-    if (!is_json(*req)) return done(problem_of(*req, ctx, problem::unsupported_media_type()));
+    if (!has_media_type(*req, "application/json"))
+      return done(problem_of(*req, ctx, problem::unsupported_media_type()));
     auto incoming = parse(kind, req->body(), ctx);
     if (!incoming) return done(problem_of(*req, ctx, validation_problem(incoming.error())));
     // Sealed here, not on the store's writer: it serves every delivery in turn.
@@ -400,26 +387,32 @@ void add_delivery_routes(router& r, const services& s) {
   auto api = std::make_shared<const delivery_api>(s);
   auto post_route = [&](std::string name, std::string pattern, delivery_kind kind) {
     // async: the daemon calls handle_async; nothing waits, so not blocking.
-    r.add({std::move(name),
-           http::verb::post,
-           std::move(pattern),
-           on_system,
-           access::institution,
-           domain::max_body_bytes(kind),
-           false,
-           {},
-           true,
-           [api, kind](std::shared_ptr<const request> req, request_context& ctx,
-                       std::function<void(response)> done) {
+    r.add({.name = std::move(name),
+           .method = http::verb::post,
+           .pattern = std::move(pattern),
+           .listeners = on_system,
+           .who = access::institution,
+           .body_limit = domain::max_body_bytes(kind),
+           .async = true,
+           .handle_async = [api, kind](std::shared_ptr<const request> req, request_context& ctx,
+                                       std::function<void(response)> done) {
              api->post(kind, std::move(req), ctx, std::move(done));
            }});
   };
   post_route("deliveries.detentiemeldingen", "/api/v1/detentiemeldingen", delivery_kind::detentiemelding);
   post_route("deliveries.informatiebladen", "/api/v1/informatiebladen", delivery_kind::informatieblad);
   post_route("deliveries.intrekkingen", "/api/v1/intrekkingen", delivery_kind::intrekking);
-  r.add({"deliveries.status", http::verb::get, "/api/v1/leveringen/{berichtId}", on_system,
-         access::institution, 0, true,
-         [api](const request& req, request_context& ctx) { return api->status(req, ctx); }});
+  using method = response (delivery_api::*)(const request&, request_context&) const;
+  const auto bind = [&api](method m) {
+    return [api, m](const request& req, request_context& ctx) { return (*api.*m)(req, ctx); };
+  };
+  r.add({.name = "deliveries.status",
+         .method = http::verb::get,
+         .pattern = "/api/v1/leveringen/{berichtId}",
+         .listeners = on_system,
+         .who = access::institution,
+         .blocking = true,
+         .handle = bind(&delivery_api::status)});
 
   // The inbox: the same API for a municipality's own system and for its case workers.
   struct listener_access {
@@ -430,17 +423,35 @@ void add_delivery_routes(router& r, const services& s) {
   for (const auto& la : {listener_access{"system", on_system, access::municipal_system},
                          listener_access{"portal", on_portal, access::casework}}) {
     const std::string sfx = la.suffix;
-    r.add({"inbox.list." + sfx, http::verb::get, "/api/v1/berichten", la.listeners, la.who, 0, true,
-           [api](const request& req, request_context& ctx) { return api->list(req, ctx); }});
-    r.add({"inbox.read." + sfx, http::verb::get, "/api/v1/berichten/{berichtId}", la.listeners, la.who, 0,
-           true, [api](const request& req, request_context& ctx) { return api->read(req, ctx); }});
-    r.add({"inbox.acknowledge." + sfx, http::verb::post, "/api/v1/berichten/{berichtId}/ontvangstbevestiging",
-           la.listeners, la.who, 0, true,
-           [api](const request& req, request_context& ctx) { return api->acknowledge(req, ctx); }});
+    r.add({.name = "inbox.list." + sfx,
+           .method = http::verb::get,
+           .pattern = "/api/v1/berichten",
+           .listeners = la.listeners,
+           .who = la.who,
+           .blocking = true,
+           .handle = bind(&delivery_api::list)});
+    r.add({.name = "inbox.read." + sfx,
+           .method = http::verb::get,
+           .pattern = "/api/v1/berichten/{berichtId}",
+           .listeners = la.listeners,
+           .who = la.who,
+           .blocking = true,
+           .handle = bind(&delivery_api::read)});
+    r.add({.name = "inbox.acknowledge." + sfx,
+           .method = http::verb::post,
+           .pattern = "/api/v1/berichten/{berichtId}/ontvangstbevestiging",
+           .listeners = la.listeners,
+           .who = la.who,
+           .blocking = true,
+           .handle = bind(&delivery_api::acknowledge)});
   }
-  r.add({"outbox.list", http::verb::get, "/api/v1/beheer/uitgaande-berichten", on_portal,
-         access::administrator, 0, true,
-         [api](const request& req, request_context& ctx) { return api->outbox(req, ctx); }});
+  r.add({.name = "outbox.list",
+         .method = http::verb::get,
+         .pattern = "/api/v1/beheer/uitgaande-berichten",
+         .listeners = on_portal,
+         .who = access::administrator,
+         .blocking = true,
+         .handle = bind(&delivery_api::outbox)});
 }
 
 }  // namespace poort::routing

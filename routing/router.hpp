@@ -111,6 +111,9 @@ using handler = std::function<response(const request&, request_context&)>;
 using async_handler = std::function<void(std::shared_ptr<const request> req, request_context& ctx,
                                          std::function<void(response)> done)>;
 
+/// One route. Built with designated initializers, naming each field:
+///   r.add({.name = "whoami", .method = http::verb::get, .pattern = "/api/v1/whoami",
+///          .listeners = on_system, .who = access::any_party, .handle = ...});
 struct route {
   std::string name;  ///< stable label for metrics and logs, e.g. "whoami"
   http::verb method = http::verb::get;
