@@ -103,7 +103,8 @@ std::string metrics::render() const {
   for (unsigned l = 0; l < listener_count; ++l)
     w.sample("poort_connections_accepted_total", listener_label(l),
              static_cast<std::uint64_t>(accepted_[l].load(std::memory_order_relaxed)));
-  w.family("poort_connections_refused_total", "counter", "Connections and TLS handshakes refused, by reason.");
+  w.family("poort_connections_refused_total", "counter",
+           "Connections and TLS handshakes refused, by reason.");
   for (unsigned l = 0; l < listener_count; ++l)
     for (unsigned r = 0; r < static_cast<unsigned>(refusal::count); ++r)
       w.sample("poort_connections_refused_total",
