@@ -199,7 +199,7 @@ void BM_AcceptDetentiemelding(benchmark::State& state) {
   std::mt19937_64 rng(42);
   std::uint64_t n = 0;
   const store::delivery_settings settings;
-  const store::audit_context who{"127.0.0.1", "party:00000099000020010000", ""};
+  const store::audit_identity who{"127.0.0.1", "party:00000099000020010000", ""};
   std::mutex mu;
   std::condition_variable cv;
   std::int64_t pending = 0;

@@ -16,8 +16,8 @@ constexpr std::size_t push_batch = 32;
 constexpr std::size_t purge_batch = 500;
 constexpr std::size_t max_response_bytes = 64 * 1024;
 
-const store::audit_context& internal_actor() {
-  static const store::audit_context who{"internal", "poortd", ""};
+const store::audit_identity& internal_actor() {
+  static const store::audit_identity who{"internal", "poortd", ""};
   return who;
 }
 

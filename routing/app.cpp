@@ -44,10 +44,6 @@ bool safe_name(std::string_view name) {
   return true;
 }
 
-problem forbidden(std::string code, std::string detail) {
-  return {403, std::move(code), "Toegang geweigerd", std::move(detail), {}};
-}
-
 }  // namespace
 
 result<std::unordered_map<std::string, asset>> load_assets(const config::path& root) {
@@ -79,13 +75,18 @@ result<std::unordered_map<std::string, asset>> load_assets(const config::path& r
   return out;
 }
 
-response make_json_response(const request& req, http::status status, std::string body) {
+response make_response(const request& req, http::status status, std::string_view content_type,
+                       std::string body) {
   response res{status, req.version()};
-  res.set(http::field::content_type, "application/json");
+  res.set(http::field::content_type, content_type);
   res.keep_alive(req.keep_alive());
   res.body() = std::move(body);
   res.prepare_payload();
   return res;
+}
+
+response make_json_response(const request& req, http::status status, std::string body) {
+  return make_response(req, status, "application/json", std::move(body));
 }
 
 app::app(services s, std::unordered_map<std::string, asset> assets)
@@ -101,47 +102,46 @@ std::vector<std::string> app::route_names() {
 }
 
 void app::add_routes() {
-  router_.add({"healthz", http::verb::get, "/healthz", on_both, access::anyone, 0, false,
-               [](const request& req, request_context&) {
-                 response res{http::status::ok, req.version()};
-                 res.set(http::field::content_type, "text/plain; charset=utf-8");
-                 res.keep_alive(req.keep_alive());
-                 res.body() = "ok\n";
-                 res.prepare_payload();
-                 return res;
+  router_.add({.name = "healthz",
+               .method = http::verb::get,
+               .pattern = "/healthz",
+               .listeners = on_both,
+               .who = access::anyone,
+               .handle = [](const request& req, request_context&) {
+                 return make_response(req, http::status::ok, "text/plain; charset=utf-8", "ok\n");
                }});
   router_.add(
-      {"readyz", http::verb::get, "/readyz", on_both, access::anyone, 0, true,
-       [this](const request& req, request_context& ctx) {
+      {.name = "readyz",
+       .method = http::verb::get,
+       .pattern = "/readyz",
+       .listeners = on_both,
+       .who = access::anyone,
+       .blocking = true,
+       .handle = [this](const request& req, request_context& ctx) {
          auto ok = services_.store_writable ? services_.store_writable() : result<void>{};
          if (!ok) {
            log::warn("readyz.not_ready", {{"request_id", ctx.request_id}, {"error", ok.error().message()}});
-           return make_problem_response(req,
-                                        {503,
-                                         "store_unavailable",
-                                         "Niet beschikbaar",
-                                         "The store cannot take writes at the moment.",
-                                         {}},
-                                        ctx.request_id);
+           return make_problem_response(
+               req, problem::store_unavailable("The store cannot take writes at the moment."),
+               ctx.request_id);
          }
-         response res{http::status::ok, req.version()};
-         res.set(http::field::content_type, "text/plain; charset=utf-8");
-         res.keep_alive(req.keep_alive());
-         res.body() = "ready\n";
-         res.prepare_payload();
-         return res;
+         return make_response(req, http::status::ok, "text/plain; charset=utf-8", "ready\n");
        }});
-  router_.add({"metrics", http::verb::get, "/metrics", on_both, access::loopback, 0, false,
-               [this](const request& req, request_context&) {
-                 response res{http::status::ok, req.version()};
-                 res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-                 res.keep_alive(req.keep_alive());
-                 res.body() = services_.metrics ? services_.metrics->render() : std::string{};
-                 res.prepare_payload();
-                 return res;
+  router_.add({.name = "metrics",
+               .method = http::verb::get,
+               .pattern = "/metrics",
+               .listeners = on_both,
+               .who = access::loopback,
+               .handle = [this](const request& req, request_context&) {
+                 return make_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                                      services_.metrics ? services_.metrics->render() : std::string{});
                }});
-  router_.add({"whoami", http::verb::get, "/api/v1/whoami", on_system, access::any_party, 0, false,
-               [](const request& req, request_context& ctx) {
+  router_.add({.name = "whoami",
+               .method = http::verb::get,
+               .pattern = "/api/v1/whoami",
+               .listeners = on_system,
+               .who = access::any_party,
+               .handle = [](const request& req, request_context& ctx) {
                  const auth::party& p = *ctx.party;
                  boost::json::object o;
                  o["oin"] = p.oin;
@@ -159,14 +159,19 @@ void app::add_routes() {
   add_beheer_routes(router_, services_);
   add_settings_routes(router_, services_);
   // Static assets last: "/{asset}" would otherwise shadow single-segment routes.
-  router_.add(
-      {"asset", http::verb::get, "/{asset}", on_portal, access::anyone, 0, false,
-       [this](const request& req, request_context&) { return serve_asset(req, target_path(req.target())); }});
-  router_.add({"asset", http::verb::get, "/", on_portal, access::anyone, 0, false,
-               [this](const request& req, request_context&) { return serve_asset(req, "/index.html"); }});
-  router_.add(
-      {"asset", http::verb::get, "/static/{dir}/{file}", on_portal, access::anyone, 0, false,
-       [this](const request& req, request_context&) { return serve_asset(req, target_path(req.target())); }});
+  const auto asset_route = [this](std::string pattern, std::string_view fixed_path) {
+    router_.add({.name = "asset",
+                 .method = http::verb::get,
+                 .pattern = std::move(pattern),
+                 .listeners = on_portal,
+                 .who = access::anyone,
+                 .handle = [this, fixed_path](const request& req, request_context&) {
+                   return serve_asset(req, fixed_path.empty() ? target_path(req.target()) : fixed_path);
+                 }});
+  };
+  asset_route("/{asset}", {});
+  asset_route("/", "/index.html");
+  asset_route("/static/{dir}/{file}", {});
 }
 
 response app::serve_asset(const request& req, std::string_view path) const {
@@ -175,7 +180,7 @@ response app::serve_asset(const request& req, std::string_view path) const {
     // A missing top-level page gets the portal's "page not found" page; any other miss problem+json.
     const auto page = assets_.find("/niet-gevonden.html");
     if (!path.ends_with(".html") || path.find('/', 1) != std::string_view::npos || page == assets_.end())
-      return make_problem_response(req, {404, "not_found", "Niet gevonden", "", {}}, "");
+      return make_problem_response(req, problem::not_found(), "");
     response res{http::status::not_found, req.version()};
     res.set(http::field::content_type, page->second.content_type);
     res.keep_alive(req.keep_alive());
@@ -211,23 +216,9 @@ std::optional<response> app::check_user(const route& r, const request& req, requ
         user.error() != make_error_code(common_error::invalid_argument)) {
       log::error("session.lookup_failed",
                  {{"request_id", ctx.request_id}, {"error", user.error().message()}});
-      return make_problem_response(
-          req,
-          {503,
-           "unavailable",
-           "Tijdelijk niet beschikbaar",
-           "Uw sessie kon nu niet worden gecontroleerd. Probeer het over een paar minuten opnieuw.",
-           {}},
-          ctx.request_id);
+      return make_problem_response(req, problem::session_unavailable(), ctx.request_id);
     }
-    return make_problem_response(
-        req,
-        {401,
-         "not_logged_in",
-         "Niet ingelogd",
-         "Uw sessie is verlopen of u bent niet ingelogd. Log opnieuw in om verder te gaan.",
-         {}},
-        ctx.request_id);
+    return make_problem_response(req, problem::not_logged_in(), ctx.request_id);
   }
   const auth::role role = user->role;
   const bool allowed =
@@ -235,10 +226,7 @@ std::optional<response> app::check_user(const route& r, const request& req, requ
       (r.who == access::signatory && role == auth::role::signatory) ||
       (r.who == access::municipal_user && (role == auth::role::casework || role == auth::role::signatory)) ||
       (r.who == access::administrator && role == auth::role::administrator);
-  if (!allowed)
-    return make_problem_response(
-        req, forbidden("wrong_role", "U mag dit niet doen met de rol waarmee u bent ingelogd."),
-        ctx.request_id);
+  if (!allowed) return make_problem_response(req, problem::wrong_role(), ctx.request_id);
   // CSRF: every state-changing request carries the session's token in a
   // header that a cross-site form cannot set.
   const auto method = req.method();
@@ -246,11 +234,7 @@ std::optional<response> app::check_user(const route& r, const request& req, requ
     auto token = req["X-CSRF-Token"];
     if (user->csrf_token.empty() ||
         !constant_time_equal(std::string_view(token.data(), token.size()), user->csrf_token))
-      return make_problem_response(
-          req,
-          forbidden("csrf_token_invalid",
-                    "De pagina is verouderd. Laad de pagina opnieuw en probeer het nog eens."),
-          ctx.request_id);
+      return make_problem_response(req, problem::csrf_token_invalid(), ctx.request_id);
   }
   ctx.user = std::move(*user);
   return std::nullopt;
@@ -259,12 +243,11 @@ std::optional<response> app::check_user(const route& r, const request& req, requ
 std::optional<response> app::check(const match& m, const request& req, request_context& ctx) const {
   if (m.found == nullptr) {
     if (m.status == 405) {
-      auto res = make_problem_response(req, {405, "method_not_allowed", "Methode niet toegestaan", "", {}},
-                                       ctx.request_id);
+      auto res = make_problem_response(req, problem::method_not_allowed(), ctx.request_id);
       res.set(http::field::allow, m.allow);
       return res;
     }
-    return make_problem_response(req, {404, "not_found", "Niet gevonden", "", {}}, ctx.request_id);
+    return make_problem_response(req, problem::not_found(), ctx.request_id);
   }
   const route& r = *m.found;
   ctx.params = m.params;
@@ -272,22 +255,16 @@ std::optional<response> app::check(const match& m, const request& req, request_c
     case access::anyone: break;
     case access::loopback:
       if (!is_loopback(ctx.remote_address))
-        return make_problem_response(req, {404, "not_found", "Niet gevonden", "", {}}, ctx.request_id);
+        return make_problem_response(req, problem::not_found(), ctx.request_id);
       break;
     case access::any_party:
     case access::institution:
     case access::municipal_system:
-      if (!ctx.party) {
-        auto code = ctx.party_error ? ctx.party_error.message() : std::string("unknown_party");
-        return make_problem_response(
-            req, forbidden(code, "The client certificate does not belong to a registered party."),
-            ctx.request_id);
-      }
+      if (!ctx.party)
+        return make_problem_response(req, problem::party_refused(ctx.party_error), ctx.request_id);
       if ((r.who == access::institution && ctx.party->kind != auth::party_kind::institution) ||
           (r.who == access::municipal_system && ctx.party->kind != auth::party_kind::municipal_system))
-        return make_problem_response(
-            req, forbidden("wrong_party_kind", "This kind of party may not use this operation."),
-            ctx.request_id);
+        return make_problem_response(req, problem::wrong_party_kind(), ctx.request_id);
       break;
     case access::user:
     case access::casework:
@@ -322,9 +299,8 @@ void app::handle_async(const match& m, const std::shared_ptr<const request>& req
                        std::function<void(response)> done) const {
   const auto internal_error = [&ctx](const request& r, std::string_view what) {
     log::error("request.exception", {{"request_id", ctx.request_id}, {"what", what}});
-    return make_problem_response(
-        r, {500, "internal_error", "Interne fout", "The request could not be completed.", {}},
-        ctx.request_id);
+    return make_problem_response(r, problem::internal_error("The request could not be completed."),
+                                 ctx.request_id);
   };
   if (m.found == nullptr || !m.found->async) {
     std::optional<response> res;

@@ -155,6 +155,10 @@ class app {
   router router_;
 };
 
+/// A response of `content_type` with the version and keep-alive of `req`.
+response make_response(const request& req, http::status status, std::string_view content_type,
+                       std::string body);
+
 /// A JSON response (`application/json`) with the version and keep-alive of `req`.
 response make_json_response(const request& req, http::status status, std::string body);
 

@@ -5,7 +5,10 @@
 //   delivery_routes.cpp    prison API, inbox, acknowledgements     (issue: deliveries)
 //   beheer_routes.cpp      audit trail search, push retry          (issue: portal)
 //   settings_routes.cpp    a municipality's settings               (issue: portal)
-// Each adds its routes to the router; `app` calls them once at construction.
+// Each area is one class in its file (`<area>_api`, e.g. delivery_api) whose
+// const member functions are the route handlers; its add_*_routes function
+// makes one shared instance and registers a route per handler (router.hpp:
+// `route` with designated initializers). `app` calls them once at construction.
 
 #include "routing/router.hpp"
 

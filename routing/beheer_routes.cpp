@@ -40,22 +40,12 @@ response problem_of(const request& req, const request_context& ctx, const proble
 }
 
 response unavailable(const request& req, const request_context& ctx) {
-  return problem_of(req, ctx,
-                    {503,
-                     "service_unavailable",
-                     "Niet beschikbaar",
-                     "Deze functie is op dit moment niet beschikbaar.",
-                     {}});
+  return problem_of(req, ctx, problem::service_unavailable());
 }
 
 response store_failure(const request& req, const request_context& ctx, std::string_view event,
                        const error_code& ec) {
   return store_failure_response(req, ctx.request_id, event, ec);
-}
-
-store::audit_context who_of(const request_context& ctx) {
-  return {ctx.remote_address.empty() ? std::string("unknown") : ctx.remote_address,
-          ctx.user ? ctx.user->actor() : std::string("unknown"), ctx.request_id};
 }
 
 json::value or_null(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
@@ -71,11 +61,7 @@ bool printable_ascii(std::string_view s) {
 /// The filter of a search's query string, or the 400 that refuses it (every
 /// bad parameter as "/query/<name>" with a domain reason code).
 std::expected<store::audit_filter, problem> audit_filter_of(const request& req) {
-  problem bad{400,
-              "invalid_query",
-              "Ongeldige zoekvraag",
-              "Een of meer zoektermen zijn ongeldig; zie invalidParams.",
-              {}};
+  problem bad = problem::invalid_query();
   const auto refuse = [&](std::string_view name, domain::error e) {
     bad.invalid_params.push_back({"/query/" + std::string(name), std::string(domain::reason_code(e))});
   };
@@ -141,95 +127,93 @@ json::object audit_entry_json(const store::audit_entry& e) {
           {"actor", r.actor},      {"requestId", or_null(r.request_id)}};
 }
 
-response search_audit(const services& s, const request& req, request_context& ctx) {
-  if (!s.store || !s.clock) return unavailable(req, ctx);
-  auto filter = audit_filter_of(req);
-  if (!filter) return problem_of(req, ctx, filter.error());
-  // One more than the page, to know whether there is a next one.
-  const std::size_t page = filter->limit;
-  ++filter->limit;
-  const auto who = who_of(ctx);
-  const sys_time now = s.clock->now();
-  std::vector<store::audit_entry> found;
-  auto written = s.store->write([&](store::transaction& tx) -> result<void> {
-    auto entries = store::query_audit(tx, *filter);
-    if (!entries) return entries.error();
-    found = std::move(*entries);
-    auto audited =
-        store::append_audit(tx, {"audit.search", "", "success", who.origin, who.actor, who.request_id, now});
-    if (!audited) return audited.error();
-    return {};
-  });
-  if (!written) return store_failure(req, ctx, "audit.search_failed", written.error());
-  const bool more = found.size() > page;
-  if (more) found.resize(page);
-  json::array items;
-  for (const auto& e : found) items.push_back(audit_entry_json(e));
-  json::object out{{"auditregels", std::move(items)},
-                   {"volgende", more ? json::value(found.back().seq) : json::value(nullptr)}};
-  return make_json_response(req, http::status::ok, json::serialize(out));
-}
-
 // --- push outbox ---------------------------------------------------------------------
 
-response requeue_push(const services& s, const request& req, request_context& ctx) {
-  if (!s.store || !s.clock) return unavailable(req, ctx);
-  const problem not_found{
-      404, "not_found", "Niet gevonden", "Er is geen uitgaand bericht met dit berichtId.", {}};
-  auto id = domain::normalize_uuid(ctx.param("berichtId"));
-  if (!id) return problem_of(req, ctx, not_found);
-  const auto who = who_of(ctx);
-  const sys_time now = s.clock->now();
-  store::requeue_outcome outcome;
-  auto written = s.store->write([&](store::transaction& tx) -> result<void> {
-    auto r = store::requeue_push(tx, *id, who, now);
-    if (!r) return r.error();
-    outcome = std::move(*r);
-    return {};
-  });
-  if (!written) return store_failure(req, ctx, "outbox.requeue_failed", written.error());
-  using kind = store::requeue_outcome::kind;
-  switch (outcome.what) {
-    case kind::not_found: return problem_of(req, ctx, not_found);
-    case kind::not_given_up:
-      return problem_of(req, ctx,
-                        {409,
-                         "push_not_given_up",
-                         "Niet mogelijk",
-                         "Alleen een bericht waarvan de aflevering is opgegeven, kan opnieuw worden "
-                         "aangeboden. Dit bericht wacht nog, is al afgeleverd of is vervallen.",
-                         {}});
-    case kind::not_connected:
-      return problem_of(req, ctx,
-                        {409,
-                         "not_connected",
-                         "Niet mogelijk",
-                         "De gemeente is niet meer aangesloten; het bericht wordt niet opnieuw aangeboden.",
-                         {}});
-    case kind::no_endpoint:
-      return problem_of(req, ctx,
-                        {409,
-                         "push_endpoint_missing",
-                         "Niet mogelijk",
-                         "De gemeente heeft geen push-endpoint meer; het bericht staat in haar postvak.",
-                         {}});
-    case kind::requeued: break;
+/// The area's handlers and their shared steps.
+class beheer_api {
+ public:
+  explicit beheer_api(const services& s) : s_(s) {}
+
+  response search_audit(const request& req, request_context& ctx) const {
+    if (!s_.store || !s_.clock) return unavailable(req, ctx);
+    auto filter = audit_filter_of(req);
+    if (!filter) return problem_of(req, ctx, filter.error());
+    // One more than the page, to know whether there is a next one.
+    const std::size_t page = filter->limit;
+    ++filter->limit;
+    const auto who = audit_identity_of(ctx);
+    const sys_time now = s_.clock->now();
+    std::vector<store::audit_entry> found;
+    auto written = s_.store->write([&](store::transaction& tx) -> result<void> {
+      auto entries = store::query_audit(tx, *filter);
+      if (!entries) return entries.error();
+      found = std::move(*entries);
+      auto audited =
+          store::append_audit(tx, store::make_audit_record("audit.search", "", "success", who, now));
+      if (!audited) return audited.error();
+      return {};
+    });
+    if (!written) return store_failure(req, ctx, "audit.search_failed", written.error());
+    const bool more = found.size() > page;
+    if (more) found.resize(page);
+    json::array items;
+    for (const auto& e : found) items.push_back(audit_entry_json(e));
+    json::object out{{"auditregels", std::move(items)},
+                     {"volgende", more ? json::value(found.back().seq) : json::value(nullptr)}};
+    return make_json_response(req, http::status::ok, json::serialize(out));
   }
-  log::info("outbox.requeued", {{"request_id", ctx.request_id}, {"bericht_id", *id}});
-  if (s.delivery && s.delivery->push_queued) s.delivery->push_queued();
-  return make_json_response(req, http::status::accepted, json::serialize(outbox_item_json(outcome.item)));
-}
+
+  response requeue_push(const request& req, request_context& ctx) const {
+    if (!s_.store || !s_.clock) return unavailable(req, ctx);
+    const problem not_found = problem::not_found("Er is geen uitgaand bericht met dit berichtId.");
+    auto id = domain::normalize_uuid(ctx.param("berichtId"));
+    if (!id) return problem_of(req, ctx, not_found);
+    const auto who = audit_identity_of(ctx);
+    const sys_time now = s_.clock->now();
+    store::requeue_outcome outcome;
+    auto written = s_.store->write([&](store::transaction& tx) -> result<void> {
+      auto r = store::requeue_push(tx, *id, who, now);
+      if (!r) return r.error();
+      outcome = std::move(*r);
+      return {};
+    });
+    if (!written) return store_failure(req, ctx, "outbox.requeue_failed", written.error());
+    using kind = store::requeue_outcome::kind;
+    switch (outcome.what) {
+      case kind::not_found: return problem_of(req, ctx, not_found);
+      case kind::not_given_up: return problem_of(req, ctx, problem::push_not_given_up());
+      case kind::not_connected: return problem_of(req, ctx, problem::push_not_connected());
+      case kind::no_endpoint: return problem_of(req, ctx, problem::push_endpoint_missing());
+      case kind::requeued: break;
+    }
+    log::info("outbox.requeued", {{"request_id", ctx.request_id}, {"bericht_id", *id}});
+    if (s_.delivery && s_.delivery->push_queued) s_.delivery->push_queued();
+    return make_json_response(req, http::status::accepted, json::serialize(outbox_item_json(outcome.item)));
+  }
+
+ private:
+  const services& s_;
+};
 
 }  // namespace
 
-void add_beheer_routes(router& r, const services& svc) {
-  const services* sp = &svc;  // the app owns `svc` and outlives its routes
-  r.add({"beheer.audit.search", http::verb::get, "/api/v1/beheer/auditregels", on_portal,
-         access::administrator, 0, true,
-         [sp](const request& req, request_context& ctx) { return search_audit(*sp, req, ctx); }});
-  r.add({"beheer.outbox.requeue", http::verb::post,
-         "/api/v1/beheer/uitgaande-berichten/{berichtId}/nieuwe-poging", on_portal, access::administrator, 0,
-         true, [sp](const request& req, request_context& ctx) { return requeue_push(*sp, req, ctx); }});
+void add_beheer_routes(router& r, const services& s) {
+  // The api object lives as long as the handlers that share it.
+  auto api = std::make_shared<const beheer_api>(s);
+  r.add({.name = "beheer.audit.search",
+         .method = http::verb::get,
+         .pattern = "/api/v1/beheer/auditregels",
+         .listeners = on_portal,
+         .who = access::administrator,
+         .blocking = true,
+         .handle = [api](const request& req, request_context& ctx) { return api->search_audit(req, ctx); }});
+  r.add({.name = "beheer.outbox.requeue",
+         .method = http::verb::post,
+         .pattern = "/api/v1/beheer/uitgaande-berichten/{berichtId}/nieuwe-poging",
+         .listeners = on_portal,
+         .who = access::administrator,
+         .blocking = true,
+         .handle = [api](const request& req, request_context& ctx) { return api->requeue_push(req, ctx); }});
 }
 
 }  // namespace poort::routing

@@ -11,6 +11,7 @@
 #include "domain/identifiers.hpp"
 #include "routing/app.hpp"
 #include "routing/areas.hpp"
+#include "routing/json_body.hpp"
 
 namespace poort::routing {
 namespace {
@@ -19,64 +20,32 @@ namespace bj = boost::json;
 using domain::delivery_kind;
 
 problem unavailable() {
-  return {503,
-          "service_unavailable",
-          "Niet beschikbaar",
-          "Berichten kunnen nu niet worden ontvangen of gelezen. Probeer het over een paar minuten opnieuw.",
-          {}};
+  return problem::service_unavailable(
+      "Berichten kunnen nu niet worden ontvangen of gelezen. Probeer het over een paar minuten opnieuw.");
 }
 
 problem not_found() {
-  return {
-      404, "not_found", "Niet gevonden", "Dit bericht bestaat niet, of het is niet voor uw gemeente.", {}};
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::ranges::transform(out, out.begin(), [](char c) { return c >= 'A' && c <= 'Z' ? char(c + 32) : c; });
-  return out;
+  return problem::not_found("Dit bericht bestaat niet, of het is niet voor uw gemeente.");
 }
 
 bj::value or_null(const std::string& s) { return s.empty() ? bj::value(nullptr) : bj::value(s); }
 
-bool is_json(const request& req) {
-  auto ct = req[http::field::content_type];
-  std::string_view v(ct.data(), ct.size());
-  auto semi = v.find(';');
-  auto type = lower(v.substr(0, semi));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
-  return type == "application/json";
-}
-
 /// The problem for a refusal by a domain rule, with the sections (if any).
 problem refusal_problem(const store::delivery_outcome& o) {
-  if (o.replacement_unknown)
-    return {422,
-            "replacement_unknown",
-            "Vervangen informatieblad onbekend",
-            "The sheet named in vervangt is not held for this municipality (unknown or purged).",
-            {}};
-  const auto e = domain::domain_error_of(o.refusal);
-  problem p{http_status(condition_of(o.refusal)),
-            lower(domain::reason_code(e)),
-            std::string(domain::dutch_message(e)),
-            o.refusal.message(),
-            {}};
-  for (const auto& f : o.fields)
-    p.invalid_params.push_back({f.pointer, std::string(domain::reason_code(f.code))});
-  return p;
+  if (o.replacement_unknown) return problem::replacement_unknown();
+  std::vector<invalid_param> params;
+  for (const auto& f : o.fields) params.push_back({f.pointer, std::string(domain::reason_code(f.code))});
+  return problem::refusal(domain::domain_error_of(o.refusal), std::move(params),
+                          http_status(condition_of(o.refusal)));
 }
 
 problem validation_problem(const domain::validation_errors& errors) {
-  const auto c = domain::condition_of(errors);
-  problem p{http_status(c),
-            c == condition::too_large ? "body_too_large" : "invalid_body",
-            c == condition::too_large ? "Verzoek te groot" : "Ongeldig bericht",
-            "The body does not satisfy the schema; see invalidParams.",
-            {}};
-  for (const auto& f : errors)
-    p.invalid_params.push_back({f.pointer, std::string(domain::reason_code(f.code))});
-  return p;
+  std::vector<invalid_param> params;
+  for (const auto& f : errors) params.push_back({f.pointer, std::string(domain::reason_code(f.code))});
+  constexpr std::string_view detail = "The body does not satisfy the schema; see invalidParams.";
+  if (domain::condition_of(errors) == condition::too_large)
+    return problem::body_too_large(std::string(detail), std::move(params));
+  return problem::invalid_body(std::move(params), std::string(detail));
 }
 
 bj::object receipt_json(const store::receipt& r) {
@@ -133,14 +102,6 @@ bj::object entry_json(const store::inbox_entry& e, const config::config* cfg) {
   return o;
 }
 
-store::audit_context who_for(const request_context& ctx, std::string_view gemeentecode) {
-  std::string actor = ctx.party  ? "party:" + ctx.party->oin
-                      : ctx.user ? ctx.user->actor()
-                                 : std::string("unknown");
-  actor += ";namens=gemeente:" + std::string(gemeentecode);
-  return {ctx.remote_address, std::move(actor), ctx.request_id};
-}
-
 /// The caller's own municipality: its system certificate's, or the logged-in
 /// case worker's; "" when it has none.
 std::string own_municipality(const request_context& ctx) {
@@ -165,13 +126,8 @@ class delivery_api {
   void post(delivery_kind kind, std::shared_ptr<const request> req, request_context& ctx,
             std::function<void(response)> done) const {
     if (!ready()) return done(problem_of(*req, ctx, unavailable()));
-    if (!is_json(*req))
-      return done(problem_of(*req, ctx,
-                             {415,
-                              "unsupported_media_type",
-                              "Verkeerd mediatype",
-                              "Stuur de gegevens als application/json.",
-                              {}}));
+    if (!has_media_type(*req, "application/json"))
+      return done(problem_of(*req, ctx, problem::unsupported_media_type()));
     auto incoming = parse(kind, req->body(), ctx);
     if (!incoming) return done(problem_of(*req, ctx, validation_problem(incoming.error())));
     incoming->sender_organisation = same_organisation(current_config().get(), incoming->sender_oin);
@@ -183,7 +139,7 @@ class delivery_api {
     // refer to `ctx` once the work is handed over.
     struct posting {
       store::sealed_delivery delivery_in;
-      store::audit_context who;
+      store::audit_identity who;
       sys_time now;
       std::string request_id;
       std::shared_ptr<const request> req;
@@ -191,15 +147,14 @@ class delivery_api {
       std::function<void(response)> done;
       store::delivery_outcome outcome;
     };
-    auto p = std::make_shared<posting>(
-        posting{std::move(*sealed),
-                store::audit_context{ctx.remote_address, "party:" + ctx.party->oin, ctx.request_id},
-                s_.clock->now(),
-                ctx.request_id,
-                std::move(req),
-                s_.delivery,
-                std::move(done),
-                {}});
+    auto p = std::make_shared<posting>(posting{std::move(*sealed),
+                                               audit_identity_of(ctx),
+                                               s_.clock->now(),
+                                               ctx.request_id,
+                                               std::move(req),
+                                               s_.delivery,
+                                               std::move(done),
+                                               {}});
     s_.store->submit(
         [p](store::transaction& tx) -> result<void> {
           auto r = store::accept_delivery(tx, *p->delivery->key, p->delivery->settings, p->delivery_in,
@@ -270,11 +225,7 @@ class delivery_api {
     if (gemeente.empty()) return no_municipality(req, ctx);
     store::inbox_filter f;
     f.gemeentecode = gemeente;
-    problem bad{400,
-                "invalid_query",
-                "Ongeldige zoekvraag",
-                "Een of meer zoektermen zijn ongeldig; zie invalidParams.",
-                {}};
+    problem bad = problem::invalid_query();
     auto url = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));
     if (!url) return problem_of(req, ctx, bad);
     for (const auto& p : url->params()) {
@@ -331,7 +282,7 @@ class delivery_api {
     auto id = bericht_id_param(ctx);
     if (!id) return problem_of(req, ctx, not_found());
     std::optional<store::inbox_message> msg;
-    const auto who = who_for(ctx, gemeente);
+    const auto who = audit_identity_of(ctx, gemeente);
     const auto now = s_.clock->now();
     auto written = s_.store->write([&](store::transaction& tx) -> result<void> {
       auto r = store::read_message(tx, *s_.delivery->key, gemeente, *id, who, now);
@@ -359,7 +310,7 @@ class delivery_api {
     auto id = bericht_id_param(ctx);
     if (!id) return problem_of(req, ctx, not_found());
     std::optional<store::inbox_entry> entry;
-    const auto who = who_for(ctx, gemeente);
+    const auto who = audit_identity_of(ctx, gemeente);
     const auto now = s_.clock->now();
     auto written = s_.store->write([&](store::transaction& tx) -> result<void> {
       auto r = store::acknowledge_message(tx, s_.delivery->settings, gemeente, *id, who, now);
@@ -377,11 +328,7 @@ class delivery_api {
     if (!s_.store) return problem_of(req, ctx, unavailable());
     std::string status;
     auto url = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));
-    problem bad{400,
-                "invalid_query",
-                "Ongeldige zoekvraag",
-                "Een of meer zoektermen zijn ongeldig; zie invalidParams.",
-                {}};
+    problem bad = problem::invalid_query();
     if (!url) return problem_of(req, ctx, bad);
     for (const auto& p : url->params()) {
       if (p.key == "status" && (p.value == "WACHTEND" || p.value == "AFGELEVERD" || p.value == "OPGEGEVEN" ||
@@ -412,12 +359,7 @@ class delivery_api {
   }
 
   static response no_municipality(const request& req, const request_context& ctx) {
-    return problem_of(req, ctx,
-                      {403,
-                       "no_municipality",
-                       "Toegang geweigerd",
-                       "U werkt niet namens een gemeente. Alleen een gemeente kan berichten lezen.",
-                       {}});
+    return problem_of(req, ctx, problem::no_municipality());
   }
 
   static response store_failure(const request& req, const request_context& ctx, std::string_view event,
@@ -427,16 +369,7 @@ class delivery_api {
 
   static response store_failure(const request& req, const std::string& request_id, std::string_view event,
                                 const error_code& ec) {
-    log::error(event, {{"request_id", request_id}, {"error", ec.message()}});
-    if (condition_of(ec) == condition::unavailable)
-      return make_problem_response(req, unavailable(), request_id);
-    return make_problem_response(req,
-                                 {500,
-                                  "internal_error",
-                                  "Interne fout",
-                                  "Het verzoek kon niet worden verwerkt. Probeer het later opnieuw.",
-                                  {}},
-                                 request_id);
+    return store_failure_response(req, request_id, event, ec);
   }
 
   static std::expected<store::incoming_delivery, domain::validation_errors> parse(
@@ -478,26 +411,32 @@ void add_delivery_routes(router& r, const services& s) {
   auto api = std::make_shared<const delivery_api>(s);
   auto post_route = [&](std::string name, std::string pattern, delivery_kind kind) {
     // async: the daemon calls handle_async; nothing waits, so not blocking.
-    r.add({std::move(name),
-           http::verb::post,
-           std::move(pattern),
-           on_system,
-           access::institution,
-           domain::max_body_bytes(kind),
-           false,
-           {},
-           true,
-           [api, kind](std::shared_ptr<const request> req, request_context& ctx,
-                       std::function<void(response)> done) {
+    r.add({.name = std::move(name),
+           .method = http::verb::post,
+           .pattern = std::move(pattern),
+           .listeners = on_system,
+           .who = access::institution,
+           .body_limit = domain::max_body_bytes(kind),
+           .async = true,
+           .handle_async = [api, kind](std::shared_ptr<const request> req, request_context& ctx,
+                                       std::function<void(response)> done) {
              api->post(kind, std::move(req), ctx, std::move(done));
            }});
   };
   post_route("deliveries.detentiemeldingen", "/api/v1/detentiemeldingen", delivery_kind::detentiemelding);
   post_route("deliveries.informatiebladen", "/api/v1/informatiebladen", delivery_kind::informatieblad);
   post_route("deliveries.intrekkingen", "/api/v1/intrekkingen", delivery_kind::intrekking);
-  r.add({"deliveries.status", http::verb::get, "/api/v1/leveringen/{berichtId}", on_system,
-         access::institution, 0, true,
-         [api](const request& req, request_context& ctx) { return api->status(req, ctx); }});
+  using method = response (delivery_api::*)(const request&, request_context&) const;
+  const auto bind = [&api](method m) {
+    return [api, m](const request& req, request_context& ctx) { return (*api.*m)(req, ctx); };
+  };
+  r.add({.name = "deliveries.status",
+         .method = http::verb::get,
+         .pattern = "/api/v1/leveringen/{berichtId}",
+         .listeners = on_system,
+         .who = access::institution,
+         .blocking = true,
+         .handle = bind(&delivery_api::status)});
 
   // The inbox: the same API for a municipality's own system and for its case workers.
   struct listener_access {
@@ -508,17 +447,35 @@ void add_delivery_routes(router& r, const services& s) {
   for (const auto& la : {listener_access{"system", on_system, access::municipal_system},
                          listener_access{"portal", on_portal, access::casework}}) {
     const std::string sfx = la.suffix;
-    r.add({"inbox.list." + sfx, http::verb::get, "/api/v1/berichten", la.listeners, la.who, 0, true,
-           [api](const request& req, request_context& ctx) { return api->list(req, ctx); }});
-    r.add({"inbox.read." + sfx, http::verb::get, "/api/v1/berichten/{berichtId}", la.listeners, la.who, 0,
-           true, [api](const request& req, request_context& ctx) { return api->read(req, ctx); }});
-    r.add({"inbox.acknowledge." + sfx, http::verb::post, "/api/v1/berichten/{berichtId}/ontvangstbevestiging",
-           la.listeners, la.who, 0, true,
-           [api](const request& req, request_context& ctx) { return api->acknowledge(req, ctx); }});
+    r.add({.name = "inbox.list." + sfx,
+           .method = http::verb::get,
+           .pattern = "/api/v1/berichten",
+           .listeners = la.listeners,
+           .who = la.who,
+           .blocking = true,
+           .handle = bind(&delivery_api::list)});
+    r.add({.name = "inbox.read." + sfx,
+           .method = http::verb::get,
+           .pattern = "/api/v1/berichten/{berichtId}",
+           .listeners = la.listeners,
+           .who = la.who,
+           .blocking = true,
+           .handle = bind(&delivery_api::read)});
+    r.add({.name = "inbox.acknowledge." + sfx,
+           .method = http::verb::post,
+           .pattern = "/api/v1/berichten/{berichtId}/ontvangstbevestiging",
+           .listeners = la.listeners,
+           .who = la.who,
+           .blocking = true,
+           .handle = bind(&delivery_api::acknowledge)});
   }
-  r.add({"outbox.list", http::verb::get, "/api/v1/beheer/uitgaande-berichten", on_portal,
-         access::administrator, 0, true,
-         [api](const request& req, request_context& ctx) { return api->outbox(req, ctx); }});
+  r.add({.name = "outbox.list",
+         .method = http::verb::get,
+         .pattern = "/api/v1/beheer/uitgaande-berichten",
+         .listeners = on_portal,
+         .who = access::administrator,
+         .blocking = true,
+         .handle = bind(&delivery_api::outbox)});
 }
 
 }  // namespace poort::routing

@@ -9,6 +9,7 @@
 #include "common/log.hpp"
 #include "routing/app.hpp"
 #include "routing/areas.hpp"
+#include "routing/json_body.hpp"
 #include "store/audit.hpp"
 #include "store/registry.hpp"
 
@@ -178,140 +179,6 @@ std::string again_href(std::string_view service) {
   return service.empty() ? std::string{} : "/saml/login?service=" + std::string(service);
 }
 
-/// Audits a refused login and answers with its page.
-response refused_login(const services& s, const request& req, const request_context& ctx,
-                       const auth::login_refusal& r) {
-  log::info("login.refused", {{"request_id", ctx.request_id},
-                              {"idp", r.idp},
-                              {"service", r.service},
-                              {"reason", r.reason},
-                              {"detail", r.detail}});
-  store::audit_record a;
-  a.action = "login";
-  a.object = r.idp.empty() ? std::string{} : "idp:" + r.idp;
-  a.result = "denied:" + r.reason;
-  a.origin = ctx.remote_address.empty() ? "unknown" : ctx.remote_address;
-  a.actor = r.actor;
-  a.request_id = ctx.request_id;
-  a.at = s.clock->now();
-  auto ok = s.store->write([&](store::transaction& tx) -> result<void> {
-    auto seq = store::append_audit(tx, a);
-    if (!seq) return seq.error();
-    return {};
-  });
-  if (!ok) {
-    log::error("login.audit_failed", {{"request_id", ctx.request_id}, {"error", ok.error().message()}});
-    return html_page(req, 503, text_of(auth::login_page::unavailable), again_href(r.service), ctx.request_id,
-                     "audit_unavailable");
-  }
-  return html_page(req, static_cast<unsigned>(r.status), text_of(r.page), again_href(r.service),
-                   ctx.request_id, r.reason);
-}
-
-response start_login(const services& s, const request& req, const request_context& ctx) {
-  if (!s.login || !s.login->flow) return not_configured(req, ctx);
-  auto fields = parse_form(query_of(sv(req.target())));
-  if (!fields)
-    return html_page(req, 400, text_of(auth::login_page::failed), "", ctx.request_id, "malformed_query");
-  const std::string service = field(*fields, "service");
-  const std::string target = field(*fields, "target");
-  auto url = s.login->flow->begin(service, field(*fields, "idp"), target.empty() ? "/" : target);
-  if (!url) {
-    log::info("login.start_refused", {{"request_id", ctx.request_id}, {"reason", url.error().reason}});
-    return html_page(req, static_cast<unsigned>(url.error().status), text_of(url.error().page), "",
-                     ctx.request_id, url.error().reason);
-  }
-  response res{http::status::see_other, req.version()};
-  res.set(http::field::location, *url);
-  res.keep_alive(req.keep_alive());
-  res.prepare_payload();
-  return res;
-}
-
-response complete_login(const services& s, const request& req, const request_context& ctx) {
-  if (!s.login || !s.login->flow || !s.login->sessions) return not_configured(req, ctx);
-  std::string_view text;
-  if (req.method() == http::verb::post) {
-    auto type = sv(req[http::field::content_type]);
-    type = type.substr(0, type.find(';'));
-    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-    if (type != "application/x-www-form-urlencoded") {
-      auth::login_refusal r;
-      r.reason = "unsupported_media_type";
-      r.status = 415;
-      return refused_login(s, req, ctx, r);
-    }
-    text = req.body();
-  } else {
-    text = query_of(sv(req.target()));
-  }
-  auth::acs_input in;
-  if (auto fields = parse_form(text)) {
-    in.samlart = field(*fields, "SAMLart");
-    in.relay_state = field(*fields, "RelayState");
-    if (req.method() == http::verb::post) in.saml_response = field(*fields, "SAMLResponse");
-  }
-  auto done = s.login->flow->finish(in, s.login->soap);
-  if (!done) return refused_login(s, req, ctx, done.error());
-
-  const auth::user& who = done->who;
-  store::audit_record a;
-  a.action = "login";
-  a.object = who.gemeentecode.empty() ? "idp:" + who.idp : "gemeente:" + who.gemeentecode;
-  a.result = "success";
-  a.origin = ctx.remote_address.empty() ? "unknown" : ctx.remote_address;
-  a.actor = who.actor();
-  a.request_id = ctx.request_id;
-  a.at = s.clock->now();
-  const auto previous = auth::find_session_cookie(sv(req[http::field::cookie]));
-  auto started = s.login->sessions->start(who, previous, a);
-  if (!started) {
-    log::error("login.session_failed",
-               {{"request_id", ctx.request_id}, {"error", started.error().message()}});
-    return html_page(req, 503, text_of(auth::login_page::unavailable), again_href(""), ctx.request_id,
-                     "store_unavailable");
-  }
-  log::info("login.success", {{"request_id", ctx.request_id},
-                              {"idp", who.idp},
-                              {"role", auth::to_string(who.role)},
-                              {"gemeentecode", who.gemeentecode},
-                              {"session", started->who.session_id_hash.substr(0, 16)}});
-  response res{http::status::see_other, req.version()};
-  res.set(http::field::location, done->target);
-  res.set(http::field::set_cookie, auth::session_set_cookie(started->id));
-  res.keep_alive(req.keep_alive());
-  res.prepare_payload();
-  return res;
-}
-
-response logout(const services& s, const request& req, const request_context& ctx) {
-  if (!s.login || !s.login->sessions) return not_configured(req, ctx);
-  const auth::user& who = *ctx.user;
-  store::audit_record a;
-  a.action = "logout";
-  a.object = who.gemeentecode.empty() ? "idp:" + who.idp : "gemeente:" + who.gemeentecode;
-  a.result = "success";
-  a.origin = ctx.remote_address.empty() ? "unknown" : ctx.remote_address;
-  a.actor = who.actor();
-  a.request_id = ctx.request_id;
-  a.at = s.clock->now();
-  auto ended = s.login->sessions->end(who, a);
-  if (!ended && ended.error() != auth::session_error::unknown_session) {
-    return make_problem_response(req,
-                                 {503,
-                                  "store_unavailable",
-                                  "Niet beschikbaar",
-                                  "Uitloggen lukt nu niet. Probeer het over een paar minuten opnieuw.",
-                                  {}},
-                                 ctx.request_id);
-  }
-  log::info("logout", {{"request_id", ctx.request_id}, {"session", who.session_id_hash.substr(0, 16)}});
-  response res{http::status::no_content, req.version()};
-  res.set(http::field::set_cookie, auth::session_clear_cookie());
-  res.keep_alive(req.keep_alive());
-  return res;
-}
-
 std::string_view api_role(auth::role r) {
   switch (r) {
     case auth::role::casework: return "MEDEWERKER";
@@ -321,35 +188,163 @@ std::string_view api_role(auth::role r) {
   return "MEDEWERKER";
 }
 
-response current_session(const services& s, const request& req, const request_context& ctx) {
-  const auth::user& who = *ctx.user;
-  boost::json::object o;
-  o["rol"] = api_role(who.role);
-  o["gemeentecode"] =
-      who.gemeentecode.empty() ? boost::json::value(nullptr) : boost::json::value(who.gemeentecode);
-  o["idp"] = who.idp;
-  o["vestigingsnummer"] =
-      who.vestigingsnr.empty() ? boost::json::value(nullptr) : boost::json::value(who.vestigingsnr);
-  o["betrouwbaarheidsniveau"] = who.assurance;
-  o["ingelogdOp"] = format_rfc3339(who.logged_in_at);
-  if (s.current_config)
-    o["verlooptUiterlijkOp"] =
-        format_rfc3339(who.logged_in_at + s.current_config()->session.absolute_timeout);
-  o["csrfToken"] = who.csrf_token;
-  o["gemeentenaam"] = nullptr;
-  if (!who.gemeentecode.empty() && s.store && s.clock) {
-    auto found = s.store->read([&](store::reader& r) {
-      return store::find_municipality(r, who.gemeentecode, store::day_of(s.clock->now()));
+/// The area's handlers and their shared steps.
+class login_api {
+ public:
+  explicit login_api(const services& s) : s_(s) {}
+
+  /// GET /saml/metadata: our signed SP metadata.
+  response metadata(const request& req, request_context& ctx) const {
+    if (!s_.login || s_.login->sp_metadata.empty()) return not_configured(req, ctx);
+    return make_response(req, http::status::ok, "application/samlmetadata+xml", s_.login->sp_metadata);
+  }
+
+  /// Audits a refused login and answers with its page.
+  response refused_login(const request& req, const request_context& ctx, const auth::login_refusal& r) const {
+    log::info("login.refused", {{"request_id", ctx.request_id},
+                                {"idp", r.idp},
+                                {"service", r.service},
+                                {"reason", r.reason},
+                                {"detail", r.detail}});
+    auto who = audit_identity_of(ctx);
+    who.actor = r.actor;  // nobody is logged in yet: the flow knows how far it got
+    const auto a = store::make_audit_record("login", r.idp.empty() ? std::string{} : "idp:" + r.idp,
+                                            "denied:" + r.reason, who, s_.clock->now());
+    auto ok = s_.store->write([&](store::transaction& tx) -> result<void> {
+      auto seq = store::append_audit(tx, a);
+      if (!seq) return seq.error();
+      return {};
     });
-    if (!found)
+    if (!ok) {
+      log::error("login.audit_failed", {{"request_id", ctx.request_id}, {"error", ok.error().message()}});
+      return html_page(req, 503, text_of(auth::login_page::unavailable), again_href(r.service),
+                       ctx.request_id, "audit_unavailable");
+    }
+    return html_page(req, static_cast<unsigned>(r.status), text_of(r.page), again_href(r.service),
+                     ctx.request_id, r.reason);
+  }
+
+  response start_login(const request& req, request_context& ctx) const {
+    if (!s_.login || !s_.login->flow) return not_configured(req, ctx);
+    auto fields = parse_form(query_of(sv(req.target())));
+    if (!fields)
+      return html_page(req, 400, text_of(auth::login_page::failed), "", ctx.request_id, "malformed_query");
+    const std::string service = field(*fields, "service");
+    const std::string target = field(*fields, "target");
+    auto url = s_.login->flow->begin(service, field(*fields, "idp"), target.empty() ? "/" : target);
+    if (!url) {
+      log::info("login.start_refused", {{"request_id", ctx.request_id}, {"reason", url.error().reason}});
+      return html_page(req, static_cast<unsigned>(url.error().status), text_of(url.error().page), "",
+                       ctx.request_id, url.error().reason);
+    }
+    response res{http::status::see_other, req.version()};
+    res.set(http::field::location, *url);
+    res.keep_alive(req.keep_alive());
+    res.prepare_payload();
+    return res;
+  }
+
+  response complete_login(const request& req, request_context& ctx) const {
+    if (!s_.login || !s_.login->flow || !s_.login->sessions) return not_configured(req, ctx);
+    std::string_view text;
+    if (req.method() == http::verb::post) {
+      if (!has_media_type(req, "application/x-www-form-urlencoded")) {
+        auth::login_refusal r;
+        r.reason = "unsupported_media_type";
+        r.status = 415;
+        return refused_login(req, ctx, r);
+      }
+      text = req.body();
+    } else {
+      text = query_of(sv(req.target()));
+    }
+    auth::acs_input in;
+    if (auto fields = parse_form(text)) {
+      in.samlart = field(*fields, "SAMLart");
+      in.relay_state = field(*fields, "RelayState");
+      if (req.method() == http::verb::post) in.saml_response = field(*fields, "SAMLResponse");
+    }
+    auto done = s_.login->flow->finish(in, s_.login->soap);
+    if (!done) return refused_login(req, ctx, done.error());
+
+    const auth::user& who = done->who;
+    auto identity = audit_identity_of(ctx);
+    identity.actor = who.actor();  // the user who has just logged in
+    const auto a = store::make_audit_record(
+        "login", who.gemeentecode.empty() ? "idp:" + who.idp : "gemeente:" + who.gemeentecode, "success",
+        identity, s_.clock->now());
+    const auto previous = auth::find_session_cookie(sv(req[http::field::cookie]));
+    auto started = s_.login->sessions->start(who, previous, a);
+    if (!started) {
+      log::error("login.session_failed",
+                 {{"request_id", ctx.request_id}, {"error", started.error().message()}});
+      return html_page(req, 503, text_of(auth::login_page::unavailable), again_href(""), ctx.request_id,
+                       "store_unavailable");
+    }
+    log::info("login.success", {{"request_id", ctx.request_id},
+                                {"idp", who.idp},
+                                {"role", auth::to_string(who.role)},
+                                {"gemeentecode", who.gemeentecode},
+                                {"session", started->who.session_id_hash.substr(0, 16)}});
+    response res{http::status::see_other, req.version()};
+    res.set(http::field::location, done->target);
+    res.set(http::field::set_cookie, auth::session_set_cookie(started->id));
+    res.keep_alive(req.keep_alive());
+    res.prepare_payload();
+    return res;
+  }
+
+  response logout(const request& req, request_context& ctx) const {
+    if (!s_.login || !s_.login->sessions) return not_configured(req, ctx);
+    const auth::user& who = *ctx.user;
+    const auto a = store::make_audit_record(
+        "logout", who.gemeentecode.empty() ? "idp:" + who.idp : "gemeente:" + who.gemeentecode, "success",
+        audit_identity_of(ctx), s_.clock->now());
+    auto ended = s_.login->sessions->end(who, a);
+    if (!ended && ended.error() != auth::session_error::unknown_session) {
       return make_problem_response(
           req,
-          {503, "store_unavailable", "Niet beschikbaar", "Probeer het over een paar minuten opnieuw.", {}},
+          problem::store_unavailable("Uitloggen lukt nu niet. Probeer het over een paar minuten opnieuw."),
           ctx.request_id);
-    if (*found) o["gemeentenaam"] = (*found)->naam;
+    }
+    log::info("logout", {{"request_id", ctx.request_id}, {"session", who.session_id_hash.substr(0, 16)}});
+    response res{http::status::no_content, req.version()};
+    res.set(http::field::set_cookie, auth::session_clear_cookie());
+    res.keep_alive(req.keep_alive());
+    return res;
   }
-  return make_json_response(req, http::status::ok, boost::json::serialize(o));
-}
+
+  response current_session(const request& req, request_context& ctx) const {
+    const auth::user& who = *ctx.user;
+    boost::json::object o;
+    o["rol"] = api_role(who.role);
+    o["gemeentecode"] =
+        who.gemeentecode.empty() ? boost::json::value(nullptr) : boost::json::value(who.gemeentecode);
+    o["idp"] = who.idp;
+    o["vestigingsnummer"] =
+        who.vestigingsnr.empty() ? boost::json::value(nullptr) : boost::json::value(who.vestigingsnr);
+    o["betrouwbaarheidsniveau"] = who.assurance;
+    o["ingelogdOp"] = format_rfc3339(who.logged_in_at);
+    if (s_.current_config)
+      o["verlooptUiterlijkOp"] =
+          format_rfc3339(who.logged_in_at + s_.current_config()->session.absolute_timeout);
+    o["csrfToken"] = who.csrf_token;
+    o["gemeentenaam"] = nullptr;
+    if (!who.gemeentecode.empty() && s_.store && s_.clock) {
+      auto found = s_.store->read([&](store::reader& r) {
+        return store::find_municipality(r, who.gemeentecode, store::day_of(s_.clock->now()));
+      });
+      if (!found)
+        return make_problem_response(
+            req, problem::store_unavailable("Probeer het over een paar minuten opnieuw."), ctx.request_id);
+      if (*found) o["gemeentenaam"] = (*found)->naam;
+    }
+    return make_json_response(req, http::status::ok, boost::json::serialize(o));
+  }
+
+ private:
+  const services& s_;
+};
 
 }  // namespace
 
@@ -363,26 +358,54 @@ result<auth::user> authenticate_session(const login_services& s, const request& 
 }
 
 void add_login_routes(router& r, const services& s) {
-  r.add({"saml_login", http::verb::get, "/saml/login", on_portal, access::anyone, 0, true,
-         [&s](const request& req, request_context& ctx) { return start_login(s, req, ctx); }});
-  r.add({"saml_acs", http::verb::get, "/saml/acs", on_portal, access::anyone, 0, true,
-         [&s](const request& req, request_context& ctx) { return complete_login(s, req, ctx); }});
-  r.add({"saml_acs", http::verb::post, "/saml/acs", on_portal, access::anyone, acs_body_limit, true,
-         [&s](const request& req, request_context& ctx) { return complete_login(s, req, ctx); }});
-  r.add({"saml_logout", http::verb::post, "/saml/logout", on_portal, access::user, 0, true,
-         [&s](const request& req, request_context& ctx) { return logout(s, req, ctx); }});
-  r.add({"saml_metadata", http::verb::get, "/saml/metadata", on_portal, access::anyone, 0, false,
-         [&s](const request& req, request_context& ctx) {
-           if (!s.login || s.login->sp_metadata.empty()) return not_configured(req, ctx);
-           response res{http::status::ok, req.version()};
-           res.set(http::field::content_type, "application/samlmetadata+xml");
-           res.keep_alive(req.keep_alive());
-           res.body() = s.login->sp_metadata;
-           res.prepare_payload();
-           return res;
-         }});
-  r.add({"sessie", http::verb::get, "/api/v1/sessie", on_portal, access::user, 0, true,
-         [&s](const request& req, request_context& ctx) { return current_session(s, req, ctx); }});
+  // The api object lives as long as the handlers that share it.
+  auto api = std::make_shared<const login_api>(s);
+  using method = response (login_api::*)(const request&, request_context&) const;
+  const auto bind = [&api](method m) {
+    return [api, m](const request& req, request_context& ctx) { return (*api.*m)(req, ctx); };
+  };
+  r.add({.name = "saml_login",
+         .method = http::verb::get,
+         .pattern = "/saml/login",
+         .listeners = on_portal,
+         .who = access::anyone,
+         .blocking = true,
+         .handle = bind(&login_api::start_login)});
+  r.add({.name = "saml_acs",
+         .method = http::verb::get,
+         .pattern = "/saml/acs",
+         .listeners = on_portal,
+         .who = access::anyone,
+         .blocking = true,
+         .handle = bind(&login_api::complete_login)});
+  r.add({.name = "saml_acs",
+         .method = http::verb::post,
+         .pattern = "/saml/acs",
+         .listeners = on_portal,
+         .who = access::anyone,
+         .body_limit = acs_body_limit,
+         .blocking = true,
+         .handle = bind(&login_api::complete_login)});
+  r.add({.name = "saml_logout",
+         .method = http::verb::post,
+         .pattern = "/saml/logout",
+         .listeners = on_portal,
+         .who = access::user,
+         .blocking = true,
+         .handle = bind(&login_api::logout)});
+  r.add({.name = "saml_metadata",
+         .method = http::verb::get,
+         .pattern = "/saml/metadata",
+         .listeners = on_portal,
+         .who = access::anyone,
+         .handle = bind(&login_api::metadata)});
+  r.add({.name = "sessie",
+         .method = http::verb::get,
+         .pattern = "/api/v1/sessie",
+         .listeners = on_portal,
+         .who = access::user,
+         .blocking = true,
+         .handle = bind(&login_api::current_session)});
 }
 
 }  // namespace poort::routing

@@ -1,18 +1,13 @@
 #include "routing/metrics.hpp"
 
 #include <cmath>
-#include <cstdio>
+
+#include "routing/prometheus.hpp"
 
 namespace poort::routing {
 namespace {
 
 const char* listener_name(unsigned l) { return l == 0 ? "portal" : "system"; }
-
-void append_double(std::string& out, double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  out += buf;
-}
 
 }  // namespace
 
@@ -28,35 +23,14 @@ void histogram::observe(double value) {
 }
 
 void histogram::render(std::string& out, std::string_view name, std::string_view labels) const {
-  std::uint64_t cumulative = 0;
-  const std::string sep = labels.empty() ? "" : ",";
+  std::vector<std::uint64_t> cumulative(bounds_.size());
+  std::uint64_t count = 0;
   for (std::size_t i = 0; i <= bounds_.size(); ++i) {
-    cumulative += counts_[i].load(std::memory_order_relaxed);
-    out += name;
-    out += "_bucket{";
-    out += labels;
-    out += sep;
-    out += "le=\"";
-    if (i == bounds_.size())
-      out += "+Inf";
-    else
-      append_double(out, bounds_[i]);
-    out += "\"} ";
-    out += std::to_string(cumulative);
-    out += '\n';
+    count += counts_[i].load(std::memory_order_relaxed);
+    if (i < bounds_.size()) cumulative[i] = count;
   }
-  out += name;
-  out += "_sum";
-  if (!labels.empty()) (out += '{') += std::string(labels) += '}';
-  out += ' ';
-  append_double(out, static_cast<double>(sum_micro_.load(std::memory_order_relaxed)) / 1e6);
-  out += '\n';
-  out += name;
-  out += "_count";
-  if (!labels.empty()) (out += '{') += std::string(labels) += '}';
-  out += ' ';
-  out += std::to_string(cumulative);
-  out += '\n';
+  const double sum = static_cast<double>(sum_micro_.load(std::memory_order_relaxed)) / 1e6;
+  prometheus_writer(out).histogram(name, labels, bounds_, cumulative, count, sum);
 }
 
 std::vector<double> histogram::latency_buckets() {
@@ -104,46 +78,38 @@ void metrics::add_source(std::function<void(std::string&)> source) { sources_.pu
 std::string metrics::render() const {
   std::string out;
   out.reserve(16 * 1024);
-  out += "# HELP poort_http_requests_total HTTP requests answered, by listener, route and status.\n";
-  out += "# TYPE poort_http_requests_total counter\n";
+  prometheus_writer w(out);
+  const auto listener_label = [](unsigned l) { return std::string("listener=\"") + listener_name(l) + "\""; };
+  w.family("poort_http_requests_total", "counter", "HTTP requests answered, by listener, route and status.");
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     for (unsigned l = 0; l < listener_count; ++l) {
       for (unsigned s = 100; s < status_limit; ++s) {
-        auto n = routes_[i].by_status[l * status_limit + s].load(std::memory_order_relaxed);
+        const std::uint64_t n = routes_[i].by_status[l * status_limit + s].load(std::memory_order_relaxed);
         if (n == 0) continue;
-        out += "poort_http_requests_total{listener=\"";
-        out += listener_name(l);
-        out += "\",route=\"";
-        out += names_[i];
-        out += "\",status=\"";
-        out += std::to_string(s);
-        out += "\"} ";
-        out += std::to_string(n);
-        out += '\n';
+        w.sample("poort_http_requests_total",
+                 listener_label(l) + ",route=\"" + names_[i] + "\",status=\"" + std::to_string(s) + "\"", n);
       }
     }
   }
-  out += "# HELP poort_http_request_duration_seconds Time from complete request head to response written.\n";
-  out += "# TYPE poort_http_request_duration_seconds histogram\n";
+  w.family("poort_http_request_duration_seconds", "histogram",
+           "Time from complete request head to response written.");
   for (std::size_t i = 0; i < routes_.size(); ++i)
     routes_[i].latency->render(out, "poort_http_request_duration_seconds", "route=\"" + names_[i] + "\"");
-  out += "# HELP poort_open_connections Open client connections.\n";
-  out += "# TYPE poort_open_connections gauge\n";
+  w.family("poort_open_connections", "gauge", "Open client connections.");
   for (unsigned l = 0; l < listener_count; ++l)
-    out += std::string("poort_open_connections{listener=\"") + listener_name(l) + "\"} " +
-           std::to_string(open_[l].load(std::memory_order_relaxed)) + "\n";
-  out += "# HELP poort_connections_accepted_total Accepted TCP connections.\n";
-  out += "# TYPE poort_connections_accepted_total counter\n";
+    w.sample("poort_open_connections", listener_label(l),
+             static_cast<std::int64_t>(open_[l].load(std::memory_order_relaxed)));
+  w.family("poort_connections_accepted_total", "counter", "Accepted TCP connections.");
   for (unsigned l = 0; l < listener_count; ++l)
-    out += std::string("poort_connections_accepted_total{listener=\"") + listener_name(l) + "\"} " +
-           std::to_string(accepted_[l].load(std::memory_order_relaxed)) + "\n";
-  out += "# HELP poort_connections_refused_total Connections and TLS handshakes refused, by reason.\n";
-  out += "# TYPE poort_connections_refused_total counter\n";
+    w.sample("poort_connections_accepted_total", listener_label(l),
+             static_cast<std::uint64_t>(accepted_[l].load(std::memory_order_relaxed)));
+  w.family("poort_connections_refused_total", "counter",
+           "Connections and TLS handshakes refused, by reason.");
   for (unsigned l = 0; l < listener_count; ++l)
     for (unsigned r = 0; r < static_cast<unsigned>(refusal::count); ++r)
-      out += std::string("poort_connections_refused_total{listener=\"") + listener_name(l) + "\",reason=\"" +
-             std::string(to_string(static_cast<refusal>(r))) + "\"} " +
-             std::to_string(refused_[l][r].load(std::memory_order_relaxed)) + "\n";
+      w.sample("poort_connections_refused_total",
+               listener_label(l) + ",reason=\"" + std::string(to_string(static_cast<refusal>(r))) + "\"",
+               static_cast<std::uint64_t>(refused_[l][r].load(std::memory_order_relaxed)));
   for (const auto& s : sources_) s(out);
   return out;
 }

@@ -39,6 +39,15 @@ std::string_view request_context::param(std::string_view name) const {
   return {};
 }
 
+store::audit_identity audit_identity_of(const request_context& ctx, std::string_view on_behalf_of) {
+  store::audit_identity who;
+  who.origin = ctx.remote_address.empty() ? std::string("unknown") : ctx.remote_address;
+  who.actor = ctx.party ? "party:" + ctx.party->oin : ctx.user ? ctx.user->actor() : std::string("anonymous");
+  if (!on_behalf_of.empty()) who.actor += ";namens=gemeente:" + std::string(on_behalf_of);
+  who.request_id = ctx.request_id;
+  return who;
+}
+
 std::string_view target_path(std::string_view target) {
   auto q = target.find('?');
   return q == std::string_view::npos ? target : target.substr(0, q);

@@ -25,6 +25,7 @@
 #include "auth/user.hpp"
 #include "config/config.hpp"
 #include "routing/http.hpp"
+#include "store/audit.hpp"
 
 namespace poort::routing {
 
@@ -94,6 +95,13 @@ struct request_context {
   std::string_view param(std::string_view name) const;
 };
 
+/// Who acts in this request, for its audit records (store::audit_identity
+/// documents the format): the client address ("unknown" when there is
+/// none); "party:<oin>" for a system certificate's party, the portal user's
+/// auth::user::actor, else "anonymous", with ";namens=gemeente:<code>"
+/// appended when `on_behalf_of` names a municipality; the request id.
+store::audit_identity audit_identity_of(const request_context& ctx, std::string_view on_behalf_of = {});
+
 using handler = std::function<response(const request&, request_context&)>;
 
 /// A handler that does not wait: it answers through `done`, exactly once,
@@ -103,6 +111,9 @@ using handler = std::function<response(const request&, request_context&)>;
 using async_handler = std::function<void(std::shared_ptr<const request> req, request_context& ctx,
                                          std::function<void(response)> done)>;
 
+/// One route. Built with designated initializers, naming each field:
+///   r.add({.name = "whoami", .method = http::verb::get, .pattern = "/api/v1/whoami",
+///          .listeners = on_system, .who = access::any_party, .handle = ...});
 struct route {
   std::string name;  ///< stable label for metrics and logs, e.g. "whoami"
   http::verb method = http::verb::get;

@@ -36,6 +36,7 @@
 #include "domain/identifiers.hpp"
 #include "routing/app.hpp"
 #include "routing/areas.hpp"
+#include "routing/json_body.hpp"
 #include "routing/onboarding_routes.hpp"
 
 namespace poort::routing {
@@ -53,64 +54,15 @@ response problem_of(const request& req, const request_context& ctx, const proble
 /// A refusal with a domain reason: its code (lower case) and Dutch sentence.
 response refuse(const request& req, const request_context& ctx, int status, domain::error e,
                 std::vector<invalid_param> params = {}) {
-  std::string code(domain::reason_code(e));
-  for (auto& c : code) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-  const char* title = status == 403   ? "Toegang geweigerd"
-                      : status == 404 ? "Niet gevonden"
-                      : status == 409 ? "Niet mogelijk"
-                      : status == 422 ? "Niet geaccepteerd"
-                                      : "Ongeldig verzoek";
-  return problem_of(
-      req, ctx, {status, std::move(code), title, std::string(domain::dutch_message(e)), std::move(params)});
+  return problem_of(req, ctx, problem::refusal(e, std::move(params), status));
 }
 
 response unavailable(const request& req, const request_context& ctx) {
-  return problem_of(req, ctx,
-                    {503,
-                     "service_unavailable",
-                     "Niet beschikbaar",
-                     "Deze functie is op dit moment niet beschikbaar.",
-                     {}});
+  return problem_of(req, ctx, problem::service_unavailable());
 }
 
 response store_failure(const request& req, const request_context& ctx, const error_code& ec) {
   return store_failure_response(req, ctx.request_id, "settings.store_failed", ec);
-}
-
-store::audit_who who_of(const request_context& ctx) {
-  return {ctx.user ? ctx.user->actor() : std::string("anonymous"),
-          ctx.remote_address.empty() ? std::string("unknown") : ctx.remote_address, ctx.request_id};
-}
-
-/// The refusal when the logged-in user may not reach municipality `code`:
-/// an administrator reaches every one, anyone else only their own. An
-/// attempt on another municipality is audited.
-std::optional<response> check_scope(const services& s, const request& req, const request_context& ctx,
-                                    std::string_view code) {
-  if (!domain::validate_gemeentecode(code))
-    return refuse(req, ctx, 400, domain::error::gemeentecode_invalid,
-                  {{"/path/gemeentecode", "GEMEENTECODE_INVALID"}});
-  if (ctx.user->role == auth::role::administrator) return std::nullopt;
-  if (!ctx.user->gemeentecode.empty() && ctx.user->gemeentecode == code) return std::nullopt;
-  if (!s.store || !s.clock) return unavailable(req, ctx);
-  const auto who = who_of(ctx);
-  auto audited = s.store->write([&](store::transaction& tx) -> result<void> {
-    auto ok = store::append_audit(
-        tx, {"settings.access", "gemeente:" + std::string(code), "denied:OTHER_ORGANISATION", who.origin,
-             who.actor, who.request_id, s.clock->now()});
-    if (!ok) return ok.error();
-    return {};
-  });
-  if (!audited) return store_failure(req, ctx, audited.error());
-  return refuse(req, ctx, 403, domain::error::other_organisation);
-}
-
-/// A member name safe to echo in a pointer (letters only, at most 64).
-bool plain_name(std::string_view key) {
-  if (key.empty() || key.size() > 64) return false;
-  for (unsigned char c : key)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return false;
-  return true;
 }
 
 /// The view of the settings in force.
@@ -130,146 +82,170 @@ json::object settings_json(const store::municipality_record& m,
           {"wijzigbaar", store::settings_changeable(m.status)}};
 }
 
-response view(const services& s, const request& req, const request_context& ctx, std::string_view code) {
-  struct found {
-    store::municipality_record m;
-    std::optional<store::certificate_details> details;
-  };
-  auto r = s.store->read([&](store::reader& rd) -> result<std::optional<found>> {
-    auto m = store::find_municipality(rd, code, store::day_of(s.clock->now()));
-    if (!m) return m.error();
-    if (!*m) return std::optional<found>{};
-    std::optional<store::certificate_details> details;
-    if (!(*m)->systeem_certificaat_sha256.empty()) {
-      auto d = store::find_certificate_details(rd, (*m)->systeem_certificaat_sha256);
-      if (!d) return d.error();
-      details = std::move(*d);
-    }
-    return std::optional<found>{found{std::move(**m), std::move(details)}};
-  });
-  if (!r) return store_failure(req, ctx, r.error());
-  if (!*r) return refuse(req, ctx, 404, domain::error::municipality_unknown);
-  return make_json_response(req, http::status::ok, json::serialize(settings_json((*r)->m, (*r)->details)));
-}
+/// The area's handlers and their shared steps.
+class settings_api {
+ public:
+  explicit settings_api(const services& s) : s_(s) {}
 
-/// The settings of a PUT body, with a new certificate checked; or the refusal.
-std::expected<store::municipality_settings, response> read_settings(const services& s, const request& req,
-                                                                    const request_context& ctx) {
-  const auto type = req[http::field::content_type];
-  const std::string_view media = std::string_view(type.data(), type.size()).substr(0, type.find(';'));
-  if (!boost::beast::iequals(media, "application/json"))
-    return std::unexpected(problem_of(req, ctx,
-                                      {415,
-                                       "unsupported_media_type",
-                                       "Verkeerd mediatype",
-                                       "Stuur de gegevens als application/json.",
-                                       {}}));
-  json::parse_options options;
-  options.max_depth = 4;
-  boost::system::error_code ec;
-  json::value v = json::parse(req.body(), ec, {}, options);
-  if (ec || !v.is_object()) return std::unexpected(refuse(req, ctx, 400, domain::error::json_malformed));
-  const json::object& o = v.as_object();
+  /// GET: the settings in force.
+  response read(const request& req, request_context& ctx) const {
+    const auto code = ctx.param("gemeentecode");
+    if (auto refused = check_scope(req, ctx, code)) return std::move(*refused);
+    if (!s_.store || !s_.clock) return unavailable(req, ctx);
+    return view(req, ctx, code);
+  }
 
-  std::vector<invalid_param> bad;
-  const auto add = [&](std::string pointer, domain::error e) {
-    bad.push_back({std::move(pointer), std::string(domain::reason_code(e))});
-  };
-  for (const auto& [key, value] : o)
-    if (key != "wilDetentiemeldingen" && key != "wilInformatiebladen" && key != "pushEndpoint" &&
-        key != "systeemcertificaatPem")
-      add(plain_name(key) ? "/" + std::string(key) : std::string{}, domain::error::unknown_field);
-  store::municipality_settings out;
-  const auto flag = [&](std::string_view key, bool& to) {
-    const json::value* f = o.if_contains(key);
-    if (f == nullptr || f->is_null())
-      add("/" + std::string(key), domain::error::field_required);
-    else if (!f->is_bool())
-      add("/" + std::string(key), domain::error::wrong_type);
-    else
-      to = f->as_bool();
-  };
-  flag("wilDetentiemeldingen", out.wil_detentiemeldingen);
-  flag("wilInformatiebladen", out.wil_informatiebladen);
-  if (const json::value* e = o.if_contains("pushEndpoint"); e != nullptr && !e->is_null()) {
-    if (!e->is_string())
-      add("/pushEndpoint", domain::error::wrong_type);
-    else if (!e->as_string().empty()) {
-      const std::string url(e->as_string());
-      if (!domain::validate_https_url(url))
-        add("/pushEndpoint", domain::error::url_invalid);
+  /// PUT: changes them.
+  response update(const request& req, request_context& ctx) const {
+    const auto code = ctx.param("gemeentecode");
+    if (auto refused = check_scope(req, ctx, code)) return std::move(*refused);
+    if (!s_.store || !s_.clock) return unavailable(req, ctx);
+    return change(req, ctx, code);
+  }
+
+ private:
+  /// The refusal when the logged-in user may not reach municipality `code`:
+  /// an administrator reaches every one, anyone else only their own. An
+  /// attempt on another municipality is audited.
+  std::optional<response> check_scope(const request& req, const request_context& ctx,
+                                      std::string_view code) const {
+    if (!domain::validate_gemeentecode(code))
+      return refuse(req, ctx, 400, domain::error::gemeentecode_invalid,
+                    {{"/path/gemeentecode", "GEMEENTECODE_INVALID"}});
+    if (ctx.user->role == auth::role::administrator) return std::nullopt;
+    if (!ctx.user->gemeentecode.empty() && ctx.user->gemeentecode == code) return std::nullopt;
+    if (!s_.store || !s_.clock) return unavailable(req, ctx);
+    const auto rec =
+        store::make_audit_record("settings.access", "gemeente:" + std::string(code),
+                                 "denied:OTHER_ORGANISATION", audit_identity_of(ctx), s_.clock->now());
+    auto audited = s_.store->write([&](store::transaction& tx) -> result<void> {
+      auto ok = store::append_audit(tx, rec);
+      if (!ok) return ok.error();
+      return {};
+    });
+    if (!audited) return store_failure(req, ctx, audited.error());
+    return refuse(req, ctx, 403, domain::error::other_organisation);
+  }
+
+  response view(const request& req, const request_context& ctx, std::string_view code) const {
+    struct found {
+      store::municipality_record m;
+      std::optional<store::certificate_details> details;
+    };
+    auto r = s_.store->read([&](store::reader& rd) -> result<std::optional<found>> {
+      auto m = store::find_municipality(rd, code, store::day_of(s_.clock->now()));
+      if (!m) return m.error();
+      if (!*m) return std::optional<found>{};
+      std::optional<store::certificate_details> details;
+      if (!(*m)->systeem_certificaat_sha256.empty()) {
+        auto d = store::find_certificate_details(rd, (*m)->systeem_certificaat_sha256);
+        if (!d) return d.error();
+        details = std::move(*d);
+      }
+      return std::optional<found>{found{std::move(**m), std::move(details)}};
+    });
+    if (!r) return store_failure(req, ctx, r.error());
+    if (!*r) return refuse(req, ctx, 404, domain::error::municipality_unknown);
+    return make_json_response(req, http::status::ok, json::serialize(settings_json((*r)->m, (*r)->details)));
+  }
+
+  /// The settings of a PUT body, with a new certificate checked; or the refusal.
+  std::expected<store::municipality_settings, response> read_settings(const request& req,
+                                                                      const request_context& ctx) const {
+    if (!has_media_type(req, "application/json"))
+      return std::unexpected(problem_of(req, ctx, problem::unsupported_media_type()));
+    json::parse_options options;
+    options.max_depth = 4;
+    boost::system::error_code ec;
+    json::value v = json::parse(req.body(), ec, {}, options);
+    if (ec || !v.is_object()) return std::unexpected(refuse(req, ctx, 400, domain::error::json_malformed));
+    const json::object& o = v.as_object();
+
+    std::vector<invalid_param> bad;
+    const auto add = [&](std::string pointer, domain::error e) {
+      bad.push_back({std::move(pointer), std::string(domain::reason_code(e))});
+    };
+    for (const auto& [key, value] : o)
+      if (key != "wilDetentiemeldingen" && key != "wilInformatiebladen" && key != "pushEndpoint" &&
+          key != "systeemcertificaatPem")
+        add(json_pointer_for(key), domain::error::unknown_field);
+    store::municipality_settings out;
+    const auto flag = [&](std::string_view key, bool& to) {
+      const json::value* f = o.if_contains(key);
+      if (f == nullptr || f->is_null())
+        add("/" + std::string(key), domain::error::field_required);
+      else if (!f->is_bool())
+        add("/" + std::string(key), domain::error::wrong_type);
       else
-        out.push_endpoint = url;
+        to = f->as_bool();
+    };
+    flag("wilDetentiemeldingen", out.wil_detentiemeldingen);
+    flag("wilInformatiebladen", out.wil_informatiebladen);
+    if (const json::value* e = o.if_contains("pushEndpoint"); e != nullptr && !e->is_null()) {
+      if (!e->is_string())
+        add("/pushEndpoint", domain::error::wrong_type);
+      else if (!e->as_string().empty()) {
+        const std::string url(e->as_string());
+        if (!domain::validate_https_url(url))
+          add("/pushEndpoint", domain::error::url_invalid);
+        else
+          out.push_endpoint = url;
+      }
     }
-  }
-  const json::value* pem = o.if_contains("systeemcertificaatPem");
-  const bool new_certificate = pem != nullptr && !pem->is_null();
-  if (new_certificate) {
-    if (!pem->is_string())
-      add("/systeemcertificaatPem", domain::error::wrong_type);
-    else if (pem->as_string().empty())
-      add("/systeemcertificaatPem", domain::error::value_empty);
-    else if (pem->as_string().size() > max_pem_bytes)
-      add("/systeemcertificaatPem", domain::error::value_too_long);
-  }
-  if (!bad.empty()) {
-    return std::unexpected(
-        problem_of(req, ctx,
-                   {400, "invalid_body", "Ongeldig verzoek",
-                    "Een of meer velden zijn ongeldig; zie invalidParams.", std::move(bad)}));
-  }
-  if (!new_certificate) return out;
+    const json::value* pem = o.if_contains("systeemcertificaatPem");
+    const bool new_certificate = pem != nullptr && !pem->is_null();
+    if (new_certificate) {
+      if (!pem->is_string())
+        add("/systeemcertificaatPem", domain::error::wrong_type);
+      else if (pem->as_string().empty())
+        add("/systeemcertificaatPem", domain::error::value_empty);
+      else if (pem->as_string().size() > max_pem_bytes)
+        add("/systeemcertificaatPem", domain::error::value_too_long);
+    }
+    if (!bad.empty()) {
+      return std::unexpected(problem_of(req, ctx, problem::invalid_body(std::move(bad))));
+    }
+    if (!new_certificate) return out;
 
-  // The same check as the application's certificate (onboarding_routes.cpp).
-  if (!s.onboarding || !s.onboarding->verify_system_certificate)
-    return std::unexpected(unavailable(req, ctx));
-  const std::string_view text(pem->as_string());
-  auto checked = s.onboarding->verify_system_certificate(text);
-  std::optional<store::certificate_details> details;
-  if (checked) details = certificate_details_of(text, checked->sha256);
-  if (!checked || !details) {
-    const bool malformed = !checked && checked.error() == common_error::invalid_argument;
-    return std::unexpected(problem_of(
-        req, ctx,
-        {malformed ? 400 : 422,
-         malformed ? "certificate_invalid" : "certificate_untrusted",
-         malformed ? "Ongeldig verzoek" : "Niet geaccepteerd",
-         malformed
-             ? "Het systeemcertificaat is geen geldig PEM-certificaat met een OIN."
-             : "Het systeemcertificaat is niet uitgegeven onder de vertrouwde CA, is verlopen of is niet "
-               "geschikt voor clientauthenticatie.",
-         {{"/systeemcertificaatPem", malformed ? "CERTIFICATE_INVALID" : "CERTIFICATE_UNTRUSTED"}}}));
+    // The same check as the application's certificate (onboarding_routes.cpp).
+    if (!s_.onboarding || !s_.onboarding->verify_system_certificate)
+      return std::unexpected(unavailable(req, ctx));
+    const std::string_view text(pem->as_string());
+    auto checked = s_.onboarding->verify_system_certificate(text);
+    std::optional<store::certificate_details> details;
+    if (checked) details = certificate_details_of(text, checked->sha256);
+    if (!checked || !details) {
+      const bool malformed = !checked && checked.error() == common_error::invalid_argument;
+      return std::unexpected(
+          problem_of(req, ctx, problem::certificate_refused(malformed, "/systeemcertificaatPem")));
+    }
+    out.certificate = std::move(*details);
+    out.certificate_oin = checked->oin;
+    return out;
   }
-  out.certificate = std::move(*details);
-  out.certificate_oin = checked->oin;
-  return out;
-}
 
-response change(const services& s, const request& req, request_context& ctx, std::string_view code) {
-  auto settings = read_settings(s, req, ctx);
-  if (!settings) return std::move(settings.error());
-  auto outcome = store::change_settings(*s.store, code, *settings, who_of(ctx), s.clock->now());
-  if (!outcome) return store_failure(req, ctx, outcome.error());
-  using kind = store::settings_outcome::kind;
-  switch (outcome->what) {
-    case kind::unknown_municipality: return refuse(req, ctx, 404, domain::error::municipality_unknown);
-    case kind::locked:
-      return problem_of(req, ctx,
-                        {409,
-                         "settings_locked",
-                         "Niet mogelijk",
-                         "Uw gemeente is nog niet goedgekeurd. Wijzig deze gegevens in de aanvraag.",
-                         {}});
-    case kind::oin_mismatch:
-      return refuse(req, ctx, 422, domain::error::application_oin_mismatch,
-                    {{"/systeemcertificaatPem", "APPLICATION_OIN_MISMATCH"}});
-    case kind::changed: break;
+  response change(const request& req, request_context& ctx, std::string_view code) const {
+    auto settings = read_settings(req, ctx);
+    if (!settings) return std::move(settings.error());
+    auto outcome =
+        store::change_settings(*s_.store, code, *settings, audit_identity_of(ctx), s_.clock->now());
+    if (!outcome) return store_failure(req, ctx, outcome.error());
+    using kind = store::settings_outcome::kind;
+    switch (outcome->what) {
+      case kind::unknown_municipality: return refuse(req, ctx, 404, domain::error::municipality_unknown);
+      case kind::locked: return problem_of(req, ctx, problem::settings_locked());
+      case kind::oin_mismatch:
+        return refuse(req, ctx, 422, domain::error::application_oin_mismatch,
+                      {{"/systeemcertificaatPem", "APPLICATION_OIN_MISMATCH"}});
+      case kind::changed: break;
+    }
+    log::info("settings.changed", {{"request_id", ctx.request_id},
+                                   {"gemeentecode", outcome->municipality.gemeentecode},
+                                   {"new_certificate", settings->certificate.has_value()}});
+    return view(req, ctx, code);
   }
-  log::info("settings.changed", {{"request_id", ctx.request_id},
-                                 {"gemeentecode", outcome->municipality.gemeentecode},
-                                 {"new_certificate", settings->certificate.has_value()}});
-  return view(s, req, ctx, code);
-}
+  const services& s_;
+};
 
 }  // namespace
 
@@ -293,22 +269,24 @@ std::optional<store::certificate_details> certificate_details_of(std::string_vie
                                     not_after};
 }
 
-void add_settings_routes(router& r, const services& svc) {
-  const services* sp = &svc;  // the app owns `svc` and outlives its routes
-  r.add({"settings.read", http::verb::get, "/api/v1/gemeenten/{gemeentecode}/instellingen", on_portal,
-         access::user, 0, true, [sp](const request& req, request_context& ctx) {
-           const auto code = ctx.param("gemeentecode");
-           if (auto refused = check_scope(*sp, req, ctx, code)) return std::move(*refused);
-           if (!sp->store || !sp->clock) return unavailable(req, ctx);
-           return view(*sp, req, ctx, code);
-         }});
-  r.add({"settings.change", http::verb::put, "/api/v1/gemeenten/{gemeentecode}/instellingen", on_portal,
-         access::signatory, settings_body, true, [sp](const request& req, request_context& ctx) {
-           const auto code = ctx.param("gemeentecode");
-           if (auto refused = check_scope(*sp, req, ctx, code)) return std::move(*refused);
-           if (!sp->store || !sp->clock) return unavailable(req, ctx);
-           return change(*sp, req, ctx, code);
-         }});
+void add_settings_routes(router& r, const services& s) {
+  // The api object lives as long as the handlers that share it.
+  auto api = std::make_shared<const settings_api>(s);
+  r.add({.name = "settings.read",
+         .method = http::verb::get,
+         .pattern = "/api/v1/gemeenten/{gemeentecode}/instellingen",
+         .listeners = on_portal,
+         .who = access::user,
+         .blocking = true,
+         .handle = [api](const request& req, request_context& ctx) { return api->read(req, ctx); }});
+  r.add({.name = "settings.change",
+         .method = http::verb::put,
+         .pattern = "/api/v1/gemeenten/{gemeentecode}/instellingen",
+         .listeners = on_portal,
+         .who = access::signatory,
+         .body_limit = settings_body,
+         .blocking = true,
+         .handle = [api](const request& req, request_context& ctx) { return api->update(req, ctx); }});
 }
 
 }  // namespace poort::routing

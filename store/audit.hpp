@@ -54,6 +54,26 @@
 
 namespace poort::store {
 
+/// Who does something, for the audit record: the three fields that every
+/// record of one request shares. routing::audit_identity_of derives it from a
+/// request; the daemon's own jobs and poortctl name themselves.
+struct audit_identity {
+  /// Where the request came from: the client address ("203.0.113.5",
+  /// "2001:db8::1"), "unknown" when the connection had none, or "internal"
+  /// for the daemon's own jobs and poortctl.
+  std::string origin;
+  /// Who acted:
+  ///   "party:<oin>"             a system certificate (a prison, a municipality's system)
+  ///   "user:<idp>:<pseudonym>"  a portal user (auth::user::actor)
+  ///   "anonymous"               nobody identified yet (a refused login)
+  ///   "poortd", "poortctl"      the daemon's own jobs, the command-line tool
+  /// with ";namens=gemeente:<gemeentecode>" appended when the act is on a
+  /// municipality's behalf (reading or acknowledging its inbox).
+  std::string actor;
+  /// The request id that the log lines of the same request carry; may be empty.
+  std::string request_id;
+};
+
 /// One audit event. Limits are in bytes; every field is printable ASCII.
 struct audit_record {
   /// What was done: a fixed dotted name, e.g. "login", "delivery.create",
@@ -65,11 +85,9 @@ struct audit_record {
   /// The outcome: "success", or a refusal reason code such as
   /// "denied:not_connected" or "failed:signature". 1..64.
   std::string result;
-  /// Where the request came from: the client address ("203.0.113.5",
-  /// "2001:db8::1"), or "internal" for the daemon's own jobs. 1..128.
+  /// Where the request came from, as `audit_identity::origin` describes. 1..128.
   std::string origin;
-  /// Who acted: "oin:<OIN>" for a system certificate, "user:<pseudonymous
-  /// ActingSubjectID>" for a portal user, "poortd" for the daemon. 1..256.
+  /// Who acted, as `audit_identity::actor` describes. 1..256.
   std::string actor;
   /// The request id that the log lines of the same request carry; may be
   /// empty. 0..64.
@@ -77,6 +95,12 @@ struct audit_record {
   /// When, from the injected clock; stored with millisecond precision.
   sys_time at;
 };
+
+/// The record of `action` on `object` with `result`, by `who`, at `at`.
+inline audit_record make_audit_record(std::string action, std::string object, std::string result,
+                                      const audit_identity& who, sys_time at) {
+  return {std::move(action), std::move(object), std::move(result), who.origin, who.actor, who.request_id, at};
+}
 
 /// An audit record as stored, with its place in the chain.
 struct audit_entry {

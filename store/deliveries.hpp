@@ -68,13 +68,6 @@ struct delivery_settings {
   std::chrono::days retention_without_release{730};
 };
 
-/// Who does something, for the audit record.
-struct audit_context {
-  std::string origin;      ///< client IP, or "internal"
-  std::string actor;       ///< "party:<oin>", "user:<idp>:<pseudonym>", "poortd"
-  std::string request_id;  ///< may be empty
-};
-
 /// A parsed, validated delivery as it arrived.
 struct incoming_delivery {
   std::variant<domain::detentiemelding, domain::informatieblad, domain::intrekking> message;
@@ -145,7 +138,7 @@ struct delivery_outcome {
 /// Failure: a store error (the caller answers 503/500; nothing is kept);
 /// crypto_error when `d` was sealed under another key than `key`.
 result<delivery_outcome> accept_delivery(transaction& tx, const data_key& key, const delivery_settings& s,
-                                         const sealed_delivery& d, const audit_context& who, sys_time now);
+                                         const sealed_delivery& d, const audit_identity& who, sys_time now);
 
 /// Status of a delivery for its sender (GET /api/v1/leveringen/{id}).
 struct delivery_status {
@@ -212,14 +205,14 @@ struct inbox_message {
 /// not open under `key` (another key: run `poortctl rekey`).
 result<std::optional<inbox_message>> read_message(transaction& tx, const data_key& key,
                                                   std::string_view gemeentecode, std::string_view bericht_id,
-                                                  const audit_context& who, sys_time now);
+                                                  const audit_identity& who, sys_time now);
 
 /// Acknowledges receipt (idempotent: the first time counts), audited as
 /// "delivery.acknowledge"; with the acknowledgement basis, the content is due
 /// for purging `s.retention` later. nullopt as for `read_message`.
 result<std::optional<inbox_entry>> acknowledge_message(transaction& tx, const delivery_settings& s,
                                                        std::string_view gemeentecode,
-                                                       std::string_view bericht_id, const audit_context& who,
+                                                       std::string_view bericht_id, const audit_identity& who,
                                                        sys_time now);
 
 // --------------------------------------------------------------- push outbox
@@ -252,12 +245,12 @@ result<std::optional<std::string>> push_payload(reader& r, const data_key& key, 
 
 /// The push was accepted by the receiver: AFGELEVERD, audited as
 /// "delivery.push" (a transfer of personal data).
-result<void> record_push_delivered(transaction& tx, std::string_view bericht_id, const audit_context& who,
+result<void> record_push_delivered(transaction& tx, std::string_view bericht_id, const audit_identity& who,
                                    sys_time now);
 /// The push failed with `reason`: the next attempt at `next_attempt`, or
 /// OPGEGEVEN when `give_up` (audited as "delivery.push" "failed:gave_up").
 result<void> record_push_failed(transaction& tx, std::string_view bericht_id, std::string_view reason,
-                                sys_time next_attempt, bool give_up, const audit_context& who, sys_time now);
+                                sys_time next_attempt, bool give_up, const audit_identity& who, sys_time now);
 /// The content was purged before it could be pushed: VERVALLEN.
 result<void> record_push_obsolete(transaction& tx, std::string_view bericht_id, sys_time now);
 
@@ -279,7 +272,7 @@ struct requeue_outcome {
 /// Audited as "delivery.push.requeue" "success" or "denied:<reason>" (all
 /// outcomes but not_found, whose record names the id all the same).
 /// Failure: a store error.
-result<requeue_outcome> requeue_push(transaction& tx, std::string_view bericht_id, const audit_context& who,
+result<requeue_outcome> requeue_push(transaction& tx, std::string_view bericht_id, const audit_identity& who,
                                      sys_time now);
 
 // --------------------------------------------------------------- retention
@@ -295,7 +288,7 @@ result<std::vector<purge_candidate>> purge_candidates(reader& r, sys_time now, s
 /// Purges the content of every due entry (at most `limit`), each audited as
 /// "delivery.purge" "success"; the rows stay as tombstones.
 /// Success: the berichtIds purged.
-result<std::vector<std::string>> purge_expired(transaction& tx, sys_time now, const audit_context& who,
+result<std::vector<std::string>> purge_expired(transaction& tx, sys_time now, const audit_identity& who,
                                                std::size_t limit);
 
 // --------------------------------------------------------------- rekey
@@ -305,7 +298,7 @@ result<std::vector<std::string>> purge_expired(transaction& tx, sys_time now, co
 /// Success: the number of sealed values re-encrypted.
 /// Failure: crypto_error when a value does not open under `old_key`.
 result<std::size_t> rekey(transaction& tx, const data_key& old_key, const data_key& new_key,
-                          const audit_context& who, sys_time now);
+                          const audit_identity& who, sys_time now);
 
 /// Rows still sealed under a key id other than `key_id` (poortd warns at start).
 result<std::int64_t> count_sealed_under_other_keys(reader& r, std::string_view key_id);

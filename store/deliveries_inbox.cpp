@@ -115,7 +115,7 @@ result<std::vector<inbox_entry>> list_inbox(reader& r, const inbox_filter& f) {
 
 result<std::optional<inbox_message>> read_message(transaction& tx, const data_key& key,
                                                   std::string_view gemeentecode, std::string_view bericht_id,
-                                                  const audit_context& who, sys_time now) {
+                                                  const audit_identity& who, sys_time now) {
   auto entry = find_entry(tx, gemeentecode, bericht_id);
   if (!entry) return entry.error();
   if (!*entry) {
@@ -149,7 +149,7 @@ result<std::optional<inbox_message>> read_message(transaction& tx, const data_ke
 
 result<std::optional<inbox_entry>> acknowledge_message(transaction& tx, const delivery_settings& s,
                                                        std::string_view gemeentecode,
-                                                       std::string_view bericht_id, const audit_context& who,
+                                                       std::string_view bericht_id, const audit_identity& who,
                                                        sys_time now) {
   auto entry = find_entry(tx, gemeentecode, bericht_id);
   if (!entry) return entry.error();

@@ -168,7 +168,7 @@ struct acceptance {
   const data_key& key;
   const delivery_settings& s;
   const sealed_delivery& sealed;
-  const audit_context& who;
+  const audit_identity& who;
   sys_time now;
   const incoming_delivery& d = sealed.incoming;
   const std::string& bsn_index = sealed.bsn_index;
@@ -193,7 +193,7 @@ struct acceptance {
   result<void> audit_sheet(std::string action, std::string_view bericht_id, std::string_view sheet_sender) {
     if (sheet_sender.empty() || sheet_sender == d.sender_oin)
       return audit(tx, who, std::move(action), bericht_id, "success", now);
-    audit_context both = who;
+    audit_identity both = who;
     both.actor += ";overgenomen_van=party:" + std::string(sheet_sender);
     return audit(tx, both, std::move(action), bericht_id, "success", now);
   }
@@ -507,7 +507,7 @@ result<sealed_delivery> seal_delivery(const data_key& key, incoming_delivery d) 
 }
 
 result<delivery_outcome> accept_delivery(transaction& tx, const data_key& key, const delivery_settings& s,
-                                         const sealed_delivery& d, const audit_context& who, sys_time now) {
+                                         const sealed_delivery& d, const audit_identity& who, sys_time now) {
   acceptance a{tx, key, s, d, who, now};
   return a.run();
 }

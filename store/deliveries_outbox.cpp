@@ -97,7 +97,7 @@ result<std::optional<std::string>> push_payload(reader& r, const data_key& key, 
   });
 }
 
-result<void> record_push_delivered(transaction& tx, std::string_view bericht_id, const audit_context& who,
+result<void> record_push_delivered(transaction& tx, std::string_view bericht_id, const audit_identity& who,
                                    sys_time now) {
   auto st = tx.prepare(
       "UPDATE uitgaande_berichten SET status = 'AFGELEVERD', pogingen = pogingen + 1, afgeleverd_op = ?, "
@@ -109,7 +109,8 @@ result<void> record_push_delivered(transaction& tx, std::string_view bericht_id,
 }
 
 result<void> record_push_failed(transaction& tx, std::string_view bericht_id, std::string_view reason,
-                                sys_time next_attempt, bool give_up, const audit_context& who, sys_time now) {
+                                sys_time next_attempt, bool give_up, const audit_identity& who,
+                                sys_time now) {
   auto st = tx.prepare(
       "UPDATE uitgaande_berichten SET pogingen = pogingen + 1, laatste_fout = ?, volgende_poging_op = ?, "
       "status = CASE WHEN ? = 1 THEN 'OPGEGEVEN' ELSE status END WHERE bericht_id = ? AND status = "
@@ -134,7 +135,7 @@ result<void> record_push_obsolete(transaction& tx, std::string_view bericht_id, 
   return st->run();
 }
 
-result<requeue_outcome> requeue_push(transaction& tx, std::string_view bericht_id, const audit_context& who,
+result<requeue_outcome> requeue_push(transaction& tx, std::string_view bericht_id, const audit_identity& who,
                                      sys_time now) {
   using kind = requeue_outcome::kind;
   requeue_outcome out;

@@ -44,7 +44,7 @@ result<std::vector<sealed_row>> sealed_rows(transaction& tx, std::string_view sq
 }  // namespace
 
 result<std::size_t> rekey(transaction& tx, const data_key& old_key, const data_key& new_key,
-                          const audit_context& who, sys_time now) {
+                          const audit_identity& who, sys_time now) {
   if (auto r = tx.exec("PRAGMA secure_delete = ON"); !r) return r.error();
   std::size_t count = 0;
   {

@@ -20,7 +20,7 @@ result<std::vector<purge_candidate>> purge_candidates(reader& r, sys_time now, s
   });
 }
 
-result<std::vector<std::string>> purge_expired(transaction& tx, sys_time now, const audit_context& who,
+result<std::vector<std::string>> purge_expired(transaction& tx, sys_time now, const audit_identity& who,
                                                std::size_t limit) {
   if (auto r = tx.exec("PRAGMA secure_delete = ON"); !r) return r.error();
   auto due = purge_candidates(tx, now, limit);

@@ -149,7 +149,7 @@ std::string audit_result(const error_code& refusal) {
 
 // The audit record of an onboarding command on a municipality: "success" or the refusal.
 result<void> audit_command(transaction& tx, std::string_view action, std::string_view gemeentecode,
-                           const error_code& refusal, const audit_who& who, sys_time now) {
+                           const error_code& refusal, const audit_identity& who, sys_time now) {
   audit_record rec{std::string(action),
                    "gemeente:" + std::string(gemeentecode),
                    audit_result(refusal),
@@ -402,7 +402,7 @@ result<void> save_onboarding(transaction& tx, const municipality_record& m, cons
 }
 
 result<cohort_outcome> run_cohort_change(database& db, std::string_view id, std::string_view action,
-                                         bool create, const audit_who& who, sys_time now,
+                                         bool create, const audit_identity& who, sys_time now,
                                          const cohort_fn& fn) {
   cohort_outcome out;
   auto written = db.write([&](transaction& tx) -> result<void> {
@@ -438,7 +438,7 @@ result<cohort_outcome> run_cohort_change(database& db, std::string_view id, std:
 }
 
 result<transition_outcome> run_transition(database& db, std::string_view gemeentecode,
-                                          std::string_view action, const audit_who& who, sys_time now,
+                                          std::string_view action, const audit_identity& who, sys_time now,
                                           const transition_fn& fn, const after_fn& after) {
   transition_outcome out;
   bool missing = false;
@@ -476,7 +476,8 @@ result<transition_outcome> run_transition(database& db, std::string_view gemeent
 
 result<registration_outcome> run_registration(database& db, std::string_view gemeentecode,
                                               std::string_view cohort_id, const domain::actor& by,
-                                              const audit_who& who, sys_time now, const after_fn& after) {
+                                              const audit_identity& who, sys_time now,
+                                              const after_fn& after) {
   registration_outcome out;
   bool missing = false;
   auto written = db.write([&](transaction& tx) -> result<void> {
@@ -529,7 +530,7 @@ result<std::vector<std::string>> connect_due(database& db, sys_time now, const a
   });
   if (!due) return due.error();
   std::vector<std::string> connected;
-  const audit_who scheduler{"poortd", "internal", ""};
+  const audit_identity scheduler{.origin = "internal", .actor = "poortd", .request_id = ""};
   for (const auto& code : *due) {
     auto out = run_transition(
         db, code, "onboarding.connect.scheduled", scheduler, now,

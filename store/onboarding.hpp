@@ -88,13 +88,6 @@ result<void> save_onboarding(transaction& tx, const municipality_record& m, cons
 /// The municipality's domain view (code, name, OIN, KvK, RSIN).
 domain::municipality to_domain(const municipality_record& m);
 
-/// Who asks for a change, for the audit record.
-struct audit_who {
-  std::string actor;       ///< "user:<idp>:<pseudonym>", "poortd", "operator:<name>"
-  std::string origin;      ///< client IP or "internal"
-  std::string request_id;  ///< may be empty
-};
-
 /// What a transition did.
 struct transition_outcome {
   /// The domain refusal (a domain::error), or empty on success. A refusal is
@@ -119,7 +112,7 @@ using after_fn = std::function<result<void>(transaction&, const transition_outco
 /// transaction. Failure: invalid_argument when the municipality is unknown
 /// (nothing written); a store error (nothing written).
 result<transition_outcome> run_transition(database& db, std::string_view gemeentecode,
-                                          std::string_view action, const audit_who& who, sys_time now,
+                                          std::string_view action, const audit_identity& who, sys_time now,
                                           const transition_fn& fn, const after_fn& after = {});
 
 /// What a cohort change did.
@@ -136,7 +129,7 @@ using cohort_fn = std::function<result<domain::cohort>(const domain::cohort* exi
 /// routes and `poortctl cohort` share it.
 /// Failure: a store error, or a non-domain error of `fn` (nothing written).
 result<cohort_outcome> run_cohort_change(database& db, std::string_view id, std::string_view action,
-                                         bool create, const audit_who& who, sys_time now,
+                                         bool create, const audit_identity& who, sys_time now,
                                          const cohort_fn& fn);
 
 /// What a registration did; `cohort_missing` when there is no cohort with
@@ -150,7 +143,8 @@ struct registration_outcome : transition_outcome {
 /// Failure as run_transition.
 result<registration_outcome> run_registration(database& db, std::string_view gemeentecode,
                                               std::string_view cohort_id, const domain::actor& by,
-                                              const audit_who& who, sys_time now, const after_fn& after = {});
+                                              const audit_identity& who, sys_time now,
+                                              const after_fn& after = {});
 
 /// Connects every APPROVED municipality whose cohort's connection date has
 /// come (domain::connect_on_schedule), each in its own transaction with the

@@ -68,7 +68,8 @@ bool settings_changeable(municipality_status status) noexcept {
 }
 
 result<settings_outcome> change_settings(database& db, std::string_view gemeentecode,
-                                         const municipality_settings& s, const audit_who& who, sys_time now) {
+                                         const municipality_settings& s, const audit_identity& who,
+                                         sys_time now) {
   if (s.push_endpoint.size() > 2048 ||
       (s.certificate && (s.certificate->sha256.size() != 64 || !valid_subject(s.certificate->subject))))
     return make_error_code(error::invalid_argument);

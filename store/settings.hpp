@@ -83,6 +83,7 @@ struct settings_outcome {
 /// longer recognised).
 /// Failure: invalid_argument (a field out of its limits), or a store error.
 result<settings_outcome> change_settings(database& db, std::string_view gemeentecode,
-                                         const municipality_settings& s, const audit_who& who, sys_time now);
+                                         const municipality_settings& s, const audit_identity& who,
+                                         sys_time now);
 
 }  // namespace poort::store

@@ -18,8 +18,8 @@ result<std::string> open_content(const data_key& key, const statement& row, int 
   return key.open(blob_view(row, blob_col), content_aad(bericht_id));
 }
 
-result<void> audit(transaction& tx, const audit_context& who, std::string action, std::string_view bericht_id,
-                   std::string result_text, sys_time now) {
+result<void> audit(transaction& tx, const audit_identity& who, std::string action,
+                   std::string_view bericht_id, std::string result_text, sys_time now) {
   audit_record rec;
   rec.action = std::move(action);
   rec.object = "bericht:" + std::string(bericht_id);

@@ -57,8 +57,8 @@ result<std::string> open_content(const data_key& key, const statement& row, int 
                                  std::string_view bericht_id);
 
 /// Appends the audit record of `action` on "bericht:<bericht_id>" in `tx`.
-result<void> audit(transaction& tx, const audit_context& who, std::string action, std::string_view bericht_id,
-                   std::string result_text, sys_time now);
+result<void> audit(transaction& tx, const audit_identity& who, std::string action,
+                   std::string_view bericht_id, std::string result_text, sys_time now);
 
 /// Empties an entry's content and blind index: what stays is a tombstone.
 result<void> purge_entry(transaction& tx, std::string_view bericht_id, std::string_view reason,

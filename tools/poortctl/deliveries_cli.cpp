@@ -59,7 +59,7 @@ std::shared_ptr<const config::config> load(const std::filesystem::path& file, st
   return *cfg;
 }
 
-const store::audit_context poortctl_actor{"internal", "poortctl", ""};
+const store::audit_identity poortctl_actor{"internal", "poortctl", ""};
 
 }  // namespace
 

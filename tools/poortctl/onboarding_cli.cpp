@@ -216,7 +216,8 @@ std::optional<domain::cohort_settings> cohort_settings_of(const parsed_args& a, 
 /// Runs store::run_cohort_change as poortctl; prints the outcome.
 int change_cohort(store::database& db, const std::string& id, std::string_view action, bool create,
                   const store::cohort_fn& change, std::ostream& out, std::ostream& err) {
-  auto done = store::run_cohort_change(db, id, action, create, {std::string(actor), "internal", ""},
+  auto done = store::run_cohort_change(db, id, action, create,
+                                       {.origin = "internal", .actor = std::string(actor), .request_id = ""},
                                        system_clock_source{}.now(), change);
   if (!done) {
     err << "poortctl: cannot change the cohort: " << done.error().message() << "\n";

@@ -259,7 +259,7 @@ class portal_env {
 
   /// Records that the push of `id` gave up (as the outbox worker would).
   void give_up_push(std::string_view id) {
-    const store::audit_context worker{"internal", "poortd", ""};
+    const store::audit_identity worker{"internal", "poortd", ""};
     auto ok = db_->write([&](store::transaction& tx) {
       return store::record_push_failed(tx, id, "http_503", clock.now(), true, worker, clock.now());
     });

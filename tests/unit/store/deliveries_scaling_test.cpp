@@ -142,7 +142,7 @@ class DeliveryCost : public ::testing::TestWithParam<bool> {
   fake_random rnd_;
   data_key key_{"k1", data_key::key_bytes{}, rnd_};
   delivery_settings settings_;
-  audit_context who_{"127.0.0.1", "party:00000099000020010000", "req"};
+  audit_identity who_{"127.0.0.1", "party:00000099000020010000", "req"};
   std::unique_ptr<database> db_;
 };
 

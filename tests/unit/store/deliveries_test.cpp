@@ -166,7 +166,7 @@ class DeliveryStore : public ::testing::Test {
   fake_random rnd_;
   data_key key_{"k1", key_bytes(9), rnd_};
   delivery_settings settings_;
-  audit_context who_{"192.0.2.1", "party:00000099000020010000", "req-1"};
+  audit_identity who_{"192.0.2.1", "party:00000099000020010000", "req-1"};
   std::unique_ptr<database> db_;
 };
 

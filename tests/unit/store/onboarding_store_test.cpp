@@ -201,7 +201,7 @@ TEST_F(OnboardingStore, TransitionsCommitWithTheirAuditRecord) {
     doc = *d;
     return {};
   }));
-  const audit_who who{"user:eherkenning:cw-1", "192.0.2.1", "r-1"};
+  const audit_identity who{.origin = "192.0.2.1", .actor = "user:eherkenning:cw-1", .request_id = "r-1"};
   auto reg = run_registration(*db_, "GM0363", "c-1", casework, who, clock_.now());
   ASSERT_TRUE(reg);
   EXPECT_FALSE(reg->refusal);
