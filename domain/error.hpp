@@ -90,6 +90,8 @@ enum class error {
   withdrawal_unmatched,      ///< an intrekking that concerns no sheet held of that person
   other_prison,              ///< the sheet is another prison's, outside the rule of issue 14 (403)
 };
+/// The last enumerator: a new code goes above this line and moves it.
+inline constexpr error last_error = error::other_prison;
 
 const error_category& domain_category() noexcept;
 

@@ -218,7 +218,7 @@ std::vector<problem> problem::catalogue() {
                  auth::error::unknown_party})
     all.push_back(party_refused(auth::make_error_code(e)));
   for (int e = static_cast<int>(domain::error::ok) + 1;
-       e <= static_cast<int>(domain::error::bericht_id_conflict); ++e)
+       e <= static_cast<int>(domain::last_error); ++e)
     all.push_back(refusal(static_cast<domain::error>(e)));
   return all;
 }

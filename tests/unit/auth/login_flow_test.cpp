@@ -35,6 +35,7 @@ std::shared_ptr<const config::config> make_config() {
   config::identity_provider broker;
   broker.name = "broker";
   broker.role_mapping = "municipality";
+  broker.accept_post_binding = true;  // the cases post the Response (HTTP-POST binding)
   cfg->saml.identity_providers = {broker};
   return cfg;
 }

@@ -9,7 +9,7 @@ namespace poort::domain {
 namespace {
 
 constexpr int first_code = static_cast<int>(error::bsn_invalid);
-constexpr int last_code = static_cast<int>(error::other_prison);
+constexpr int last_code = static_cast<int>(last_error);
 
 // Verifies that reason codes are stable-looking, unique, and that every code
 // has a Dutch message and maps onto a real condition.
