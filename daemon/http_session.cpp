@@ -35,6 +35,8 @@ namespace {
 /// How long a registry party looked up for a keep-alive connection stays
 /// valid before the next request looks it up again.
 constexpr auto party_recheck_interval = std::chrono::seconds(1);
+/// How long a refused body is read and dropped at most (discard_body).
+constexpr auto linger_time = std::chrono::seconds(5);
 
 unsigned metric_listener(config::listener_kind k) { return k == config::listener_kind::portal ? 0 : 1; }
 std::string_view listener_name(config::listener_kind k) {
@@ -443,42 +445,19 @@ task<bool> http_session::refuse(exchange& x, refusal_kind why) {
   const bool head_level = why == refusal_kind::header_too_large || why == refusal_kind::malformed_head;
   const unsigned version = head_level ? 11 : x.version;
   const std::size_t route = head_level || !x.route_known ? SIZE_MAX : x.metric_route();
-  routing::problem p;
+  using routing::problem;
+  problem p;
   switch (why) {
-    case refusal_kind::header_too_large:
-      p = {431, "header_too_large", "Kopregels te groot", "The request head exceeds the limit.", {}};
-      break;
-    case refusal_kind::malformed_head:
-      p = {400, "malformed_request", "Ongeldig verzoek", "The request could not be parsed.", {}};
-      break;
-    case refusal_kind::ambiguous_framing:
-      p = {400, "ambiguous_framing", "Ongeldig verzoek", "The request framing is ambiguous.", {}};
-      break;
-    case refusal_kind::invalid_host:
-      p = {400, "invalid_host", "Ongeldig verzoek", "The Host header is missing, repeated or malformed.", {}};
-      break;
-    case refusal_kind::line_folding:
-      p = {400,
-           "obsolete_line_folding",
-           "Ongeldig verzoek",
-           "The request head uses obsolete line folding.",
-           {}};
-      break;
-    case refusal_kind::too_many_fields:
-      p = {431,
-           "header_fields_too_many",
-           "Te veel kopregels",
-           "The request head has too many header fields.",
-           {}};
-      break;
-    case refusal_kind::body_too_large:
-      p = {413, "body_too_large", "Verzoek te groot", "The request body exceeds the limit.", {}};
-      break;
-    case refusal_kind::rate_limited:
-      p = {429, "rate_limited", "Te veel verzoeken", "Too many requests from this address.", {}};
-      break;
+    case refusal_kind::header_too_large: p = problem::header_fields_too_large(); break;
+    case refusal_kind::malformed_head: p = problem::malformed_request(); break;
+    case refusal_kind::ambiguous_framing: p = problem::ambiguous_framing(); break;
+    case refusal_kind::invalid_host: p = problem::invalid_host(); break;
+    case refusal_kind::line_folding: p = problem::obsolete_line_folding(); break;
+    case refusal_kind::too_many_fields: p = problem::header_fields_too_many(); break;
+    case refusal_kind::body_too_large: p = problem::body_too_large(); break;
+    case refusal_kind::rate_limited: p = problem::too_many_requests(); break;
     case refusal_kind::malformed_body:
-      p = {400, "malformed_request", "Ongeldig verzoek", "The request body could not be read.", {}};
+      p = problem::malformed_request("The request body could not be read.");
       break;
     case refusal_kind::silent: break;
   }
@@ -493,7 +472,8 @@ task<bool> http_session::refuse(exchange& x, refusal_kind why) {
   // A client that sends its whole body before it reads (Python's http.client)
   // would see a reset instead of the answer if the connection closed on its
   // unread bytes: take them first, up to a bound.
-  if (written && why == refusal_kind::body_too_large) co_await discard_body(x);
+  // A client that waits for "100 Continue" sends no body: nothing to take.
+  if (written && why == refusal_kind::body_too_large && !expects_continue(x)) co_await discard_body(x);
   co_return false;
 }
 
@@ -542,6 +522,11 @@ task<bool> http_session::answer(exchange& x) {
   co_return keep_alive&& written;
 }
 
+bool http_session::expects_continue(exchange& x) {
+  const auto expect = x.parser.get()[http::field::expect];
+  return boost::beast::iequals(std::string_view(expect.data(), expect.size()), "100-continue");
+}
+
 task<bool> http_session::discard_body(exchange& x) {
   const auto& lim = cfg_.limits;
   std::size_t left = std::max<std::size_t>(2 * lim.max_body_bytes, std::size_t{1} << 20);
@@ -549,7 +534,9 @@ task<bool> http_session::discard_body(exchange& x) {
   const std::size_t buffered = std::min(left, buffer_.size());
   buffer_.consume(buffered);
   left -= buffered;
-  const auto deadline = now() + lim.body_timeout;
+  // A lingering close, as nginx's: bounded in bytes and in time, so that a
+  // client that declared a body and then sends nothing costs us little.
+  const auto deadline = now() + std::min<std::chrono::steady_clock::duration>(lim.body_timeout, linger_time);
   thread_local std::array<char, 16 * 1024> sink;
   while (left != 0) {
     auto r = stream_.read_now(sink.data(), std::min(left, sink.size()));
@@ -571,8 +558,7 @@ routing::response http_session::handle(const routing::match& m, const routing::r
   } catch (const std::exception& e) {
     log::error("request.exception", {{"request_id", ctx_->request_id}, {"what", e.what()}});
     return routing::make_problem_response(
-        req, {500, "internal_error", "Interne fout", "The request could not be completed.", {}},
-        ctx_->request_id);
+        req, routing::problem::internal_error("The request could not be completed."), ctx_->request_id);
   }
 }
 

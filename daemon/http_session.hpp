@@ -135,8 +135,12 @@ class http_session final : public std::enable_shared_from_this<http_session>, pu
   task<bool> refuse(exchange& x, refusal_kind why);
   /// After a 413: reads and drops what the client still sends of the body,
   /// up to its Content-Length and at most twice the hard cap (1 MiB at least),
-  /// within the body timeout. False: the client left or the time ran out.
+  /// within the body timeout and at most `linger_time`. False: the client
+  /// left or the time ran out.
   task<bool> discard_body(exchange& x);
+  /// Whether the request asked for "100 Continue" (and so sends no body
+  /// before it gets one, which a refusal never sends).
+  static bool expects_continue(exchange& x);
   /// Runs the handler, writes its response, counts and logs it; false when
   /// the connection must end.
   task<bool> answer(exchange& x);

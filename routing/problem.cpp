@@ -58,6 +58,18 @@ problem problem::header_fields_too_large() {
   return make(431, "header_too_large", "The request head exceeds the limit.");
 }
 
+problem problem::header_fields_too_many() {
+  return make(431, "header_fields_too_many", "The request head has too many header fields.");
+}
+
+problem problem::invalid_host() {
+  return make(400, "invalid_host", "The Host header is missing, repeated or malformed.");
+}
+
+problem problem::obsolete_line_folding() {
+  return make(400, "obsolete_line_folding", "The request head uses obsolete line folding.");
+}
+
 problem problem::not_found(std::string detail) { return make(404, "not_found", std::move(detail)); }
 
 problem problem::method_not_allowed() { return make(405, "method_not_allowed", ""); }
@@ -187,6 +199,9 @@ std::vector<problem> problem::catalogue() {
                            body_too_large(),
                            too_many_requests(),
                            header_fields_too_large(),
+                           header_fields_too_many(),
+                           invalid_host(),
+                           obsolete_line_folding(),
                            not_found(),
                            method_not_allowed(),
                            not_logged_in(),
@@ -217,8 +232,7 @@ std::vector<problem> problem::catalogue() {
   for (auto e : {auth::error::no_certificate, auth::error::oin_missing, auth::error::oin_malformed,
                  auth::error::unknown_party})
     all.push_back(party_refused(auth::make_error_code(e)));
-  for (int e = static_cast<int>(domain::error::ok) + 1;
-       e <= static_cast<int>(domain::last_error); ++e)
+  for (int e = static_cast<int>(domain::error::ok) + 1; e <= static_cast<int>(domain::last_error); ++e)
     all.push_back(refusal(static_cast<domain::error>(e)));
   return all;
 }

@@ -38,7 +38,7 @@ struct problem {
   std::string detail;  ///< longer fixed text; no input values
   std::vector<invalid_param> invalid_params;
 
-  // --- the connection edge (daemon/server.cpp; the connection is closed) ---
+  // --- the connection edge (daemon/http_session.cpp; the connection is closed) ---
 
   /// 400 malformed_request: the request head or body could not be parsed.
   static problem malformed_request(std::string detail = "The request could not be parsed.");
@@ -51,6 +51,12 @@ struct problem {
   static problem too_many_requests();
   /// 431 header_too_large: the request head exceeds the limit.
   static problem header_fields_too_large();
+  /// 431 header_fields_too_many: more header fields than the listener allows.
+  static problem header_fields_too_many();
+  /// 400 invalid_host: no Host, two Host fields, or one outside RFC 3986's authority syntax.
+  static problem invalid_host();
+  /// 400 obsolete_line_folding: a header field continued on the next line (RFC 9112 §5.2).
+  static problem obsolete_line_folding();
 
   // --- the dispatcher (routing/app.cpp) ---
 
