@@ -44,8 +44,8 @@ result<std::shared_ptr<const runtime>> build_runtime(std::shared_ptr<const confi
     svc.delivery = in.deliveries->services(*cfg);  // deliveries area (daemon/deliveries.hpp)
   // The login area (daemon/login.hpp).
   if (cfg->saml.enabled) {
-    auto login =
-        make_login_services(cfg, std::make_shared<auth::database_session_store>(in.store), in.clock, in.random);
+    auto login = make_login_services(cfg, std::make_shared<auth::database_session_store>(in.store), in.clock,
+                                     in.random);
     if (!login) return login.error();
     svc.login = *login;
     svc.authenticate_user = [l = *login](const routing::request& req) {

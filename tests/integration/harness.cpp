@@ -472,8 +472,7 @@ test_idp admin_idp() {
 test_idp post_broker_idp() {
   return {"eherkenning-post", "post",     "municipality",
           "idp-signing",      "text/xml", "urn:etoegang:HM:" + pki::shared().oin("IDP") + ":entities:9002",
-          {"--post-binding"},
-          true};
+          {"--post-binding"}, true};
 }
 
 std::string login_config(const fs::path& dir, const login_config_options& o) {

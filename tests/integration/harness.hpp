@@ -195,13 +195,13 @@ bool start_test_idp(child_process& idp, const fs::path& sp_metadata, const fs::p
 
 /// A test IdP as the login tests run it and as poortd's config names it.
 struct test_idp {
-  std::string name;               ///< its [[saml.identity_provider]] name
-  std::string dir;                ///< its state directory, below the test's directory
-  std::string role_mapping;       ///< "municipality" or "administrator"
-  std::string signer;             ///< PKI name of its metadata signing certificate
-  std::string soap_content_type;  ///< of our ArtifactResolve to it
-  std::string entity_id;          ///< urn:etoegang:HM:<OIN>:entities:<n>
-  std::vector<std::string> args;  ///< extra eh_idp.py arguments
+  std::string name;                  ///< its [[saml.identity_provider]] name
+  std::string dir;                   ///< its state directory, below the test's directory
+  std::string role_mapping;          ///< "municipality" or "administrator"
+  std::string signer;                ///< PKI name of its metadata signing certificate
+  std::string soap_content_type;     ///< of our ArtifactResolve to it
+  std::string entity_id;             ///< urn:etoegang:HM:<OIN>:entities:<n>
+  std::vector<std::string> args;     ///< extra eh_idp.py arguments
   bool accept_post_binding = false;  ///< may answer with the HTTP-POST binding
 };
 /// The eHerkenning broker for municipalities: the artifact by a 303.

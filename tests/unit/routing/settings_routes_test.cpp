@@ -71,7 +71,8 @@ TEST_F(SettingsRoutes, GetShowsTheSettingsInForce) {
     // Issue 17: no longer "Onbekend" for a certificate pasted in full with the application.
     const auto& cert = o.at("systeemcertificaat");
     ASSERT_TRUE(cert.at("onderwerp").is_string()) << cert;
-    EXPECT_NE(std::string_view(cert.at("onderwerp").as_string()).find("CN=systeem.test"), std::string_view::npos)
+    EXPECT_NE(std::string_view(cert.at("onderwerp").as_string()).find("CN=systeem.test"),
+              std::string_view::npos)
         << cert;
     EXPECT_NE(std::string_view(cert.at("onderwerp").as_string()).find(oin_a), std::string_view::npos) << cert;
     ASSERT_TRUE(cert.at("geldigTot").is_string()) << cert;
