@@ -1,13 +1,12 @@
 #include "daemon/runtime.hpp"
 
-#include <cstdio>
-
 #include "auth/database_session_store.hpp"
 #include "common/log.hpp"
 #include "daemon/deliveries.hpp"
 #include "daemon/login.hpp"
 #include "daemon/onboarding.hpp"
 #include "daemon/tls.hpp"
+#include "routing/prometheus.hpp"
 
 namespace poort::daemon {
 
@@ -57,52 +56,23 @@ result<std::shared_ptr<const runtime>> build_runtime(std::shared_ptr<const confi
   return std::shared_ptr<const runtime>(std::move(rt));
 }
 
-namespace {
-
-void render_histogram(std::string& out, std::string_view name, const store::histogram_snapshot& h) {
-  for (std::size_t i = 0; i < h.upper_bounds.size(); ++i) {
-    char le[32];
-    std::snprintf(le, sizeof le, "%g", h.upper_bounds[i]);
-    out += std::string(name) + "_bucket{le=\"" + le + "\"} " + std::to_string(h.cumulative_counts[i]) + "\n";
-  }
-  out += std::string(name) + "_bucket{le=\"+Inf\"} " + std::to_string(h.count) + "\n";
-  char sum[32];
-  std::snprintf(sum, sizeof sum, "%.6f", h.sum);
-  out += std::string(name) + "_sum " + sum + "\n";
-  out += std::string(name) + "_count " + std::to_string(h.count) + "\n";
-}
-
-}  // namespace
-
 void render_store_metrics(std::string& out, const store::metrics_snapshot& m) {
-  out +=
-      "# HELP poort_store_commits_total Group commits made durable.\n# TYPE poort_store_commits_total "
-      "counter\n";
-  out += "poort_store_commits_total " + std::to_string(m.commits) + "\n";
-  out +=
-      "# HELP poort_store_failed_commits_total Group commits that failed as a whole.\n"
-      "# TYPE poort_store_failed_commits_total counter\n";
-  out += "poort_store_failed_commits_total " + std::to_string(m.failed_commits) + "\n";
-  out +=
-      "# HELP poort_store_transactions_total Transactions committed durably.\n"
-      "# TYPE poort_store_transactions_total counter\n";
-  out += "poort_store_transactions_total " + std::to_string(m.transactions) + "\n";
-  out +=
-      "# HELP poort_store_failed_transactions_total Transactions answered with an error.\n"
-      "# TYPE poort_store_failed_transactions_total counter\n";
-  out += "poort_store_failed_transactions_total " + std::to_string(m.failed_transactions) + "\n";
-  out +=
-      "# HELP poort_store_queue_depth Transactions waiting for the writer.\n# TYPE poort_store_queue_depth "
-      "gauge\n";
-  out += "poort_store_queue_depth " + std::to_string(m.queue_depth) + "\n";
-  out +=
-      "# HELP poort_store_batch_size Transactions per group commit.\n# TYPE poort_store_batch_size "
-      "histogram\n";
-  render_histogram(out, "poort_store_batch_size", m.batch_size);
-  out +=
-      "# HELP poort_store_commit_duration_seconds BEGIN to durable COMMIT of a group commit.\n"
-      "# TYPE poort_store_commit_duration_seconds histogram\n";
-  render_histogram(out, "poort_store_commit_duration_seconds", m.commit_seconds);
+  routing::prometheus_writer w(out);
+  w.metric("poort_store_commits_total", "counter", "Group commits made durable.", m.commits);
+  w.metric("poort_store_failed_commits_total", "counter", "Group commits that failed as a whole.",
+           m.failed_commits);
+  w.metric("poort_store_transactions_total", "counter", "Transactions committed durably.", m.transactions);
+  w.metric("poort_store_failed_transactions_total", "counter", "Transactions answered with an error.",
+           m.failed_transactions);
+  w.metric("poort_store_queue_depth", "gauge", "Transactions waiting for the writer.", m.queue_depth);
+  const auto histogram = [&w](std::string_view name, std::string_view help,
+                              const store::histogram_snapshot& h) {
+    w.family(name, "histogram", help);
+    w.histogram(name, {}, h.upper_bounds, h.cumulative_counts, h.count, h.sum);
+  };
+  histogram("poort_store_batch_size", "Transactions per group commit.", m.batch_size);
+  histogram("poort_store_commit_duration_seconds", "BEGIN to durable COMMIT of a group commit.",
+            m.commit_seconds);
 }
 
 }  // namespace poort::daemon
