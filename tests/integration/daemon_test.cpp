@@ -14,6 +14,9 @@
 #include <fstream>
 #include <functional>
 #include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "common/clock.hpp"
@@ -733,6 +736,57 @@ TEST(CheckConfig, ReportsProblemsOrSuccess) {
   out.clear();
   EXPECT_EQ(run(file, out), 1) << out;
   EXPECT_NE(out.find("daemon_typo"), std::string::npos) << out;
+}
+
+// Verifies that the alert rules and the dashboard in contrib/ name only metric
+// families a running poortd exports (a renamed metric would silently disable
+// an alert), and that every family poortd exports has a HELP and TYPE line.
+TEST_F(Daemon, MonitoringFilesNameOnlyExportedMetrics) {
+  // With a data key, so that the deliveries area (and its push metrics) runs.
+  const fs::path key = dir_.path() / "data.key";
+  std::ofstream(key) << "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
+  fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write);
+  daemon_options o;
+  o.extra = "[data_keys]\nkey_file = \"" + key.string() + "\"\nkey_id = \"k1\"\n";
+  start(o);
+  const std::string text = metrics();
+  ASSERT_FALSE(text.empty()) << dump();
+  std::set<std::string> families;
+  std::set<std::string> histograms;
+  std::set<std::string> with_help;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, std::regex(R"(# TYPE (\S+) (\S+))"))) {
+      families.insert(m[1]);
+      if (m[2] == "histogram") histograms.insert(m[1]);
+    } else if (std::regex_match(line, m, std::regex(R"(# HELP (\S+) .+)"))) {
+      with_help.insert(m[1]);
+    }
+  }
+  EXPECT_EQ(families, with_help);
+  ASSERT_TRUE(families.contains("poort_store_commits_total")) << text;
+
+  std::size_t named = 0;
+  for (const char* file :
+       {"/contrib/prometheus/poortd-alerts.yml", "/contrib/grafana/poortd-dashboard.json"}) {
+    std::ifstream in(std::string(POORT_SOURCE_DIR) + file);
+    ASSERT_TRUE(in) << file;
+    const std::string body{std::istreambuf_iterator<char>(in), {}};
+    const std::regex name(R"(\bpoort_[a-z_]+)");
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), name); it != std::sregex_iterator(); ++it) {
+      std::string n = it->str();
+      for (const std::string suffix : {"_bucket", "_sum", "_count"}) {
+        if (n.ends_with(suffix) && histograms.contains(n.substr(0, n.size() - suffix.size()))) {
+          n.resize(n.size() - suffix.size());
+          break;
+        }
+      }
+      EXPECT_TRUE(families.contains(n)) << file << " names " << it->str() << ", which poortd does not export";
+      ++named;
+    }
+  }
+  EXPECT_GT(named, 20u);
 }
 
 }  // namespace
