@@ -252,6 +252,50 @@ login_result<std::string> login_flow::begin(std::string_view service, std::strin
   return std::move(request->url);
 }
 
+login_result<std::string> login_flow::answer_message(const acs_input& in, const idp_profile& idp,
+                                                     saml::expected_response& expected,
+                                                     const soap_transport& soap) const {
+  const auto& saml = cfg_->saml;
+  if (!in.samlart.empty()) {
+    auto art = saml::parse_artifact(in.samlart);
+    if (!art)
+      return std::unexpected(
+          saml_refusal({saml::error::artifact_invalid, "SAMLart is not a type 0x0004 artifact"}));
+    if (!art->issued_by(idp.entity_id))
+      return std::unexpected(refuse(login_error::artifact_issuer_mismatch, login_page::failed, 400));
+    auto endpoint = idp.artifact_resolution.find(art->endpoint_index);
+    if (endpoint == idp.artifact_resolution.end())
+      return std::unexpected(refuse(login_error::artifact_endpoint_unknown, login_page::failed, 400));
+    auto resolve =
+        saml::build_artifact_resolve(in.samlart, saml.entity_id, endpoint->second, key_, rng_, clock_);
+    if (!resolve)
+      return std::unexpected(
+          refuse(login_error::internal_error, login_page::failed, 500, resolve.error().message()));
+    expected.artifact_resolve_id = resolve->id;
+    auto answer =
+        soap({idp.config.name, endpoint->second, idp.config.soap_content_type, std::move(resolve->soap)});
+    if (!answer)
+      return std::unexpected(refuse(login_error::artifact_resolution_failed, login_page::unavailable, 502,
+                                    answer.error().message()));
+    return std::move(*answer);
+  }
+  if (!in.saml_response.empty()) {
+    // The HTTP-POST binding only where it is configured: an eHerkenning
+    // broker answers by artifact (AS "Bindings"), so a SAMLResponse claiming
+    // to come from it is refused before it is even decoded.
+    if (!idp.config.accept_post_binding)
+      return std::unexpected(refuse(login_error::binding_not_allowed, login_page::failed, 400,
+                                    "this IdP is not configured for the HTTP-POST binding"));
+    if (in.saml_response.size() > max_saml_response_chars)
+      return std::unexpected(saml_refusal({saml::error::too_large, "SAMLResponse exceeds the limit"}));
+    auto decoded = base64_decode(in.saml_response);
+    if (!decoded)
+      return std::unexpected(saml_refusal({saml::error::malformed, "SAMLResponse is not base64"}));
+    return std::string(decoded->begin(), decoded->end());
+  }
+  return std::unexpected(refuse(login_error::message_missing, login_page::failed, 400));
+}
+
 login_result<login_success> login_flow::finish(const acs_input& in, const soap_transport& soap) const {
   const auto& saml = cfg_->saml;
   if (!is_relay_state(in.relay_state))
@@ -286,44 +330,10 @@ login_result<login_success> login_flow::finish(const acs_input& in, const soap_t
   expected.request_id = request.request_id;
   expected.service_id = svc->service_id;
   expected.service_uuid = svc->service_uuid;
-  std::string message;
-  if (!in.samlart.empty()) {
-    auto art = saml::parse_artifact(in.samlart);
-    if (!art)
-      return refused(saml_refusal({saml::error::artifact_invalid, "SAMLart is not a type 0x0004 artifact"}));
-    if (!art->issued_by(idp->entity_id))
-      return refused(refuse(login_error::artifact_issuer_mismatch, login_page::failed, 400));
-    auto endpoint = idp->artifact_resolution.find(art->endpoint_index);
-    if (endpoint == idp->artifact_resolution.end())
-      return refused(refuse(login_error::artifact_endpoint_unknown, login_page::failed, 400));
-    auto resolve =
-        saml::build_artifact_resolve(in.samlart, saml.entity_id, endpoint->second, key_, rng_, clock_);
-    if (!resolve)
-      return refused(refuse(login_error::internal_error, login_page::failed, 500, resolve.error().message()));
-    expected.artifact_resolve_id = resolve->id;
-    auto answer =
-        soap({idp->config.name, endpoint->second, idp->config.soap_content_type, std::move(resolve->soap)});
-    if (!answer)
-      return refused(refuse(login_error::artifact_resolution_failed, login_page::unavailable, 502,
-                            answer.error().message()));
-    message = std::move(*answer);
-  } else if (!in.saml_response.empty()) {
-    // The HTTP-POST binding only where it is configured: an eHerkenning
-    // broker answers by artifact (AS "Bindings"), so a SAMLResponse claiming
-    // to come from it is refused before it is even decoded.
-    if (!idp->config.accept_post_binding)
-      return refused(refuse(login_error::binding_not_allowed, login_page::failed, 400,
-                            "this IdP is not configured for the HTTP-POST binding"));
-    if (in.saml_response.size() > max_saml_response_chars)
-      return refused(saml_refusal({saml::error::too_large, "SAMLResponse exceeds the limit"}));
-    auto decoded = base64_decode(in.saml_response);
-    if (!decoded) return refused(saml_refusal({saml::error::malformed, "SAMLResponse is not base64"}));
-    message.assign(decoded->begin(), decoded->end());
-  } else {
-    return refused(refuse(login_error::message_missing, login_page::failed, 400));
-  }
+  auto message = answer_message(in, *idp, expected, soap);
+  if (!message) return refused(std::move(message.error()));
 
-  auto id = idp->validator->validate(message, expected, clock_, replays_);
+  auto id = idp->validator->validate(*message, expected, clock_, replays_);
   if (!id) return refused(saml_refusal(id.error()));
 
   user who;

@@ -179,6 +179,11 @@ class login_flow {
 
  private:
   const idp_profile* find_idp(std::string_view name) const;
+  /// The SAML message of an ACS request: resolved by artifact over `soap`
+  /// (setting `expected.artifact_resolve_id`) or decoded from SAMLResponse.
+  login_result<std::string> answer_message(const acs_input& in, const idp_profile& idp,
+                                           saml::expected_response& expected,
+                                           const soap_transport& soap) const;
 
   std::shared_ptr<const config::config> cfg_;
   saml::signing_key key_;

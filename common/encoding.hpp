@@ -1,5 +1,6 @@
 #pragma once
-// Byte encodings: hex and base64 (standard and url-safe). Pure functions.
+// Byte encodings: hex and base64 (standard and url-safe), and the escaping of
+// text for XML and HTML. Pure functions.
 
 #include <cstdint>
 #include <optional>
@@ -35,6 +36,15 @@ std::optional<bytes> base64url_decode(std::string_view text);
 inline std::string_view as_string_view(std::span<const std::uint8_t> b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
+
+/// `s` with the five markup characters replaced by references (& < > " '
+/// as &amp; &lt; &gt; &quot; &#39;), so that it reads back as itself in XML
+/// or HTML text and in a single- or double-quoted attribute. &#39; rather
+/// than &apos;, which HTML 4 does not define. Every other byte is copied:
+/// the caller brings UTF-8 without the control characters XML 1.0 forbids.
+/// An attribute keeps a tab or line break only as a space (XML attribute
+/// normalisation), which is what every caller wants.
+std::string xml_escape(std::string_view s);
 
 /// Constant-time comparison of two byte strings of possibly different length.
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept;

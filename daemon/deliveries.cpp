@@ -7,6 +7,7 @@
 
 #include "common/log.hpp"
 #include "daemon/https_client.hpp"
+#include "routing/prometheus.hpp"
 #include "store/deliveries.hpp"
 
 namespace poort::daemon {
@@ -85,23 +86,20 @@ struct deliveries_runtime::counters {
   std::atomic<std::int64_t> given_up_now{0};
 
   void render(std::string& out) const {
-    auto line = [&](std::string_view name, std::string_view type, std::string_view help, auto v) {
-      out += "# HELP " + std::string(name) + " " + std::string(help) + "\n# TYPE " + std::string(name) + " " +
-             std::string(type) + "\n" + std::string(name) + " " + std::to_string(v) + "\n";
-    };
-    line("poort_push_attempts_total", "counter", "Push attempts to municipal endpoints.",
-         push_attempts.load());
-    line("poort_push_failures_total", "counter", "Push attempts that failed (retried or given up).",
-         push_failures.load());
-    line("poort_push_delivered_total", "counter", "Messages delivered to municipal endpoints.",
-         pushed.load());
-    line("poort_push_given_up_total", "counter", "Messages given up after push_give_up_after.",
-         gave_up.load());
-    line("poort_push_pending", "gauge", "Messages waiting in the push outbox.", pending.load());
-    line("poort_push_given_up", "gauge", "Messages in state OPGEGEVEN (administrators must act).",
-         given_up_now.load());
-    line("poort_deliveries_purged_total", "counter", "Message contents purged by the retention job.",
-         purged.load());
+    routing::prometheus_writer w(out);
+    w.metric("poort_push_attempts_total", "counter", "Push attempts to municipal endpoints.",
+             push_attempts.load());
+    w.metric("poort_push_failures_total", "counter", "Push attempts that failed (retried or given up).",
+             push_failures.load());
+    w.metric("poort_push_delivered_total", "counter", "Messages delivered to municipal endpoints.",
+             pushed.load());
+    w.metric("poort_push_given_up_total", "counter", "Messages given up after push_give_up_after.",
+             gave_up.load());
+    w.metric("poort_push_pending", "gauge", "Messages waiting in the push outbox.", pending.load());
+    w.metric("poort_push_given_up", "gauge", "Messages in state OPGEGEVEN (administrators must act).",
+             given_up_now.load());
+    w.metric("poort_deliveries_purged_total", "counter", "Message contents purged by the retention job.",
+             purged.load());
   }
 };
 

@@ -192,21 +192,6 @@ struct exchange {
   }
 };
 
-/// Loads every CRL in `file` into `store`; false when there is none or the file cannot be read.
-bool add_crls(X509_STORE* store, const std::filesystem::path& file) {
-  auto text = read_file(file, 16u << 20);
-  if (!text) return false;
-  bio_ptr bio(BIO_new_mem_buf(text->data(), static_cast<int>(text->size())));
-  int loaded = 0;
-  while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
-    X509_STORE_add_crl(store, crl);
-    X509_CRL_free(crl);
-    ++loaded;
-  }
-  ERR_clear_error();
-  return loaded > 0;
-}
-
 }  // namespace
 
 bool is_public_address(const net::ip::address& a) {

@@ -38,6 +38,20 @@ error_code fail(std::string_view what, const config::path& file) {
 
 }  // namespace
 
+bool add_crls(X509_STORE* store, const std::filesystem::path& file) {
+  auto text = read_file(file, 16u << 20);
+  if (!text) return false;
+  bio_ptr bio(BIO_new_mem_buf(text->data(), static_cast<int>(text->size())));
+  int loaded = 0;
+  while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
+    X509_STORE_add_crl(store, crl);
+    X509_CRL_free(crl);
+    ++loaded;
+  }
+  ERR_clear_error();
+  return loaded > 0;
+}
+
 result<std::shared_ptr<ssl::context>> make_server_context(const config::listener& l) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   SSL_CTX* c = ctx->native_handle();
@@ -79,19 +93,8 @@ result<std::shared_ptr<ssl::context>> make_server_context(const config::listener
       sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(ca.get())));
     }
     SSL_CTX_set_client_CA_list(c, names);
-    for (const auto& crl_file : l.crl_files) {
-      auto text = read_file(crl_file, 16u << 20);
-      if (!text) return fail("crl", crl_file);
-      bio_ptr bio(BIO_new_mem_buf(text->data(), static_cast<int>(text->size())));
-      int loaded = 0;
-      while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
-        X509_STORE_add_crl(store, crl);
-        X509_CRL_free(crl);
-        ++loaded;
-      }
-      ERR_clear_error();
-      if (loaded == 0) return fail("crl", crl_file);
-    }
+    for (const auto& crl_file : l.crl_files)
+      if (!add_crls(store, crl_file)) return fail("crl", crl_file);
     // Revocation of the whole chain: an intermediate CA revoked by its issuer
     // takes every certificate under it down. So each CA needs its CRL.
     unsigned long flags = X509_V_FLAG_X509_STRICT;

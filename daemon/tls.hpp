@@ -16,8 +16,11 @@
 // state, so that a context may be freed (on reload) while old connections
 // still use it: each SSL object holds its own reference to the SSL_CTX.
 
+#include <openssl/x509.h>
+
 #include <boost/asio/ssl/context.hpp>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -30,6 +33,11 @@ namespace poort::daemon {
 /// Builds the server context for `l`. Fails (with a log line naming the file)
 /// when a certificate, key, CA bundle or CRL cannot be loaded.
 result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(const config::listener& l);
+
+/// Adds every CRL in the PEM file `file` (at most 16 MiB) to `store`: the
+/// listeners' client CRLs and the outbound client's server CRLs. False when
+/// the file cannot be read or holds no CRL.
+bool add_crls(X509_STORE* store, const std::filesystem::path& file);
 
 /// Why a handshake on `ssl` failed, for metrics and the log.
 routing::refusal classify_handshake_failure(SSL* ssl, const error_code& ec);

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/encoding.hpp"
 #include "common/log.hpp"
 #include "routing/app.hpp"
 #include "routing/areas.hpp"
@@ -79,21 +80,6 @@ std::string_view query_of(std::string_view target) {
   return q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
 }
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 /// What a refused login page says: what happened, and what to do next.
 struct page_text {
   std::string_view title;
@@ -137,25 +123,23 @@ response html_page(const request& req, unsigned status, page_text text, std::str
   std::string body =
       "<!doctype html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
-      html_escape(text.title) +
+      xml_escape(text.title) +
       " – poort</title>\n<link rel=\"stylesheet\" href=\"/static/css/poort.css\">\n</head>\n<body>\n"
       "<a class=\"skip-link\" href=\"#inhoud\">Direct naar de inhoud</a>\n"
       "<header class=\"site-header\">\n<div class=\"site-header__bar\">\n"
       "<a class=\"site-name\" href=\"/\">poort <span class=\"site-name__ondertitel\">"
       "Gegevensuitwisseling re-integratie</span></a>\n</div>\n</header>\n"
       "<main id=\"inhoud\">\n<h1>" +
-      html_escape(text.title) + "</h1>\n<p id=\"uitleg\">" + html_escape(text.explanation) +
-      "</p>\n<h2>Wat kunt u doen?</h2>\n<p id=\"volgende-stap\">" + html_escape(text.next_step) +
+      xml_escape(text.title) + "</h1>\n<p id=\"uitleg\">" + xml_escape(text.explanation) +
+      "</p>\n<h2>Wat kunt u doen?</h2>\n<p id=\"volgende-stap\">" + xml_escape(text.next_step) +
       "</p>\n<div class=\"knoppen\">\n";
   if (!again_href.empty())
-    body +=
-        "<a class=\"knop\" id=\"opnieuw\" href=\"" + html_escape(again_href) + "\">Opnieuw inloggen</a>\n";
+    body += "<a class=\"knop\" id=\"opnieuw\" href=\"" + xml_escape(again_href) + "\">Opnieuw inloggen</a>\n";
   body += "<a href=\"/\">Naar de startpagina</a>\n</div>\n";
   if (!reference.empty())
-    body += "<p id=\"referentie\" class=\"kenmerk\">Kenmerk voor Justid: <code>" + html_escape(reference) +
+    body += "<p id=\"referentie\" class=\"kenmerk\">Kenmerk voor Justid: <code>" + xml_escape(reference) +
             "</code>" +
-            (reason.empty() ? std::string{} : " (reden: <code>" + html_escape(reason) + "</code>)") +
-            "</p>\n";
+            (reason.empty() ? std::string{} : " (reden: <code>" + xml_escape(reason) + "</code>)") + "</p>\n";
   body +=
       "</main>\n<footer class=\"site-footer\">\n<div>\n<p>poort wordt beheerd door Justid, de Justitiële "
       "Informatiedienst.</p>\n</div>\n</footer>\n</body>\n</html>\n";

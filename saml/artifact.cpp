@@ -42,8 +42,9 @@ result<artifact_resolve> build_artifact_resolve(std::string_view samlart, std::s
       "<samlp:ArtifactResolve xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
       "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" +
       out.id + "\" Version=\"2.0\" IssueInstant=\"" + format_rfc3339(clock.now()) + "\" Destination=\"" +
-      escape(destination) + "\"><saml:Issuer>" + escape(sp_entity_id) + "</saml:Issuer><samlp:Artifact>" +
-      escape(samlart) + "</samlp:Artifact></samlp:ArtifactResolve></soap11:Body></soap11:Envelope>";
+      xml_escape(destination) + "\"><saml:Issuer>" + xml_escape(sp_entity_id) +
+      "</saml:Issuer><samlp:Artifact>" + xml_escape(samlart) +
+      "</samlp:Artifact></samlp:ArtifactResolve></soap11:Body></soap11:Envelope>";
   auto signed_xml = sign_document(xml, key, key.key_name().empty() ? key_info::none : key_info::key_name);
   if (!signed_xml) return signed_xml.error();
   out.soap = std::move(*signed_xml);

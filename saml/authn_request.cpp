@@ -18,13 +18,13 @@ std::string request_xml(const authn_request_params& p, const std::string& id, co
       "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
       "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" +
       id + "\" Version=\"2.0\" IssueInstant=\"" + format_rfc3339(clock.now()) + "\" Destination=\"" +
-      escape(p.destination) +
+      xml_escape(p.destination) +
       "\" ForceAuthn=\"true\" ProtocolBinding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact\" "
       "AssertionConsumerServiceURL=\"" +
-      escape(p.acs_url) + "\"";
+      xml_escape(p.acs_url) + "\"";
   if (p.attribute_consuming_service_index)
     xml += " AttributeConsumingServiceIndex=\"" + std::to_string(*p.attribute_consuming_service_index) + "\"";
-  xml += "><saml:Issuer>" + escape(p.sp_entity_id) + "</saml:Issuer>";
+  xml += "><saml:Issuer>" + xml_escape(p.sp_entity_id) + "</saml:Issuer>";
   if (p.requested_assurance)
     xml += "<samlp:RequestedAuthnContext Comparison=\"minimum\"><saml:AuthnContextClassRef>" +
            std::string{assurance_urn(*p.requested_assurance)} +

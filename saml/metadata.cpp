@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "common/encoding.hpp"
 #include "saml/dsig_verifier.hpp"
 #include "saml/xml.hpp"
 
@@ -61,7 +62,7 @@ result<std::string> build_sp_metadata(const sp_metadata_params& p, const signing
   std::string xml =
       "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
       "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" ID=\"_" +
-      sha256_hex(p.entity_id).substr(0, 40) + "\" entityID=\"" + escape(p.entity_id) + "\"";
+      sha256_hex(p.entity_id).substr(0, 40) + "\" entityID=\"" + xml_escape(p.entity_id) + "\"";
   if (p.valid_until) xml += " validUntil=\"" + format_rfc3339(*p.valid_until) + "\"";
   xml +=
       "><md:SPSSODescriptor AuthnRequestsSigned=\"true\" WantAssertionsSigned=\"true\" "
@@ -69,25 +70,27 @@ result<std::string> build_sp_metadata(const sp_metadata_params& p, const signing
   xml += key_descriptor(p.current_certificate, "");
   if (p.next_certificate) xml += key_descriptor(p.next_certificate, "");
   xml += "<md:AssertionConsumerService Binding=\"" + std::string{artifact_binding} + "\" Location=\"" +
-         escape(p.acs_url) + "\" index=\"0\" isDefault=\"true\"/>";
+         xml_escape(p.acs_url) + "\" index=\"0\" isDefault=\"true\"/>";
   bool first = true;
   for (const auto& s : p.services) {
     xml += "<md:AttributeConsumingService index=\"" + std::to_string(s.index) + "\"" +
-           (first ? " isDefault=\"true\"" : "") + "><md:ServiceName xml:lang=\"nl\">" + escape(s.name) +
+           (first ? " isDefault=\"true\"" : "") + "><md:ServiceName xml:lang=\"nl\">" + xml_escape(s.name) +
            "</md:ServiceName>";
     if (!s.description.empty())
-      xml += "<md:ServiceDescription xml:lang=\"nl\">" + escape(s.description) + "</md:ServiceDescription>";
-    xml += "<md:RequestedAttribute Name=\"" + escape(s.service_id) +
+      xml +=
+          "<md:ServiceDescription xml:lang=\"nl\">" + xml_escape(s.description) + "</md:ServiceDescription>";
+    xml += "<md:RequestedAttribute Name=\"" + xml_escape(s.service_id) +
            "\" isRequired=\"false\"/>"
            "</md:AttributeConsumingService>";
     first = false;
   }
   xml += "</md:SPSSODescriptor>";
   if (!p.organization_name.empty())
-    xml += "<md:Organization><md:OrganizationName xml:lang=\"nl\">" + escape(p.organization_name) +
+    xml += "<md:Organization><md:OrganizationName xml:lang=\"nl\">" + xml_escape(p.organization_name) +
            "</md:OrganizationName><md:OrganizationDisplayName xml:lang=\"nl\">" +
-           escape(p.organization_name) + "</md:OrganizationDisplayName><md:OrganizationURL xml:lang=\"nl\">" +
-           escape(p.organization_url) + "</md:OrganizationURL></md:Organization>";
+           xml_escape(p.organization_name) +
+           "</md:OrganizationDisplayName><md:OrganizationURL xml:lang=\"nl\">" +
+           xml_escape(p.organization_url) + "</md:OrganizationURL></md:Organization>";
   xml += "</md:EntityDescriptor>";
   return sign_document(xml, key, key_info::certificate);
 }
@@ -99,12 +102,12 @@ result<std::string> build_service_catalogue(const service_catalogue_params& p, c
   std::string definitions, instances;
   for (const auto& s : p.services) {
     if (utf8_length(s.name) > 64 || utf8_length(s.description) > 1024) return error::malformed;
-    definitions += "<esc:ServiceDefinition esc:IsPublic=\"true\"><esc:ServiceUUID>" + escape(s.service_uuid) +
-                   "</esc:ServiceUUID><esc:ServiceName xml:lang=\"nl\">" + escape(s.name) +
-                   "</esc:ServiceName><esc:ServiceDescription xml:lang=\"nl\">" + escape(s.description) +
-                   "</esc:ServiceDescription><saml:AuthnContextClassRef>" +
+    definitions += "<esc:ServiceDefinition esc:IsPublic=\"true\"><esc:ServiceUUID>" +
+                   xml_escape(s.service_uuid) + "</esc:ServiceUUID><esc:ServiceName xml:lang=\"nl\">" +
+                   xml_escape(s.name) + "</esc:ServiceName><esc:ServiceDescription xml:lang=\"nl\">" +
+                   xml_escape(s.description) + "</esc:ServiceDescription><saml:AuthnContextClassRef>" +
                    std::string{assurance_urn(s.level)} +
-                   "</saml:AuthnContextClassRef><esc:HerkenningsmakelaarId>" + escape(p.broker_oin) +
+                   "</saml:AuthnContextClassRef><esc:HerkenningsmakelaarId>" + xml_escape(p.broker_oin) +
                    "</esc:HerkenningsmakelaarId>"
                    "<esc:EntityConcernedTypesAllowed setNumber=\"1\">urn:etoegang:1.9:EntityConcernedID:RSIN"
                    "</esc:EntityConcernedTypesAllowed>"
@@ -115,12 +118,12 @@ result<std::string> build_service_catalogue(const service_catalogue_params& p, c
                    "<esc:ServiceRestrictionsAllowed>urn:etoegang:1.9:ServiceRestriction:Vestigingsnr"
                    "</esc:ServiceRestrictionsAllowed></esc:ServiceDefinition>";
     instances +=
-        "<esc:ServiceInstance esc:IsPublic=\"true\"><esc:ServiceID>" + escape(s.service_id) +
-        "</esc:ServiceID><esc:ServiceUUID>" + escape(s.instance_uuid) +
-        "</esc:ServiceUUID><esc:InstanceOfService>" + escape(s.service_uuid) +
-        "</esc:InstanceOfService><esc:ServiceURL xml:lang=\"nl\">" + escape(s.service_url) +
-        "</esc:ServiceURL><esc:PrivacyPolicyURL xml:lang=\"nl\">" + escape(s.privacy_policy_url) +
-        "</esc:PrivacyPolicyURL><esc:HerkenningsmakelaarId>" + escape(p.broker_oin) +
+        "<esc:ServiceInstance esc:IsPublic=\"true\"><esc:ServiceID>" + xml_escape(s.service_id) +
+        "</esc:ServiceID><esc:ServiceUUID>" + xml_escape(s.instance_uuid) +
+        "</esc:ServiceUUID><esc:InstanceOfService>" + xml_escape(s.service_uuid) +
+        "</esc:InstanceOfService><esc:ServiceURL xml:lang=\"nl\">" + xml_escape(s.service_url) +
+        "</esc:ServiceURL><esc:PrivacyPolicyURL xml:lang=\"nl\">" + xml_escape(s.privacy_policy_url) +
+        "</esc:PrivacyPolicyURL><esc:HerkenningsmakelaarId>" + xml_escape(p.broker_oin) +
         "</esc:HerkenningsmakelaarId><esc:SSOSupport>false</esc:SSOSupport><esc:ServiceCertificate>" +
         key_descriptor(p.encryption_certificate, "encryption") + "</esc:ServiceCertificate>" +
         (p.next_certificate ? "<esc:ServiceCertificate>" + key_descriptor(p.next_certificate, "encryption") +
@@ -134,9 +137,9 @@ result<std::string> build_service_catalogue(const service_catalogue_params& p, c
       "xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
       "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" ID=\"_" +
       rng.hex(20) + "\" esc:IssueInstant=\"" + format_rfc3339(clock.now()) + "\" esc:Version=\"" +
-      escape(p.version) + "\"><esc:ServiceProvider esc:IsPublic=\"true\"><esc:ServiceProviderID>" +
-      escape(p.oin) + "</esc:ServiceProviderID><esc:OrganizationDisplayName xml:lang=\"nl\">" +
-      escape(p.organization_display_name) + "</esc:OrganizationDisplayName>" + definitions + instances +
+      xml_escape(p.version) + "\"><esc:ServiceProvider esc:IsPublic=\"true\"><esc:ServiceProviderID>" +
+      xml_escape(p.oin) + "</esc:ServiceProviderID><esc:OrganizationDisplayName xml:lang=\"nl\">" +
+      xml_escape(p.organization_display_name) + "</esc:OrganizationDisplayName>" + definitions + instances +
       "</esc:ServiceProvider></esc:ServiceCatalogue>";
   return sign_document(xml, key, key_info::certificate);
 }

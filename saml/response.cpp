@@ -321,6 +321,84 @@ checked<std::optional<std::string>> check_service(const attribute_map& attrs, st
   return std::optional<std::string>{std::string{wanted}};
 }
 
+// Steps 1-5 of response_validator::validate (saml/response.hpp): the
+// Response (inside an ArtifactResponse when it came by artifact) and its one
+// assertion, decrypted when encrypted, with every signature on the way
+// verified and at least one of them covering the assertion.
+struct located {
+  xmlNode* artifact_response = nullptr;  // nullptr when the Response came alone
+  xmlNode* response = nullptr;
+  xmlNode* assertion = nullptr;
+};
+
+checked<located> locate_signed_assertion(const run& r, const trusted_keys& keys) {
+  auto msg = unwrap_soap(xmlDocGetRootElement(r.doc));
+  if (!msg) return std::unexpected(msg.error());
+  xmlNode* artifact_response = nullptr;
+  xmlNode* response = *msg;
+  if (is_element(*msg, ns::samlp, "ArtifactResponse")) {
+    artifact_response = *msg;
+    const auto inner = children(artifact_response, ns::samlp, "Response");
+    if (inner.size() != 1) return refuse(error::malformed, "the ArtifactResponse must hold one Response");
+    response = inner.front();
+  } else if (!is_element(*msg, ns::samlp, "Response")) {
+    return refuse(error::malformed, "not a SAML Response or ArtifactResponse");
+  }
+  if (auto ids = register_saml_ids(r.doc, xmlDocGetRootElement(r.doc)); !ids)
+    return std::unexpected(ids.error());
+
+  // 2. ArtifactResponse
+  bool enclosing_signed = false;
+  if (artifact_response) {
+    auto sig = verify_enveloped_signature(r.doc, artifact_response, keys);
+    if (!sig) return std::unexpected(sig.error());
+    if (!*sig) return refuse(error::signature_missing, "the ArtifactResponse is not signed");
+    enclosing_signed = true;
+    if (auto s = check_status(artifact_response, "ArtifactResponse", false); !s)
+      return std::unexpected(s.error());
+    if (!r.expected.artifact_resolve_id.empty() &&
+        attribute(artifact_response, "InResponseTo").value_or("") != r.expected.artifact_resolve_id)
+      return refuse(error::in_response_to_unknown,
+                    "the ArtifactResponse does not answer our ArtifactResolve");
+  }
+
+  // 3. Response
+  auto response_sig = verify_enveloped_signature(r.doc, response, keys);
+  if (!response_sig) return std::unexpected(response_sig.error());
+  enclosing_signed = enclosing_signed || *response_sig;
+  if (auto s = check_status(response, "Response", true); !s) return std::unexpected(s.error());
+
+  // 4. exactly one top-level assertion
+  const auto plain = children(response, ns::saml, "Assertion");
+  const auto encrypted = children(response, ns::saml, "EncryptedAssertion");
+  if (plain.size() + encrypted.size() != 1)
+    return refuse(
+        error::assertion_count,
+        "the Response holds " + std::to_string(plain.size() + encrypted.size()) + " top-level assertions");
+  xmlNode* assertion = plain.empty() ? nullptr : plain.front();
+  if (!assertion) {
+    // Never decrypt what an attacker may have made: only ciphertext that a
+    // verified signature covers is opened, so no answer or timing of the
+    // decryption (padding, RSA-OAEP, well-formedness) can serve as an oracle.
+    if (!enclosing_signed)
+      return refuse(error::signature_missing,
+                    "an EncryptedAssertion is decrypted only inside a signed Response or ArtifactResponse");
+    auto d = decrypt_element(r.doc, encrypted.front(), r.sp_keys, r.settings.sp_entity_id, "Assertion",
+                             r.settings.limits);
+    if (!d) return std::unexpected(d.error());
+    assertion = *d;
+  }
+
+  // 5. signatures
+  auto assertion_sig = verify_enveloped_signature(r.doc, assertion, keys);
+  if (!assertion_sig) return std::unexpected(assertion_sig.error());
+  if (r.settings.want_assertions_signed && !*assertion_sig)
+    return refuse(error::signature_missing, "the Assertion is not signed");
+  if (!*assertion_sig && !enclosing_signed)
+    return refuse(error::signature_missing, "neither the Assertion nor a message enclosing it is signed");
+  return located{artifact_response, response, assertion};
+}
+
 }  // namespace
 
 result<validator_settings> settings_from_config(const config::saml& saml, std::string idp_entity_id,
@@ -358,69 +436,11 @@ checked<identity> response_validator::validate(std::string_view message, const e
   for (const auto& k : sp_keys_) sp_keys.push_back(k.get());
   const run r{settings_, expected, sp_keys, clock.now(), doc};
 
-  auto msg = unwrap_soap(xmlDocGetRootElement(doc));
-  if (!msg) return std::unexpected(msg.error());
-  xmlNode* artifact_response = nullptr;
-  xmlNode* response = *msg;
-  if (is_element(*msg, ns::samlp, "ArtifactResponse")) {
-    artifact_response = *msg;
-    const auto inner = children(artifact_response, ns::samlp, "Response");
-    if (inner.size() != 1) return refuse(error::malformed, "the ArtifactResponse must hold one Response");
-    response = inner.front();
-  } else if (!is_element(*msg, ns::samlp, "Response")) {
-    return refuse(error::malformed, "not a SAML Response or ArtifactResponse");
-  }
-  if (auto ids = register_saml_ids(doc, xmlDocGetRootElement(doc)); !ids) return std::unexpected(ids.error());
-
-  // 2. ArtifactResponse
-  bool enclosing_signed = false;
-  if (artifact_response) {
-    auto sig = verify_enveloped_signature(doc, artifact_response, keys_);
-    if (!sig) return std::unexpected(sig.error());
-    if (!*sig) return refuse(error::signature_missing, "the ArtifactResponse is not signed");
-    enclosing_signed = true;
-    if (auto s = check_status(artifact_response, "ArtifactResponse", false); !s)
-      return std::unexpected(s.error());
-    if (!expected.artifact_resolve_id.empty() &&
-        attribute(artifact_response, "InResponseTo").value_or("") != expected.artifact_resolve_id)
-      return refuse(error::in_response_to_unknown,
-                    "the ArtifactResponse does not answer our ArtifactResolve");
-  }
-
-  // 3. Response
-  auto response_sig = verify_enveloped_signature(doc, response, keys_);
-  if (!response_sig) return std::unexpected(response_sig.error());
-  enclosing_signed = enclosing_signed || *response_sig;
-  if (auto s = check_status(response, "Response", true); !s) return std::unexpected(s.error());
-
-  // 4. exactly one top-level assertion
-  const auto plain = children(response, ns::saml, "Assertion");
-  const auto encrypted = children(response, ns::saml, "EncryptedAssertion");
-  if (plain.size() + encrypted.size() != 1)
-    return refuse(
-        error::assertion_count,
-        "the Response holds " + std::to_string(plain.size() + encrypted.size()) + " top-level assertions");
-  xmlNode* assertion = plain.empty() ? nullptr : plain.front();
-  if (!assertion) {
-    // Never decrypt what an attacker may have made: only ciphertext that a
-    // verified signature covers is opened, so no answer or timing of the
-    // decryption (padding, RSA-OAEP, well-formedness) can serve as an oracle.
-    if (!enclosing_signed)
-      return refuse(error::signature_missing,
-                    "an EncryptedAssertion is decrypted only inside a signed Response or ArtifactResponse");
-    auto d = decrypt_element(doc, encrypted.front(), sp_keys, settings_.sp_entity_id, "Assertion",
-                             settings_.limits);
-    if (!d) return std::unexpected(d.error());
-    assertion = *d;
-  }
-
-  // 5. signatures
-  auto assertion_sig = verify_enveloped_signature(doc, assertion, keys_);
-  if (!assertion_sig) return std::unexpected(assertion_sig.error());
-  if (settings_.want_assertions_signed && !*assertion_sig)
-    return refuse(error::signature_missing, "the Assertion is not signed");
-  if (!*assertion_sig && !enclosing_signed)
-    return refuse(error::signature_missing, "neither the Assertion nor a message enclosing it is signed");
+  auto found = locate_signed_assertion(r, keys_);
+  if (!found) return std::unexpected(found.error());
+  xmlNode* const artifact_response = found->artifact_response;
+  xmlNode* const response = found->response;
+  xmlNode* const assertion = found->assertion;
 
   // 6. issuers
   if (artifact_response)

@@ -98,7 +98,5 @@ std::optional<std::string> attribute(const xmlNode* node, const char* name);
 std::string text(const xmlNode* node);
 /// The document serialised as UTF-8 with an XML declaration.
 std::string serialize(xmlDoc* doc);
-/// `s` escaped for use in XML text or a double-quoted attribute.
-std::string escape(std::string_view s);
 
 }  // namespace poort::saml

@@ -54,6 +54,24 @@ TEST(Encoding, ConstantTimeEqual) {
   EXPECT_FALSE(constant_time_equal("abc", "ab"));
 }
 
+TEST(Encoding, XmlEscapeReplacesTheFiveMarkupCharacters) {
+  EXPECT_EQ(xml_escape(""), "");
+  EXPECT_EQ(xml_escape("plain text"), "plain text");
+  EXPECT_EQ(xml_escape("<a href=\"x\">Tom & Jerry's</a>"),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
+  // An existing reference is escaped again: the input is text, not markup.
+  EXPECT_EQ(xml_escape("&amp;"), "&amp;amp;");
+  // Neither quote can end an attribute of either kind.
+  EXPECT_EQ(xml_escape("'\"").find_first_of("'\""), std::string::npos);
+}
+
+TEST(Encoding, XmlEscapeCopiesEveryOtherByte) {
+  const std::string utf8 = "Gemeente 's-Hertogenbosch \xc3\xa9\xe2\x82\xac";  // é €
+  EXPECT_EQ(xml_escape(utf8), "Gemeente &#39;s-Hertogenbosch \xc3\xa9\xe2\x82\xac");
+  EXPECT_EQ(xml_escape("a\tb\nc"), "a\tb\nc");
+  EXPECT_EQ(xml_escape(std::string_view{"\0x", 2}), std::string(std::string_view{"\0x", 2}));
+}
+
 TEST(Random, UuidV4Shape) {
   fake_random rnd(7);
   auto u = rnd.uuid_v4();

@@ -28,6 +28,18 @@ TEST(DomainError, EveryCodeIsDescribed) {
   }
 }
 
+// The table is indexed by the code: a value outside the enum (a corrupt
+// error_code) is UNKNOWN and internal, never another code's row.
+TEST(DomainError, ValuesOutsideTheEnumAreUnknown) {
+  for (int v : {-1, last_code + 1, last_code + 1000}) {
+    const auto e = static_cast<error>(v);
+    EXPECT_EQ(reason_code(e), "UNKNOWN") << v;
+    EXPECT_FALSE(dutch_message(e).empty()) << v;
+    EXPECT_EQ(condition_of(make_error_code(e)), condition::internal) << v;
+  }
+  EXPECT_EQ(reason_code(error::ok), "OK");
+}
+
 TEST(DomainError, MapsRefusalsOntoConditions) {
   EXPECT_EQ(condition_of(make_error_code(error::cohort_full)), condition::conflict);
   EXPECT_EQ(condition_of(make_error_code(error::not_permitted)), condition::forbidden);

@@ -158,7 +158,7 @@ const std::vector<std::pair<std::string, mutation>>& mutations() {
          if (!t) return false;
          std::string v = reinterpret_cast<const char*>(t->content);
          v.back() = v.back() == 'x' ? 'y' : 'x';
-         xmlNodeSetContent(t, BAD_CAST escape(v).c_str());
+         xmlNodeSetContent(t, BAD_CAST xml_escape(v).c_str());
          return true;
        }},
       {"attribute-added",

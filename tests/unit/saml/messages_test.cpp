@@ -14,6 +14,7 @@
 #include "saml/artifact.hpp"
 #include "saml/authn_request.hpp"
 #include "saml/metadata.hpp"
+#include "saml/xml.hpp"
 #include "saml_test_util.hpp"
 
 namespace poort::saml {
@@ -199,6 +200,25 @@ TEST(SpMetadata, IsSignedAndFollowsTheEherkenningProfile) {
   auto dup = metadata_params(current.get(), nullptr);
   dup.services[1].index = 1;
   EXPECT_EQ(build_sp_metadata(dup, sp_signer()).error(), error::malformed);
+}
+
+// Configured texts go into the metadata as text, whatever markup they hold
+// (poort::xml_escape): the signature still verifies and the name reads back.
+TEST(SpMetadata, ConfiguredTextsCannotAddMarkup) {
+  const std::string name = "Justid & \"DJI\" <'s-Hertogenbosch><md:Extensions/>";
+  auto current = test::certificate("sp.crt");
+  auto p = metadata_params(current.get(), nullptr);
+  p.organization_name = name;
+  auto xml = build_sp_metadata(p, sp_signer());
+  ASSERT_TRUE(xml);
+  EXPECT_TRUE(xmlsec1_verifies(*xml, "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor"));
+  auto doc = parse_document(*xml, {});
+  ASSERT_TRUE(doc);
+  const xmlNode* organization = child(xmlDocGetRootElement(doc->get()), ns::md, "Organization");
+  ASSERT_NE(organization, nullptr);
+  EXPECT_EQ(text(child(organization, ns::md, "OrganizationName")), name);
+  EXPECT_EQ(text(child(organization, ns::md, "OrganizationDisplayName")), name);
+  EXPECT_EQ(children(xmlDocGetRootElement(doc->get()), ns::md, "Extensions").size(), 0u);
 }
 
 TEST(ServiceCatalogue, IsSignedWithDefinitionsAndInstances) {
