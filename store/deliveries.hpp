@@ -16,8 +16,13 @@
 //   intrekkingen         every withdrawal of consent: blind indexes of the
 //                        person and the consent record, the withdrawn
 //                        conditions, and the two sealed (for rekey). Kept, so
-//                        that later sheets under that consent keep failing.
-//   uitgaande_berichten  the push outbox: one row per delivery to push.
+//                        that later sheets under that consent keep failing,
+//                        until `wissen_na` (migration 10): the latest purge
+//                        time of the person's entries; then deleted
+//                        (purge_expired_withdrawals).
+//   uitgaande_berichten  the push outbox: one row per delivery to push; held
+//                        (`vastgehouden_op`) while its municipality is not
+//                        connected (begin_push).
 //
 // What the file holds in clear: identifiers (berichtId, OINs, CBS codes),
 // kinds, versions, timestamps, release dates and reason codes; never a BSN,
