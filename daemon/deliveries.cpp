@@ -84,6 +84,8 @@ struct deliveries_runtime::counters {
   std::atomic<std::uint64_t> purged{0};
   std::atomic<std::int64_t> pending{0};
   std::atomic<std::int64_t> given_up_now{0};
+  std::atomic<std::int64_t> held_now{0};
+  std::atomic<std::uint64_t> audit_failures{0};
 
   void render(std::string& out) const {
     routing::prometheus_writer w(out);
@@ -98,6 +100,12 @@ struct deliveries_runtime::counters {
     w.metric("poort_push_pending", "gauge", "Messages waiting in the push outbox.", pending.load());
     w.metric("poort_push_given_up", "gauge", "Messages in state OPGEGEVEN (administrators must act).",
              given_up_now.load());
+    w.metric("poort_push_held", "gauge",
+             "Messages waiting for a municipality that is not connected (suspended, disconnected, out of the "
+             "registry).",
+             held_now.load());
+    w.metric("poort_push_audit_failures_total", "counter",
+             "Pushes not sent because their audit record could not be written.", audit_failures.load());
     w.metric("poort_deliveries_purged_total", "counter", "Message contents purged by the retention job.",
              purged.load());
   }
@@ -212,6 +220,7 @@ void deliveries_runtime::push_due(const config::config& cfg) {
   if (counts) {
     counters_->pending = counts->pending;
     counters_->given_up_now = counts->gave_up;
+    counters_->held_now = counts->held;
   }
   if (d.push_client_certificate.empty() || !counts || counts->pending == 0) return;
   auto due = db_.read([&](store::reader& r) { return store::due_outbox(r, clock_.now(), push_batch); });
@@ -219,6 +228,7 @@ void deliveries_runtime::push_due(const config::config& cfg) {
   auto client = make_push_client(d);
   if (!client) return;
   for (const auto& item : *due) {
+    store::push_start start = store::push_start::not_pending;
     {
       std::lock_guard lock(mu_);
       if (stopping_) return;
@@ -237,6 +247,24 @@ void deliveries_runtime::push_due(const config::config& cfg) {
         log::error("push.record_failed", {{"bericht_id", item.bericht_id}, {"error", w.error().message()}});
       continue;
     }
+    // Issue 14 items 4 and 6: a municipality that is not connected gets
+    // nothing (the item is held, audited once); otherwise the attempt is
+    // audited before any byte leaves, and not made if that record fails.
+    auto started = db_.write([&](store::transaction& tx) -> result<void> {
+      auto s = store::begin_push(tx, item.bericht_id, internal_actor(), clock_.now(),
+                                 clock_.now() + d.push_max_backoff);
+      if (!s) return s.error();
+      start = *s;
+      return {};
+    });
+    if (!started) {
+      ++counters_->audit_failures;
+      log::error("push.not_sent", {{"bericht_id", item.bericht_id},
+                                   {"reason", "audit_failed"},
+                                   {"error", started.error().message()}});
+      continue;
+    }
+    if (start != store::push_start::send) continue;
     ++counters_->push_attempts;
     auto attempt = push(*client, item.endpoint, std::move(**payload), item.bericht_id, d.push_timeout,
                         d.push_allow_private_addresses);
@@ -288,9 +316,24 @@ void deliveries_runtime::purge_due() {
     }
     total += batch;
   }
-  if (total == 0) return;
+  std::size_t withdrawals = 0;
+  for (std::size_t batch = purge_batch; batch == purge_batch;) {
+    batch = 0;
+    auto w = db_.write([&](store::transaction& tx) -> result<void> {
+      auto r = store::purge_expired_withdrawals(tx, clock_.now(), internal_actor(), purge_batch);
+      if (!r) return r.error();
+      batch = *r;
+      return {};
+    });
+    if (!w) {
+      log::error("retention.purge_failed", {{"error", w.error().message()}});
+      break;
+    }
+    withdrawals += batch;
+  }
+  if (total == 0 && withdrawals == 0) return;
   counters_->purged += total;
-  log::info("retention.purged", {{"messages", total}});
+  log::info("retention.purged", {{"messages", total}, {"withdrawals", withdrawals}});
   checkpoint();
 }
 

@@ -35,6 +35,7 @@ result<std::shared_ptr<const runtime>> build_runtime(std::shared_ptr<const confi
   svc.store = &in.store;
   svc.random = &in.random;
   svc.current_config = in.current_config;
+  svc.refusals = in.refusals;
   svc.store_writable = [db = &in.store]() -> result<void> { return db->check_writable(); };
   auto onboarding = make_onboarding_services(*cfg, in.clock);  // onboarding area (daemon/onboarding.hpp)
   if (!onboarding) return onboarding.error();

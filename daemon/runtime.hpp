@@ -49,6 +49,8 @@ struct runtime_inputs {
   deliveries_runtime* deliveries = nullptr;  ///< none: no delivery routes' services
   /// The configuration of the runtime in use when a handler asks.
   std::function<std::shared_ptr<const config::config>()> current_config;
+  /// Where the router's refusals are counted for the audit log (routing/refusal_audit.hpp).
+  routing::refusal_audit* refusals = nullptr;
 };
 
 /// The runtime in use: read by every new connection and by the handlers'

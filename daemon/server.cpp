@@ -28,8 +28,10 @@
 #include "daemon/deliveries.hpp"
 #include "daemon/http_session.hpp"
 #include "daemon/onboarding.hpp"
+#include "daemon/periodic_job.hpp"
 #include "daemon/runtime.hpp"
 #include "routing/metrics.hpp"
+#include "routing/refusal_audit.hpp"
 #include "store/database.hpp"
 
 namespace poort::daemon {
@@ -138,6 +140,10 @@ class server_impl final : public server {
   std::chrono::microseconds watchdog_interval_{0};
   runtime_slot rt_;  // the current runtime (daemon/runtime.hpp)
   std::unique_ptr<store::database> store_;
+  // The router's refusals, coalesced per minute (routing/refusal_audit.hpp):
+  // ended windows written every few seconds, the rest at shutdown.
+  std::unique_ptr<routing::refusal_audit> refusals_;
+  std::unique_ptr<periodic_job> refusal_flush_;
   std::unique_ptr<deliveries_runtime> deliveries_;  // after store_: destroyed (stopped) first
   std::unique_ptr<onboarding_jobs>
       onboarding_jobs_;  // connection scheduler, e-mail outbox (daemon/onboarding.hpp)
@@ -176,7 +182,8 @@ server_impl::~server_impl() {
 }
 
 runtime_inputs server_impl::runtime_inputs_for() {
-  return {*store_, clock_, random_, *metrics_, deliveries_.get(), [this] { return rt_.load()->cfg; }};
+  return {*store_,        clock_, random_, *metrics_, deliveries_.get(), [this] { return rt_.load()->cfg; },
+          refusals_.get()};
 }
 
 std::vector<std::shared_ptr<http_session>> server_impl::live_sessions() {
@@ -223,6 +230,9 @@ result<void> server_impl::init() {
   onboarding_jobs_ =
       std::make_unique<onboarding_jobs>(ioc_, workers_, *store_, clock_, [this] { return rt_.load()->cfg; });
   audit_anchors_ = std::make_unique<audit_anchor_timer>(ioc_, workers_, *store_);
+  refusals_ = std::make_unique<routing::refusal_audit>(*store_, clock_);
+  refusal_flush_ = std::make_unique<periodic_job>(ioc_, workers_, std::chrono::seconds(5),
+                                                  [r = refusals_.get()] { (void)r->flush(); });
   auto built = build_runtime(std::move(initial_), runtime_inputs_for());
   if (!built) return built.error();
   const auto& rt = *built;
@@ -298,6 +308,7 @@ void server_impl::begin_drain() {
   watchdog_timer_.cancel();
   if (onboarding_jobs_) onboarding_jobs_->stop();
   if (audit_anchors_) audit_anchors_->stop();
+  if (refusal_flush_) refusal_flush_->stop();
   auto live = live_sessions();
   if (live.empty()) {
     finish_drain();
@@ -401,6 +412,7 @@ int server_impl::run() {
   if (deliveries_) deliveries_->start([this] { return rt_.load()->cfg; });
   onboarding_jobs_->start();
   audit_anchors_->start();  // an anchor now, then every 10 minutes
+  refusal_flush_->start();
   sd_notify(0, "READY=1\nSTATUS=serving");
   log::info("server.ready", {{"listeners", acceptors_.size()}});
 
@@ -412,6 +424,7 @@ int server_impl::run() {
   for (auto& t : threads) t.join();
   workers_.join();
   if (deliveries_) deliveries_->stop();
+  (void)refusals_->flush_all();      // every refusal answered is in the audit log
   store_->close();                   // drains queued writes: every answered request is committed
   log_audit_anchor(store_->file());  // the head as closed: every committed record
   log::info("server.stopped", {{"forced", forced_.load()}});

@@ -12,6 +12,7 @@
 #include "common/encoding.hpp"
 #include "common/log.hpp"
 #include "routing/areas.hpp"
+#include "routing/refusal_audit.hpp"
 
 namespace poort::routing {
 namespace {
@@ -218,7 +219,7 @@ std::optional<response> app::check_user(const route& r, const request& req, requ
                  {{"request_id", ctx.request_id}, {"error", user.error().message()}});
       return make_problem_response(req, problem::session_unavailable(), ctx.request_id);
     }
-    return make_problem_response(req, problem::not_logged_in(), ctx.request_id);
+    return refuse(r, req, ctx, problem::not_logged_in());
   }
   const auth::role role = user->role;
   const bool allowed =
@@ -226,18 +227,32 @@ std::optional<response> app::check_user(const route& r, const request& req, requ
       (r.who == access::signatory && role == auth::role::signatory) ||
       (r.who == access::municipal_user && (role == auth::role::casework || role == auth::role::signatory)) ||
       (r.who == access::administrator && role == auth::role::administrator);
-  if (!allowed) return make_problem_response(req, problem::wrong_role(), ctx.request_id);
+  if (!allowed) {
+    ctx.user = *user;  // the refusal's record names who was refused
+    auto res = refuse(r, req, ctx, problem::wrong_role());
+    ctx.user.reset();
+    return res;
+  }
   // CSRF: every state-changing request carries the session's token in a
   // header that a cross-site form cannot set.
   const auto method = req.method();
   if (method != http::verb::get && method != http::verb::head) {
     auto token = req["X-CSRF-Token"];
     if (user->csrf_token.empty() ||
-        !constant_time_equal(std::string_view(token.data(), token.size()), user->csrf_token))
-      return make_problem_response(req, problem::csrf_token_invalid(), ctx.request_id);
+        !constant_time_equal(std::string_view(token.data(), token.size()), user->csrf_token)) {
+      ctx.user = *user;
+      auto res = refuse(r, req, ctx, problem::csrf_token_invalid());
+      ctx.user.reset();
+      return res;
+    }
   }
   ctx.user = std::move(*user);
   return std::nullopt;
+}
+
+response app::refuse(const route& r, const request& req, const request_context& ctx, const problem& p) const {
+  if (services_.refusals != nullptr) services_.refusals->record(refusal_of(ctx, r.name, p.code));
+  return make_problem_response(req, p, ctx.request_id);
 }
 
 std::optional<response> app::check(const match& m, const request& req, request_context& ctx) const {
@@ -260,11 +275,10 @@ std::optional<response> app::check(const match& m, const request& req, request_c
     case access::any_party:
     case access::institution:
     case access::municipal_system:
-      if (!ctx.party)
-        return make_problem_response(req, problem::party_refused(ctx.party_error), ctx.request_id);
+      if (!ctx.party) return refuse(r, req, ctx, problem::party_refused(ctx.party_error));
       if ((r.who == access::institution && ctx.party->kind != auth::party_kind::institution) ||
           (r.who == access::municipal_system && ctx.party->kind != auth::party_kind::municipal_system))
-        return make_problem_response(req, problem::wrong_party_kind(), ctx.request_id);
+        return refuse(r, req, ctx, problem::wrong_party_kind());
       break;
     case access::user:
     case access::casework:

@@ -52,6 +52,7 @@ result<std::unordered_map<std::string, asset>> load_assets(const config::path& r
 struct login_services;       // routing/login_routes.hpp
 struct onboarding_services;  // routing/onboarding_routes.hpp
 struct delivery_services;    // routing/delivery_routes.hpp
+class refusal_audit;         // routing/refusal_audit.hpp
 
 /// What the app needs from the rest of the process.
 struct services {
@@ -70,6 +71,9 @@ struct services {
   /// Portal: the logged-in person of this request (session cookie), or an
   /// error whose condition is `reauthenticate`. Unset = nobody is ever logged in.
   std::function<result<auth::user>(const request&)> authenticate_user;
+  /// Where the access checks' refusals (401, 403) are counted for the audit
+  /// log; null = not audited (tests of other things). Outlives the app.
+  refusal_audit* refusals = nullptr;
 };
 
 class app {
@@ -148,6 +152,8 @@ class app {
   /// Resolves the portal user and checks the route's role and CSRF token;
   /// a response when refused.
   std::optional<response> check_user(const route& r, const request& req, request_context& ctx) const;
+  /// The refusal `p` of route `r`: counted for the audit log, then answered.
+  response refuse(const route& r, const request& req, const request_context& ctx, const problem& p) const;
   response serve_asset(const request& req, std::string_view path) const;
 
   services services_;

@@ -204,11 +204,24 @@ class delivery_api {
     if (!ready()) return problem_of(req, ctx, unavailable());
     auto id = bericht_id_param(ctx);
     if (!id) return problem_of(req, ctx, not_found());
-    auto found = s_.store->read([&](store::reader& r) { return store::find_delivery(r, *id); });
-    if (!found) return store_failure(req, ctx, "delivery.status_failed", found.error());
-    // Another institution's delivery looks the same as none.
-    if (!*found || (*found)->sender_oin != ctx.party->oin) return problem_of(req, ctx, not_found());
-    const auto& d = **found;
+    // Issue 14 item 6: who looked at which delivery's status is audited, in
+    // the same transaction as the look (a record that cannot be written
+    // fails the request).
+    std::optional<store::delivery_status> found;
+    auto written = s_.store->write([&](store::transaction& tx) -> result<void> {
+      auto f = store::find_delivery(tx, *id);
+      if (!f) return f.error();
+      // Another institution's delivery looks the same as none.
+      if (*f && (*f)->sender_oin == ctx.party->oin) found = std::move(**f);
+      auto a = store::append_audit(tx, store::make_audit_record("delivery.status", "bericht:" + *id,
+                                                                found ? "success" : "denied:not_found",
+                                                                audit_identity_of(ctx), s_.clock->now()));
+      if (!a) return a.error();
+      return {};
+    });
+    if (!written) return store_failure(req, ctx, "delivery.status_failed", written.error());
+    if (!found) return problem_of(req, ctx, not_found());
+    const auto& d = *found;
     auto o = receipt_json(d.rec);
     o["gemeentecode"] = d.gemeentecode;
     o["status"] = d.status;
@@ -325,7 +338,7 @@ class delivery_api {
   }
 
   response outbox(const request& req, request_context& ctx) const {
-    if (!s_.store) return problem_of(req, ctx, unavailable());
+    if (!s_.store || !s_.clock) return problem_of(req, ctx, unavailable());
     std::string status;
     auto url = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));
     problem bad = problem::invalid_query();
@@ -339,10 +352,21 @@ class delivery_api {
             {"/query/" + std::string(p.key == "status" ? "status" : ""), "VALUE_UNKNOWN"});
     }
     if (!bad.invalid_params.empty()) return problem_of(req, ctx, bad);
-    auto items = s_.store->read([&](store::reader& r) { return store::list_outbox(r, status, 500); });
-    if (!items) return store_failure(req, ctx, "outbox.list_failed", items.error());
+    // Who saw which list is audited with the list (issue 14 item 6).
+    std::vector<store::outbox_item> items;
+    auto written = s_.store->write([&](store::transaction& tx) -> result<void> {
+      auto listed = store::list_outbox(tx, status, 500);
+      if (!listed) return listed.error();
+      items = std::move(*listed);
+      auto a = store::append_audit(
+          tx, store::make_audit_record("outbox.list", status.empty() ? "" : "status:" + status, "success",
+                                       audit_identity_of(ctx), s_.clock->now()));
+      if (!a) return a.error();
+      return {};
+    });
+    if (!written) return store_failure(req, ctx, "outbox.list_failed", written.error());
     bj::array out;
-    for (const auto& i : *items) out.push_back(outbox_item_json(i));
+    for (const auto& i : items) out.push_back(outbox_item_json(i));
     return make_json_response(req, http::status::ok, bj::serialize(bj::object{{"uitgaandeBerichten", out}}));
   }
 

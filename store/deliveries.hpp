@@ -16,8 +16,13 @@
 //   intrekkingen         every withdrawal of consent: blind indexes of the
 //                        person and the consent record, the withdrawn
 //                        conditions, and the two sealed (for rekey). Kept, so
-//                        that later sheets under that consent keep failing.
-//   uitgaande_berichten  the push outbox: one row per delivery to push.
+//                        that later sheets under that consent keep failing,
+//                        until `wissen_na` (migration 10): the latest purge
+//                        time of the person's entries; then deleted
+//                        (purge_expired_withdrawals).
+//   uitgaande_berichten  the push outbox: one row per delivery to push; held
+//                        (`vastgehouden_op`) while its municipality is not
+//                        connected (begin_push).
 //
 // What the file holds in clear: identifiers (berichtId, OINs, CBS codes),
 // kinds, versions, timestamps, release dates and reason codes; never a BSN,
@@ -227,6 +232,7 @@ struct outbox_item {
   std::string last_error;  ///< a reason code, never content
   std::string created_at;
   std::string delivered_at;
+  std::string held_at;  ///< WACHTEND but held since then (begin_push); "" = not held
 };
 
 /// Pending items whose next attempt is due at `now`, oldest first.
@@ -236,12 +242,41 @@ result<std::vector<outbox_item>> list_outbox(reader& r, std::string_view status,
 /// Counts per status, for /metrics.
 struct outbox_counts {
   std::int64_t pending = 0, delivered = 0, gave_up = 0, obsolete = 0;
+  std::int64_t held = 0;  ///< of `pending`: held for a municipality that is not connected
 };
 result<outbox_counts> count_outbox(reader& r);
 
 /// The JSON pushed for `bericht_id` (the same object as GET
 /// /api/v1/berichten/{id} returns), or nullopt when the content is gone.
 result<std::optional<std::string>> push_payload(reader& r, const data_key& key, std::string_view bericht_id);
+
+/// What `begin_push` decided.
+enum class push_start {
+  send,         ///< audited as "delivery.push.attempt" "started": send it now
+  held,         ///< the municipality is not connected: not sent (audited once, when first held)
+  not_pending,  ///< no such item, or it is no longer WACHTEND: nothing to do
+};
+
+/// Run before every push attempt, in its own transaction, before any byte
+/// leaves (issue 14 items 4 and 6). Looks up the item's municipality in the
+/// registry valid on `now`:
+///   - CONNECTED with a push endpoint: appends "delivery.push.attempt"
+///     "started" (and, when the item was held, clears the hold with
+///     "delivery.push.resume" "success"); answers `send`. The caller sends
+///     only after this transaction committed: if the record cannot be
+///     written, nothing is sent.
+///   - anything else (SUSPENDED, DISCONNECTED, no record valid today, no
+///     endpoint): the item is held, not sent; its next look is at
+///     `recheck_at`. The first time it is held it is audited as
+///     "delivery.push.hold" "held:<reason>" (reason: suspended,
+///     disconnected, not_in_registry, not_connected, no_endpoint) and
+///     `last_error` says "held:<reason>"; later looks while it stays held
+///     write nothing to the audit log.
+/// A held item's content is purged with the rest when its retention passes;
+/// the worker then marks it VERVALLEN (`record_push_obsolete`).
+/// Failure: a store error (audit_write_failed included): send nothing.
+result<push_start> begin_push(transaction& tx, std::string_view bericht_id, const audit_identity& who,
+                              sys_time now, sys_time recheck_at);
 
 /// The push was accepted by the receiver: AFGELEVERD, audited as
 /// "delivery.push" (a transfer of personal data).
@@ -286,10 +321,30 @@ struct purge_candidate {
 /// Entries whose content is due for purging at `now`, earliest first.
 result<std::vector<purge_candidate>> purge_candidates(reader& r, sys_time now, std::size_t limit);
 /// Purges the content of every due entry (at most `limit`), each audited as
-/// "delivery.purge" "success"; the rows stay as tombstones.
+/// "delivery.purge" "success"; the rows stay as tombstones (no content, no
+/// blind index). A push still waiting or held for a purged entry becomes
+/// VERVALLEN ("content_purged").
 /// Success: the berichtIds purged.
 result<std::vector<std::string>> purge_expired(transaction& tx, sys_time now, const audit_identity& who,
                                                std::size_t limit);
+/// Deletes the withdrawal records (intrekkingen: the blind indexes of the
+/// person and the consent id, and both sealed) whose purge time has passed
+/// (at most `limit`): the latest purge time of the person's entries when
+/// the withdrawal came, moved later with them (issue 14 item 5). Each is
+/// audited as "delivery.withdrawal.purge" "success" on "bericht:<id>"; the
+/// receipt (leveringen) and the notices' inbox tombstones stay, without
+/// personal data. After this, a sheet under that consent is no longer
+/// refused for it: by then everything about the person is gone too.
+/// Success: how many were deleted.
+result<std::size_t> purge_expired_withdrawals(transaction& tx, sys_time now, const audit_identity& who,
+                                              std::size_t limit);
+/// What a purge at `now` would remove, per table (`poortctl purge --dry-run`).
+struct purge_counts {
+  std::int64_t postvak = 0;              ///< inbox entries whose content and blind index go
+  std::int64_t intrekkingen = 0;         ///< withdrawal records deleted
+  std::int64_t uitgaande_berichten = 0;  ///< waiting or held pushes that become VERVALLEN
+};
+result<purge_counts> count_purge_due(reader& r, sys_time now);
 
 // --------------------------------------------------------------- rekey
 

@@ -158,7 +158,12 @@ result<void> move_purge_times(transaction& tx, const delivery_settings& s, std::
       .bind(2, bsn_index)
       .bind(3, gemeentecode)
       .bind(4, std::int64_t{s.basis == retention_basis::acknowledgement});
-  return st->run();
+  if (auto r = st->run(); !r) return r;
+  // The person's withdrawals stay at least as long (issue 14 item 5).
+  auto w = tx.prepare("UPDATE intrekkingen SET wissen_na = ? WHERE bsn_index = ? AND wissen_na < ?");
+  if (!w) return w.error();
+  w->bind(1, purge_after).bind(2, bsn_index).bind(3, purge_after);
+  return w->run();
 }
 
 // ------------------------------------------------------------ accept parts
@@ -395,17 +400,23 @@ struct acceptance {
     bj::object secret{{"bsn", w.bsn}, {"toestemmingId", w.toestemming_id}};
     auto sleutel = key.seal(bj::serialize(secret), withdrawal_aad(w.bericht_id));
     if (!sleutel) return sleutel.error();
+    // Kept as long as anything about the person is (its notices were
+    // inserted just before): the latest purge time of the person's entries;
+    // move_purge_times moves it later with them (issue 14 item 5).
     auto st = tx.prepare(
         "INSERT INTO intrekkingen (bericht_id, bsn_index, toestemming_index, basisvoorwaarden, key_id, "
-        "sleutel) "
-        "VALUES (?, ?, ?, ?, ?, ?)");
+        "sleutel, wissen_na) "
+        "VALUES (?, ?, ?, ?, ?, ?, coalesce((SELECT max(wissen_na) FROM postvak WHERE bsn_index = ? AND "
+        "bsn_index <> '' AND gewist_op = ''), ?))");
     if (!st) return st.error();
     st->bind(1, w.bericht_id)
         .bind(2, bsn_index)
         .bind(3, key.blind_index("toestemming", w.toestemming_id))
         .bind(4, to_bits(w.ingetrokken))
         .bind(5, key.id())
-        .bind_blob(6, as_bytes(*sleutel));
+        .bind_blob(6, as_bytes(*sleutel))
+        .bind(7, bsn_index)
+        .bind(8, stamp(now + s.retention_without_release));
     if (auto r = st->run(); !r) return r;
 
     auto sheets = sheets_of(tx, key, bsn_index, "");

@@ -15,7 +15,7 @@ namespace bj = boost::json;
 namespace {
 constexpr std::string_view outbox_columns =
     "bericht_id, gemeentecode, endpoint, status, pogingen, volgende_poging_op, laatste_fout, aangemaakt_op, "
-    "afgeleverd_op";
+    "afgeleverd_op, vastgehouden_op";
 
 outbox_item outbox_row(const statement& st) {
   outbox_item i;
@@ -28,6 +28,7 @@ outbox_item outbox_row(const statement& st) {
   i.last_error = st.column_text(6);
   i.created_at = st.column_text(7);
   i.delivered_at = st.column_text(8);
+  i.held_at = st.column_text(9);
   return i;
 }
 
@@ -59,13 +60,17 @@ result<std::vector<outbox_item>> list_outbox(reader& r, std::string_view status,
 }
 
 result<outbox_counts> count_outbox(reader& r) {
-  auto st = r.prepare("SELECT status, count(*) FROM uitgaande_berichten GROUP BY status");
+  auto st = r.prepare(
+      "SELECT status, count(*), sum(vastgehouden_op <> '') FROM uitgaande_berichten GROUP BY status");
   if (!st) return st.error();
   outbox_counts c;
   auto counted = for_each_row(*st, [&](const statement& row) {
     const auto s = row.column_text(0);
     const auto n = row.column_int64(1);
-    if (s == "WACHTEND") c.pending = n;
+    if (s == "WACHTEND") {
+      c.pending = n;
+      c.held = row.column_int64(2);
+    }
     if (s == "AFGELEVERD") c.delivered = n;
     if (s == "OPGEGEVEN") c.gave_up = n;
     if (s == "VERVALLEN") c.obsolete = n;
@@ -95,6 +100,59 @@ result<std::optional<std::string>> push_payload(reader& r, const data_key& key, 
                  {"inhoud", std::move(content)}};
     return bj::serialize(o);
   });
+}
+
+namespace {
+/// Why a push to `m` (nullopt: no registry record valid today) is held, or
+/// "" when it may be sent.
+std::string hold_reason(const std::optional<municipality_record>& m) {
+  if (!m) return "not_in_registry";
+  switch (domain::push_target_of(m->status, m->push_endpoint)) {
+    case domain::push_target::push:
+    case domain::push_target::endpoint_invalid: return "";  // the attempt fails and is retried as before
+    case domain::push_target::no_endpoint: return "no_endpoint";
+    case domain::push_target::not_connected: break;
+  }
+  if (m->status == domain::municipality_status::suspended) return "suspended";
+  if (m->status == domain::municipality_status::disconnected) return "disconnected";
+  return "not_connected";
+}
+}  // namespace
+
+result<push_start> begin_push(transaction& tx, std::string_view bericht_id, const audit_identity& who,
+                              sys_time now, sys_time recheck_at) {
+  auto found = find_outbox_item(tx, bericht_id);
+  if (!found) return found.error();
+  if (!*found || (*found)->status != "WACHTEND") return push_start::not_pending;
+  const outbox_item& item = **found;
+  auto m = find_municipality(tx, item.gemeentecode, day_of(now));
+  if (!m) return m.error();
+  const std::string reason = hold_reason(*m);
+  if (!reason.empty()) {
+    const bool first = item.held_at.empty();
+    auto st = tx.prepare(
+        "UPDATE uitgaande_berichten SET volgende_poging_op = ?, "
+        "vastgehouden_op = CASE WHEN vastgehouden_op = '' THEN ? ELSE vastgehouden_op END, "
+        "laatste_fout = ? WHERE bericht_id = ? AND status = 'WACHTEND'");
+    if (!st) return st.error();
+    st->bind(1, stamp(recheck_at)).bind(2, stamp(now)).bind(3, "held:" + reason).bind(4, bericht_id);
+    if (auto r = st->run(); !r) return r.error();
+    if (first)
+      if (auto a = audit(tx, who, "delivery.push.hold", bericht_id, "held:" + reason, now); !a)
+        return a.error();
+    return push_start::held;
+  }
+  if (!item.held_at.empty()) {
+    auto st = tx.prepare(
+        "UPDATE uitgaande_berichten SET vastgehouden_op = '', laatste_fout = '' WHERE bericht_id = ? AND "
+        "status = 'WACHTEND'");
+    if (!st) return st.error();
+    st->bind(1, bericht_id);
+    if (auto r = st->run(); !r) return r.error();
+    if (auto a = audit(tx, who, "delivery.push.resume", bericht_id, "success", now); !a) return a.error();
+  }
+  if (auto a = audit(tx, who, "delivery.push.attempt", bericht_id, "started", now); !a) return a.error();
+  return push_start::send;
 }
 
 result<void> record_push_delivered(transaction& tx, std::string_view bericht_id, const audit_identity& who,

@@ -402,6 +402,29 @@ CREATE INDEX uitgaande_wachtend ON uitgaande_berichten (volgende_poging_op) WHER
 ALTER TABLE postvak ADD COLUMN gewiste_secties TEXT NOT NULL DEFAULT '[]'
   CHECK (gewiste_secties GLOB '[[]*]');
 )sql"},
+    migration{10, "held pushes and the retention of withdrawals", R"sql(
+-- A push waiting for a municipality that is no longer CONNECTED (suspended,
+-- disconnected, or its registry period ended) is held: not sent, audited
+-- once as held, resumed when the municipality is connected again
+-- (store::begin_push). '' = not held.
+ALTER TABLE uitgaande_berichten ADD COLUMN vastgehouden_op TEXT NOT NULL DEFAULT ''
+  CHECK (vastgehouden_op = '' OR length(vastgehouden_op) = 24);
+
+-- When a withdrawal's record (blind indexes and the sealed BSN and consent
+-- id) is purged: the latest purge time of its notices, moved as they move
+-- (store::purge_expired deletes the row; the receipt and the notices'
+-- tombstones stay). Withdrawals stored before this migration: the purge
+-- time of the notice under their own berichtId, else 730 days after receipt.
+ALTER TABLE intrekkingen ADD COLUMN wissen_na TEXT NOT NULL DEFAULT ''
+  CHECK (wissen_na = '' OR length(wissen_na) = 24);
+UPDATE intrekkingen SET wissen_na = coalesce(
+  (SELECT p.wissen_na FROM leveringen l JOIN postvak p ON p.volgnummer = l.volgnummer
+   WHERE l.bericht_id = intrekkingen.bericht_id),
+  (SELECT strftime('%Y-%m-%dT%H:%M:%fZ', l.ontvangen_op, '+730 days') FROM leveringen l
+   WHERE l.bericht_id = intrekkingen.bericht_id),
+  strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+730 days'));
+CREATE INDEX intrekkingen_wissen ON intrekkingen (wissen_na);
+)sql"},
 };
 
 constexpr bool versions_are_consecutive() {

@@ -133,6 +133,18 @@ std::string query_blob(const fs::path& db, const std::string& sql) {
   return out;
 }
 
+/// Runs `sql` on the database file beside poortd (plain SQLite); true when it succeeded.
+bool exec_sql(const fs::path& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  bool ok = sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK;
+  if (ok) {
+    sqlite3_busy_timeout(h, 10'000);
+    ok = sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+  sqlite3_close(h);
+  return ok;
+}
+
 /// A second municipality's system certificate (gemeente-2, GM0200), issued by
 /// the development CA into `dir`.
 void issue_gemeente_2(const fs::path& dir, const std::string& oin) {
@@ -269,6 +281,27 @@ class Deliveries : public ::testing::Test {
   }
 
   fs::path db_file() const { return dir_.path() / "poort.db"; }
+
+  /// Queues a push for `id` to `endpoint` with push switched off (no client
+  /// certificate), then stops poortd: the push waits in the outbox.
+  void queue_push_then_stop(const std::string& id, const std::string& endpoint) {
+    start("", endpoint);
+    ASSERT_EQ(post("/api/v1/detentiemeldingen", melding(id, kOwn)).status, 201u) << dump();
+    ASSERT_EQ(query_blob(db_file(), "SELECT status FROM uitgaande_berichten WHERE bericht_id = '" + id + "'"),
+              "WACHTEND");
+    ASSERT_EQ(daemon_->stop(), 0);
+  }
+
+  /// Starts poortd again (the registry as it is now) with push switched on.
+  void restart_with_push(const std::string& timing) {
+    write_test_config(push_section(timing));
+    daemon_ = std::make_unique<daemon_process>(config_);
+    ASSERT_TRUE(daemon_->start()) << dump();
+  }
+
+  std::string count_of(const std::string& where) {
+    return query_blob(db_file(), "SELECT CAST(count(*) AS TEXT) FROM audit_log WHERE " + where);
+  }
 
   std::string dump() {
     std::string out;
@@ -717,6 +750,10 @@ TEST_F(Deliveries, PurgeDryRunThenPurge) {
       << dry;
   EXPECT_EQ(dry.find(uuid(101)), std::string::npos) << dry;
   EXPECT_NE(dry.find("would purge 1 message(s)"), std::string::npos) << dry;
+  EXPECT_NE(dry.find("per table: postvak 1 (content and blind index), intrekkingen 0 (withdrawal records), "
+                     "uitgaande_berichten 0"),
+            std::string::npos)
+      << dry;
   EXPECT_FALSE(read(uuid(100)).at("inhoud").is_null()) << "a dry run changes nothing";
 
   auto [rc, text] = poortctl("purge");
@@ -977,6 +1014,72 @@ TEST_F(Deliveries, PushToPrivateAddressRefusedUntilAllowed) {
       << query_blob(db_file(), outbox);
   EXPECT_EQ(json(call("pi-1", http::verb::get, "/api/v1/leveringen/" + uuid(130))).at("status").as_string(),
             "DOORGESTUURD");
+}
+
+// Issue 14 item 4: a push queued for a municipality that is then suspended
+// is held by the real worker (nothing reaches the receiver), audited once
+// as held however often the worker looks, and sent exactly once when the
+// municipality is connected again.
+TEST_F(Deliveries, PushHeldWhileSuspendedIsSentOnceOnReconnection) {
+  push_receiver receiver(dir_.path() / "receiver.json", 0);
+  ASSERT_GT(receiver.port(), 0);
+  const std::string id = uuid(140);
+  ASSERT_NO_FATAL_FAILURE(queue_push_then_stop(id, receiver.url()));
+  ASSERT_TRUE(exec_sql(db_file(), "UPDATE gemeenten SET status = 'SUSPENDED' WHERE gemeentecode = 'GM0193'"));
+  ASSERT_NO_FATAL_FAILURE(restart_with_push(
+      "push_initial_backoff_ms = 100\npush_max_backoff_ms = 100\npush_poll_interval_ms = 50\n"
+      "push_allow_private_addresses = true\n"));
+
+  const std::string held = "action = 'delivery.push.hold' AND object = 'bericht:" + id + "'";
+  ASSERT_TRUE(wait_until([&] { return count_of(held) == "1"; })) << dump();
+  // The worker looks again every 100 ms: still held, still one record.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(count_of(held), "1");
+  EXPECT_EQ(count_of(held + " AND result = 'held:suspended' AND actor = 'poortd'"), "1");
+  EXPECT_EQ(count_of("action = 'delivery.push.attempt'"), "0");
+  EXPECT_FALSE(receiver.state().contains("requests") && receiver.state().at("requests").as_int64() > 0)
+      << "nothing was sent while suspended";
+  EXPECT_EQ(query_blob(db_file(), "SELECT status || ' ' || laatste_fout FROM uitgaande_berichten"),
+            "WACHTEND held:suspended");
+
+  // Connected again (as an administrator's reconnection leaves the registry).
+  ASSERT_TRUE(exec_sql(db_file(), "UPDATE gemeenten SET status = 'CONNECTED' WHERE gemeentecode = 'GM0193'"));
+  ASSERT_TRUE(wait_until([&] { return receiver.state().at("stored").as_object().contains(id); })) << dump();
+  ASSERT_TRUE(wait_until([&] {
+    return query_blob(db_file(), "SELECT status FROM uitgaande_berichten") == "AFGELEVERD";
+  })) << dump();
+  EXPECT_EQ(receiver.state().at("requests").as_int64(), 1);
+  EXPECT_EQ(count_of("action = 'delivery.push.resume' AND object = 'bericht:" + id + "'"), "1");
+  EXPECT_EQ(count_of("action = 'delivery.push.attempt' AND result = 'started'"), "1");
+  EXPECT_EQ(count_of("action = 'delivery.push' AND result = 'success'"), "1");
+  EXPECT_EQ(count_of(held), "1");
+}
+
+// Issue 14 item 6: the push is audited before its bytes leave; when that
+// record cannot be written the real worker sends nothing (the receiver sees
+// no request) and tries again later; once the audit log takes records again
+// the push is sent, once.
+TEST_F(Deliveries, PushNotSentWhenItsAuditRecordCannotBeWritten) {
+  push_receiver receiver(dir_.path() / "receiver.json", 0);
+  ASSERT_GT(receiver.port(), 0);
+  const std::string id = uuid(141);
+  ASSERT_NO_FATAL_FAILURE(queue_push_then_stop(id, receiver.url()));
+  ASSERT_TRUE(exec_sql(db_file(),
+                       "CREATE TRIGGER refuse_push_audit BEFORE INSERT ON audit_log WHEN NEW.action = "
+                       "'delivery.push.attempt' BEGIN SELECT RAISE(ABORT, 'audit refused'); END"));
+  ASSERT_NO_FATAL_FAILURE(restart_with_push(
+      "push_initial_backoff_ms = 100\npush_max_backoff_ms = 100\npush_poll_interval_ms = 50\n"
+      "push_allow_private_addresses = true\n"));
+  ASSERT_TRUE(daemon_->wait_for("push.not_sent")) << dump();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_FALSE(receiver.state().contains("requests") && receiver.state().at("requests").as_int64() > 0)
+      << "nothing is sent without its audit record";
+  EXPECT_EQ(query_blob(db_file(), "SELECT status || ' ' || pogingen FROM uitgaande_berichten"), "WACHTEND 0");
+
+  ASSERT_TRUE(exec_sql(db_file(), "DROP TRIGGER refuse_push_audit"));
+  ASSERT_TRUE(wait_until([&] { return receiver.state().at("stored").as_object().contains(id); })) << dump();
+  EXPECT_EQ(receiver.state().at("requests").as_int64(), 1);
+  EXPECT_EQ(count_of("action = 'delivery.push.attempt' AND object = 'bericht:" + id + "'"), "1");
 }
 
 }  // namespace

@@ -81,9 +81,17 @@ int purge_main(std::span<const std::string_view> args, std::ostream& out, std::o
       err << "poortctl: " << due.error().message() << "\n";
       return 1;
     }
+    auto counts = (*db)->read([&](store::reader& r) { return store::count_purge_due(r, now); });
+    if (!counts) {
+      err << "poortctl: " << counts.error().message() << "\n";
+      return 1;
+    }
     for (const auto& c : *due)
       out << c.bericht_id << " " << c.gemeentecode << " " << domain::to_string(c.kind) << " due "
           << c.purge_after << "\n";
+    out << "per table: postvak " << counts->postvak << " (content and blind index), intrekkingen "
+        << counts->intrekkingen << " (withdrawal records), uitgaande_berichten "
+        << counts->uitgaande_berichten << " (pushes that become VERVALLEN)\n";
     out << "would purge " << due->size() << " message(s); nothing changed\n";
     return 0;
   }
@@ -102,13 +110,31 @@ int purge_main(std::span<const std::string_view> args, std::ostream& out, std::o
     }
     total += batch;
   }
+  std::size_t withdrawals = 0;
+  for (std::size_t batch = purge_batch; batch == purge_batch;) {
+    batch = 0;
+    auto w = (*db)->write([&](store::transaction& tx) -> result<void> {
+      auto r = store::purge_expired_withdrawals(tx, now, poortctl_actor, purge_batch);
+      if (!r) return r.error();
+      batch = *r;
+      return {};
+    });
+    if (!w) {
+      err << "poortctl: purge failed after " << withdrawals << " withdrawal(s): " << w.error().message()
+          << "\n";
+      return 1;
+    }
+    withdrawals += batch;
+  }
   (*db)->close();
-  if (total > 0) {
+  if (total > 0 || withdrawals > 0) {
     if (auto ok = store::database_checkpoint_truncate(cfg->store.database, cfg->store.busy_timeout); !ok)
       err << "poortctl: warning: the WAL could not be emptied now (" << ok.error().message()
           << "); poortd empties it at its next purge\n";
   }
-  out << "purged " << total << " message(s)\n";
+  out << "purged " << total << " message(s)";
+  if (withdrawals > 0) out << " and " << withdrawals << " withdrawal record(s)";
+  out << "\n";
   return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "routing/app.hpp"
+#include "routing/refusal_audit.hpp"
 #include "store/registry.hpp"
 #include "tests/unit/store/store_test_util.hpp"
 
@@ -67,6 +68,7 @@ class DeliveryRoutes : public ::testing::Test {
     k.fill(3);
     auto d = std::make_shared<delivery_services>();
     d->key = std::make_shared<store::data_key>("k1", k, rnd_);
+    refusals_ = std::make_unique<refusal_audit>(*db_, clock_);
     app_ = make_app(d);
   }
 
@@ -76,6 +78,7 @@ class DeliveryRoutes : public ::testing::Test {
     s.clock = &clock_;
     s.store = db_.get();
     s.delivery = std::move(d);
+    s.refusals = refusals_.get();
     // Stand-in for the login area: "X-Test-User: <role> <gemeentecode>".
     s.authenticate_user = [](const request& req) -> result<auth::user> {
       auto v = std::string(req["X-Test-User"]);
@@ -164,7 +167,12 @@ class DeliveryRoutes : public ::testing::Test {
   fake_clock clock_;
   fake_random rnd_;
   std::unique_ptr<store::database> db_;
+  std::unique_ptr<refusal_audit> refusals_;
   std::unique_ptr<app> app_;
+
+  std::int64_t audited(const std::string& where) {
+    return store::test::raw_db(db_->file()).scalar("SELECT count(*) FROM audit_log WHERE " + where);
+  }
 };
 
 // Verifies the case worker's inbox on the portal: list with filters, read, acknowledge.
@@ -290,6 +298,108 @@ TEST_F(DeliveryRoutes, WithoutServicesAnswers503) {
   app_ = make_app(nullptr);
   EXPECT_EQ(deliver(melding(uuid(3), "GM0193")).result_int(), 503u);
   EXPECT_EQ(portal(http::verb::get, "/api/v1/berichten", "casework GM0193").result_int(), 503u);
+}
+
+// Issue 14 item 6: every refusal of the access checks (401; 403 wrong party
+// kind, unknown party, wrong role) is audited with origin, who and why;
+// identical refusals per origin within a minute (by the injected clock) are
+// one record with their count, written when the minute ends or at shutdown.
+TEST_F(DeliveryRoutes, RefusalsAreAuditedCoalescedPerOriginPerMinute) {
+  const auth::party prison{std::string(kPrison), "PI Zwolle", auth::party_kind::institution, ""};
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(call(config::listener_kind::system, http::verb::get, "/api/v1/berichten", "", {}, prison)
+                  .result_int(),
+              403u);
+  EXPECT_EQ(portal(http::verb::get, "/api/v1/beheer/uitgaande-berichten", "casework GM0193").result_int(),
+            403u);
+  EXPECT_EQ(call(config::listener_kind::portal, http::verb::get, "/api/v1/berichten", "", {}).result_int(),
+            401u);
+  {
+    // A certificate of no registered party, from another address.
+    request req{http::verb::get, "/api/v1/whoami", 11};
+    request_context ctx;
+    ctx.listener = config::listener_kind::system;
+    ctx.request_id = "test-unknown";
+    ctx.remote_address = "198.51.100.9";
+    ctx.peer = auth::peer_certificate{"00000099000099990000", "onbekend", std::string(64, 'e')};
+    ctx.party_error = auth::make_error_code(auth::error::unknown_party);
+    EXPECT_EQ(app_->handle(app_->find(ctx.listener, req.method(), req.target()), req, ctx).result_int(),
+              403u);
+  }
+  EXPECT_EQ(refusals_->open_windows(), 4u);
+  // Nothing is written before the window ends.
+  clock_.advance(std::chrono::seconds(59));
+  EXPECT_EQ(refusals_->flush().value(), 0u);
+  EXPECT_EQ(audited("action = 'access.refuse'"), 0);
+  // A fourth identical refusal within the minute joins the window.
+  EXPECT_EQ(
+      call(config::listener_kind::system, http::verb::get, "/api/v1/berichten", "", {}, prison).result_int(),
+      403u);
+  clock_.advance(std::chrono::seconds(1));
+  EXPECT_EQ(refusals_->flush().value(), 4u);
+  EXPECT_EQ(audited("action = 'access.refuse'"), 4);
+  EXPECT_EQ(audited("action = 'access.refuse' AND object = 'route:inbox.list.system;count=4' AND result = "
+                    "'denied:wrong_party_kind' AND origin = '192.0.2.7' AND actor = 'party:" +
+                    std::string(kPrison) + "' AND request_id = 'test-1'"),
+            1);
+  EXPECT_EQ(
+      audited(
+          "action = 'access.refuse' AND object = 'route:outbox.list;count=1' AND result = "
+          "'denied:wrong_role' AND actor = 'user:eherkenning:pseudo-casework;organisatie=gemeente:GM0193'"),
+      1);
+  EXPECT_EQ(audited("action = 'access.refuse' AND object = 'route:inbox.list.portal;count=1' AND result = "
+                    "'denied:not_logged_in' AND actor = 'anonymous'"),
+            1);
+  EXPECT_EQ(audited("action = 'access.refuse' AND object = 'route:whoami;count=1' AND result = "
+                    "'denied:unknown_party' AND origin = '198.51.100.9' AND actor = 'certificate:sha256:" +
+                    std::string(64, 'e') + "'"),
+            1);
+  EXPECT_EQ(refusals_->open_windows(), 0u);
+
+  // The next minute is a new window; at shutdown it is written unfinished.
+  EXPECT_EQ(
+      call(config::listener_kind::system, http::verb::get, "/api/v1/berichten", "", {}, prison).result_int(),
+      403u);
+  EXPECT_EQ(refusals_->flush().value(), 0u);
+  EXPECT_EQ(refusals_->flush_all().value(), 1u);
+  EXPECT_EQ(audited("action = 'access.refuse' AND object = 'route:inbox.list.system;count=1'"), 1);
+}
+
+// Verifies that the windows are bounded: past the limit, refusals from new
+// origins are counted in one overflow window.
+TEST_F(DeliveryRoutes, RefusalWindowsAreBounded) {
+  refusal_audit small(*db_, clock_, std::chrono::minutes(1), 2);
+  for (int i = 0; i < 5; ++i)
+    small.record({"192.0.2." + std::to_string(i), "anonymous", "not_logged_in", "r", ""});
+  EXPECT_EQ(small.open_windows(), 3u);
+  EXPECT_EQ(small.flush_all().value(), 3u);
+  EXPECT_EQ(audited("origin = 'overflow' AND object = 'route:r;count=3'"), 1);
+}
+
+// Issue 14 item 6: a prison's look at a delivery's status is audited (who
+// saw what), also when the delivery is not its own; so is the outbox list.
+TEST_F(DeliveryRoutes, StatusLooksAndListsAreAudited) {
+  ASSERT_EQ(deliver(melding(uuid(30), "GM0193")).result_int(), 201u);
+  const auth::party prison{std::string(kPrison), "PI Zwolle", auth::party_kind::institution, ""};
+  const auth::party other{"00000099000020020000", "PI Lelystad", auth::party_kind::institution, ""};
+  EXPECT_EQ(
+      call(config::listener_kind::system, http::verb::get, "/api/v1/leveringen/" + uuid(30), "", {}, prison)
+          .result_int(),
+      200u);
+  EXPECT_EQ(
+      call(config::listener_kind::system, http::verb::get, "/api/v1/leveringen/" + uuid(30), "", {}, other)
+          .result_int(),
+      404u);
+  EXPECT_EQ(audited("action = 'delivery.status' AND object = 'bericht:" + uuid(30) +
+                    "' AND result = 'success' AND actor = 'party:" + std::string(kPrison) + "'"),
+            1);
+  EXPECT_EQ(audited("action = 'delivery.status' AND object = 'bericht:" + uuid(30) +
+                    "' AND result = 'denied:not_found' AND actor = 'party:00000099000020020000'"),
+            1);
+  EXPECT_EQ(portal(http::verb::get, "/api/v1/beheer/uitgaande-berichten?status=WACHTEND", "administrator")
+                .result_int(),
+            200u);
+  EXPECT_EQ(audited("action = 'outbox.list' AND object = 'status:WACHTEND' AND actor LIKE 'user:%'"), 1);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include "store/deliveries.hpp"
 
+#include <sqlite3.h>
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -620,6 +622,247 @@ TEST_F(DeliveryStore, OutboxRecordsAttemptsAndGivingUp) {
   EXPECT_EQ(
       scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.push' AND result = 'failed:gave_up'"),
       1);
+}
+
+// ------------------------------------------------------------ held pushes (issue 14 item 4)
+
+TEST_F(DeliveryStore, PushForAMunicipalityNotConnectedIsHeldAuditedOnceAndResumes) {
+  accept(incoming(melding(uuid(140))));
+  auto start = [&] {
+    push_start out = push_start::not_pending;
+    auto w = db_->write([&](transaction& tx) -> result<void> {
+      auto r = begin_push(tx, uuid(140), who_, clock_.now(), clock_.now() + std::chrono::minutes(5));
+      if (!r) return r.error();
+      out = *r;
+      return {};
+    });
+    EXPECT_TRUE(w) << w.error().message();
+    return out;
+  };
+  auto audited = [&](std::string_view action) {
+    return scalar("SELECT count(*) FROM audit_log WHERE action = '" + std::string(action) + "'");
+  };
+  add_municipality("GM0193", domain::municipality_status::suspended, true, true,
+                   "https://gemeente.test/push");
+  EXPECT_EQ(start(), push_start::held);
+  auto item = db_->read([](reader& r) { return list_outbox(r, "WACHTEND", 10); })->at(0);
+  EXPECT_EQ(item.last_error, "held:suspended");
+  EXPECT_EQ(item.held_at, "2026-03-15T00:00:00.000Z");
+  EXPECT_EQ(item.next_attempt_at, "2026-03-15T00:05:00.000Z");
+  EXPECT_TRUE(db_->read([&](reader& r) { return due_outbox(r, clock_.now(), 10); })->empty());
+  // The worker looks again and again: held, and audited only the first time.
+  for (int i = 0; i < 3; ++i) {
+    clock_.advance(std::chrono::minutes(5));
+    EXPECT_EQ(start(), push_start::held);
+  }
+  add_municipality("GM0193", domain::municipality_status::disconnected, true, true,
+                   "https://gemeente.test/push");
+  EXPECT_EQ(start(), push_start::held);
+  EXPECT_EQ(audited("delivery.push.hold"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.push.hold' AND result = "
+                   "'held:suspended' AND object = 'bericht:" +
+                   uuid(140) + "'"),
+            1);
+  EXPECT_EQ(audited("delivery.push.attempt"), 0);
+  auto counts = *db_->read([](reader& r) { return count_outbox(r); });
+  EXPECT_EQ(counts.pending, 1);
+  EXPECT_EQ(counts.held, 1);
+
+  // Connected again: resumed, audited, and the attempt is audited before it is made.
+  add_municipality("GM0193", domain::municipality_status::connected, true, true,
+                   "https://gemeente.test/push");
+  EXPECT_EQ(start(), push_start::send);
+  EXPECT_EQ(audited("delivery.push.resume"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.push.attempt' AND result = "
+                   "'started'"),
+            1);
+  item = db_->read([](reader& r) { return list_outbox(r, "WACHTEND", 10); })->at(0);
+  EXPECT_EQ(item.held_at, "");
+  EXPECT_EQ(item.last_error, "");
+  ASSERT_TRUE(
+      db_->write([&](transaction& tx) { return record_push_delivered(tx, uuid(140), who_, clock_.now()); }));
+  EXPECT_EQ(start(), push_start::not_pending) << "delivered once; nothing more to send";
+  EXPECT_EQ(audited("delivery.push.attempt"), 1);
+}
+
+TEST_F(DeliveryStore, PushIsHeldWhenTheRegistryPeriodEnded) {
+  accept(incoming(melding(uuid(141))));
+  municipality_record m;
+  m.gemeentecode = "GM0193";
+  m.naam = "Gemeente";
+  m.geldig_van = "2000-01-01";
+  m.geldig_tot = "2026-03-16";  // exclusive: valid until the end of 2026-03-15
+  m.status = domain::municipality_status::connected;
+  m.wil_detentiemeldingen = m.wil_informatiebladen = true;
+  m.push_endpoint = "https://gemeente.test/push";
+  ASSERT_TRUE(db_->write([&](transaction& tx) { return upsert_municipality(tx, m, clock_.now(), true); }));
+  clock_.advance(days(1));
+  push_start out = push_start::send;
+  ASSERT_TRUE(db_->write([&](transaction& tx) -> result<void> {
+    auto r = begin_push(tx, uuid(141), who_, clock_.now(), clock_.now());
+    if (!r) return r.error();
+    out = *r;
+    return {};
+  }));
+  EXPECT_EQ(out, push_start::held);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.push.hold' AND result = "
+                   "'held:not_in_registry'"),
+            1);
+}
+
+TEST_F(DeliveryStore, PushIsNotStartedWhenItsAuditRecordCannotBeWritten) {
+  accept(incoming(melding(uuid(142))));
+  {
+    test::raw_db raw(db_->file());
+    ASSERT_EQ(raw.exec("CREATE TRIGGER refuse_attempt BEFORE INSERT ON audit_log WHEN NEW.action = "
+                       "'delivery.push.attempt' BEGIN SELECT RAISE(ABORT, 'no audit'); END"),
+              0);
+  }
+  auto w = db_->write([&](transaction& tx) -> result<void> {
+    auto r = begin_push(tx, uuid(142), who_, clock_.now(), clock_.now());
+    if (!r) return r.error();
+    return {};
+  });
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error(), make_error_code(error::audit_write_failed));
+  EXPECT_EQ(scalar("SELECT pogingen FROM uitgaande_berichten"), 0);
+}
+
+TEST_F(DeliveryStore, HeldPushPastRetentionIsPurgedWithTheRest) {
+  accept(incoming(melding(uuid(143))));
+  add_municipality("GM0193", domain::municipality_status::suspended, true, true,
+                   "https://gemeente.test/push");
+  ASSERT_TRUE(db_->write([&](transaction& tx) -> result<void> {
+    auto r = begin_push(tx, uuid(143), who_, clock_.now(), clock_.now());
+    if (!r) return r.error();
+    return {};
+  }));
+  const sys_time due{std::chrono::sys_days{std::chrono::year{2026} / 9 / 1} + days(183)};
+  auto counts = *db_->read([&](reader& r) { return count_purge_due(r, due); });
+  EXPECT_EQ(counts.postvak, 1);
+  EXPECT_EQ(counts.uitgaande_berichten, 1);
+  ASSERT_TRUE(db_->write([&](transaction& tx) -> result<void> {
+    auto r = purge_expired(tx, due, who_, 100);
+    if (!r) return r.error();
+    return {};
+  }));
+  EXPECT_EQ(scalar("SELECT count(*) FROM uitgaande_berichten WHERE status = 'VERVALLEN' AND laatste_fout = "
+                   "'content_purged'"),
+            1);
+}
+
+// ------------------------------------------------------------ retention of everything personal (item 5)
+
+/// The database file and its WAL, as bytes.
+std::string file_and_wal(const std::filesystem::path& db) {
+  std::string bytes;
+  for (auto suffix : {"", "-wal"}) {
+    std::ifstream in(db.string() + suffix, std::ios::binary);
+    bytes += std::string{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+  return bytes;
+}
+
+TEST_F(DeliveryStore, RetentionLeavesNothingThatIdentifiesThePerson) {
+  // One of every kind of personal row: a notification, a sheet (kept in
+  // part by the withdrawal), a withdrawal (its record and its notice), a
+  // second municipality's notification, and the pushes queued for them.
+  accept(incoming(melding(uuid(150))));
+  accept(incoming(sheet(uuid(151), {basisvoorwaarde::zorg, basisvoorwaarde::schulden},
+                        {basisvoorwaarde::zorg, basisvoorwaarde::schulden})));
+  accept(incoming(withdrawal(uuid(152), {basisvoorwaarde::schulden})));
+  accept(incoming(melding(uuid(153), "GM0300")));
+  ASSERT_EQ(scalar("SELECT count(*) FROM intrekkingen"), 1);
+  ASSERT_EQ(scalar("SELECT count(*) FROM uitgaande_berichten WHERE status = 'WACHTEND'"), 3);
+
+  // What identifies the person in the file: the blind indexes (in clear) and
+  // the sealed values (BSN, name, sheet, consent id). The BSN and name are
+  // never in clear; their sealed forms are searched for.
+  std::vector<std::string> needles{key_.blind_index("bsn", std::string(kBsn)),
+                                   key_.blind_index("toestemming", "TV-1")};
+  {
+    for (const std::string sql : {"SELECT hex(inhoud) FROM postvak WHERE inhoud IS NOT NULL",
+                                  "SELECT hex(sleutel) FROM intrekkingen"}) {
+      sqlite3* h = nullptr;
+      ASSERT_EQ(sqlite3_open_v2(db_->file().c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+      sqlite3_stmt* st = nullptr;
+      ASSERT_EQ(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr), SQLITE_OK);
+      while (sqlite3_step(st) == SQLITE_ROW) {
+        const std::string hex = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+        std::string raw_bytes;
+        for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+          raw_bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+        // A distinctive run of the ciphertext (past the nonce).
+        needles.push_back(raw_bytes.substr(12, 24));
+      }
+      sqlite3_finalize(st);
+      sqlite3_close(h);
+    }
+  }
+  ASSERT_EQ(needles.size(), 2u + 4u + 1u) << "two notifications, a sheet, a withdrawal notice; one sleutel";
+  ASSERT_TRUE(store::database_checkpoint_truncate(db_->file(), std::chrono::seconds(5)));
+  const std::string before = file_and_wal(db_->file());
+  for (std::size_t i = 0; i < needles.size(); ++i)
+    EXPECT_NE(before.find(needles[i]), std::string::npos) << "needle " << i << " before the purge";
+  for (std::string_view clear : {kBsn, std::string_view("Jansenius"), std::string_view("Pieter Jan")})
+    EXPECT_EQ(before.find(clear), std::string::npos) << clear << " is never in clear";
+
+  const sys_time due{std::chrono::sys_days{std::chrono::year{2026} / 9 / 1} + days(183)};
+  auto counts = *db_->read([&](reader& r) { return count_purge_due(r, due); });
+  EXPECT_EQ(counts.postvak, 4);
+  EXPECT_EQ(counts.intrekkingen, 1);
+  EXPECT_EQ(counts.uitgaande_berichten, 3);
+  // One day earlier nothing of it is due.
+  auto early = *db_->read([&](reader& r) { return count_purge_due(r, due - days(1)); });
+  EXPECT_EQ(early.postvak + early.intrekkingen + early.uitgaande_berichten, 0);
+
+  clock_.set(due);
+  ASSERT_TRUE(db_->write([&](transaction& tx) -> result<void> {
+    auto r = purge_expired(tx, clock_.now(), who_, 100);
+    if (!r) return r.error();
+    EXPECT_EQ(r->size(), 4u);
+    auto w = purge_expired_withdrawals(tx, clock_.now(), who_, 100);
+    if (!w) return w.error();
+    EXPECT_EQ(*w, 1u);
+    return {};
+  }));
+  ASSERT_TRUE(store::database_checkpoint_truncate(db_->file(), std::chrono::seconds(5)));
+  const std::string after = file_and_wal(db_->file());
+  for (std::size_t i = 0; i < needles.size(); ++i)
+    EXPECT_EQ(after.find(needles[i]), std::string::npos) << "needle " << i << " after the purge";
+  for (std::string_view clear : {kBsn, std::string_view("Jansenius"), std::string_view("Pieter Jan")})
+    EXPECT_EQ(after.find(clear), std::string::npos) << clear;
+
+  // Tombstones without personal data; the audit trail names what went.
+  EXPECT_EQ(scalar("SELECT count(*) FROM leveringen"), 4);
+  EXPECT_EQ(scalar("SELECT count(*) FROM postvak WHERE inhoud IS NULL AND bsn_index = ''"), 4);
+  EXPECT_EQ(scalar("SELECT count(*) FROM intrekkingen"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM uitgaande_berichten WHERE status = 'WACHTEND'"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.withdrawal.purge' AND object = "
+                   "'bericht:" +
+                   uuid(152) + "'"),
+            1);
+}
+
+TEST_F(DeliveryStore, WithdrawalRecordStaysAsLongAsThePersonsEntries) {
+  accept(incoming(sheet(uuid(160), {basisvoorwaarde::zorg}, {basisvoorwaarde::zorg})));
+  accept(incoming(withdrawal(uuid(161), {basisvoorwaarde::schulden})));
+  // No release date: received + 730 days, like the entries.
+  auto due = [&](sys_time t) {
+    return db_->read([&](reader& r) { return count_purge_due(r, t); })->intrekkingen;
+  };
+  EXPECT_EQ(due(clock_.now() + days(729)), 0);
+  EXPECT_EQ(due(clock_.now() + days(730)), 1);
+  // A release date announced later moves the entries and the withdrawal
+  // with them; the withdrawal never goes before the person's entries.
+  accept(incoming(melding(uuid(162), "GM0193", domain::melding_soort::begin,
+                          domain::date{std::chrono::year{2029} / 1 / 1})));
+  const sys_time release{std::chrono::sys_days{std::chrono::year{2029} / 1 / 1}};
+  EXPECT_EQ(due(release + days(182)), 0);
+  EXPECT_EQ(due(release + days(183)), 1);
+  // Until it is purged, a sheet under the withdrawn consent is refused.
+  auto later = accept(incoming(sheet(uuid(163), {basisvoorwaarde::schulden}, {basisvoorwaarde::schulden})));
+  EXPECT_EQ(later.what, delivery_outcome::kind::refused);
 }
 
 // ------------------------------------------------------------ at rest
