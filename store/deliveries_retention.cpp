@@ -27,8 +27,10 @@ result<std::vector<std::string>> purge_expired(transaction& tx, sys_time now, co
   if (!due) return due.error();
   std::vector<std::string> purged;
   for (const auto& c : *due) {
+    auto ref = person_ref_of_entry(tx, c.bericht_id);  // before the purge empties the index
+    if (!ref) return ref.error();
     if (auto r = purge_entry(tx, c.bericht_id, "BEWAARTERMIJN", "", now); !r) return r.error();
-    if (auto a = audit(tx, who, "delivery.purge", c.bericht_id, "success", now); !a) return a.error();
+    if (auto a = audit(tx, who, "delivery.purge", c.bericht_id, "success", now, *ref); !a) return a.error();
     purged.push_back(c.bericht_id);
   }
   return purged;
