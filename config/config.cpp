@@ -362,12 +362,55 @@ void read_store(table_reader& t, struct store& s) {
 void read_data_keys(table_reader& t, struct data_keys& k) {
   t.read("key_file", k.key_file);
   t.read("key_id", k.key_id);
+  t.read("active", k.active);
   if (!is_token(k.key_id, 32, true)) {
     t.add_problem("key_id", "must be 1-32 characters of A-Z a-z 0-9 . _ -");
   }
   if (!k.key_file.empty()) {
     if (auto why = detail::check_data_key_file(k.key_file)) t.add_problem("key_file", *why);
   }
+  // The ring form (store/data_key.hpp): sealing keys with ids, one active,
+  // and blind-index keys with versions.
+  t.read_tables("key", 64, [&](table_reader& e) {
+    data_key_entry entry;
+    e.read("id", entry.id);
+    e.read("key_file", entry.key_file);
+    if (!is_token(entry.id, 32, true)) e.add_problem("id", "must be 1-32 characters of A-Z a-z 0-9 . _ -");
+    if (std::ranges::any_of(k.keys, [&](const data_key_entry& o) { return o.id == entry.id; }))
+      e.add_problem("id", "is listed twice");
+    if (!entry.key_file.empty())
+      if (auto why = detail::check_data_key_file(entry.key_file)) e.add_problem("key_file", *why);
+    k.keys.push_back(std::move(entry));
+  });
+  t.read_tables("index_key", 64, [&](table_reader& e) {
+    index_key_entry entry;
+    e.require("version");
+    e.read("version", entry.version, 1, 1'000'000);
+    e.read("key_file", entry.key_file);
+    e.read("derive_from", entry.derive_from);
+    if (!entry.key_file.empty() && !entry.derive_from.empty())
+      e.add_problem("derive_from", "give key_file or derive_from, not both");
+    if (!entry.derive_from.empty() &&
+        !std::ranges::any_of(k.keys, [&](const data_key_entry& o) { return o.id == entry.derive_from; }))
+      e.add_problem("derive_from", "must name the id of a [[data_keys.key]]");
+    if (entry.version != 0 && std::ranges::any_of(k.index_keys, [&](const index_key_entry& o) {
+          return o.version == entry.version;
+        }))
+      e.add_problem("version", "is listed twice");
+    if (!entry.key_file.empty())
+      if (auto why = detail::check_data_key_file(entry.key_file)) e.add_problem("key_file", *why);
+    k.index_keys.push_back(std::move(entry));
+  });
+  if (k.keys.empty()) {
+    if (!k.active.empty()) t.add_problem("active", "needs the keys listed as [[data_keys.key]]");
+    if (!k.index_keys.empty()) t.add_problem("index_key", "needs the keys listed as [[data_keys.key]]");
+    return;
+  }
+  if (!k.key_file.empty()) t.add_problem("key_file", "give either key_file or [[data_keys.key]], not both");
+  if (k.active.empty() ||
+      !std::ranges::any_of(k.keys, [&](const data_key_entry& o) { return o.id == k.active; }))
+    t.add_problem("active", "must name the id of a [[data_keys.key]]");
+  if (k.index_keys.empty()) t.add_problem("index_key", "at least one [[data_keys.index_key]] is required");
 }
 
 void read_saml_service(table_reader& t, const struct saml& saml, saml_service& s, seen_list& keys,
@@ -662,6 +705,9 @@ std::vector<std::string> restart_required(const config& current, const config& n
   check(current.store.max_page_count != next.store.max_page_count, "store.max_page_count");
   check(current.data_keys.key_file != next.data_keys.key_file, "data_keys.key_file");
   check(current.data_keys.key_id != next.data_keys.key_id, "data_keys.key_id");
+  check(current.data_keys.active != next.data_keys.active, "data_keys.active");
+  check(current.data_keys.keys != next.data_keys.keys, "data_keys.key");
+  check(current.data_keys.index_keys != next.data_keys.index_keys, "data_keys.index_key");
   check(current.daemon.threads != next.daemon.threads, "daemon.threads");
   check(current.daemon.worker_threads != next.daemon.worker_threads, "daemon.worker_threads");
   return out;

@@ -95,10 +95,32 @@ struct store {
   std::uint64_t max_page_count = 0;  ///< 0 = SQLite default; caps the file size
 };
 
-/// Personal data at rest (issue 5): AES-256-GCM key and the blind-index key.
+/// A sealing key of the ring form ([[data_keys.key]]).
+struct data_key_entry {
+  std::string id;  ///< 1-32 of A-Z a-z 0-9 . _ -; stored with each ciphertext
+  path key_file;   ///< 32 raw bytes or 64 hex; "" = $CREDENTIALS_DIRECTORY/data-key-<id>
+  bool operator==(const data_key_entry&) const = default;
+};
+
+/// A blind-index key of the ring form ([[data_keys.index_key]]).
+struct index_key_entry {
+  unsigned version = 0;     ///< 1..1000000; the highest listed is active
+  path key_file;            ///< its own key; "" with derive_from = "" means
+                            ///< $CREDENTIALS_DIRECTORY/index-key-<version>
+  std::string derive_from;  ///< or: derived from this sealing key (what the single-key form does)
+  bool operator==(const index_key_entry&) const = default;
+};
+
+/// Personal data at rest (issues 5, 14): the key ring of store/data_key.hpp.
+/// Single-key form: `key_file` + `key_id` (one active key, index version 1
+/// derived from it). Ring form: `active` + `keys` + `index_keys`; then
+/// `key_file` must be "".
 struct data_keys {
   path key_file;  ///< 32 raw bytes or 64 hex characters; "" = none configured
   std::string key_id = "k1";
+  std::string active;                       ///< ring form: the id of the sealing key
+  std::vector<data_key_entry> keys;         ///< ring form: every sealing key (old ones open only)
+  std::vector<index_key_entry> index_keys;  ///< ring form: every blind-index version still in use
 };
 
 struct logging {
@@ -276,6 +298,7 @@ load_result load_file(const path& file);
 /// "listener.portal" / "listener.system" (a listener added or removed),
 /// "listener.<kind>[i].addresses", every "store.*" key (the store applies them
 /// when it opens the database), "data_keys.key_file", "data_keys.key_id",
+/// "data_keys.active", "data_keys.key", "data_keys.index_key",
 /// "daemon.threads", "daemon.worker_threads".
 std::vector<std::string> restart_required(const config& current, const config& next);
 

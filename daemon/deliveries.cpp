@@ -7,8 +7,10 @@
 
 #include "common/log.hpp"
 #include "daemon/https_client.hpp"
+#include "daemon/runtime.hpp"
 #include "routing/prometheus.hpp"
 #include "store/deliveries.hpp"
+#include "store/error.hpp"
 
 namespace poort::daemon {
 namespace {
@@ -86,8 +88,17 @@ struct deliveries_runtime::counters {
   std::atomic<std::int64_t> given_up_now{0};
   std::atomic<std::int64_t> held_now{0};
   std::atomic<std::uint64_t> audit_failures{0};
+  /// Rows per key id and index version (refreshed by the worker, at most
+  /// once a minute: a count over postvak is not for every scrape).
+  mutable std::mutex usage_mu;
+  std::vector<store::key_usage> usage;  // guarded by usage_mu
+  bool usage_known = false;             // guarded by usage_mu
 
   void render(std::string& out) const {
+    {
+      std::lock_guard lock(usage_mu);
+      if (usage_known) render_key_metrics(out, usage);
+    }
     routing::prometheus_writer w(out);
     w.metric("poort_push_attempts_total", "counter", "Push attempts to municipal endpoints.",
              push_attempts.load());
@@ -126,7 +137,7 @@ result<std::unique_ptr<deliveries_runtime>> deliveries_runtime::create(const con
                                                                        poort::random& random,
                                                                        routing::metrics& metrics) {
   const auto creds = store::credentials_directory_from_environment();
-  if (cfg.data_keys.key_file.empty() && !creds) {
+  if (!store::key_ring_configured(cfg.data_keys, creds)) {
     log::warn("deliveries.disabled", {{"reason", "no_data_key"}});
     return std::unique_ptr<deliveries_runtime>{};
   }
@@ -136,10 +147,24 @@ result<std::unique_ptr<deliveries_runtime>> deliveries_runtime::create(const con
     return key.error();
   }
   std::shared_ptr<store::data_key> shared = std::move(*key);
-  auto other =
-      db.read([&](store::reader& r) { return store::count_sealed_under_other_keys(r, shared->id()); });
-  if (other && *other > 0)
-    log::warn("deliveries.sealed_under_other_key", {{"rows", *other}, {"hint", "run poortctl rekey"}});
+  // Rows the ring cannot open or find (a key id or an index version that is
+  // not listed) would switch consent checks off for their persons: refuse to
+  // start rather than accept sheets that a withdrawal forbids.
+  auto usage = db.read([](store::reader& r) { return store::count_rows_by_key(r); });
+  if (!usage) return usage.error();
+  for (const auto& u : store::usage_outside_ring(*shared, *usage)) {
+    log::error("deliveries.key_not_in_ring", {{"table", u.table},
+                                              {"key_id", u.key_id},
+                                              {"index_version", u.index_version},
+                                              {"rows", u.rows},
+                                              {"hint", "list the old key and index key in [data_keys]"}});
+    return make_error_code(store::error::unknown_key);
+  }
+  std::int64_t old_rows = 0;
+  for (const auto& u : *usage)
+    if (u.key_id != shared->id() || u.index_version != shared->index_version()) old_rows += u.rows;
+  if (old_rows > 0)
+    log::warn("deliveries.sealed_under_older_key", {{"rows", old_rows}, {"hint", "run poortctl rekey"}});
   return std::unique_ptr<deliveries_runtime>(new deliveries_runtime(std::move(shared), db, clock, metrics));
 }
 
@@ -193,10 +218,23 @@ void deliveries_runtime::checkpoint() {
   checkpoint_pending_ = true;
 }
 
+void deliveries_runtime::refresh_key_usage() {
+  auto usage = db_.read([](store::reader& r) { return store::count_rows_by_key(r); });
+  if (!usage) return;  // the next refresh tries again; /metrics keeps the last counts
+  std::lock_guard lock(counters_->usage_mu);
+  counters_->usage = std::move(*usage);
+  counters_->usage_known = true;
+}
+
 void deliveries_runtime::run() {
   auto next_purge = std::chrono::steady_clock::now();
+  auto next_usage = std::chrono::steady_clock::now();
   for (;;) {
     const auto cfg = current_config_();
+    if (std::chrono::steady_clock::now() >= next_usage) {
+      refresh_key_usage();
+      next_usage = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    }
     push_due(*cfg);
     if (std::chrono::steady_clock::now() >= next_purge) {
       purge_due();

@@ -52,10 +52,12 @@ store::delivery_settings delivery_settings_of(const config::deliveries& cfg);
 
 class deliveries_runtime {
  public:
-  /// Loads the data key (data_keys.key_file, else $CREDENTIALS_DIRECTORY/data-key).
+  /// Loads the key ring ([data_keys]; store/data_key.hpp).
   /// Success: the runtime, or nullptr when no key is configured anywhere (the
   /// area is then disabled: its routes answer 503; logged as a warning).
-  /// Failure: a key is configured but cannot be read or is malformed.
+  /// Failure: a key is configured but cannot be read or is malformed;
+  /// unknown_key when the database holds rows under a key id or index
+  /// version that the ring does not list (logged with the id and count).
   /// `db`, `clock`, `random` and `metrics` must outlive the runtime.
   static result<std::unique_ptr<deliveries_runtime>> create(const config::config& cfg, store::database& db,
                                                             poort::clock& clock, poort::random& random,
@@ -82,6 +84,7 @@ class deliveries_runtime {
   void push_due(const config::config& cfg);
   void purge_due();
   void checkpoint();
+  void refresh_key_usage();
 
   std::shared_ptr<store::data_key> key_;
   store::database& db_;

@@ -1,5 +1,8 @@
 #include "daemon/runtime.hpp"
 
+#include <map>
+#include <utility>
+
 #include "auth/database_session_store.hpp"
 #include "common/log.hpp"
 #include "daemon/deliveries.hpp"
@@ -74,6 +77,25 @@ void render_store_metrics(std::string& out, const store::metrics_snapshot& m) {
   histogram("poort_store_batch_size", "Transactions per group commit.", m.batch_size);
   histogram("poort_store_commit_duration_seconds", "BEGIN to durable COMMIT of a group commit.",
             m.commit_seconds);
+}
+
+void render_key_metrics(std::string& out, const std::vector<store::key_usage>& usage) {
+  // Key ids are config tokens (A-Z a-z 0-9 . _ -): safe as label values.
+  std::map<std::pair<std::string, std::string>, std::int64_t> by_key, by_version;
+  for (const auto& u : usage) {
+    by_key[{u.table, u.key_id}] += u.rows;
+    by_version[{u.table, std::to_string(u.index_version)}] += u.rows;
+  }
+  routing::prometheus_writer w(out);
+  w.family("poort_store_rows_by_key", "gauge",
+           "Rows holding sealed personal data, per table and data key id (poortctl rekey moves them).");
+  for (const auto& [k, n] : by_key)
+    w.sample("poort_store_rows_by_key", "table=\"" + k.first + "\",key_id=\"" + k.second + "\"", n);
+  w.family("poort_store_rows_by_index_version", "gauge",
+           "Rows holding sealed personal data, per table and blind-index version.");
+  for (const auto& [k, n] : by_version)
+    w.sample("poort_store_rows_by_index_version", "table=\"" + k.first + "\",version=\"" + k.second + "\"",
+             n);
 }
 
 }  // namespace poort::daemon

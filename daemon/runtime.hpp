@@ -25,6 +25,7 @@
 #include "routing/app.hpp"
 #include "routing/metrics.hpp"
 #include "store/database.hpp"
+#include "store/deliveries.hpp"
 
 namespace poort::daemon {
 
@@ -89,5 +90,11 @@ result<std::shared_ptr<const runtime>> build_runtime(std::shared_ptr<const confi
 
 /// The store's metrics in the Prometheus text format, appended to `out`.
 void render_store_metrics(std::string& out, const store::metrics_snapshot& m);
+
+/// Rows holding sealed data per key id and per blind-index version
+/// (store::count_rows_by_key), appended to `out`:
+///   poort_store_rows_by_key{table="postvak",key_id="k1"} N
+///   poort_store_rows_by_index_version{table="postvak",version="1"} N
+void render_key_metrics(std::string& out, const std::vector<store::key_usage>& usage);
 
 }  // namespace poort::daemon

@@ -1,5 +1,7 @@
 #include "store/audit.hpp"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <array>
 #include <limits>
@@ -7,6 +9,7 @@
 #include <vector>
 
 #include "common/crypto.hpp"
+#include "common/encoding.hpp"
 #include "common/log.hpp"
 #include "store/sqlite.hpp"
 
@@ -14,6 +17,7 @@ namespace poort::store {
 namespace {
 
 constexpr std::string_view encoding_version = "poort-audit-v1\n";
+constexpr std::string_view encoding_version_person = "poort-audit-v2\n";
 constexpr std::string_view genesis_hash = "0000000000000000000000000000000000000000000000000000000000000000";
 constexpr std::size_t rfc3339_millis_length = 24;  // "2026-11-29T21:37:05.123Z"
 
@@ -39,22 +43,40 @@ bool printable_ascii(std::string_view s) {
   return true;
 }
 
-/// The chain hash of a record given as stored text (see audit.hpp).
+void append_field(std::string& encoding, std::string_view f) {
+  encoding += std::to_string(f.size());
+  encoding += ':';
+  encoding += f;
+  encoding += '\n';
+}
+
+/// The chain hash of a record given as stored text (see audit.hpp): v1
+/// without a person commitment, v2 with it as a tenth field.
 std::string chain_hash(std::string_view seq, std::string_view prev_hash, std::string_view at,
                        std::string_view action, std::string_view object, std::string_view result,
-                       std::string_view origin, std::string_view actor, std::string_view request_id) {
-  std::string encoding{encoding_version};
-  for (const std::string_view f : {seq, prev_hash, at, action, object, result, origin, actor, request_id}) {
-    encoding += std::to_string(f.size());
-    encoding += ':';
-    encoding += f;
-    encoding += '\n';
-  }
+                       std::string_view origin, std::string_view actor, std::string_view request_id,
+                       std::string_view commitment) {
+  std::string encoding{commitment.empty() ? encoding_version : encoding_version_person};
+  for (const std::string_view f : {seq, prev_hash, at, action, object, result, origin, actor, request_id})
+    append_field(encoding, f);
+  if (!commitment.empty()) append_field(encoding, commitment);
+  return sha256_hex(encoding);
+}
+
+/// The commitment to a person reference (see audit.hpp).
+std::string person_commitment(std::string_view salt, std::string_view ref) {
+  std::string encoding{"poort-audit-person\n"};
+  append_field(encoding, salt);
+  append_field(encoding, ref);
   return sha256_hex(encoding);
 }
 
 constexpr std::string_view select_columns =
-    "seq, at, action, object, result, origin, actor, request_id, prev_hash, hash";
+    "seq, at, action, object, result, origin, actor, request_id, prev_hash, hash, persoon_ref, "
+    "persoon_zout, persoon_commitment";
+/// The same for a database whose audit_log predates migration 11.
+constexpr std::string_view select_columns_v1 =
+    "seq, at, action, object, result, origin, actor, request_id, prev_hash, hash, '', '', ''";
 
 /// Reads a row selected with `select_columns`. Failure: corrupt (unparsable time).
 result<audit_entry> read_entry(const statement& st) {
@@ -74,6 +96,8 @@ result<audit_entry> read_entry(const statement& st) {
   e.record.request_id = st.column_text(7);
   e.prev_hash = st.column_text(8);
   e.hash = st.column_text(9);
+  e.person_ref = st.column_text(10);
+  e.person_commitment = st.column_text(12);
   return e;
 }
 
@@ -86,7 +110,11 @@ result<verify_report> walk_chain(connection& conn, std::span<const audit_anchor>
     log::error("store.audit_verify_failed", {{"reason", "no audit_log table"}});
     return make_error_code(error::schema_mismatch);
   }
-  auto st = conn.prepare("SELECT " + std::string{select_columns} + " FROM audit_log ORDER BY seq");
+  auto has_person = conn.query_int64(
+      "SELECT count(*) FROM pragma_table_info('audit_log') WHERE name = 'persoon_commitment'");
+  if (!has_person) return has_person.error();
+  auto st = conn.prepare("SELECT " + std::string{*has_person ? select_columns : select_columns_v1} +
+                         " FROM audit_log ORDER BY seq");
   if (!st) return st.error();
 
   verify_report report;
@@ -111,10 +139,16 @@ result<verify_report> walk_chain(connection& conn, std::span<const audit_anchor>
     if (st->column_text(8) != expected_prev)
       return broken(seq, seq == 1 ? std::string{"prev_hash is not the chain start"}
                                   : "prev_hash does not match the hash of record " + std::to_string(seq - 1));
-    const std::string hash = chain_hash(std::to_string(seq), st->column_text(8), st->column_text(1),
-                                        st->column_text(2), st->column_text(3), st->column_text(4),
-                                        st->column_text(5), st->column_text(6), st->column_text(7));
+    const std::string hash = chain_hash(
+        std::to_string(seq), st->column_text(8), st->column_text(1), st->column_text(2), st->column_text(3),
+        st->column_text(4), st->column_text(5), st->column_text(6), st->column_text(7), st->column_text(12));
     if (st->column_text(9) != hash) return broken(seq, "hash does not match the record's fields");
+    // A person reference still present must be the one committed to; a
+    // cleared one (reference and salt empty) leaves the commitment alone.
+    const bool has_ref = !st->column_text(10).empty() || !st->column_text(11).empty();
+    if (has_ref && (st->column_text(12).empty() ||
+                    person_commitment(st->column_text(11), st->column_text(10)) != st->column_text(12)))
+      return broken(seq, "person reference does not match its commitment");
     for (; next_anchor != anchors.end() && next_anchor->seq == seq; ++next_anchor, ++report.anchors)
       if (next_anchor->hash != hash)
         return broken(seq, "hash differs from anchor " + std::to_string(seq) +
@@ -158,7 +192,11 @@ result<audit_anchor> audit_head(const std::filesystem::path& database_file) {
   return audit_head(r);
 }
 
-result<std::uint64_t> append_audit(transaction& tx, const audit_record& record) {
+std::string person_reference(std::int64_t index_version, std::string_view bsn_index) {
+  return std::to_string(index_version) + ":" + sha256_hex("poort audit person\n" + std::string(bsn_index));
+}
+
+result<std::uint64_t> append_audit(transaction& tx, const audit_record& record, std::string_view person_ref) {
   auto refuse = [&tx](std::string_view reason, std::string_view detail) -> error_code {
     log::error("store.audit_write_failed", {{"reason", reason}, {"detail", detail}});
     const error_code ec = make_error_code(error::audit_write_failed);
@@ -173,16 +211,29 @@ result<std::uint64_t> append_audit(transaction& tx, const audit_record& record) 
   const std::string at = format_rfc3339(record.at, true);
   if (at.size() != rfc3339_millis_length) return refuse("time out of range", {});
 
+  if (person_ref.size() > 80 || !printable_ascii(person_ref)) return refuse("person reference", {});
+  // An empty view may have no data pointer, which SQLite would bind as NULL.
+  const std::string ref_text(person_ref);
+  std::string salt, commitment;
+  if (!person_ref.empty()) {
+    std::array<unsigned char, 16> raw{};
+    if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) return refuse("no random salt", {});
+    salt = to_hex(std::span<const std::uint8_t>(raw.data(), raw.size()));
+    commitment = person_commitment(salt, person_ref);
+  }
+
   const auto head = audit_head(tx);
   if (!head) return refuse("cannot read the chain head", head.error().message());
   const std::uint64_t seq = head->seq + 1;
   const std::string& prev_hash = head->hash;
-  const std::string hash = chain_hash(std::to_string(seq), prev_hash, at, record.action, record.object,
-                                      record.result, record.origin, record.actor, record.request_id);
+  const std::string hash =
+      chain_hash(std::to_string(seq), prev_hash, at, record.action, record.object, record.result,
+                 record.origin, record.actor, record.request_id, commitment);
 
   auto insert = tx.prepare(
       "INSERT INTO audit_log (seq, at, action, object, result, origin, actor, request_id,"
-      " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " prev_hash, hash, persoon_ref, persoon_zout, persoon_commitment)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!insert) return refuse("cannot prepare the insert", insert.error().message());
   insert->bind(1, static_cast<std::int64_t>(seq))
       .bind(2, at)
@@ -193,9 +244,61 @@ result<std::uint64_t> append_audit(transaction& tx, const audit_record& record) 
       .bind(7, record.actor)
       .bind(8, record.request_id)
       .bind(9, prev_hash)
-      .bind(10, hash);
+      .bind(10, hash)
+      .bind(11, ref_text)
+      .bind(12, salt)
+      .bind(13, commitment);
   if (auto r = insert->run(); !r) return refuse("insert refused", r.error().message());
   return seq;
+}
+
+result<std::vector<audit_entry>> query_audit_by_person(reader& r, std::span<const std::string> refs,
+                                                       std::size_t limit) {
+  if (limit < 1 || limit > max_audit_query_limit || refs.empty() || refs.size() > 64)
+    return make_error_code(error::invalid_argument);
+  std::string sql = "SELECT " + std::string{select_columns} + " FROM audit_log WHERE persoon_ref IN (";
+  for (std::size_t i = 0; i < refs.size(); ++i) sql += i == 0 ? "?" : ", ?";
+  sql += ") ORDER BY seq DESC LIMIT ?";
+  auto st = r.prepare(sql);
+  if (!st) return st.error();
+  int i = 0;
+  for (const auto& ref : refs) st->bind(++i, ref);
+  st->bind(++i, static_cast<std::int64_t>(limit));
+  return collect_rows(*st, read_entry);
+}
+
+result<std::vector<std::pair<std::int64_t, std::int64_t>>> count_audit_person_refs(reader& r) {
+  auto st = r.prepare(
+      "SELECT CAST(substr(persoon_ref, 1, instr(persoon_ref, ':') - 1) AS INTEGER) AS v, count(*) FROM "
+      "audit_log "
+      "WHERE persoon_ref <> '' GROUP BY v ORDER BY v");
+  if (!st) return st.error();
+  return collect_rows(*st, [](const statement& row) {
+    return std::pair{row.column_int64(0), row.column_int64(1)};
+  });
+}
+
+result<std::size_t> clear_audit_person_refs(transaction& tx, sys_time before, const audit_identity& who,
+                                            sys_time now) {
+  const std::string cutoff = format_rfc3339(before, true);
+  auto newest =
+      tx.prepare("SELECT coalesce(max(seq), 0), count(*) FROM audit_log WHERE persoon_ref <> '' AND at < ?");
+  if (!newest) return newest.error();
+  newest->bind(1, cutoff);
+  auto has = newest->step();
+  if (!has) return has.error();
+  const std::int64_t last = newest->column_int64(0);
+  const auto count = static_cast<std::size_t>(newest->column_int64(1));
+  if (count == 0) return count;
+  auto up = tx.prepare(
+      "UPDATE audit_log SET persoon_ref = '', persoon_zout = '' WHERE persoon_ref <> '' AND at < ?");
+  if (!up) return up.error();
+  up->bind(1, cutoff);
+  if (auto ok = up->run(); !ok) return ok.error();
+  auto rec =
+      make_audit_record("audit.person_refs.clear", "audit:" + std::to_string(last), "success", who, now);
+  if (auto a = append_audit(tx, rec); !a) return a.error();
+  return count;
 }
 
 result<verify_report> verify_audit_chain(const std::filesystem::path& database_file,

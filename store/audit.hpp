@@ -27,6 +27,27 @@
 // or inserting a record, or reordering records breaks the chain at the first
 // record affected; `verify_audit_chain` finds it.
 //
+// Person references (issue 14 item 6). A record that concerns a person
+// (a delivery accepted, read, acknowledged, superseded, purged or pushed)
+// carries `person_reference(version, bsn_index)`: "<version>:" + hex
+// SHA-256("poort audit person\n" || the person's blind index under that
+// index version) -- derived from the blind index, never from the BSN itself,
+// and useless without the index key. The chain does not cover the reference
+// itself but a commitment to it:
+//
+//   salt       = 16 random bytes, hex (stored beside the reference)
+//   commitment = hex SHA-256( "poort-audit-person\n" || len:salt\n || len:reference\n )
+//
+// and such a record's hash uses the encoding "poort-audit-v2\n", the nine
+// fields above and the commitment as a tenth (records without a reference
+// keep "poort-audit-v1\n" and nine fields, so older chains verify as
+// before). At the audit's retention `clear_audit_person_refs` empties the
+// reference and the salt; the commitment stays, so every hash still matches.
+// Without the salt the commitment cannot be tested against a guessed
+// reference: once cleared, nothing links the record to the person. While the
+// reference is there, `verify_audit_chain` also checks it against the
+// commitment, so a changed reference breaks the chain at its record.
+//
 // Anchors. The chain alone cannot show that it was rewritten by someone with
 // write access to the file: they can change a record and recompute every
 // later hash, or delete the newest records, and the result links. An anchor is
@@ -46,6 +67,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -108,16 +130,45 @@ struct audit_entry {
   audit_record record;
   std::string prev_hash;
   std::string hash;
+  std::string person_ref;         ///< "" when none, or cleared at retention
+  std::string person_commitment;  ///< "" when the record never had a reference
 };
 
-/// Appends `record` to the chain inside `tx`.
+/// The person reference of a record about the person whose blind index
+/// (store/data_key.hpp) under index version `index_version` is `bsn_index`.
+/// REQUIRES: bsn_index not empty.
+std::string person_reference(std::int64_t index_version, std::string_view bsn_index);
+
+/// Appends `record` to the chain inside `tx`, with `person_ref` (from
+/// `person_reference`; "" = the record concerns no person).
 /// Success: the record's seq; it commits with the rest of `tx`.
 /// Failure: audit_write_failed, for a field out of its limits or not
 /// printable ASCII, or when SQLite refuses the insert (the underlying error is
 /// logged). On failure `tx` is also marked failed (`transaction::fail`), so
 /// the whole work item is rolled back and answered with audit_write_failed
 /// even if the caller ignores this result.
-result<std::uint64_t> append_audit(transaction& tx, const audit_record& record);
+result<std::uint64_t> append_audit(transaction& tx, const audit_record& record,
+                                   std::string_view person_ref = {});
+
+/// The newest records (at most `limit`, 1..max_audit_query_limit) whose person
+/// reference is one of `refs` (a person's references under every index
+/// version), newest first. Failure: invalid_argument, or a mapped SQLite error.
+result<std::vector<audit_entry>> query_audit_by_person(reader& r, std::span<const std::string> refs,
+                                                       std::size_t limit);
+
+/// Records that still carry a person reference, per index version (the
+/// number before ':' in the reference), ascending: an index key must stay in
+/// [data_keys] until its references are cleared, or `poortctl audit search`
+/// no longer finds them.
+result<std::vector<std::pair<std::int64_t, std::int64_t>>> count_audit_person_refs(reader& r);
+
+/// Clears the person reference and salt of every record made before
+/// `before` (the audit's retention), and appends an "audit.person_refs.clear"
+/// record (object "audit:<the newest seq cleared>"). The chain still verifies:
+/// it covers the commitment, which stays.
+/// Success: the number of records cleared. Failure: store errors.
+result<std::size_t> clear_audit_person_refs(transaction& tx, sys_time before, const audit_identity& who,
+                                            sys_time now);
 
 /// A chain head as recorded outside the database: the newest record's seq
 /// and hash, or seq 0 and the genesis hash (64 '0' characters) for an empty log.

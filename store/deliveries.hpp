@@ -92,9 +92,10 @@ struct incoming_delivery {
 /// sealed for the inbox and the person's blind index.
 struct sealed_delivery {
   incoming_delivery incoming;
-  std::string key_id;     ///< the data key that sealed `content`
-  std::string content;    ///< the message (domain::to_json form), sealed as postvak inhoud
-  std::string bsn_index;  ///< blind index of the person's BSN under that key
+  std::string key_id;              ///< the data key that sealed `content`
+  std::string content;             ///< the message (domain::to_json form), sealed as postvak inhoud
+  std::string bsn_index;           ///< blind index of the person's BSN under the active index version
+  std::int64_t index_version = 1;  ///< that version
 };
 
 /// Seals `d` under `key` (any thread).
@@ -348,15 +349,43 @@ result<purge_counts> count_purge_due(reader& r, sys_time now);
 
 // --------------------------------------------------------------- rekey
 
-/// Re-seals everything `old_key` sealed under `new_key` and recomputes the
-/// blind indexes; audited as one "data_key.rekey" record.
-/// Success: the number of sealed values re-encrypted.
-/// Failure: crypto_error when a value does not open under `old_key`.
-result<std::size_t> rekey(transaction& tx, const data_key& old_key, const data_key& new_key,
-                          const audit_identity& who, sys_time now);
+/// Where a rekey is: the last postvak volgnummer and intrekkingen rowid
+/// looked at. A fresh cursor starts at the beginning; since rows already
+/// under the active key and index version are never selected, a rekey that
+/// was killed simply starts again (nothing is done twice).
+struct rekey_cursor {
+  std::int64_t postvak = 0;
+  std::int64_t intrekkingen = 0;
+  bool done = false;  ///< both tables walked to the end
+};
 
-/// Rows still sealed under a key id other than `key_id` (poortd warns at start).
-result<std::int64_t> count_sealed_under_other_keys(reader& r, std::string_view key_id);
+/// Moves at most `limit` rows after `cursor` that are not under the ring's
+/// active key and index version: re-seals their content under the active
+/// key, recomputes their blind indexes under the active index version
+/// (tombstones only get the new key id and version), and advances `cursor`.
+/// Appends one "data_key.rekey" audit record when it moved anything. Meant
+/// for one short transaction per batch, so that poortd's deliveries keep
+/// flowing between them.
+/// Success: the number of rows moved. Failure: unknown_key (a row sealed under
+/// a key id that is not in the ring), crypto_error (a value does not open),
+/// corrupt, or a store error.
+result<std::size_t> rekey_batch(transaction& tx, const data_key& key, rekey_cursor& cursor, std::size_t limit,
+                                const audit_identity& who, sys_time now);
+
+/// Rows holding sealed data (postvak entries with content, withdrawals) per
+/// table, key id and blind-index version: what /metrics shows and what a
+/// rekey reports as left under old keys.
+struct key_usage {
+  std::string table;  ///< "postvak" or "intrekkingen"
+  std::string key_id;
+  std::int64_t index_version = 1;
+  std::int64_t rows = 0;
+};
+result<std::vector<key_usage>> count_rows_by_key(reader& r);
+
+/// The rows of `usage` that `key` cannot serve: a key id or an index version
+/// not in the ring (poortd refuses to start on them).
+std::vector<key_usage> usage_outside_ring(const data_key& key, const std::vector<key_usage>& usage);
 
 /// Runs PRAGMA wal_checkpoint(TRUNCATE) on a connection of its own, so that
 /// purged content leaves the WAL too. Waits (busy timeout) for readers.

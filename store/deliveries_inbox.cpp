@@ -143,7 +143,9 @@ result<std::optional<inbox_message>> read_message(transaction& tx, const data_ke
       if (auto r = up->run(); !r) return r.error();
     }
   }
-  if (auto a = audit(tx, who, "delivery.read", bericht_id, "success", now); !a) return a.error();
+  auto ref = person_ref_of_entry(tx, bericht_id);
+  if (!ref) return ref.error();
+  if (auto a = audit(tx, who, "delivery.read", bericht_id, "success", now, *ref); !a) return a.error();
   return std::optional<inbox_message>{std::move(msg)};
 }
 
@@ -170,7 +172,10 @@ result<std::optional<inbox_entry>> acknowledge_message(transaction& tx, const de
         .bind(3, stamp(now + s.retention))
         .bind(4, bericht_id);
     if (auto r = up->run(); !r) return r.error();
-    if (auto a = audit(tx, who, "delivery.acknowledge", bericht_id, "success", now); !a) return a.error();
+    auto ref = person_ref_of_entry(tx, bericht_id);
+    if (!ref) return ref.error();
+    if (auto a = audit(tx, who, "delivery.acknowledge", bericht_id, "success", now, *ref); !a)
+      return a.error();
   }
   return entry;
 }

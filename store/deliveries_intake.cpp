@@ -59,16 +59,35 @@ std::string serialize(const incoming_delivery& d) {
 
 using stored_sheet = domain::held_sheet;
 
+// The person's blind indexes under every index version of the ring: a
+// lookup by BSN searches for all of them (issue 14 item 1), so that rows
+// indexed under an older version are found until a rekey has moved them.
+std::vector<std::string> indexes_of(const data_key& key, std::string_view kind, std::string_view value) {
+  std::vector<std::string> out;
+  for (auto& v : key.blind_indexes(kind, value)) out.push_back(std::move(v.index));
+  return out;
+}
+
+// Binds `values` from parameter `first` on; the next free parameter.
+int bind_all(statement& st, int first, std::span<const std::string> values) {
+  for (const auto& v : values) st.bind(first++, v);
+  return first;
+}
+
 // The person's sheets that still hold content (optionally in one municipality).
-result<std::vector<stored_sheet>> sheets_of(transaction& tx, const data_key& key, std::string_view bsn_index,
+result<std::vector<stored_sheet>> sheets_of(transaction& tx, const data_key& key,
+                                            std::span<const std::string> bsn_indexes,
                                             std::string_view gemeentecode) {
   auto st = tx.prepare(
       "SELECT bericht_id, key_id, inhoud, (SELECT afzender_oin FROM leveringen l WHERE l.bericht_id = "
-      "postvak.bericht_id) FROM postvak WHERE bsn_index = ? AND bsn_index <> '' "
+      "postvak.bericht_id) FROM postvak WHERE bsn_index IN " +
+      placeholders(bsn_indexes.size()) +
+      " AND bsn_index <> '' "
       "AND soort = 'INFORMATIEBLAD' AND inhoud IS NOT NULL AND (? = '' OR gemeentecode = ?) "
       "ORDER BY volgnummer");
   if (!st) return st.error();
-  st->bind(1, bsn_index).bind(2, gemeentecode).bind(3, gemeentecode);
+  const int next = bind_all(*st, 1, bsn_indexes);
+  st->bind(next, gemeentecode).bind(next + 1, gemeentecode);
   return collect_rows(*st, [&](const statement& row) -> result<stored_sheet> {
     std::string id = row.column_string(0);
     auto plain = open_content(key, row, 1, 2, id);
@@ -79,14 +98,22 @@ result<std::vector<stored_sheet>> sheets_of(transaction& tx, const data_key& key
   });
 }
 
-// The withdrawals that concern `sheet` (same person, same consent record).
+// The withdrawals that concern `sheet` (same person, same consent record),
+// indexed under any index version of the ring.
 result<std::vector<domain::intrekking>> withdrawals_for(transaction& tx, const data_key& key,
                                                         const domain::informatieblad& sheet) {
-  auto st =
-      tx.prepare("SELECT basisvoorwaarden FROM intrekkingen WHERE bsn_index = ? AND toestemming_index = ?");
+  const auto persons = key.blind_indexes("bsn", sheet.persoon.bsn);
+  const auto consents = key.blind_indexes("toestemming", sheet.toestemming.id);
+  std::string sql = "SELECT basisvoorwaarden FROM intrekkingen WHERE ";
+  for (std::size_t i = 0; i < persons.size(); ++i)
+    sql += (i == 0 ? "" : " OR ") +
+           std::string("(bsn_index = ? AND toestemming_index = ? AND index_versie = ?)");
+  auto st = tx.prepare(sql);
   if (!st) return st.error();
-  st->bind(1, key.blind_index("bsn", sheet.persoon.bsn))
-      .bind(2, key.blind_index("toestemming", sheet.toestemming.id));
+  for (std::size_t i = 0; i < persons.size(); ++i) {
+    const int at = static_cast<int>(3 * i);
+    st->bind(at + 1, persons[i].index).bind(at + 2, consents[i].index).bind(at + 3, persons[i].version);
+  }
   return collect_rows(*st, [&](const statement& row) {
     domain::intrekking w;
     w.bsn = sheet.persoon.bsn;
@@ -99,14 +126,16 @@ result<std::vector<domain::intrekking>> withdrawals_for(transaction& tx, const d
 
 // When the content of a new entry in `gemeentecode` is due: see delivery_settings.
 result<std::string> purge_after_for(transaction& tx, const delivery_settings& s, const incoming_delivery& d,
-                                    std::string_view gemeentecode, std::string_view bsn_index, sys_time now) {
+                                    std::string_view gemeentecode, std::span<const std::string> bsn_indexes,
+                                    sys_time now) {
   if (const auto* m = std::get_if<domain::detentiemelding>(&d.message))
     if (auto release = release_of(*m)) return stamp(day_plus(*release, s.retention));
-  auto st = tx.prepare(
-      "SELECT vrijlating FROM postvak WHERE bsn_index = ? AND bsn_index <> '' AND gemeentecode = ? "
-      "AND vrijlating <> '' ORDER BY volgnummer DESC LIMIT 1");
+  auto st =
+      tx.prepare("SELECT vrijlating FROM postvak WHERE bsn_index IN " + placeholders(bsn_indexes.size()) +
+                 " AND bsn_index <> '' AND gemeentecode = ? "
+                 "AND vrijlating <> '' ORDER BY volgnummer DESC LIMIT 1");
   if (!st) return st.error();
-  st->bind(1, bsn_index).bind(2, gemeentecode);
+  st->bind(bind_all(*st, 1, bsn_indexes), gemeentecode);
   auto has = st->step();
   if (!has) return has.error();
   if (*has) {
@@ -148,21 +177,24 @@ result<void> mark_purged_sections(transaction& tx, std::string_view bericht_id,
 // entries in that municipality that have no release date of their own
 // (sheets, withdrawals); acknowledged ones keep theirs under the
 // acknowledgement basis.
-result<void> move_purge_times(transaction& tx, const delivery_settings& s, std::string_view bsn_index,
-                              std::string_view gemeentecode, std::string_view purge_after) {
-  auto st = tx.prepare(
-      "UPDATE postvak SET wissen_na = ? WHERE bsn_index = ? AND bsn_index <> '' AND gemeentecode = ? "
-      "AND gewist_op = '' AND vrijlating = '' AND (? = 0 OR bevestigd_op = '')");
+result<void> move_purge_times(transaction& tx, const delivery_settings& s,
+                              std::span<const std::string> bsn_indexes, std::string_view gemeentecode,
+                              std::string_view purge_after) {
+  auto st =
+      tx.prepare("UPDATE postvak SET wissen_na = ? WHERE bsn_index IN " + placeholders(bsn_indexes.size()) +
+                 " AND bsn_index <> '' AND gemeentecode = ? "
+                 "AND gewist_op = '' AND vrijlating = '' AND (? = 0 OR bevestigd_op = '')");
   if (!st) return st.error();
-  st->bind(1, purge_after)
-      .bind(2, bsn_index)
-      .bind(3, gemeentecode)
-      .bind(4, std::int64_t{s.basis == retention_basis::acknowledgement});
+  st->bind(1, purge_after);
+  const int next = bind_all(*st, 2, bsn_indexes);
+  st->bind(next, gemeentecode).bind(next + 1, std::int64_t{s.basis == retention_basis::acknowledgement});
   if (auto r = st->run(); !r) return r;
   // The person's withdrawals stay at least as long (issue 14 item 5).
-  auto w = tx.prepare("UPDATE intrekkingen SET wissen_na = ? WHERE bsn_index = ? AND wissen_na < ?");
+  auto w = tx.prepare("UPDATE intrekkingen SET wissen_na = ? WHERE bsn_index IN " +
+                      placeholders(bsn_indexes.size()) + " AND wissen_na < ?");
   if (!w) return w.error();
-  w->bind(1, purge_after).bind(2, bsn_index).bind(3, purge_after);
+  w->bind(1, purge_after);
+  w->bind(bind_all(*w, 2, bsn_indexes), purge_after);
   return w->run();
 }
 
@@ -176,7 +208,11 @@ struct acceptance {
   const audit_identity& who;
   sys_time now;
   const incoming_delivery& d = sealed.incoming;
-  const std::string& bsn_index = sealed.bsn_index;
+  const std::string& bsn_index = sealed.bsn_index;  ///< under the active index version
+  /// The person's indexes under every index version: what lookups search for.
+  std::vector<std::string> bsn_indexes = indexes_of(key, "bsn", bsn_of(d));
+  /// The audit records of this delivery concern the person (store/audit.hpp).
+  std::string person_ref = person_reference(key.index_version(), bsn_index);
   std::string at = stamp(now);
   delivery_outcome out;
 
@@ -188,7 +224,7 @@ struct acceptance {
                              : std::string(domain::reason_code(domain::domain_error_of(ec)));
     std::ranges::transform(reason, reason.begin(),
                            [](char c) { return c >= 'A' && c <= 'Z' ? char(c + 32) : c; });
-    if (auto a = audit(tx, who, "delivery.create", d.bericht_id(), "denied:" + reason, now); !a)
+    if (auto a = audit(tx, who, "delivery.create", d.bericht_id(), "denied:" + reason, now, person_ref); !a)
       return a.error();
     return std::move(out);
   }
@@ -197,10 +233,10 @@ struct acceptance {
   // that is another prison (which the detainee left), the actor names both.
   result<void> audit_sheet(std::string action, std::string_view bericht_id, std::string_view sheet_sender) {
     if (sheet_sender.empty() || sheet_sender == d.sender_oin)
-      return audit(tx, who, std::move(action), bericht_id, "success", now);
+      return audit(tx, who, std::move(action), bericht_id, "success", now, person_ref);
     audit_identity both = who;
     both.actor += ";overgenomen_van=party:" + std::string(sheet_sender);
-    return audit(tx, both, std::move(action), bericht_id, "success", now);
+    return audit(tx, both, std::move(action), bericht_id, "success", now, person_ref);
   }
 
   // Issue 14 item 3: may this prison act on each of `sheets` (supersede or
@@ -221,7 +257,7 @@ struct acceptance {
   // The person's older sheets in the municipality that `newer` supersedes.
   std::vector<stored_sheet> superseded{};
   result<void> find_superseded(const domain::informatieblad& newer) {
-    auto older = sheets_of(tx, key, bsn_index, newer.gemeentecode);
+    auto older = sheets_of(tx, key, bsn_indexes, newer.gemeentecode);
     if (!older) return older.error();
     for (auto& o : *older)
       if (o.bericht_id != newer.bericht_id && domain::supersedes(newer, o.sheet))
@@ -246,7 +282,8 @@ struct acceptance {
     }
     out.what = delivery_outcome::kind::replayed;
     out.rec = {d.bericht_id(), d.kind(), st->column_string(3), d.body_sha256};
-    if (auto a = audit(tx, who, "delivery.replay", d.bericht_id(), "success", now); !a) return a.error();
+    if (auto a = audit(tx, who, "delivery.replay", d.bericht_id(), "success", now, person_ref); !a)
+      return a.error();
     return std::optional<delivery_outcome>{std::move(out)};
   }
 
@@ -275,7 +312,8 @@ struct acceptance {
       sheet_refusal = domain::error::replacement_other_person;
       return {};
     }
-    if (st->column_text(3) != sheet.gemeentecode || st->column_text(4) != bsn_index) {
+    if (st->column_text(3) != sheet.gemeentecode ||
+        std::ranges::find(bsn_indexes, st->column_text(4)) == bsn_indexes.end()) {
       sheet_refusal = domain::error::replacement_other_person;
       return {};
     }
@@ -323,12 +361,12 @@ struct acceptance {
     std::string release;
     if (const auto* dm = std::get_if<domain::detentiemelding>(&d.message))
       if (auto day = release_of(*dm)) release = domain::format_date(*day);
-    auto purge_after = purge_after_for(tx, s, d, m.gemeentecode, bsn_index, now);
+    auto purge_after = purge_after_for(tx, s, d, m.gemeentecode, bsn_indexes, now);
     if (!purge_after) return purge_after.error();
     const auto* sheet = std::get_if<domain::informatieblad>(&d.message);
     auto pv = tx.prepare(
         "INSERT INTO postvak (bericht_id, gemeentecode, soort, bsn_index, versie, vrijlating, key_id, "
-        "inhoud, wissen_na, volgnummer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "inhoud, wissen_na, volgnummer, index_versie) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!pv) return pv.error();
     pv->bind(1, e.bericht_id)
         .bind(2, m.gemeentecode)
@@ -339,10 +377,11 @@ struct acceptance {
         .bind(7, sealed.key_id)
         .bind_blob(8, as_bytes(e.sealed_content))
         .bind(9, *purge_after)
-        .bind(10, volgnummer);
+        .bind(10, volgnummer)
+        .bind(11, sealed.index_version);
     if (auto r = pv->run(); !r) return r;
     if (!release.empty()) {
-      if (auto r = move_purge_times(tx, s, bsn_index, d.gemeentecode(), *purge_after); !r) return r;
+      if (auto r = move_purge_times(tx, s, bsn_indexes, d.gemeentecode(), *purge_after); !r) return r;
     }
 
     if (!m.push_endpoint.empty() && !domain::valid_push_endpoint(m.push_endpoint))
@@ -357,7 +396,7 @@ struct acceptance {
       if (auto r = ob->run(); !r) return r;
       out.push_queued = true;
     }
-    return audit(tx, who, "delivery.create", e.bericht_id, "success", now);
+    return audit(tx, who, "delivery.create", e.bericht_id, "success", now, person_ref);
   }
 
   // A withdrawal's notices: each to the municipality holding the sheets it
@@ -405,9 +444,9 @@ struct acceptance {
     // move_purge_times moves it later with them (issue 14 item 5).
     auto st = tx.prepare(
         "INSERT INTO intrekkingen (bericht_id, bsn_index, toestemming_index, basisvoorwaarden, key_id, "
-        "sleutel, wissen_na) "
-        "VALUES (?, ?, ?, ?, ?, ?, coalesce((SELECT max(wissen_na) FROM postvak WHERE bsn_index = ? AND "
-        "bsn_index <> '' AND gewist_op = ''), ?))");
+        "sleutel, index_versie, wissen_na) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, coalesce((SELECT max(wissen_na) FROM postvak WHERE bsn_index IN " +
+        placeholders(bsn_indexes.size()) + " AND bsn_index <> '' AND gewist_op = ''), ?))");
     if (!st) return st.error();
     st->bind(1, w.bericht_id)
         .bind(2, bsn_index)
@@ -415,11 +454,11 @@ struct acceptance {
         .bind(4, to_bits(w.ingetrokken))
         .bind(5, key.id())
         .bind_blob(6, as_bytes(*sleutel))
-        .bind(7, bsn_index)
-        .bind(8, stamp(now + s.retention_without_release));
+        .bind(7, sealed.index_version);
+    st->bind(bind_all(*st, 8, bsn_indexes), stamp(now + s.retention_without_release));
     if (auto r = st->run(); !r) return r;
 
-    auto sheets = sheets_of(tx, key, bsn_index, "");
+    auto sheets = sheets_of(tx, key, bsn_indexes, "");
     if (!sheets) return sheets.error();
     for (const auto& o : *sheets) {
       const auto purged = domain::sections_to_purge(w, o.sheet);
@@ -429,7 +468,7 @@ struct acceptance {
       if (reduced.secties.empty()) {
         if (auto r = purge_entry(tx, o.bericht_id, "INGETROKKEN", "", now); !r) return r;
       } else if (auto r = reseal_content(tx, key, o.bericht_id, bj::serialize(domain::to_json(reduced)),
-                                         bsn_index);
+                                         bsn_index, sealed.index_version);
                  !r) {
         return r;
       }
@@ -445,7 +484,8 @@ struct acceptance {
     // (store/database.cpp), so it is not set again per delivery (SQLite
     // compiles a PRAGMA afresh on every run).
     // Content sealed under another key could not be read back: refuse it.
-    if (sealed.key_id != key.id()) return make_error_code(common_error::crypto_error);
+    if (sealed.key_id != key.id() || sealed.index_version != key.index_version())
+      return make_error_code(common_error::crypto_error);
     auto repeat = check_repeat();
     if (!repeat) return repeat.error();
     if (*repeat) return std::move(**repeat);
@@ -466,7 +506,7 @@ struct acceptance {
     }
     std::vector<domain::withdrawal_notice> notices;
     if (const auto* w = std::get_if<domain::intrekking>(&d.message)) {
-      auto held = sheets_of(tx, key, bsn_index, "");
+      auto held = sheets_of(tx, key, bsn_indexes, "");
       if (!held) return held.error();
       auto plan = domain::plan_withdrawal(*w, *held);
       if (!plan) return refuse(plan.error());
@@ -514,7 +554,8 @@ result<sealed_delivery> seal_delivery(const data_key& key, incoming_delivery d) 
   auto content = key.seal(serialize(d), content_aad(d.bericht_id()));
   if (!content) return content.error();
   std::string bsn_index = key.blind_index("bsn", bsn_of(d));
-  return sealed_delivery{std::move(d), key.id(), std::move(*content), std::move(bsn_index)};
+  return sealed_delivery{std::move(d), key.id(), std::move(*content), std::move(bsn_index),
+                         key.index_version()};
 }
 
 result<delivery_outcome> accept_delivery(transaction& tx, const data_key& key, const delivery_settings& s,

@@ -163,7 +163,9 @@ result<void> record_push_delivered(transaction& tx, std::string_view bericht_id,
   if (!st) return st.error();
   st->bind(1, stamp(now)).bind(2, bericht_id);
   if (auto r = st->run(); !r) return r;
-  return audit(tx, who, "delivery.push", bericht_id, "success", now);
+  auto ref = person_ref_of_entry(tx, bericht_id);
+  if (!ref) return ref.error();
+  return audit(tx, who, "delivery.push", bericht_id, "success", now, *ref);
 }
 
 result<void> record_push_failed(transaction& tx, std::string_view bericht_id, std::string_view reason,
@@ -180,7 +182,9 @@ result<void> record_push_failed(transaction& tx, std::string_view bericht_id, st
       .bind(4, bericht_id);
   if (auto r = st->run(); !r) return r;
   if (!give_up) return {};
-  return audit(tx, who, "delivery.push", bericht_id, "failed:gave_up", now);
+  auto ref = person_ref_of_entry(tx, bericht_id);
+  if (!ref) return ref.error();
+  return audit(tx, who, "delivery.push", bericht_id, "failed:gave_up", now, *ref);
 }
 
 result<void> record_push_obsolete(transaction& tx, std::string_view bericht_id, sys_time now) {

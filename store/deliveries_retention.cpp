@@ -31,12 +31,14 @@ result<std::vector<std::string>> purge_expired(transaction& tx, sys_time now, co
       "'content_purged' WHERE bericht_id = ? AND status = 'WACHTEND'");
   if (!obsolete) return obsolete.error();
   for (const auto& c : *due) {
+    auto ref = person_ref_of_entry(tx, c.bericht_id);  // before the purge empties the index
+    if (!ref) return ref.error();
     if (auto r = purge_entry(tx, c.bericht_id, "BEWAARTERMIJN", "", now); !r) return r.error();
     // A push still waiting (or held) for it has nothing left to send.
     obsolete->reset();
     obsolete->bind(1, stamp(now)).bind(2, c.bericht_id);
     if (auto r = obsolete->run(); !r) return r.error();
-    if (auto a = audit(tx, who, "delivery.purge", c.bericht_id, "success", now); !a) return a.error();
+    if (auto a = audit(tx, who, "delivery.purge", c.bericht_id, "success", now, *ref); !a) return a.error();
     purged.push_back(c.bericht_id);
   }
   return purged;

@@ -24,6 +24,7 @@ class category_impl final : public error_category {
       case error::corrupt: return "database is corrupt";
       case error::sqlite: return "database error";
       case error::internal: return "internal store error";
+      case error::unknown_key: return "sealed under a data key id that is not in [data_keys]";
     }
     return "unknown store error";
   }
@@ -44,7 +45,8 @@ class category_impl final : public error_category {
       case error::invalid_argument: return make_error_condition(condition::bad_request);
       case error::corrupt:
       case error::sqlite:
-      case error::internal: return make_error_condition(condition::internal);
+      case error::internal:
+      case error::unknown_key: return make_error_condition(condition::internal);
     }
     return make_error_condition(condition::internal);
   }

@@ -47,6 +47,9 @@ enum class error {
   /// A work item threw an exception or broke the writer's transaction
   /// (e.g. ran COMMIT itself). -> internal
   internal,
+  /// A row is sealed under a data key id that is not in the key ring
+  /// (store/data_key.hpp): list the old key in [data_keys]. -> internal
+  unknown_key,
 };
 
 const error_category& category() noexcept;

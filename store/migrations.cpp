@@ -425,6 +425,36 @@ UPDATE intrekkingen SET wissen_na = coalesce(
   strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+730 days'));
 CREATE INDEX intrekkingen_wissen ON intrekkingen (wissen_na);
 )sql"},
+    migration{11, "key ring: blind-index versions; person references in the audit log", R"sql(
+-- Issue 14 item 1: the blind index has keys of its own, with versions
+-- (store/data_key.hpp). Every stored index records its version; what was
+-- stored before is version 1 (derived from the data key, as always).
+ALTER TABLE postvak ADD COLUMN index_versie INTEGER NOT NULL DEFAULT 1 CHECK (index_versie >= 1);
+ALTER TABLE intrekkingen ADD COLUMN index_versie INTEGER NOT NULL DEFAULT 1 CHECK (index_versie >= 1);
+
+-- Issue 14 item 6: a record that concerns a person carries a reference
+-- derived from the person's blind index ("<version>:<hex>"), a random salt,
+-- and the commitment SHA-256(reference, salt) that the hash chain covers
+-- (store/audit.hpp). At the audit's retention the reference and the salt are
+-- cleared; the commitment stays, so the chain still verifies.
+ALTER TABLE audit_log ADD COLUMN persoon_ref TEXT NOT NULL DEFAULT '' CHECK (length(persoon_ref) <= 80);
+ALTER TABLE audit_log ADD COLUMN persoon_zout TEXT NOT NULL DEFAULT ''
+  CHECK (length(persoon_zout) IN (0, 32));
+ALTER TABLE audit_log ADD COLUMN persoon_commitment TEXT NOT NULL DEFAULT ''
+  CHECK (length(persoon_commitment) IN (0, 64));
+CREATE INDEX audit_log_persoon ON audit_log (persoon_ref, seq) WHERE persoon_ref <> '';
+
+-- The log stays append-only; the one change allowed is clearing a person
+-- reference and its salt (nothing else of the row may change).
+DROP TRIGGER audit_log_no_update;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+WHEN NOT (NEW.seq IS OLD.seq AND NEW.at IS OLD.at AND NEW.action IS OLD.action AND NEW.object IS OLD.object
+          AND NEW.result IS OLD.result AND NEW.origin IS OLD.origin AND NEW.actor IS OLD.actor
+          AND NEW.request_id IS OLD.request_id AND NEW.prev_hash IS OLD.prev_hash AND NEW.hash IS OLD.hash
+          AND NEW.persoon_commitment IS OLD.persoon_commitment
+          AND NEW.persoon_ref = '' AND NEW.persoon_zout = '')
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+)sql"},
 };
 
 constexpr bool versions_are_consecutive() {

@@ -51,21 +51,33 @@ inline domain::delivery_kind kind_column(const statement& row, int col) {
 }
 
 /// The plaintext of a postvak entry's content: column `key_col` holds the
-/// key id, `blob_col` the content sealed for `bericht_id`.
-/// Failure: crypto_error (sealed under another key than `key`, or tampered).
+/// key id, `blob_col` the content sealed for `bericht_id`; opened with the
+/// ring's key of that id.
+/// Failure: unknown_key (an id not in the ring), crypto_error (tampered).
 result<std::string> open_content(const data_key& key, const statement& row, int key_col, int blob_col,
                                  std::string_view bericht_id);
 
-/// Appends the audit record of `action` on "bericht:<bericht_id>" in `tx`.
+/// Appends the audit record of `action` on "bericht:<bericht_id>" in `tx`,
+/// with the person reference `person_ref` (store/audit.hpp; "" = none).
 result<void> audit(transaction& tx, const audit_identity& who, std::string action,
-                   std::string_view bericht_id, std::string result_text, sys_time now);
+                   std::string_view bericht_id, std::string result_text, sys_time now,
+                   std::string_view person_ref = {});
+
+/// The person reference of postvak entry `bericht_id` (from its blind index
+/// and index version), or "" when it has none (purged, or no such entry).
+result<std::string> person_ref_of_entry(reader& r, std::string_view bericht_id);
+
+/// "(?, ?, ...)" with `n` placeholders, for `column IN` a person's blind
+/// indexes under every version.
+std::string placeholders(std::size_t n);
 
 /// Empties an entry's content and blind index: what stays is a tombstone.
 result<void> purge_entry(transaction& tx, std::string_view bericht_id, std::string_view reason,
                          std::string_view superseded_by, sys_time now);
 
-/// Seals `json` under `key` as the content of `bericht_id`, with `bsn_index`.
+/// Seals `json` under the ring's active key as the content of `bericht_id`,
+/// with `bsn_index` computed under index version `index_version`.
 result<void> reseal_content(transaction& tx, const data_key& key, std::string_view bericht_id,
-                            std::string_view json, std::string_view bsn_index);
+                            std::string_view json, std::string_view bsn_index, std::int64_t index_version);
 
 }  // namespace poort::store::detail

@@ -244,10 +244,13 @@ class Deliveries : public ::testing::Test {
   void write_test_config(const std::string& deliveries_section) {
     daemon_options o;
     o.prison_organisation = prison_organisation_;
-    o.extra = "[[party]]\noin = \"" + std::string(kGemeente2Oin) +
-              "\"\nname = \"Gemeente Twee\"\nkind = \"municipal_system\"\ngemeentecode = \"" + kOther +
-              "\"\n\n" + "[data_keys]\nkey_file = \"" + (dir_.path() / key_file_).string() +
-              "\"\nkey_id = \"" + key_id_ + "\"\n\n" + "[deliveries]\n" + deliveries_section;
+    o.extra =
+        "[[party]]\noin = \"" + std::string(kGemeente2Oin) +
+        "\"\nname = \"Gemeente Twee\"\nkind = \"municipal_system\"\ngemeentecode = \"" + kOther + "\"\n\n" +
+        (data_keys_section_.empty() ? "[data_keys]\nkey_file = \"" + (dir_.path() / key_file_).string() +
+                                          "\"\nkey_id = \"" + key_id_ + "\"\n\n"
+                                    : data_keys_section_) +
+        "[deliveries]\n" + deliveries_section;
     config_ = write_config(dir_.path(), o);
   }
 
@@ -338,9 +341,11 @@ class Deliveries : public ::testing::Test {
   }
 
   /// Runs poortctl with `args` and this test's config; its exit status and stdout.
-  std::pair<int, std::string> poortctl(const std::string& args) {
-    const std::string cmd =
-        binary("tools/poortctl/poortctl").string() + " " + args + " --config '" + config_.string() + "'";
+  /// Runs poortctl with `args`; `stdin_file` (if not empty) as its stdin.
+  std::pair<int, std::string> poortctl(const std::string& args, const fs::path& stdin_file = {}) {
+    const std::string cmd = binary("tools/poortctl/poortctl").string() + " " + args + " --config '" +
+                            config_.string() + "'" +
+                            (stdin_file.empty() ? std::string() : " < '" + stdin_file.string() + "'");
     FILE* f = ::popen(cmd.c_str(), "r");
     std::string out;
     char buf[512];
@@ -352,6 +357,7 @@ class Deliveries : public ::testing::Test {
   temp_dir dir_;
   std::string key_file_ = "data.key";
   std::string key_id_ = "k1";
+  std::string data_keys_section_;    ///< the whole [data_keys] section; "" = the single-key form above
   std::string prison_organisation_;  ///< of pi-1 and pi-2 in the party configuration; "" = none
   fs::path config_;
   std::unique_ptr<daemon_process> daemon_;
@@ -772,8 +778,13 @@ TEST_F(Deliveries, PurgeDryRunThenPurge) {
             "1");
 }
 
-// Verifies key rotation: `poortctl rekey` moves every sealed value to the new
-// key, and lookups by BSN (the blind index) keep working under it.
+// Verifies key rotation (issue 14 item 1): poortd restarted on a key ring with
+// a new active key and index version (the old ones listed) still refuses a
+// sheet under consent withdrawn before, and shows rows per key id in
+// /metrics; `poortctl rekey` moves every row while poortd serves, in batches,
+// reports nothing left under the old key and index version; the audit chain
+// verifies; lookups by BSN keep working; `poortctl audit search --bsn` (the
+// BSN on stdin) lists the records about the person.
 TEST_F(Deliveries, RekeyMovesEverythingToTheNewKey) {
   start();
   ASSERT_EQ(post("/api/v1/informatiebladen", sheet(uuid(110), kOwn)).status, 201u);
@@ -781,26 +792,56 @@ TEST_F(Deliveries, RekeyMovesEverythingToTheNewKey) {
   ASSERT_EQ(daemon_->stop(), 0);
 
   std::ofstream(dir_.path() / "data2.key") << std::string(64, '7') << "\n";
-  key_file_ = "data2.key";
-  key_id_ = "k2";
-  start();  // rewrites the config with the new key (poortd warns about the old rows)
-  ASSERT_EQ(daemon_->stop(), 0);
-  auto [rc, text] =
-      poortctl("rekey --old-key-file '" + (dir_.path() / "data.key").string() + "' --old-key-id k1");
-  ASSERT_EQ(rc, 0) << text;
-  EXPECT_NE(text.find("re-encrypted 3 value(s) from key k1 to key k2"), std::string::npos) << text;
-  EXPECT_EQ(query_blob(db_file(), "SELECT group_concat(DISTINCT key_id) FROM postvak"), "k2");
+  std::ofstream(dir_.path() / "index2.key") << std::string(64, '8') << "\n";
+  data_keys_section_ = "[data_keys]\nactive = \"k2\"\n[[data_keys.key]]\nid = \"k1\"\nkey_file = \"" +
+                       (dir_.path() / "data.key").string() +
+                       "\"\n[[data_keys.key]]\nid = \"k2\"\nkey_file = \"" +
+                       (dir_.path() / "data2.key").string() +
+                       "\"\n[[data_keys.index_key]]\nversion = 1\nderive_from = \"k1\"\n"
+                       "[[data_keys.index_key]]\nversion = 2\nkey_file = \"" +
+                       (dir_.path() / "index2.key").string() + "\"\n\n";
+  start();  // rewrites the config with the ring (poortd warns about the old rows)
+  auto refused = post("/api/v1/informatiebladen", sheet(uuid(112), kOwn));
+  EXPECT_EQ(refused.status, 422u) << "the withdrawal under index version 1 still counts: " << refused.body;
+  std::string metrics;
+  EXPECT_TRUE(wait_until([&] {
+    tls_client c(daemon_->portal_port());
+    metrics = c.connect() ? std::string() : c.request(http::verb::get, "/metrics").body;
+    return metrics.find("poort_store_rows_by_key{") != std::string::npos;
+  })) << metrics;
+  EXPECT_NE(metrics.find("poort_store_rows_by_key{table=\"postvak\",key_id=\"k1\"} 2"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("poort_store_rows_by_index_version{table=\"intrekkingen\",version=\"1\"} 1"),
+            std::string::npos)
+      << metrics;
 
-  ASSERT_TRUE(daemon_->start()) << dump();
+  auto [rc, text] = poortctl("rekey --batch 1 --pause-ms 0");  // while poortd serves
+  ASSERT_EQ(rc, 0) << text;
+  EXPECT_NE(text.find("batch 3: 1 row(s) moved, 3 in all"), std::string::npos) << text;
+  EXPECT_NE(text.find("moved 3 row(s) to key k2, index version 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("left under key k1: 0 row(s)"), std::string::npos) << text;
+  EXPECT_NE(text.find("left under index version 1: 0 row(s)"), std::string::npos) << text;
+  EXPECT_EQ(query_blob(db_file(), "SELECT group_concat(DISTINCT key_id) FROM postvak"), "k2");
+  auto [vrc, verified] = poortctl("audit verify");
+  EXPECT_EQ(vrc, 0) << verified;
+
   EXPECT_EQ(read(uuid(110)).at("inhoud").at("persoon").at("bsn").as_string(), kBsn);
   // The earlier withdrawal still applies (blind indexes recomputed) ...
-  auto later = post("/api/v1/informatiebladen", sheet(uuid(112), kOwn));
+  auto later = post("/api/v1/informatiebladen", sheet(uuid(113), kOwn));
   EXPECT_EQ(later.status, 422u) << later.body;
   // ... and a new one still finds the person's sheet by BSN.
-  ASSERT_EQ(post("/api/v1/intrekkingen", intrekking(uuid(113), kOwn, "ALLE")).status, 201u);
+  ASSERT_EQ(post("/api/v1/intrekkingen", intrekking(uuid(114), kOwn, "ALLE")).status, 201u);
   auto purged = read(uuid(110));
   EXPECT_TRUE(purged.at("inhoud").is_null());
   EXPECT_EQ(purged.at("gewistReden").as_string(), "INGETROKKEN");
+
+  std::ofstream(dir_.path() / "bsn.txt") << kBsn << "\n";
+  auto [src, found] = poortctl("audit search --bsn", dir_.path() / "bsn.txt");
+  ASSERT_EQ(src, 0) << found;
+  EXPECT_NE(found.find("delivery.create bericht:" + uuid(110) + " success party:"), std::string::npos)
+      << found;
+  EXPECT_NE(found.find("delivery.purge bericht:" + uuid(110)), std::string::npos) << found;
+  EXPECT_EQ(found.find(kBsn), std::string::npos);
 }
 
 // Verifies `poortctl backup` beside the running daemon: a checked copy with

@@ -13,7 +13,9 @@
 //   poortctl backup --to FILE [--config FILE | --database FILE]
 //                                             a checked online copy (store/backup.hpp)
 //   poortctl purge [--config FILE] [--dry-run]   (deliveries_cli.hpp)
-//   poortctl rekey --old-key-file FILE --old-key-id ID [--config FILE]
+//   poortctl rekey [--config FILE] [--batch N] [--pause-ms N]   (deliveries_cli.hpp)
+//   poortctl audit search --bsn [--config FILE] [--limit N]      BSN on stdin (deliveries_cli.hpp)
+//   poortctl audit clear-person-refs --older-than-days N [--config FILE]
 //   poortctl sp-metadata [--config FILE]      print our signed SAML SP metadata
 //   poortctl service-catalogue [--config FILE] --broker-oin OIN [--version V] [--privacy-url URL]
 //                                             print our signed eHerkenning service catalogue entry
@@ -92,10 +94,26 @@ constexpr const char* usage_text =
     "      snapshot without purged content, checked (integrity, audit chain) and synced before\n"
     "      it gets its name; audited in the database as store.backup. The data key is not in it\n"
     "  purge [--config FILE] [--dry-run]\n"
-    "      purge message contents and withdrawal records whose retention has passed; --dry-run\n"
-    "      lists what would go, with counts per table, and changes nothing\n"
-    "  rekey --old-key-file FILE --old-key-id ID [--config FILE]\n"
-    "      re-encrypt personal data from the old data key to the configured one\n"
+    "      purge message contents and withdrawal records whose retention has passed; --dry-run
+    "
+    "      lists what would go, with counts per table, and changes nothing
+    "
+    "  rekey [--config FILE] [--batch N] [--pause-ms N]
+    "
+    "      move personal data to the active key and blind-index version of [data_keys], in short
+    "
+    "      batches while poortd serves; run again after an interruption; reports what is left
+    "
+    "      under each older key id and index version
+    "
+    "  audit search --bsn [--config FILE] [--limit N]
+    "
+    "      read a BSN from stdin and print the audit records that concern that person
+    "
+    "  audit clear-person-refs --older-than-days N [--config FILE]
+    "
+    "      clear the person reference of audit records older than N days (the chain still verifies)
+    "
     "\n"
     "  --config defaults to /etc/poort/poort.toml\n";
 
@@ -369,6 +387,12 @@ int main(int argc, char** argv) {
     if (args[0] == "backup") return cmd_backup(rest.subspan(1));
     if (args.size() >= 2 && args[0] == "audit" && args[1] == "verify")
       return cmd_audit_verify(rest.subspan(2));
+    if (args.size() >= 2 && args[0] == "audit" && (args[1] == "search" || args[1] == "clear-person-refs")) {
+      const int rc = args[1] == "search"
+                         ? poort::poortctl::audit_search_main(rest.subspan(2), std::cin, std::cout, std::cerr)
+                         : poort::poortctl::audit_clear_refs_main(rest.subspan(2), std::cout, std::cerr);
+      return rc == 2 ? usage() : rc;
+    }
     if (args[0] == "registry" || args[0] == "conditions" || args[0] == "cohort") {
       const int rc =
           args[0] == "registry"     ? poort::poortctl::registry_main(rest.subspan(1), std::cout, std::cerr)

@@ -367,6 +367,61 @@ TEST_F(ConfigTest, DataKeyFileMayBeRawOrHex) {
   }
 }
 
+// The key ring form of [data_keys] (issue 14 item 1): sealing keys with ids,
+// one active, and versioned blind-index keys, own or derived.
+TEST_F(ConfigTest, DataKeyRingFormIsRead) {
+  auto c = parsed(std::string(portal) + R"(
+[data_keys]
+active = "k2"
+[[data_keys.key]]
+id = "k1"
+key_file = "@DIR@/data-raw.key"
+[[data_keys.key]]
+id = "k2"
+key_file = "@DIR@/data-hex.key"
+[[data_keys.index_key]]
+version = 1
+derive_from = "k1"
+[[data_keys.index_key]]
+version = 2
+key_file = "@DIR@/data-hex.key"
+)");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->data_keys.active, "k2");
+  ASSERT_EQ(c->data_keys.keys.size(), 2u);
+  EXPECT_EQ(c->data_keys.keys[1].key_file, dir() / "data-hex.key");
+  ASSERT_EQ(c->data_keys.index_keys.size(), 2u);
+  EXPECT_EQ(c->data_keys.index_keys[0].derive_from, "k1");
+  EXPECT_EQ(c->data_keys.index_keys[1].version, 2u);
+}
+
+TEST_F(ConfigTest, InconsistentDataKeyRingIsAProblem) {
+  EXPECT_THAT(problems(std::string(portal) + R"(
+[data_keys]
+key_file = "@DIR@/data-raw.key"
+active = "k3"
+[[data_keys.key]]
+id = "k1"
+[[data_keys.key]]
+id = "k1"
+[[data_keys.index_key]]
+version = 1
+derive_from = "k9"
+[[data_keys.index_key]]
+version = 1
+key_file = "@DIR@/data-raw.key"
+derive_from = "k1"
+)"),
+              UnorderedElementsAre(Problem("data_keys.key[1].id", "listed twice"),
+                                   Problem("data_keys.index_key[0].derive_from", "must name"),
+                                   Problem("data_keys.index_key[1].derive_from", "not both"),
+                                   Problem("data_keys.index_key[1].version", "listed twice"),
+                                   Problem("data_keys.key_file", "not both"),
+                                   Problem("data_keys.active", "must name")));
+  EXPECT_THAT(problems(std::string(portal) + "[data_keys]\nactive = \"k1\"\n"),
+              ElementsAre(Problem("data_keys.active", "[[data_keys.key]]")));
+}
+
 TEST_F(ConfigTest, RelativePathsResolveAgainstTheBaseDirectory) {
   auto c = parsed(R"(
 [[listener.portal]]

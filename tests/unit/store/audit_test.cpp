@@ -188,7 +188,8 @@ TEST_F(AuditChain, FindsSwappedRecords) {
 TEST_F(AuditChain, FindsInsertedRecord) {
   append(4);
   tamper(
-      "INSERT INTO audit_log SELECT 5, at, action, object, 'forged', origin, actor, request_id,"
+      "INSERT INTO audit_log (seq, at, action, object, result, origin, actor, request_id, prev_hash, hash)"
+      " SELECT 5, at, action, object, 'forged', origin, actor, request_id,"
       " hash, hash FROM audit_log WHERE seq = 4");
   EXPECT_EQ(verify().first_bad_seq, 5u);
 }

@@ -11,8 +11,10 @@
 #include <array>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "common/crypto.hpp"
+#include "store/error.hpp"
 #include "tests/unit/store/store_test_util.hpp"
 
 namespace poort::store {
@@ -175,6 +177,66 @@ TEST(DataKey, HexAndRawKeyFilesGiveTheSameKey) {
   data_key a("k1", *from_raw, rnd), b("k1", *from_hex, rnd);
   EXPECT_EQ(a.blind_index("bsn", kBsn), b.blind_index("bsn", kBsn));
   EXPECT_EQ(b.open(*a.seal("x", "aad"), "aad").value(), "x");
+}
+
+// The ring (issue 14 item 1): one active key seals, every key opens what it
+// sealed by id, an unknown id is unknown_key; the blind index is computed
+// under every index version, the active (highest) one last; the single-key
+// form's index (version 1) is the one derived from the key, as before.
+TEST(KeyRing, SealsWithTheActiveKeyOpensByIdAndIndexesUnderEveryVersion) {
+  fake_random rnd;
+  data_key old_single("k1", key_bytes(1), rnd);
+  auto old_sealed = old_single.seal("oud", "postvak/x/inhoud");
+  ASSERT_TRUE(old_sealed);
+  key_ring ring({{"k1", key_bytes(1)}, {"k2", key_bytes(2)}}, "k2",
+                {{2, key_bytes(3)}, {1, key_ring::derive_index_key(key_bytes(1))}}, rnd);
+  EXPECT_EQ(ring.id(), "k2");
+  EXPECT_EQ(ring.index_version(), 2);
+  EXPECT_EQ(*ring.open("k1", *old_sealed, "postvak/x/inhoud"), "oud");
+  auto sealed = ring.seal("nieuw", "postvak/y/inhoud");
+  ASSERT_TRUE(sealed);
+  EXPECT_FALSE(old_single.open(*sealed, "postvak/y/inhoud")) << "sealed under k2, not k1";
+  EXPECT_EQ(*ring.open("k2", *sealed, "postvak/y/inhoud"), "nieuw");
+  auto unknown = ring.open("k9", *sealed, "postvak/y/inhoud");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error(), make_error_code(error::unknown_key));
+
+  auto all = ring.blind_indexes("bsn", kBsn);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].version, 1);
+  EXPECT_EQ(all[0].index, old_single.blind_index("bsn", kBsn)) << "version 1 is the single-key form's index";
+  EXPECT_EQ(all[1].version, 2);
+  EXPECT_EQ(all[1].index, ring.blind_index("bsn", kBsn));
+  EXPECT_EQ(all[1].index,
+            hex(openssl_hmac(std::string(32, '\x03'), "bsn" + std::string(1, '\0') + std::string(kBsn))))
+      << "a configured index key is used as it is";
+}
+
+TEST(KeyRing, LoadsTheRingFormWithDerivedAndOwnIndexKeys) {
+  test::temp_dir dir;
+  fake_random rnd;
+  std::ofstream(dir.path() / "k1.key") << std::string(64, 'b');
+  std::ofstream(dir.path() / "k2.key") << std::string(64, 'c');
+  std::ofstream(dir.path() / "i2.key") << std::string(64, 'd');
+  config::data_keys single;
+  single.key_file = dir.path() / "k1.key";
+  auto before = load_key_ring(single, std::nullopt, rnd);
+  ASSERT_TRUE(before);
+  config::data_keys cfg;
+  cfg.active = "k2";
+  cfg.keys = {{"k1", dir.path() / "k1.key"}, {"k2", dir.path() / "k2.key"}};
+  cfg.index_keys = {{1, "", "k1"}, {2, dir.path() / "i2.key", ""}};
+  auto ring = load_key_ring(cfg, std::nullopt, rnd);
+  ASSERT_TRUE(ring) << ring.error().message();
+  EXPECT_EQ((*ring)->id(), "k2");
+  EXPECT_EQ((*ring)->key_ids(), (std::vector<std::string>{"k1", "k2"}));
+  EXPECT_EQ((*ring)->index_versions(), (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ((*ring)->blind_indexes("bsn", kBsn)[0].index, (*before)->blind_index("bsn", kBsn))
+      << "index version 1 derived from k1 finds what the single-key configuration stored";
+  cfg.keys[1].key_file.clear();
+  std::ofstream(dir.path() / "data-key-k2") << std::string(64, 'c');
+  EXPECT_TRUE(load_key_ring(cfg, dir.path(), rnd)) << "a key without a file comes from the credential";
+  EXPECT_FALSE(load_key_ring(cfg, std::nullopt, rnd));
 }
 
 }  // namespace

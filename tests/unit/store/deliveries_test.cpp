@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include <fstream>
+#include <set>
 
 #include "store/data_key.hpp"
 #include "store/migrations.hpp"
@@ -885,16 +886,23 @@ TEST_F(DeliveryStore, FileHoldsNoPersonalDataInClearAndRekeyMovesIt) {
   auto db = database::open(test::store_config(dir_.path()), clock_, open_mode::require_current);
   ASSERT_TRUE(db);
   db_ = std::move(*db);
-  data_key next("k2", key_bytes(10), rnd_);
+  key_ring next({{"k1", key_bytes(9)}, {"k2", key_bytes(10)}}, "k2",
+                {{1, key_ring::derive_index_key(key_bytes(9))}, {2, key_bytes(11)}}, rnd_);
   std::size_t moved = 0;
-  ASSERT_TRUE(db_->write([&](transaction& tx) -> result<void> {
-    auto r = rekey(tx, key_, next, who_, clock_.now());
-    if (!r) return r.error();
-    moved = *r;
-    return {};
-  }));
+  for (rekey_cursor cursor; !cursor.done;) {
+    ASSERT_TRUE(db_->write([&](transaction& tx) -> result<void> {
+      auto r = rekey_batch(tx, next, cursor, 100, who_, clock_.now());
+      if (!r) return r.error();
+      moved += *r;
+      return {};
+    }));
+  }
   EXPECT_EQ(moved, 4u) << "three contents and one withdrawal";
-  EXPECT_EQ(*db_->read([&](reader& r) { return count_sealed_under_other_keys(r, "k2"); }), 0);
+  auto usage = *db_->read([&](reader& r) { return count_rows_by_key(r); });
+  for (const auto& u : usage) {
+    EXPECT_EQ(u.key_id, "k2") << u.table;
+    EXPECT_EQ(u.index_version, 2) << u.table;
+  }
   std::optional<inbox_message> m;
   ASSERT_TRUE(db_->write([&](transaction& tx) -> result<void> {
     auto r = read_message(tx, next, "GM0193", uuid(81), who_, clock_.now());
@@ -908,6 +916,264 @@ TEST_F(DeliveryStore, FileHoldsNoPersonalDataInClearAndRekeyMovesIt) {
     if (!r) return r.error();
     return {};
   })) << "the old key opens nothing any more";
+}
+
+// ------------------------------------------------------------ key ring (issue 14 item 1)
+
+// poortd restarted on a rotated ring: a new active key k2 and a new blind-index
+// version 2, the old key k1 and index version 1 still listed (as
+// config/poort.example.toml shows), before `poortctl rekey` ran.
+class KeyRotation : public DeliveryStore {
+ protected:
+  key_ring rotated_{{{"k1", key_bytes(9)}, {"k2", key_bytes(10)}},
+                    "k2",
+                    {{1, key_ring::derive_index_key(key_bytes(9))}, {2, key_bytes(11)}},
+                    rnd_};
+  // The old code path: one data key, and the blind index derived from it only.
+  key_ring single_new_{"k2", key_bytes(10), rnd_};
+
+  delivery_outcome accept_with(const key_ring& ring, const incoming_delivery& d) {
+    delivery_outcome out;
+    const auto sealed = seal_delivery(ring, d).value();
+    auto w = db_->write([&](transaction& tx) -> result<void> {
+      auto r = accept_delivery(tx, ring, settings_, sealed, who_, clock_.now());
+      if (!r) return r.error();
+      out = std::move(*r);
+      return {};
+    });
+    EXPECT_TRUE(w) << w.error().message();
+    return out;
+  }
+
+  // What accepting `d` under `ring` would do, rolled back.
+  delivery_outcome try_with(const key_ring& ring, const incoming_delivery& d) {
+    delivery_outcome out;
+    const auto sealed = seal_delivery(ring, d).value();
+    (void)db_->write([&](transaction& tx) -> result<void> {
+      auto r = accept_delivery(tx, ring, settings_, sealed, who_, clock_.now());
+      if (r) out = std::move(*r);
+      return make_error_code(error::internal);  // roll back
+    });
+    return out;
+  }
+
+  result<std::optional<inbox_message>> read_with(const key_ring& ring, const std::string& id) {
+    std::optional<inbox_message> out;
+    auto w = db_->write([&](transaction& tx) -> result<void> {
+      auto r = read_message(tx, ring, "GM0193", id, who_, clock_.now());
+      if (!r) return r.error();
+      out = std::move(*r);
+      return {};
+    });
+    if (!w) return w.error();
+    return out;
+  }
+};
+
+// (a) After the rotation, a sheet under consent that was withdrawn before it
+// is still refused: the withdrawal's index (version 1) is searched too. The
+// old code path (the single new key, checked rolled back in the same test)
+// accepts it: that is the failure this test guards.
+TEST_F(KeyRotation, SheetUnderConsentWithdrawnBeforeTheRotationIsRefused) {
+  const domain::basisvoorwaarde_set both{basisvoorwaarde::zorg, basisvoorwaarde::onderdak};
+  ASSERT_EQ(accept(incoming(sheet(uuid(200), both, both))).what, delivery_outcome::kind::created);
+  ASSERT_EQ(accept(incoming(withdrawal(uuid(201), {basisvoorwaarde::onderdak}))).what,
+            delivery_outcome::kind::created);
+
+  const auto later = incoming(sheet(uuid(202), both, both, 2));
+  EXPECT_EQ(try_with(single_new_, later).what, delivery_outcome::kind::created)
+      << "the single-key path loses the withdrawal: what this test must catch";
+  auto out = accept_with(rotated_, later);
+  ASSERT_EQ(out.what, delivery_outcome::kind::refused);
+  EXPECT_EQ(out.refusal, make_error_code(domain::error::consent_withdrawn));
+  EXPECT_EQ(scalar("SELECT count(*) FROM postvak WHERE bericht_id = '" + uuid(202) + "'"), 0);
+}
+
+// (b) A withdrawal after the rotation purges the sheets sealed and indexed
+// under the old key and index version; the single-key path finds none of them
+// (and refuses the withdrawal as matching no sheet).
+TEST_F(KeyRotation, WithdrawalAfterTheRotationPurgesSheetsUnderTheOldKey) {
+  const domain::basisvoorwaarde_set both{basisvoorwaarde::zorg, basisvoorwaarde::onderdak};
+  ASSERT_EQ(accept(incoming(sheet(uuid(210), both, both))).what, delivery_outcome::kind::created);
+  ASSERT_EQ(accept(incoming(sheet(uuid(211), {basisvoorwaarde::zorg}, both))).what,
+            delivery_outcome::kind::created);
+  const auto w = incoming(withdrawal(uuid(212), domain::basisvoorwaarde_set::all()));
+  EXPECT_TRUE(try_with(single_new_, w).purged.empty()) << "the single-key path purges nothing";
+
+  auto out = accept_with(rotated_, w);
+  ASSERT_EQ(out.what, delivery_outcome::kind::created);
+  EXPECT_FALSE(out.purged.empty());
+  EXPECT_EQ(scalar("SELECT count(*) FROM postvak WHERE soort = 'INFORMATIEBLAD' AND inhoud IS NOT NULL"), 0);
+  auto m = read_with(rotated_, uuid(211));
+  ASSERT_TRUE(m && *m);
+  EXPECT_FALSE((*m)->content_json);
+  EXPECT_EQ((*m)->entry.purge_reason, "INGETROKKEN");
+  // The withdrawal is stored under the new key and index version.
+  EXPECT_EQ(scalar("SELECT count(*) FROM intrekkingen WHERE key_id = 'k2' AND index_versie = 2"), 1);
+}
+
+// A row under a key id that the ring does not list is a clear error, not a
+// crash, and poortd's start-up check names it.
+TEST_F(KeyRotation, RowUnderAKeyNotInTheRingIsAnUnknownKeyError) {
+  ASSERT_EQ(accept(incoming(melding(uuid(220)))).what, delivery_outcome::kind::created);
+  auto m = read_with(single_new_, uuid(220));
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error(), make_error_code(error::unknown_key));
+  auto usage = *db_->read([](reader& r) { return count_rows_by_key(r); });
+  auto outside = usage_outside_ring(single_new_, usage);
+  ASSERT_EQ(outside.size(), 1u);
+  EXPECT_EQ(outside[0].key_id, "k1");
+  EXPECT_TRUE(usage_outside_ring(rotated_, usage).empty());
+}
+
+// (c) A rekey in short batches while deliveries go on, killed in the middle
+// (a batch that never commits, then a fresh start as after kill -9): it
+// finishes, nothing is left under the old key or index version, the audit
+// chain verifies, every message opens -- also with the old key and index
+// version removed from the ring -- and the earlier withdrawal still applies.
+TEST_F(KeyRotation, RekeyKilledInTheMiddleResumesAndFinishes) {
+  const domain::basisvoorwaarde_set both{basisvoorwaarde::zorg, basisvoorwaarde::onderdak};
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(uuid(230 + i));
+    ASSERT_EQ(accept(incoming(melding(ids.back()))).what, delivery_outcome::kind::created);
+  }
+  ids.push_back(uuid(240));
+  ASSERT_EQ(accept(incoming(sheet(ids.back(), both, both))).what, delivery_outcome::kind::created);
+  ids.push_back(uuid(241));
+  ASSERT_EQ(accept(incoming(withdrawal(ids.back(), {basisvoorwaarde::onderdak}))).what,
+            delivery_outcome::kind::created);
+  const auto rows = scalar("SELECT count(*) FROM postvak WHERE inhoud IS NOT NULL") +
+                    scalar("SELECT count(*) FROM intrekkingen");
+
+  auto batch = [&](rekey_cursor& cursor, bool commit) -> std::size_t {
+    std::size_t moved = 0;
+    auto w = db_->write([&](transaction& tx) -> result<void> {
+      auto r = rekey_batch(tx, rotated_, cursor, 2, who_, clock_.now());
+      if (!r) return r.error();
+      moved = *r;
+      if (!commit) return make_error_code(error::internal);  // killed before COMMIT
+      return {};
+    });
+    EXPECT_EQ(static_cast<bool>(w), commit);
+    return commit ? moved : 0;
+  };
+  rekey_cursor first;
+  EXPECT_EQ(batch(first, true), 2u);
+  // Deliveries flow between batches, under the new key.
+  ids.push_back(uuid(250));
+  ASSERT_EQ(accept_with(rotated_, incoming(melding(ids.back()))).what, delivery_outcome::kind::created);
+  rekey_cursor killed = first;
+  batch(killed, false);
+  EXPECT_EQ(scalar("SELECT count(*) FROM postvak WHERE key_id = 'k2' AND inhoud IS NOT NULL"), 3)
+      << "the killed batch left nothing behind";
+
+  std::size_t moved = 0;
+  int batches = 0;
+  for (rekey_cursor again; !again.done && batches < 20; ++batches)
+    moved += batch(again, true);  // a fresh run
+  EXPECT_EQ(2 + moved, static_cast<std::size_t>(rows)) << "every row moved once, none twice";
+  EXPECT_GE(batches, 3);
+  for (const auto& u : *db_->read([](reader& r) { return count_rows_by_key(r); })) {
+    EXPECT_EQ(u.key_id, "k2") << u.table;
+    EXPECT_EQ(u.index_version, 2) << u.table;
+  }
+  auto verified = verify_audit_chain(db_->file());
+  ASSERT_TRUE(verified);
+  EXPECT_TRUE(verified->ok) << verified->reason;
+
+  key_ring only_new({{"k2", key_bytes(10)}}, "k2", {{2, key_bytes(11)}}, rnd_);
+  for (const auto& id : ids) {
+    auto m = read_with(only_new, id);
+    ASSERT_TRUE(m) << id << ": " << m.error().message();
+    ASSERT_TRUE(*m) << id;
+    EXPECT_TRUE((*m)->content_json) << id;
+  }
+  auto later = accept_with(only_new, incoming(sheet(uuid(260), both, both, 2)));
+  EXPECT_EQ(later.what, delivery_outcome::kind::refused);
+  EXPECT_EQ(later.refusal, make_error_code(domain::error::consent_withdrawn));
+}
+
+// ------------------------------------------------------------ audit person reference (issue 14 item 6)
+
+// The person's references under every index version of the ring.
+std::vector<std::string> refs_of(const key_ring& ring, std::string_view bsn) {
+  std::vector<std::string> out;
+  for (const auto& v : ring.blind_indexes("bsn", bsn)) out.push_back(person_reference(v.version, v.index));
+  return out;
+}
+
+// Records about a person carry a reference from the blind index (never the
+// BSN); a search under every index version finds them across a rotation;
+// clearing the references at the audit's retention leaves a chain that
+// verifies, and then nothing links the records to the person.
+TEST_F(KeyRotation, AuditRecordsAboutAPersonAreFoundByBlindIndexAndClearedWithTheChainIntact) {
+  const domain::basisvoorwaarde_set both{basisvoorwaarde::zorg, basisvoorwaarde::onderdak};
+  ASSERT_EQ(accept(incoming(sheet(uuid(270), both, both))).what, delivery_outcome::kind::created);
+  ASSERT_TRUE(read(uuid(270)));
+  ASSERT_TRUE(db_->write([&](transaction& tx) -> result<void> {
+    auto r = acknowledge_message(tx, settings_, "GM0193", uuid(270), who_, clock_.now());
+    if (!r) return r.error();
+    return {};
+  }));
+  ASSERT_EQ(accept(incoming(melding(uuid(271)))).what, delivery_outcome::kind::created);
+  ASSERT_EQ(accept_with(rotated_, incoming(withdrawal(uuid(272), domain::basisvoorwaarde_set::all()))).what,
+            delivery_outcome::kind::created);
+  auto other = melding(uuid(273));
+  other.persoon = person(kOtherBsn);
+  ASSERT_EQ(accept(incoming(other)).what, delivery_outcome::kind::created);
+
+  const auto refs = refs_of(rotated_, kBsn);
+  auto found = *db_->read([&](reader& r) { return query_audit_by_person(r, refs, 100); });
+  std::multiset<std::string> actions;
+  for (const auto& e : found) {
+    actions.insert(e.record.action + " " + e.record.object);
+    EXPECT_EQ(e.person_ref.find(kBsn), std::string::npos);
+  }
+  EXPECT_EQ(actions, (std::multiset<std::string>{
+                         "delivery.create bericht:" + uuid(270), "delivery.read bericht:" + uuid(270),
+                         "delivery.acknowledge bericht:" + uuid(270), "delivery.create bericht:" + uuid(271),
+                         "delivery.create bericht:" + uuid(272), "delivery.purge bericht:" + uuid(270)}));
+  EXPECT_EQ(db_->read([&](reader& r) { return query_audit_by_person(r, refs_of(rotated_, kOtherBsn), 100); })
+                ->size(),
+            1u);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE persoon_ref LIKE '%" + std::string(kBsn) + "%'"), 0);
+
+  clock_.advance(std::chrono::hours(1));
+  std::size_t cleared = 0;
+  ASSERT_TRUE(db_->write([&](transaction& tx) -> result<void> {
+    auto r = clear_audit_person_refs(tx, clock_.now(), who_, clock_.now());
+    if (!r) return r.error();
+    cleared = *r;
+    return {};
+  }));
+  EXPECT_EQ(cleared, 7u);
+  EXPECT_TRUE(db_->read([&](reader& r) { return query_audit_by_person(r, refs, 100); })->empty());
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE persoon_zout <> '' OR persoon_ref <> ''"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE persoon_commitment <> ''"), 7);
+  auto verified = verify_audit_chain(db_->file());
+  ASSERT_TRUE(verified);
+  EXPECT_TRUE(verified->ok) << verified->reason;
+}
+
+// The chain covers the reference through its commitment: a reference changed
+// in the file (the append-only trigger dropped) breaks the chain there, and
+// the trigger refuses any change but clearing.
+TEST_F(KeyRotation, ChangedPersonReferenceBreaksTheChain) {
+  ASSERT_EQ(accept(incoming(melding(uuid(280)))).what, delivery_outcome::kind::created);
+  test::raw_db raw(db_->file());
+  EXPECT_NE(
+      raw.exec("UPDATE audit_log SET persoon_ref = '1:" + std::string(64, 'a') + "' WHERE persoon_ref <> ''"),
+      0)
+      << "the trigger allows clearing only";
+  ASSERT_EQ(raw.exec("DROP TRIGGER audit_log_no_update"), 0);
+  ASSERT_EQ(
+      raw.exec("UPDATE audit_log SET persoon_ref = '1:" + std::string(64, 'a') + "' WHERE persoon_ref <> ''"),
+      0);
+  auto verified = verify_audit_chain(db_->file());
+  ASSERT_TRUE(verified);
+  EXPECT_FALSE(verified->ok);
+  EXPECT_EQ(verified->reason, "person reference does not match its commitment");
 }
 
 // ------------------------------------------------------------ migration 7
