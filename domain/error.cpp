@@ -16,168 +16,217 @@ constexpr info describe(error e) noexcept {
   using c = condition;
   switch (e) {
     case error::ok: return {"OK", c::ok, "ok", "Gelukt."};
-    case error::bsn_invalid: return {"BSN_INVALID", c::bad_request, "invalid BSN", "Het BSN is ongeldig."};
+    case error::bsn_invalid:
+      return {"BSN_INVALID", c::bad_request, "invalid BSN",
+              "Het BSN is ongeldig. Geef een BSN van negen cijfers dat de elfproef doorstaat."};
     case error::rsin_invalid:
-      return {"RSIN_INVALID", c::bad_request, "invalid RSIN", "Het RSIN is ongeldig."};
+      return {"RSIN_INVALID", c::bad_request, "invalid RSIN",
+              "Het RSIN is ongeldig. Geef een RSIN van negen cijfers dat de elfproef doorstaat."};
     case error::kvk_invalid:
-      return {"KVK_INVALID", c::bad_request, "invalid KvK number", "Het KvK-nummer is ongeldig."};
-    case error::oin_invalid: return {"OIN_INVALID", c::bad_request, "invalid OIN", "Het OIN is ongeldig."};
+      return {"KVK_INVALID", c::bad_request, "invalid KvK number",
+              "Het KvK-nummer is ongeldig. Geef een KvK-nummer van acht cijfers."};
+    case error::oin_invalid:
+      return {"OIN_INVALID", c::bad_request, "invalid OIN",
+              "Het OIN is ongeldig. Geef een OIN van twintig cijfers."};
     case error::gemeentecode_invalid:
       return {"GEMEENTECODE_INVALID", c::bad_request, "invalid gemeentecode",
-              "De gemeentecode is ongeldig (verwacht: GM gevolgd door vier cijfers)."};
-    case error::uuid_invalid: return {"UUID_INVALID", c::bad_request, "invalid UUID", "De UUID is ongeldig."};
+              "De gemeentecode is ongeldig. Geef GM gevolgd door vier cijfers, bijvoorbeeld GM0363."};
+    case error::uuid_invalid:
+      return {"UUID_INVALID", c::bad_request, "invalid UUID",
+              "De UUID is ongeldig. Geef een UUID in de vorm 8-4-4-4-12 hexadecimale tekens."};
     case error::vestigingsnummer_invalid:
       return {"VESTIGINGSNUMMER_INVALID", c::bad_request, "invalid vestigingsnummer",
-              "Het vestigingsnummer is ongeldig."};
+              "Het vestigingsnummer is ongeldig. Geef een vestigingsnummer van twaalf cijfers."};
 
     case error::json_malformed:
       return {"JSON_MALFORMED", c::bad_request, "body is not valid JSON",
-              "Het bericht is geen geldige JSON."};
+              "Het bericht is geen geldige JSON. Controleer de opbouw van het bericht en stuur het opnieuw."};
     case error::body_too_large:
-      return {"BODY_TOO_LARGE", c::too_large, "body too large", "Het bericht is te groot."};
+      return {"BODY_TOO_LARGE", c::too_large, "body too large",
+              "Het bericht is te groot. Verklein het bericht en stuur het opnieuw."};
     case error::duplicate_field:
-      return {"DUPLICATE_FIELD", c::bad_request, "field given twice", "Een veld komt twee keer voor."};
+      return {"DUPLICATE_FIELD", c::bad_request, "field given twice",
+              "Een veld komt twee keer voor. Geef elk veld maar één keer."};
     case error::unknown_field:
-      return {"UNKNOWN_FIELD", c::bad_request, "unknown field", "Dit veld is onbekend."};
+      return {"UNKNOWN_FIELD", c::bad_request, "unknown field",
+              "Dit veld is onbekend. Laat het weg; het schema in de API-beschrijving noemt de toegestane "
+              "velden."};
     case error::field_required:
-      return {"FIELD_REQUIRED", c::bad_request, "field required", "Dit veld is verplicht."};
+      return {"FIELD_REQUIRED", c::bad_request, "field required", "Dit veld is verplicht. Vul het in."};
     case error::wrong_type:
-      return {"WRONG_TYPE", c::bad_request, "wrong JSON type", "Dit veld heeft het verkeerde type."};
+      return {"WRONG_TYPE", c::bad_request, "wrong JSON type",
+              "Dit veld heeft het verkeerde type. Gebruik het type dat het schema noemt."};
     case error::value_empty:
-      return {"VALUE_EMPTY", c::bad_request, "value empty", "Dit veld mag niet leeg zijn."};
+      return {"VALUE_EMPTY", c::bad_request, "value empty", "Dit veld mag niet leeg zijn. Vul het in."};
     case error::value_too_long:
-      return {"VALUE_TOO_LONG", c::bad_request, "value too long", "Dit veld is te lang."};
+      return {"VALUE_TOO_LONG", c::bad_request, "value too long",
+              "Dit veld is te lang. Maak de tekst korter."};
     case error::value_invalid_characters:
       return {"VALUE_INVALID_CHARACTERS", c::bad_request, "control characters in text",
-              "Dit veld bevat ongeldige tekens."};
+              "Dit veld bevat ongeldige tekens. Verwijder de stuurtekens uit de tekst."};
     case error::too_many_items:
-      return {"TOO_MANY_ITEMS", c::bad_request, "too many items", "Dit veld bevat te veel items."};
+      return {"TOO_MANY_ITEMS", c::bad_request, "too many items",
+              "Dit veld bevat te veel items. Geef er minder."};
     case error::duplicate_item:
-      return {"DUPLICATE_ITEM", c::bad_request, "item given twice", "Een item komt twee keer voor."};
+      return {"DUPLICATE_ITEM", c::bad_request, "item given twice",
+              "Een item komt twee keer voor. Geef elk item maar één keer."};
     case error::value_unknown:
-      return {"VALUE_UNKNOWN", c::bad_request, "value not allowed", "Deze waarde is niet toegestaan."};
+      return {"VALUE_UNKNOWN", c::bad_request, "value not allowed",
+              "Deze waarde is niet toegestaan. Kies een van de waarden die het schema noemt."};
     case error::number_out_of_range:
       return {"NUMBER_OUT_OF_RANGE", c::bad_request, "number out of range",
-              "Dit getal valt buiten het toegestane bereik."};
+              "Dit getal valt buiten het toegestane bereik. Geef een getal binnen het bereik dat het "
+              "schema noemt."};
     case error::date_invalid:
-      return {"DATE_INVALID", c::bad_request, "invalid date", "De datum is ongeldig (verwacht: JJJJ-MM-DD)."};
+      return {"DATE_INVALID", c::bad_request, "invalid date",
+              "De datum is ongeldig. Geef een bestaande datum in de vorm JJJJ-MM-DD."};
     case error::date_inconsistent:
       return {"DATE_INCONSISTENT", c::bad_request, "dates inconsistent",
-              "De datums zijn met elkaar in strijd."};
+              "De datums zijn met elkaar in strijd. Controleer de volgorde van de datums."};
     case error::email_invalid:
-      return {"EMAIL_INVALID", c::bad_request, "invalid e-mail address", "Het e-mailadres is ongeldig."};
+      return {"EMAIL_INVALID", c::bad_request, "invalid e-mail address",
+              "Het e-mailadres is ongeldig. Geef een e-mailadres als naam@voorbeeld.nl."};
     case error::phone_invalid:
-      return {"PHONE_INVALID", c::bad_request, "invalid telephone number", "Het telefoonnummer is ongeldig."};
+      return {"PHONE_INVALID", c::bad_request, "invalid telephone number",
+              "Het telefoonnummer is ongeldig. Geef een telefoonnummer met alleen cijfers, spaties en "
+              "eventueel een plus vooraan."};
     case error::url_invalid:
       return {"URL_INVALID", c::bad_request, "invalid https URL",
-              "Het adres moet een https-URL zijn zonder gebruikersnaam of fragment."};
+              "Het adres is ongeldig. Geef een https-URL zonder gebruikersnaam of fragment."};
     case error::fingerprint_invalid:
       return {"FINGERPRINT_INVALID", c::bad_request, "invalid SHA-256 fingerprint",
-              "De vingerafdruk moet een SHA-256-waarde zijn (64 hexadecimale tekens)."};
+              "De vingerafdruk is ongeldig. Geef een SHA-256-waarde van 64 hexadecimale tekens."};
     case error::topic_wrong_section:
       return {"TOPIC_WRONG_SECTION", c::bad_request, "topic belongs to another section",
-              "Dit onderwerp hoort bij een andere basisvoorwaarde."};
+              "Dit onderwerp hoort bij een andere basisvoorwaarde. Zet het onder de basisvoorwaarde "
+              "waar het bij hoort."};
     case error::version_inconsistent:
       return {"VERSION_INCONSISTENT", c::bad_request, "versie and vervangt disagree",
-              "Versie 1 vervangt niets; een latere versie moet het vervangen bericht noemen."};
+              "Versie en vervangt passen niet bij elkaar. Versie 1 vervangt niets; geef bij een latere "
+              "versie in vervangt het berichtId van het vervangen informatieblad."};
     case error::replaces_itself:
       return {"REPLACES_ITSELF", c::bad_request, "sheet replaces itself",
-              "Een informatieblad kan zichzelf niet vervangen."};
+              "Een informatieblad kan zichzelf niet vervangen. Geef in vervangt het berichtId van het "
+              "eerdere informatieblad."};
 
     case error::not_permitted:
       return {"NOT_PERMITTED", c::forbidden, "role may not do this",
-              "U bent niet bevoegd voor deze handeling."};
+              "U bent niet bevoegd voor deze handeling. Vraag iemand die wel bevoegd is om het te doen."};
     case error::other_organisation:
       return {"OTHER_ORGANISATION", c::forbidden, "actor belongs to another organisation",
-              "U bent ingelogd voor een andere organisatie dan deze gemeente."};
+              "U bent ingelogd voor een andere organisatie dan deze gemeente. Log in namens deze gemeente."};
     case error::cohort_name_invalid:
       return {"COHORT_NAME_INVALID", c::unprocessable, "invalid cohort name",
-              "De naam van het cohort is leeg, te lang of bevat ongeldige tekens."};
+              "De naam van het cohort is leeg, te lang of bevat ongeldige tekens. Geef een korte naam "
+              "zonder stuurtekens."};
     case error::cohort_window_invalid:
       return {"COHORT_WINDOW_INVALID", c::unprocessable, "window closes before it opens",
-              "De aanmeldperiode moet sluiten na het moment van openen."};
+              "De aanmeldperiode sluit voor of op het moment van openen. Kies een sluitmoment na het "
+              "moment van openen."};
     case error::cohort_capacity_invalid:
       return {"COHORT_CAPACITY_INVALID", c::unprocessable, "invalid capacity",
               "De capaciteit moet minstens 1 zijn, niet te groot, en niet lager dan het aantal "
-              "aangemelde gemeenten."};
+              "aangemelde gemeenten. Pas de capaciteit aan."};
     case error::cohort_connection_date_invalid:
       return {"COHORT_CONNECTION_DATE_INVALID", c::unprocessable, "connection date before the window opens",
-              "De aansluitdatum mag niet voor de opening van de aanmeldperiode liggen."};
+              "De aansluitdatum ligt voor de opening van de aanmeldperiode. Kies een latere "
+              "aansluitdatum."};
     case error::cohort_closed:
       return {"COHORT_CLOSED", c::conflict, "cohort registration already closed",
-              "De aanmeldperiode van dit cohort is al gesloten."};
+              "De aanmeldperiode van dit cohort is al gesloten. Open een nieuw cohort."};
     case error::registration_not_open:
       return {"REGISTRATION_NOT_OPEN", c::conflict, "registration window not open yet",
-              "De aanmeldperiode van dit cohort is nog niet begonnen."};
+              "De aanmeldperiode van dit cohort is nog niet begonnen. Meld uw gemeente aan zodra de "
+              "periode open is."};
     case error::registration_closed:
       return {"REGISTRATION_CLOSED", c::conflict, "registration window closed",
-              "De aanmeldperiode van dit cohort is gesloten."};
+              "De aanmeldperiode van dit cohort is gesloten. Meld uw gemeente aan bij een volgend cohort."};
     case error::cohort_full:
       return {"COHORT_FULL", c::conflict, "cohort full",
-              "Dit cohort is vol; er kunnen geen gemeenten meer worden aangemeld."};
+              "Dit cohort is vol; er kunnen geen gemeenten meer worden aangemeld. Meld uw gemeente aan "
+              "bij een volgend cohort."};
     case error::already_registered:
       return {"ALREADY_REGISTERED", c::conflict, "municipality already registered",
-              "Uw gemeente is al aangemeld."};
+              "Uw gemeente is al aangemeld. U hoeft niets meer te doen; de startpagina toont de volgende "
+              "stap."};
     case error::invalid_transition:
       return {"INVALID_TRANSITION", c::conflict, "not allowed in the current status",
-              "Deze stap is in de huidige status van de aansluiting niet mogelijk."};
+              "Deze stap is in de huidige status van de aansluiting niet mogelijk. Laad de pagina "
+              "opnieuw om de huidige status te zien."};
     case error::conditions_outdated:
       return {"CONDITIONS_OUTDATED", c::conflict, "conditions shown are not current",
-              "De aansluitvoorwaarden zijn gewijzigd; lees en accepteer de nieuwe versie."};
+              "De aansluitvoorwaarden zijn gewijzigd. Lees en accepteer de nieuwe versie."};
     case error::application_locked:
       return {"APPLICATION_LOCKED", c::conflict, "application can no longer change",
-              "De aanvraag kan in deze status niet meer worden gewijzigd."};
+              "De aanvraag kan in deze status niet meer worden gewijzigd. Neem contact op met Justid als "
+              "er iets moet veranderen."};
     case error::application_oin_mismatch:
       return {"APPLICATION_OIN_MISMATCH", c::unprocessable, "certificate OIN is not the municipality's",
-              "Het OIN van het systeemcertificaat is niet het OIN van uw gemeente."};
+              "Het OIN van het systeemcertificaat is niet het OIN van uw gemeente. Gebruik een "
+              "certificaat dat op het OIN van uw gemeente is uitgegeven."};
     case error::application_changed:
       return {"APPLICATION_CHANGED", c::conflict, "application changed since it was shown",
-              "De aanvraag is gewijzigd nadat u deze heeft ingezien; bekijk de aanvraag opnieuw."};
+              "De aanvraag is gewijzigd nadat u deze heeft ingezien. Bekijk de aanvraag opnieuw en "
+              "onderteken dan."};
     case error::assertion_id_invalid:
       return {"ASSERTION_ID_INVALID", c::bad_request, "missing or malformed assertion ID",
-              "De ondertekening mist een geldige inlogverklaring."};
+              "De ondertekening mist een geldige inlogverklaring. Log opnieuw in om te ondertekenen."};
     case error::reason_required:
-      return {"REASON_REQUIRED", c::unprocessable, "reason required", "Geef een reden op."};
+      return {"REASON_REQUIRED", c::unprocessable, "reason required",
+              "Er is geen reden opgegeven. Geef een reden op."};
     case error::reason_too_long:
-      return {"REASON_TOO_LONG", c::unprocessable, "reason too long", "De reden is te lang."};
+      return {"REASON_TOO_LONG", c::unprocessable, "reason too long",
+              "De reden is te lang. Maak de reden korter."};
     case error::connection_date_not_reached:
       return {"CONNECTION_DATE_NOT_REACHED", c::conflict, "connection date not reached",
-              "De aansluitdatum van het cohort is nog niet bereikt."};
+              "De aansluitdatum van het cohort is nog niet bereikt. Sluit de gemeente op of na die "
+              "datum aan."};
 
     case error::municipality_unknown:
       return {"MUNICIPALITY_UNKNOWN", c::unprocessable, "no municipality with this code",
-              "Er is geen gemeente met deze gemeentecode bekend."};
+              "Er is geen gemeente met deze gemeentecode bekend. Controleer de gemeentecode."};
     case error::not_connected:
       return {"NOT_CONNECTED", c::unprocessable, "municipality not connected",
-              "De gemeente is niet aangesloten."};
+              "De gemeente is niet aangesloten en ontvangt geen berichten. Stuur het bericht niet "
+              "opnieuw; neem contact op met de gemeente of met Justid."};
     case error::not_wanted:
       return {"NOT_WANTED", c::unprocessable, "municipality does not receive this kind",
-              "De gemeente ontvangt dit soort berichten niet."};
+              "De gemeente ontvangt dit soort berichten niet. Stuur het bericht niet opnieuw."};
     case error::consent_missing:
       return {"CONSENT_MISSING", c::unprocessable, "section without consent",
-              "Voor deze basisvoorwaarde is geen toestemming gegeven."};
+              "Voor een of meer basisvoorwaarden is geen toestemming gegeven (zie invalidParams). Stuur "
+              "het informatieblad zonder die secties."};
     case error::consent_withdrawn:
       return {"CONSENT_WITHDRAWN", c::unprocessable, "consent for this section was withdrawn",
-              "De toestemming voor deze basisvoorwaarde is ingetrokken."};
+              "De toestemming voor een of meer basisvoorwaarden is ingetrokken (zie invalidParams). "
+              "Stuur het informatieblad zonder die secties."};
     case error::replacement_other_person:
       return {"REPLACEMENT_OTHER_PERSON", c::unprocessable,
               "replaced sheet concerns another person or municipality",
-              "Het vervangen informatieblad gaat over een andere persoon of gemeente."};
+              "Het vervangen informatieblad gaat over een andere persoon of gemeente. Controleer het "
+              "berichtId in vervangt."};
     case error::replacement_not_newer:
       return {"REPLACEMENT_NOT_NEWER", c::conflict, "version not newer than the replaced sheet",
-              "De versie is niet hoger dan die van het vervangen informatieblad."};
+              "De versie is niet hoger dan die van het vervangen informatieblad. Geef een hoger "
+              "versienummer."};
     case error::bericht_id_conflict:
       return {"BERICHT_ID_CONFLICT", c::conflict, "berichtId reused with another body",
-              "Dit berichtId is al gebruikt voor een ander bericht."};
+              "U heeft dit berichtId al gebruikt voor een ander bericht. Stuur hetzelfde bericht "
+              "ongewijzigd opnieuw, of geef dit bericht een nieuw berichtId."};
     case error::withdrawal_unmatched:
       return {"WITHDRAWAL_UNMATCHED", c::unprocessable, "withdrawal concerns no sheet held of this person",
-              "Deze intrekking hoort bij geen informatieblad van deze persoon dat nog bewaard wordt."};
+              "Deze intrekking hoort bij geen informatieblad van deze persoon dat nog bewaard wordt. "
+              "Controleer het BSN en het toestemmingId; er is niets opgeslagen."};
     case error::other_prison:
       return {
           "OTHER_PRISON", c::forbidden, "the sheet was sent by another prison",
           "Alleen de inrichting die het informatieblad stuurde, of de inrichting van dezelfde organisatie "
           "waarheen de gedetineerde is overgeplaatst en die het informatieblad noemt, mag het vervangen of "
-          "intrekken."};
+          "intrekken. Vraag de inrichting die het informatieblad stuurde om dit te doen."};
+    case error::bericht_id_taken:
+      return {"BERICHT_ID_TAKEN", c::conflict, "berichtId already in use",
+              "Dit berichtId is al in gebruik. Geef dit bericht een nieuw berichtId (een willekeurige "
+              "UUID)."};
   }
   return {"UNKNOWN", c::internal, "unknown domain error", "Er is een onbekende fout opgetreden."};
 }

@@ -25,7 +25,9 @@ problem unavailable() {
 }
 
 problem not_found() {
-  return problem::not_found("Dit bericht bestaat niet, of het is niet voor uw gemeente.");
+  return problem::not_found(
+      "Dit bericht bestaat niet, of het is niet voor uw gemeente. Controleer het berichtId; "
+      "een bericht voor een andere gemeente is hier niet te zien.");
 }
 
 bj::value or_null(const std::string& s) { return s.empty() ? bj::value(nullptr) : bj::value(s); }
@@ -42,7 +44,9 @@ problem refusal_problem(const store::delivery_outcome& o) {
 problem validation_problem(const domain::validation_errors& errors) {
   std::vector<invalid_param> params;
   for (const auto& f : errors) params.push_back({f.pointer, std::string(domain::reason_code(f.code))});
-  constexpr std::string_view detail = "The body does not satisfy the schema; see invalidParams.";
+  constexpr std::string_view detail =
+      "Het bericht voldoet niet aan het schema. Herstel de velden die in invalidParams staan en stuur het "
+      "opnieuw.";
   if (domain::condition_of(errors) == condition::too_large)
     return problem::body_too_large(std::string(detail), std::move(params));
   return problem::invalid_body(std::move(params), std::string(detail));

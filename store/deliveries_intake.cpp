@@ -233,9 +233,13 @@ struct acceptance {
     auto has = st->step();
     if (!has) return has.error();
     if (!*has) return std::optional<delivery_outcome>{};
+    // Another sender's id: say only that it is taken, nothing about that
+    // message (issue 14 item 7); the sender's own id with another body or
+    // kind: a conflict.
     if (st->column_text(1) != d.sender_oin || st->column_text(2) != d.body_sha256 ||
         st->column_text(0) != domain::to_string(d.kind())) {
-      auto r = refuse(domain::error::bericht_id_conflict);
+      auto r = refuse(st->column_text(1) != d.sender_oin ? domain::error::bericht_id_taken
+                                                         : domain::error::bericht_id_conflict);
       if (!r) return r.error();
       return std::optional<delivery_outcome>{std::move(*r)};
     }

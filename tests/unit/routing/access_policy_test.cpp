@@ -296,7 +296,7 @@ TEST(AccessPolicy, NoCallerReadsOrChangesAnotherMunicipality) {
   ASSERT_EQ(read.result_int(), 403u);
   EXPECT_EQ(body_of(read).at("code").as_string(), "other_organisation");
   EXPECT_EQ(body_of(read).at("detail").as_string(),
-            "U bent ingelogd voor een andere organisatie dan deze gemeente.");
+            "U bent ingelogd voor een andere organisatie dan deze gemeente. Log in namens deze gemeente.");
   EXPECT_EQ(read.body().find("Amsterdam"), std::string::npos);
   auto message = env.call(who[sys_b], http::verb::get, "/api/v1/berichten/" + std::string(message_id));
   ASSERT_EQ(message.result_int(), 404u);

@@ -117,10 +117,10 @@ class DeliveryRoutes : public ::testing::Test {
     return call(config::listener_kind::portal, method, target, "", h);
   }
 
-  response deliver(const std::string& body) {
+  response deliver(const std::string& body, std::string_view prison = kPrison) {
     return call(config::listener_kind::system, http::verb::post, "/api/v1/detentiemeldingen", body,
                 {{"Content-Type", "application/json"}},
-                auth::party{std::string(kPrison), "PI Zwolle", auth::party_kind::institution, ""});
+                auth::party{std::string(prison), "PI", auth::party_kind::institution, ""});
   }
 
   /// What `handle_async` did: the response, on which thread, and whether
@@ -215,6 +215,40 @@ TEST_F(DeliveryRoutes, RefusesOtherRolesAndBadQueries) {
   ASSERT_EQ(bad.result_int(), 400u);
   EXPECT_EQ(json(bad).at("invalidParams").as_array().size(), 4u);
   EXPECT_EQ(portal(http::verb::get, "/api/v1/berichten/not-a-uuid", "casework GM0193").result_int(), 404u);
+}
+
+// Verifies issue 14 item 7: a prison that sends a berichtId another prison
+// used is told that the id is taken (its own code), not that it reused the id
+// with another body, and nothing about the other prison's message; the same
+// prison with another body keeps bericht_id_conflict. Both texts are Dutch.
+TEST_F(DeliveryRoutes, AnotherPrisonsBerichtIdIsTakenNotAConflict) {
+  ASSERT_EQ(deliver(melding(uuid(8), "GM0193")).result_int(), 201u);
+  auto taken = deliver(melding(uuid(8), "GM0193"), "00000099000020020000");
+  ASSERT_EQ(taken.result_int(), 409u) << taken.body();
+  const auto t = json(taken);
+  EXPECT_EQ(t.at("code").as_string(), "bericht_id_taken");
+  const std::string detail(t.at("detail").as_string());
+  EXPECT_NE(detail.find("berichtId"), std::string::npos) << detail;
+  for (std::string_view told : {"ander bericht", "eerder", "gemeente", "GM0193", "inrichting", "body"})
+    EXPECT_EQ(detail.find(told), std::string::npos) << told << " in: " << detail;
+  EXPECT_EQ(taken.body().find(std::string(kPrison)), std::string::npos);
+
+  auto changed = melding(uuid(8), "GM0200");
+  auto conflict = deliver(changed);
+  ASSERT_EQ(conflict.result_int(), 409u) << conflict.body();
+  EXPECT_EQ(json(conflict).at("code").as_string(), "bericht_id_conflict");
+  EXPECT_NE(std::string(json(conflict).at("detail").as_string()).find("U heeft dit berichtId al gebruikt"),
+            std::string::npos);
+}
+
+// Verifies that a body that breaks the schema is answered in Dutch, with what
+// to do (issue 14 item 7).
+TEST_F(DeliveryRoutes, SchemaRefusalIsDutch) {
+  auto bad = deliver("{}");
+  ASSERT_EQ(bad.result_int(), 400u) << bad.body();
+  EXPECT_EQ(json(bad).at("detail").as_string(),
+            "Het bericht voldoet niet aan het schema. Herstel de velden die in invalidParams staan en stuur "
+            "het opnieuw.");
 }
 
 // Verifies the administrators' view of the push outbox.

@@ -277,10 +277,14 @@ TEST_F(DeliveryStore, SameIdAndBodyIsARepeatAnotherBodyAConflict) {
   auto conflict = accept(incoming(changed));
   EXPECT_EQ(conflict.what, delivery_outcome::kind::refused);
   EXPECT_EQ(conflict.refusal, make_error_code(domain::error::bericht_id_conflict));
-  // The same bytes from another prison are a conflict too.
+  // The same bytes from another prison: refused, as an id that is taken
+  // (issue 14 item 7), not as "you reused it" (that prison never did).
   auto other_sender = incoming(m);
   other_sender.sender_oin = "00000099000020020000";
-  EXPECT_EQ(accept(other_sender).what, delivery_outcome::kind::refused);
+  auto taken = accept(other_sender);
+  EXPECT_EQ(taken.what, delivery_outcome::kind::refused);
+  EXPECT_EQ(taken.refusal, make_error_code(domain::error::bericht_id_taken));
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE result = 'denied:bericht_id_taken'"), 1);
   EXPECT_EQ(scalar("SELECT count(*) FROM postvak"), 1);
   EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.replay'"), 1);
 }
