@@ -79,9 +79,12 @@ result<std::vector<stored_sheet>> sheets_of(transaction& tx, const data_key& key
   });
 }
 
-// The withdrawals that concern `sheet` (same person, same consent record).
-result<std::vector<domain::intrekking>> withdrawals_for(transaction& tx, const data_key& key,
-                                                        const domain::informatieblad& sheet) {
+}  // namespace
+
+// The withdrawals that concern `sheet` (same person, same consent record);
+// store/deliveries_inbox.cpp shows them to the reader too.
+result<std::vector<domain::intrekking>> detail::withdrawals_for(reader& tx, const data_key& key,
+                                                                const domain::informatieblad& sheet) {
   auto st =
       tx.prepare("SELECT basisvoorwaarden FROM intrekkingen WHERE bsn_index = ? AND toestemming_index = ?");
   if (!st) return st.error();
@@ -96,6 +99,8 @@ result<std::vector<domain::intrekking>> withdrawals_for(transaction& tx, const d
     return w;
   });
 }
+
+namespace {
 
 // When the content of a new entry in `gemeentecode` is due: see delivery_settings.
 result<std::string> purge_after_for(transaction& tx, const delivery_settings& s, const incoming_delivery& d,

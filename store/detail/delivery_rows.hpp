@@ -64,6 +64,11 @@ result<void> audit(transaction& tx, const audit_identity& who, std::string actio
 result<void> purge_entry(transaction& tx, std::string_view bericht_id, std::string_view reason,
                          std::string_view superseded_by, sys_time now);
 
+/// The withdrawals of consent that concern `sheet`: the same person and the
+/// same consent record (store/deliveries_intake.cpp).
+result<std::vector<domain::intrekking>> withdrawals_for(reader& r, const data_key& key,
+                                                        const domain::informatieblad& sheet);
+
 /// Seals `json` under `key` as the content of `bericht_id`, with `bsn_index`.
 result<void> reseal_content(transaction& tx, const data_key& key, std::string_view bericht_id,
                             std::string_view json, std::string_view bsn_index);

@@ -203,6 +203,92 @@ TEST_F(DeliveryRoutes, CaseWorkerListsReadsAndAcknowledgesOwnInbox) {
             1);
 }
 
+// Verifies issue 17 item 3 through the routes: newest first with who each
+// message is about and its key date (never the BSN); a search by BSN in a
+// POST body (CSRF on the portal), never in the URL; filters by period and
+// order; every listing audited.
+TEST_F(DeliveryRoutes, InboxListsNewestFirstAndSearchesByBsnInTheBody) {
+  ASSERT_EQ(deliver(melding(uuid(11), "GM0193")).result_int(), 201u);
+  auto other = bj::parse(melding(uuid(12), "GM0193")).as_object();
+  other["persoon"].as_object()["bsn"] = "111222333";
+  other["persoon"].as_object()["geslachtsnaam"] = "Bakker";
+  other["verwachteInvrijheidstelling"] = "2026-10-01";
+  ASSERT_EQ(deliver(bj::serialize(other)).result_int(), 201u);
+
+  auto list = portal(http::verb::get, "/api/v1/berichten", "casework GM0193");
+  ASSERT_EQ(list.result_int(), 200u) << list.body();
+  auto items = json(list).at("berichten").as_array();
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].at("berichtId").as_string(), uuid(12));
+  EXPECT_EQ(items[0].at("persoon").at("geslachtsnaam").as_string(), "Bakker");
+  EXPECT_EQ(items[0].at("persoon").at("geboortedatum").as_string(), "1990-04-17");
+  EXPECT_EQ(items[0].at("invrijheidstelling").as_string(), "2026-10-01");
+  EXPECT_EQ(items[0].at("meldingSoort").as_string(), "BEGIN");
+  EXPECT_TRUE(items[1].at("invrijheidstelling").is_null());
+  EXPECT_EQ(list.body().find("123456782"), std::string::npos) << "a list never carries the BSN";
+  EXPECT_EQ(list.body().find("111222333"), std::string::npos);
+  auto oldest =
+      json(portal(http::verb::get, "/api/v1/berichten?volgorde=oudste&limiet=1", "casework GM0193"));
+  EXPECT_EQ(oldest.at("berichten").as_array()[0].at("berichtId").as_string(), uuid(11));
+  auto next = json(portal(
+      http::verb::get,
+      "/api/v1/berichten?volgorde=oudste&limiet=1&na=" + std::string(oldest.at("volgendeCursor").as_string()),
+      "casework GM0193"));
+  EXPECT_EQ(next.at("berichten").as_array()[0].at("berichtId").as_string(), uuid(12));
+  // The fake clock stands in September 2026.
+  EXPECT_EQ(
+      json(portal(http::verb::get, "/api/v1/berichten?vanaf=2026-09-01&tot=2026-12-31", "casework GM0193"))
+          .at("berichten")
+          .as_array()
+          .size(),
+      2u);
+  EXPECT_TRUE(json(portal(http::verb::get, "/api/v1/berichten?vanaf=2027-01-01", "casework GM0193"))
+                  .at("berichten")
+                  .as_array()
+                  .empty())
+      << "all received before that day";
+  auto backwards =
+      portal(http::verb::get, "/api/v1/berichten?vanaf=2026-09-02&tot=2026-09-01", "casework GM0193");
+  ASSERT_EQ(backwards.result_int(), 400u);
+  EXPECT_EQ(json(backwards).at("invalidParams").as_array()[0].at("code").as_string(), "DATE_INCONSISTENT");
+
+  const std::map<std::string, std::string> form{{"X-Test-User", "casework GM0193"},
+                                                {"X-CSRF-Token", "csrf-token"},
+                                                {"Content-Type", "application/json"}};
+  auto search = [&](const std::string& target, const std::string& body, auto headers) {
+    return call(config::listener_kind::portal, http::verb::post, target, body, headers);
+  };
+  auto found = search("/api/v1/berichten/_zoek", R"({"bsn":"111222333"})", form);
+  ASSERT_EQ(found.result_int(), 200u) << found.body();
+  ASSERT_EQ(json(found).at("berichten").as_array().size(), 1u);
+  EXPECT_EQ(json(found).at("berichten").as_array()[0].at("berichtId").as_string(), uuid(12));
+  auto none = search("/api/v1/berichten/_zoek?soort=INFORMATIEBLAD", R"({"bsn":"111222333"})", form);
+  EXPECT_TRUE(json(none).at("berichten").as_array().empty());
+
+  auto no_csrf = form;
+  no_csrf.erase("X-CSRF-Token");
+  EXPECT_EQ(
+      json(search("/api/v1/berichten/_zoek", R"({"bsn":"111222333"})", no_csrf)).at("code").as_string(),
+      "csrf_token_invalid");
+  auto bad = search("/api/v1/berichten/_zoek", R"({"bsn":"111222334"})", form);
+  ASSERT_EQ(bad.result_int(), 400u);
+  EXPECT_EQ(json(bad).at("invalidParams").as_array()[0].at("pointer").as_string(), "/bsn");
+  EXPECT_EQ(json(bad).at("invalidParams").as_array()[0].at("code").as_string(), "BSN_INVALID");
+  EXPECT_EQ(bad.body().find("111222334"), std::string::npos);
+  EXPECT_EQ(search("/api/v1/berichten/_zoek", R"({"bsn":"111222333","x":1})", form).result_int(), 400u);
+  EXPECT_EQ(search("/api/v1/berichten/_zoek", "{}", form).result_int(), 400u);
+  // The BSN has no place in the URL.
+  EXPECT_EQ(portal(http::verb::get, "/api/v1/berichten?bsn=111222333", "casework GM0193").result_int(), 400u);
+
+  store::test::raw_db raw(db_->file());
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM audit_log WHERE action = 'inbox.list' AND "
+                       "actor = 'user:eherkenning:pseudo-casework;namens=gemeente:GM0193' AND object LIKE "
+                       "'postvak:GM0193;volgorde=nieuwste;zoek=bsn;aantal=1;eerste=" +
+                       uuid(12) + "%'"),
+            1);
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM audit_log WHERE action = 'inbox.list'"), 7);
+}
+
 // Verifies who may not: a signatory, an administrator without a municipality,
 // someone not logged in, bad query parameters.
 TEST_F(DeliveryRoutes, RefusesOtherRolesAndBadQueries) {
