@@ -523,6 +523,9 @@ browserTest('the inbox: search by BSN in a POST body, filter by period, never th
   await page.getByRole('link', { name: 'Alle berichten tonen' }).click();
   await page.getByRole('table', { name: /Ontvangen berichten/ }).waitFor();
   const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
+  await page.getByLabel('Ontvangen vanaf').fill('1-3-2026');
+  await page.getByRole('button', { name: 'Filteren' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Vul de datum vanaf in als JJJJ-MM-DD' }).waitFor();
   await page.getByLabel('Ontvangen vanaf').fill(tomorrow);
   await page.getByRole('button', { name: 'Filteren' }).click();
   await page.waitForURL((u) => u.searchParams.get('vanaf') === tomorrow);

@@ -208,6 +208,11 @@ async function search(cursor) {
   heading.focus();
 }
 
+// The filter is a plain GET form; a malformed date is stopped here, with its message.
+filter.addEventListener('submit', (event) => {
+  if (!checkForm(filter)) event.preventDefault();
+});
+
 zoeken.addEventListener('submit', (event) => {
   event.preventDefault();
   search('');
