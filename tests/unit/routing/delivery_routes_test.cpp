@@ -267,9 +267,8 @@ TEST_F(DeliveryRoutes, InboxListsNewestFirstAndSearchesByBsnInTheBody) {
 
   auto no_csrf = form;
   no_csrf.erase("X-CSRF-Token");
-  EXPECT_EQ(
-      json(search("/api/v1/berichten/_zoek", R"({"bsn":"111222333"})", no_csrf)).at("code").as_string(),
-      "csrf_token_invalid");
+  EXPECT_EQ(json(search("/api/v1/berichten/_zoek", R"({"bsn":"111222333"})", no_csrf)).at("code").as_string(),
+            "csrf_token_invalid");
   auto bad = search("/api/v1/berichten/_zoek", R"({"bsn":"111222334"})", form);
   ASSERT_EQ(bad.result_int(), 400u);
   EXPECT_EQ(json(bad).at("invalidParams").as_array()[0].at("pointer").as_string(), "/bsn");
