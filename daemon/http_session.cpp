@@ -457,7 +457,8 @@ task<bool> http_session::refuse(exchange& x, refusal_kind why) {
     case refusal_kind::body_too_large: p = problem::body_too_large(); break;
     case refusal_kind::rate_limited: p = problem::too_many_requests(); break;
     case refusal_kind::malformed_body:
-      p = problem::malformed_request("The request body could not be read.");
+      p = problem::malformed_request(
+          "De inhoud van het verzoek kon niet worden gelezen. Stuur het verzoek opnieuw.");
       break;
     case refusal_kind::silent: break;
   }
@@ -557,8 +558,7 @@ routing::response http_session::handle(const routing::match& m, const routing::r
     return rt_->app->handle(m, req, *ctx_);
   } catch (const std::exception& e) {
     log::error("request.exception", {{"request_id", ctx_->request_id}, {"what", e.what()}});
-    return routing::make_problem_response(
-        req, routing::problem::internal_error("The request could not be completed."), ctx_->request_id);
+    return routing::make_problem_response(req, routing::problem::internal_error(), ctx_->request_id);
   }
 }
 

@@ -17,7 +17,8 @@
 //                                                 -> 422 naming each section
 //      and, with `vervangt`, check_replacement(sheet, replaced sheet)
 //   5. idempotency by berichtId and body_sha256(body): same hash -> same
-//      receipt; another hash -> bericht_id_conflict (409)
+//      receipt; another hash -> bericht_id_conflict (409); an id another
+//      sender used -> bericht_id_taken (409, nothing told about its message)
 //   6. store; for an intrekking: purge sections_to_purge(w, sheet) of every
 //      earlier sheet and notify the municipality.
 //

@@ -86,12 +86,13 @@ enum class error {
   consent_withdrawn,         ///< a section whose consent has been withdrawn
   replacement_other_person,  ///< `vervangt` names a sheet about another person or municipality
   replacement_not_newer,     ///< `vervangt` names a sheet with the same or a higher version (409)
-  bericht_id_conflict,       ///< the berichtId was used before with another body (409)
+  bericht_id_conflict,       ///< this sender used the berichtId before with another body (409)
   withdrawal_unmatched,      ///< an intrekking that concerns no sheet held of that person
   other_prison,              ///< the sheet is another prison's, outside the rule of issue 14 (403)
+  bericht_id_taken,          ///< another sender used the berichtId (409); nothing about its message is told
 };
 /// The last enumerator: a new code goes above this line and moves it.
-inline constexpr error last_error = error::other_prison;
+inline constexpr error last_error = error::bericht_id_taken;
 
 const error_category& domain_category() noexcept;
 

@@ -122,9 +122,7 @@ void app::add_routes() {
          auto ok = services_.store_writable ? services_.store_writable() : result<void>{};
          if (!ok) {
            log::warn("readyz.not_ready", {{"request_id", ctx.request_id}, {"error", ok.error().message()}});
-           return make_problem_response(
-               req, problem::store_unavailable("The store cannot take writes at the moment."),
-               ctx.request_id);
+           return make_problem_response(req, problem::store_unavailable(), ctx.request_id);
          }
          return make_response(req, http::status::ok, "text/plain; charset=utf-8", "ready\n");
        }});
@@ -313,8 +311,7 @@ void app::handle_async(const match& m, const std::shared_ptr<const request>& req
                        std::function<void(response)> done) const {
   const auto internal_error = [&ctx](const request& r, std::string_view what) {
     log::error("request.exception", {{"request_id", ctx.request_id}, {"what", what}});
-    return make_problem_response(r, problem::internal_error("The request could not be completed."),
-                                 ctx.request_id);
+    return make_problem_response(r, problem::internal_error(), ctx.request_id);
   };
   if (m.found == nullptr || !m.found->async) {
     std::optional<response> res;

@@ -165,7 +165,8 @@ class beheer_api {
 
   response requeue_push(const request& req, request_context& ctx) const {
     if (!s_.store || !s_.clock) return unavailable(req, ctx);
-    const problem not_found = problem::not_found("Er is geen uitgaand bericht met dit berichtId.");
+    const problem not_found =
+        problem::not_found("Er is geen uitgaand bericht met dit berichtId. Controleer het berichtId.");
     auto id = domain::normalize_uuid(ctx.param("berichtId"));
     if (!id) return problem_of(req, ctx, not_found);
     const auto who = audit_identity_of(ctx);

@@ -25,7 +25,9 @@ problem unavailable() {
 }
 
 problem not_found() {
-  return problem::not_found("Dit bericht bestaat niet, of het is niet voor uw gemeente.");
+  return problem::not_found(
+      "Dit bericht bestaat niet, of het is niet voor uw gemeente. Controleer het berichtId; "
+      "een bericht voor een andere gemeente is hier niet te zien.");
 }
 
 bj::value or_null(const std::string& s) { return s.empty() ? bj::value(nullptr) : bj::value(s); }
@@ -42,7 +44,9 @@ problem refusal_problem(const store::delivery_outcome& o) {
 problem validation_problem(const domain::validation_errors& errors) {
   std::vector<invalid_param> params;
   for (const auto& f : errors) params.push_back({f.pointer, std::string(domain::reason_code(f.code))});
-  constexpr std::string_view detail = "The body does not satisfy the schema; see invalidParams.";
+  constexpr std::string_view detail =
+      "Het bericht voldoet niet aan het schema. Herstel de velden die in invalidParams staan en stuur het "
+      "opnieuw.";
   if (domain::condition_of(errors) == condition::too_large)
     return problem::body_too_large(std::string(detail), std::move(params));
   return problem::invalid_body(std::move(params), std::string(detail));
@@ -98,6 +102,25 @@ bj::object entry_json(const store::inbox_entry& e, const config::config* cfg) {
                                   {"gewistOp", p.purged_at},
                                   {"gewistReden", p.reason}});
     o["gewisteSecties"] = std::move(purged);
+  }
+  return o;
+}
+
+/// An entry as the inbox listing shows it: the metadata, and who it is about
+/// and its key date, so that a case worker can find a person without opening
+/// every message (issue 17 item 3). Never the BSN.
+bj::object list_item_json(const store::inbox_entry& e, const config::config* cfg) {
+  bj::object o = entry_json(e, cfg);
+  bj::value person = nullptr;
+  if (e.summary && !e.summary->geslachtsnaam.empty())
+    person = bj::object{{"geslachtsnaam", e.summary->geslachtsnaam},
+                        {"voornamen", e.summary->voornamen},
+                        {"geboortedatum", or_null(e.summary->geboortedatum)}};
+  o["persoon"] = std::move(person);
+  o["invrijheidstelling"] = or_null(e.release_date);
+  if (e.kind == delivery_kind::detentiemelding) {
+    o["meldingSoort"] = e.summary ? or_null(e.summary->melding_soort) : bj::value(nullptr);
+    o["gebeurtenisdatum"] = e.summary ? or_null(e.summary->gebeurtenisdatum) : bj::value(nullptr);
   }
   return o;
 }
@@ -232,7 +255,14 @@ class delivery_api {
     return make_json_response(req, http::status::ok, bj::serialize(o));
   }
 
-  response list(const request& req, request_context& ctx) const {
+  /// GET /api/v1/berichten: the inbox, filtered by the query.
+  response list(const request& req, request_context& ctx) const { return listing(req, ctx, false); }
+
+  /// POST /api/v1/berichten/_zoek: the same, only about the person whose
+  /// BSN the body names ({"bsn": "..."}): the BSN never travels in a URL.
+  response search(const request& req, request_context& ctx) const { return listing(req, ctx, true); }
+
+  response listing(const request& req, request_context& ctx, bool by_bsn) const {
     if (!ready()) return problem_of(req, ctx, unavailable());
     const std::string gemeente = own_municipality(ctx);
     if (gemeente.empty()) return no_municipality(req, ctx);
@@ -243,21 +273,30 @@ class delivery_api {
     if (!url) return problem_of(req, ctx, bad);
     for (const auto& p : url->params()) {
       const std::string& v = p.value;
+      auto refuse = [&](std::string_view code) {
+        bad.invalid_params.push_back({"/query/" + std::string(p.key), std::string(code)});
+      };
       auto flag = [&](bool& out) {
         if (v == "true")
           out = true;
         else if (v == "false")
           out = false;
         else
-          bad.invalid_params.push_back({"/query/" + std::string(p.key), "VALUE_UNKNOWN"});
+          refuse("VALUE_UNKNOWN");
       };
       auto number = [&](auto& out, std::int64_t min, std::int64_t max) {
         std::int64_t n = 0;
         auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
         if (ec != std::errc{} || end != v.data() + v.size() || n < min || n > max)
-          bad.invalid_params.push_back({"/query/" + std::string(p.key), "NUMBER_OUT_OF_RANGE"});
+          refuse("NUMBER_OUT_OF_RANGE");
         else
           out = static_cast<std::remove_reference_t<decltype(out)>>(n);
+      };
+      auto day = [&](std::optional<domain::date>& out) {
+        if (auto t = parse_date(v))
+          out = std::chrono::floor<std::chrono::days>(*t);
+        else
+          refuse("DATE_INVALID");
       };
       if (p.key == "na") {
         number(f.after_seq, 0, INT64_MAX);
@@ -267,24 +306,55 @@ class delivery_api {
         for (auto k :
              {delivery_kind::detentiemelding, delivery_kind::informatieblad, delivery_kind::intrekking})
           if (domain::to_string(k) == v) f.kind = k;
-        if (!f.kind) bad.invalid_params.push_back({"/query/soort", "VALUE_UNKNOWN"});
+        if (!f.kind) refuse("VALUE_UNKNOWN");
       } else if (p.key == "ongelezen") {
         flag(f.unread_only);
       } else if (p.key == "onbevestigd") {
         flag(f.unacknowledged_only);
+      } else if (p.key == "volgorde") {
+        if (v == "nieuwste")
+          f.order = store::inbox_order::newest_first;
+        else if (v == "oudste")
+          f.order = store::inbox_order::oldest_first;
+        else
+          refuse("VALUE_UNKNOWN");
+      } else if (p.key == "vanaf") {
+        day(f.received_from);
+      } else if (p.key == "tot") {
+        day(f.received_until);
       } else {
         bad.invalid_params.push_back({"/query", "UNKNOWN_FIELD"});
       }
     }
+    if (f.received_from && f.received_until && *f.received_until < *f.received_from)
+      bad.invalid_params.push_back({"/query/tot", "DATE_INCONSISTENT"});
     if (!bad.invalid_params.empty()) return problem_of(req, ctx, bad);
-    auto entries = s_.store->read([&](store::reader& r) { return store::list_inbox(r, f); });
-    if (!entries) return store_failure(req, ctx, "inbox.list_failed", entries.error());
+    if (by_bsn) {
+      auto body = read_json_object(req, {"bsn"}, 2);
+      if (!body) return problem_of(req, ctx, body.error());
+      json_fields fields(*body);
+      auto bsn = fields.text("bsn", 9);
+      if (bsn && !domain::validate_bsn(*bsn)) fields.add("bsn", domain::error::bsn_invalid);
+      if (!fields.errors().empty()) return problem_of(req, ctx, invalid_fields(fields.errors()));
+      f.bsn = std::move(*bsn);
+    }
+    // Written, not only read: the listing is audited with it (who saw which list).
+    std::vector<store::inbox_entry> entries;
+    const auto who = audit_identity_of(ctx, gemeente);
+    const auto now = s_.clock->now();
+    auto written = s_.store->write([&](store::transaction& tx) -> result<void> {
+      auto r = store::list_inbox(tx, *s_.delivery->key, f, who, now);
+      if (!r) return r.error();
+      entries = std::move(*r);
+      return {};
+    });
+    if (!written) return store_failure(req, ctx, "inbox.list_failed", written.error());
     const auto cfg = current_config();
     bj::array items;
-    for (const auto& e : *entries) items.push_back(entry_json(e, cfg.get()));
+    for (const auto& e : entries) items.push_back(list_item_json(e, cfg.get()));
     bj::object o{{"berichten", std::move(items)},
-                 {"volgendeCursor", std::to_string(entries->empty() ? f.after_seq : entries->back().seq)},
-                 {"meer", entries->size() == f.limit}};
+                 {"volgendeCursor", std::to_string(entries.empty() ? f.after_seq : entries.back().seq)},
+                 {"meer", entries.size() == f.limit}};
     return make_json_response(req, http::status::ok, bj::serialize(o));
   }
 
@@ -306,6 +376,11 @@ class delivery_api {
     if (!written) return store_failure(req, ctx, "inbox.read_failed", written.error());
     if (!msg) return problem_of(req, ctx, not_found());
     auto o = entry_json(msg->entry, current_config().get());
+    if (msg->entry.kind == delivery_kind::informatieblad) {
+      bj::array withdrawn;
+      for (auto b : msg->withdrawn) withdrawn.push_back(bj::value(domain::to_string(b)));
+      o["ingetrokken"] = std::move(withdrawn);
+    }
     o["inhoud"] = nullptr;
     if (msg->content_json) {
       boost::system::error_code ec;
@@ -478,6 +553,14 @@ void add_delivery_routes(router& r, const services& s) {
            .who = la.who,
            .blocking = true,
            .handle = bind(&delivery_api::list)});
+    r.add({.name = "inbox.search." + sfx,
+           .method = http::verb::post,
+           .pattern = "/api/v1/berichten/_zoek",
+           .listeners = la.listeners,
+           .who = la.who,
+           .body_limit = 1024,
+           .blocking = true,
+           .handle = bind(&delivery_api::search)});
     r.add({.name = "inbox.read." + sfx,
            .method = http::verb::get,
            .pattern = "/api/v1/berichten/{berichtId}",

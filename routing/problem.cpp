@@ -43,7 +43,10 @@ problem problem::malformed_request(std::string detail) {
 }
 
 problem problem::ambiguous_framing() {
-  return make(400, "ambiguous_framing", "The request framing is ambiguous.");
+  return make(
+      400, "ambiguous_framing",
+      "Content-Length en Transfer-Encoding spreken elkaar tegen. Stuur het verzoek opnieuw met één van "
+      "beide.");
 }
 
 problem problem::body_too_large(std::string detail, std::vector<invalid_param> params) {
@@ -51,28 +54,44 @@ problem problem::body_too_large(std::string detail, std::vector<invalid_param> p
 }
 
 problem problem::too_many_requests() {
-  return make(429, "rate_limited", "Too many requests from this address.");
+  return make(429, "rate_limited",
+              "Er komen te veel verzoeken van dit adres. Wacht het aantal seconden uit Retry-After en "
+              "probeer het dan opnieuw.");
 }
 
 problem problem::header_fields_too_large() {
-  return make(431, "header_too_large", "The request head exceeds the limit.");
+  return make(431, "header_too_large",
+              "De kopregels van het verzoek zijn groter dan is toegestaan. Stuur minder of kortere "
+              "kopregels.");
 }
 
 problem problem::header_fields_too_many() {
-  return make(431, "header_fields_too_many", "The request head has too many header fields.");
+  return make(431, "header_fields_too_many",
+              "Het verzoek heeft meer kopregels dan is toegestaan. Stuur minder kopregels.");
 }
 
 problem problem::invalid_host() {
-  return make(400, "invalid_host", "The Host header is missing, repeated or malformed.");
+  return make(400, "invalid_host",
+              "De Host-kopregel ontbreekt, komt twee keer voor of is ongeldig. Stuur precies één geldige "
+              "Host-kopregel.");
 }
 
 problem problem::obsolete_line_folding() {
-  return make(400, "obsolete_line_folding", "The request head uses obsolete line folding.");
+  return make(400, "obsolete_line_folding",
+              "Een kopregel loopt door op de volgende regel (verouderde line folding). Zet elke kopregel "
+              "op één regel.");
 }
 
-problem problem::not_found(std::string detail) { return make(404, "not_found", std::move(detail)); }
+problem problem::not_found(std::string detail) {
+  if (detail.empty())
+    detail = "Dit adres of dit gegeven bestaat niet. Controleer het adres en probeer het opnieuw.";
+  return make(404, "not_found", std::move(detail));
+}
 
-problem problem::method_not_allowed() { return make(405, "method_not_allowed", ""); }
+problem problem::method_not_allowed() {
+  return make(405, "method_not_allowed",
+              "Deze methode is op dit adres niet toegestaan. Gebruik een methode uit de Allow-kopregel.");
+}
 
 problem problem::not_logged_in() {
   return make(401, "not_logged_in",
@@ -87,7 +106,9 @@ problem problem::session_unavailable() {
 }
 
 problem problem::wrong_role() {
-  return make(403, "wrong_role", "U mag dit niet doen met de rol waarmee u bent ingelogd.");
+  return make(403, "wrong_role",
+              "U mag dit niet doen met de rol waarmee u bent ingelogd. Log in met een rol die dit mag, of "
+              "vraag uw beheerder om die rol.");
 }
 
 problem problem::csrf_token_invalid() {
@@ -96,12 +117,16 @@ problem problem::csrf_token_invalid() {
 }
 
 problem problem::party_refused(const error_code& why) {
-  return make(403, why ? why.message() : std::string(auth::reason_code(auth::error::unknown_party)),
-              "The client certificate does not belong to a registered party.");
+  return make(
+      403, why ? why.message() : std::string(auth::reason_code(auth::error::unknown_party)),
+      "Het clientcertificaat hoort niet bij een geregistreerde partij. Gebruik het systeemcertificaat "
+      "dat bij poort is geregistreerd, of vraag Justid het certificaat te registreren.");
 }
 
 problem problem::wrong_party_kind() {
-  return make(403, "wrong_party_kind", "This kind of party may not use this operation.");
+  return make(403, "wrong_party_kind",
+              "Dit soort partij mag deze functie niet gebruiken. Gebruik het certificaat van het systeem "
+              "dat voor deze functie is aangesloten.");
 }
 
 problem problem::internal_error(std::string detail) { return make(500, "internal_error", std::move(detail)); }
@@ -115,7 +140,8 @@ problem problem::service_unavailable(std::string detail) {
 }
 
 problem problem::unsupported_media_type() {
-  return make(415, "unsupported_media_type", "Stuur de gegevens als application/json.");
+  return make(415, "unsupported_media_type",
+              "Het verzoek heeft het verkeerde mediatype. Stuur de gegevens als application/json.");
 }
 
 problem problem::invalid_body(std::vector<invalid_param> params, std::string detail) {
@@ -123,8 +149,11 @@ problem problem::invalid_body(std::vector<invalid_param> params, std::string det
 }
 
 problem problem::invalid_query(std::vector<invalid_param> params) {
-  problem p = make(400, "invalid_query", "Een of meer zoektermen zijn ongeldig; zie invalidParams.",
-                   std::move(params));
+  problem p =
+      make(400, "invalid_query",
+           "Een of meer zoektermen zijn ongeldig. Herstel de zoektermen die in invalidParams staan en "
+           "probeer het opnieuw.",
+           std::move(params));
   p.title = "Ongeldige zoekvraag";
   return p;
 }
@@ -142,7 +171,9 @@ problem problem::no_municipality() {
 
 problem problem::replacement_unknown() {
   problem p = make(422, "replacement_unknown",
-                   "The sheet named in vervangt is not held for this municipality (unknown or purged).");
+                   "Het informatieblad dat vervangt noemt, is voor deze gemeente onbekend of al gewist. "
+                   "Controleer het berichtId in vervangt, of stuur een nieuw informatieblad met versie 1 "
+                   "zonder vervangt.");
   p.title = "Vervangen informatieblad onbekend";
   return p;
 }
@@ -155,12 +186,14 @@ problem problem::push_not_given_up() {
 
 problem problem::push_not_connected() {
   return make(409, "not_connected",
-              "De gemeente is niet meer aangesloten; het bericht wordt niet opnieuw aangeboden.");
+              "De gemeente is niet meer aangesloten; het bericht wordt niet opnieuw aangeboden. Sluit de "
+              "gemeente eerst weer aan als het bericht alsnog moet worden afgeleverd.");
 }
 
 problem problem::push_endpoint_missing() {
   return make(409, "push_endpoint_missing",
-              "De gemeente heeft geen push-endpoint meer; het bericht staat in haar postvak.");
+              "De gemeente heeft geen push-endpoint meer; het bericht staat in haar postvak. Er is niets te "
+              "doen: de gemeente haalt het daar op.");
 }
 
 problem problem::settings_locked() {
@@ -169,27 +202,35 @@ problem problem::settings_locked() {
 }
 
 problem problem::municipality_unknown() {
-  return make(404, "municipality_unknown", "Deze gemeente is niet bekend.");
+  return make(404, "municipality_unknown", "Deze gemeente is niet bekend. Controleer de gemeentecode.");
 }
 
-problem problem::cohort_unknown() { return make(404, "cohort_unknown", "Dit cohort bestaat niet."); }
+problem problem::cohort_unknown() {
+  return make(404, "cohort_unknown", "Dit cohort bestaat niet. Kies een cohort uit de lijst.");
+}
 
 problem problem::conditions_unknown() {
-  return make(404, "conditions_unknown", "Deze versie van de aansluitvoorwaarden bestaat niet.");
+  return make(404, "conditions_unknown",
+              "Deze versie van de aansluitvoorwaarden bestaat niet. Kies een versie uit de "
+              "lijst.");
 }
 
 problem problem::conditions_exist() {
-  return make(409, "conditions_exist", "Deze versie of deze tekst is al eerder gepubliceerd.");
+  return make(409, "conditions_exist",
+              "Deze versie of deze tekst is al eerder gepubliceerd. Geef een nieuw versienummer "
+              "en een gewijzigde tekst.");
 }
 
 problem problem::certificate_refused(bool malformed, std::string pointer) {
   if (malformed)
     return make(400, "certificate_invalid",
-                "Het systeemcertificaat is geen geldig PEM-certificaat met een OIN.",
+                "Het systeemcertificaat is geen geldig PEM-certificaat met een OIN. Plak het hele "
+                "certificaat, met de eerste en de laatste regel (BEGIN en END).",
                 {{std::move(pointer), "CERTIFICATE_INVALID"}});
   return make(422, "certificate_untrusted",
               "Het systeemcertificaat is niet uitgegeven onder de vertrouwde CA, is verlopen of is niet "
-              "geschikt voor clientauthenticatie.",
+              "geschikt voor clientauthenticatie. Gebruik een geldig certificaat van de vertrouwde CA dat "
+              "clientauthenticatie toestaat.",
               {{std::move(pointer), "CERTIFICATE_UNTRUSTED"}});
 }
 

@@ -41,12 +41,17 @@ struct problem {
   // --- the connection edge (daemon/http_session.cpp; the connection is closed) ---
 
   /// 400 malformed_request: the request head or body could not be parsed.
-  static problem malformed_request(std::string detail = "The request could not be parsed.");
+  static problem malformed_request(
+      std::string detail =
+          "Het verzoek kon niet worden gelezen. Controleer de opbouw van het verzoek en stuur het "
+          "opnieuw.");
   /// 400 ambiguous_framing: Content-Length and Transfer-Encoding disagree (request smuggling).
   static problem ambiguous_framing();
   /// 413 body_too_large: the body exceeds the route's (or the listener's) limit.
-  static problem body_too_large(std::string detail = "The request body exceeds the limit.",
-                                std::vector<invalid_param> params = {});
+  static problem body_too_large(
+      std::string detail =
+          "Het bericht is groter dan is toegestaan. Verklein het bericht en stuur het opnieuw.",
+      std::vector<invalid_param> params = {});
   /// 429 rate_limited: too many requests from this address (the caller adds Retry-After).
   static problem too_many_requests();
   /// 431 header_too_large: the request head exceeds the limit.
@@ -60,7 +65,7 @@ struct problem {
 
   // --- the dispatcher (routing/app.cpp) ---
 
-  /// 404 not_found.
+  /// 404 not_found (a Dutch default detail when `detail` is empty).
   static problem not_found(std::string detail = {});
   /// 405 method_not_allowed (the caller adds Allow).
   static problem method_not_allowed();
@@ -79,20 +84,31 @@ struct problem {
   /// 403 wrong_party_kind: this kind of party may not use this route.
   static problem wrong_party_kind();
   /// 500 internal_error.
-  static problem internal_error(std::string detail = "Het verzoek kon niet worden verwerkt.");
+  static problem internal_error(
+      std::string detail =
+          "Het verzoek kon niet worden verwerkt. Probeer het later opnieuw; lukt het dan nog niet, "
+          "neem contact op met Justid en noem het kenmerk uit instance.");
 
   // --- shared by the areas ---
 
   /// 503 service_unavailable: the store cannot take the request now (disk
   /// full, read only, busy) and nothing was changed.
-  static problem store_unavailable(std::string detail = "De opslag is tijdelijk niet beschikbaar.");
+  static problem store_unavailable(
+      std::string detail =
+          "De opslag is tijdelijk niet beschikbaar. Er is niets gewijzigd; probeer het over een "
+          "paar minuten opnieuw.");
   /// 503 service_unavailable: this function is not configured on this server.
-  static problem service_unavailable(std::string detail = "Deze functie is op dit moment niet beschikbaar.");
+  static problem service_unavailable(
+      std::string detail =
+          "Deze functie is op dit moment niet beschikbaar. Probeer het later opnieuw, of vraag "
+          "Justid of de functie is ingeschakeld.");
   /// 415 unsupported_media_type: the body is not application/json.
   static problem unsupported_media_type();
   /// 400 invalid_body: fields that break the schema, each in `params`.
   static problem invalid_body(std::vector<invalid_param> params,
-                              std::string detail = "Een of meer velden zijn ongeldig; zie invalidParams.");
+                              std::string detail =
+                                  "Een of meer velden zijn ongeldig. Herstel de velden die in invalidParams "
+                                  "staan en stuur het opnieuw.");
   /// 400 invalid_query: query parameters that are invalid, each in `params`.
   static problem invalid_query(std::vector<invalid_param> params = {});
   /// A refusal by a domain rule: the reason code in lower case, the status

@@ -170,7 +170,20 @@ struct purged_section {
   bool operator==(const purged_section&) const = default;
 };
 
-/// One inbox entry's metadata (no personal data).
+/// What tells a case worker who an entry is about (issue 17 item 3), opened
+/// from the sealed content when the inbox is listed; never stored in clear.
+struct inbox_summary {
+  /// The person as the message names them; "" for an intrekking, which names
+  /// the person by BSN only (the BSN is never part of a summary).
+  std::string geslachtsnaam, voornamen;
+  std::string geboortedatum;     ///< YYYY-MM-DD, or ""
+  std::string melding_soort;     ///< detentiemelding: BEGIN, EINDE or VERLOF; else ""
+  std::string gebeurtenisdatum;  ///< detentiemelding: the date of the event; else ""
+  bool operator==(const inbox_summary&) const = default;
+};
+
+/// One inbox entry's metadata (no personal data), and, from `list_inbox`,
+/// its summary.
 struct inbox_entry {
   std::int64_t seq = 0;  ///< cursor order
   std::string bericht_id;
@@ -181,27 +194,63 @@ struct inbox_entry {
   std::string purge_reason;                     ///< "", "BEWAARTERMIJN", "INGETROKKEN", "VERVANGEN"
   std::int64_t version = 0;                     ///< informatieblad versie, else 0
   std::vector<purged_section> purged_sections;  ///< informatieblad: sections withdrawn since, in order
+  /// The entry's key date, a release date (YYYY-MM-DD): a detention
+  /// notification's own (its expected release, or the event of an EINDE),
+  /// else the latest one announced for the person in this municipality;
+  /// "" when none is known or the content is gone. Filled by `list_inbox`.
+  std::string release_date{};
+  /// Who the entry is about; nullopt when the content is gone. Filled by
+  /// `list_inbox`.
+  std::optional<inbox_summary> summary{};
 };
+
+enum class inbox_order { newest_first, oldest_first };
 
 struct inbox_filter {
   std::string gemeentecode;  ///< required
   std::optional<domain::delivery_kind> kind;
   bool unread_only = false;
   bool unacknowledged_only = false;
-  std::int64_t after_seq = 0;  ///< cursor: entries with seq > after_seq
-  std::size_t limit = 50;      ///< 1..max_inbox_page
+  /// Cursor: the entries after entry number `after_seq` in the list's order
+  /// (older ones when newest first, newer ones when oldest first); 0 = from
+  /// the start.
+  std::int64_t after_seq = 0;
+  std::size_t limit = 50;  ///< 1..max_inbox_page
+  inbox_order order = inbox_order::newest_first;
+  /// Only the entries about the person with this BSN (a search: found
+  /// through the blind index, so entries whose content is gone are not
+  /// found). The BSN is never stored, logged or audited.
+  std::optional<std::string> bsn{};
+  /// Only the entries received on or after / on or before these days (UTC).
+  std::optional<domain::date> received_from{}, received_until{};
 };
 inline constexpr std::size_t max_inbox_page = 200;
 
-/// The municipality's entries matching `f`, oldest first.
-/// Failure: invalid_argument (limit out of range), or a mapped SQLite error.
-result<std::vector<inbox_entry>> list_inbox(reader& r, const inbox_filter& f);
+/// The municipality's entries matching `f`, newest first unless `f.order`
+/// says otherwise, each with its summary and release date opened under
+/// `key` (at most max_inbox_page contents per call). The listing is audited
+/// in `tx` as who saw which list (NEN 7513): one "inbox.list" record whose
+/// object is "postvak:<gemeentecode>" followed by the filter, the number of
+/// entries and the first and last berichtId shown
+/// (";soort=INFORMATIEBLAD;ongelezen;zoek=bsn;aantal=25;eerste=<id>;laatste=<id>"),
+/// never the BSN; if the record cannot be written, nothing is listed.
+/// Failure: invalid_argument (limit out of range, no gemeentecode),
+/// crypto_error when a content does not open under `key`, or a store error.
+result<std::vector<inbox_entry>> list_inbox(transaction& tx, const data_key& key, const inbox_filter& f,
+                                            const audit_identity& who, sys_time now);
 
 /// An entry with its content: the message's JSON (domain::to_json form) or
 /// nullopt once purged.
 struct inbox_message {
   inbox_entry entry;
   std::optional<std::string> content_json;
+  /// informatieblad with content: the basic conditions whose consent the
+  /// person withdrew under this sheet's consent record (at any time, also
+  /// before this sheet was sent; a purge also takes them out of the sheet's
+  /// own `toestemming`), so that the reader can tell a section missing for
+  /// lack of consent from one withdrawn (issue 17 item 4). In the order of
+  /// domain::all_basisvoorwaarden.
+  std::vector<domain::basisvoorwaarde> withdrawn{};
 };
 
 /// Reads the entry `bericht_id` of `gemeentecode`: marks it read the first

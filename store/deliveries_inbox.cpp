@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "store/detail/delivery_rows.hpp"
 #include "store/error.hpp"
 
@@ -93,24 +95,110 @@ result<std::optional<delivery_status>> find_delivery(reader& r, std::string_view
   });
 }
 
-result<std::vector<inbox_entry>> list_inbox(reader& r, const inbox_filter& f) {
+namespace {
+
+// The summary of a message's content (domain::to_json form); what is missing
+// stays "".
+inbox_summary summary_of(std::string_view json) {
+  inbox_summary out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(json, ec);
+  if (ec || !v.is_object()) return out;
+  const auto& o = v.as_object();
+  auto text = [](const boost::json::object& from, std::string_view name) {
+    const auto* f = from.if_contains(name);
+    return f && f->is_string() ? std::string(f->as_string()) : std::string();
+  };
+  if (const auto* p = o.if_contains("persoon"); p && p->is_object()) {
+    out.geslachtsnaam = text(p->as_object(), "geslachtsnaam");
+    out.voornamen = text(p->as_object(), "voornamen");
+    out.geboortedatum = text(p->as_object(), "geboortedatum");
+  }
+  if (o.contains("gebeurtenisdatum")) {
+    out.melding_soort = text(o, "soort");
+    out.gebeurtenisdatum = text(o, "gebeurtenisdatum");
+  }
+  return out;
+}
+
+// The object of the "inbox.list" audit record: the list's owner, its filter
+// and what it showed, never the BSN (at most 240 of the 256 bytes allowed).
+std::string list_object(const inbox_filter& f, const std::vector<inbox_entry>& shown) {
+  std::string o = "postvak:" + f.gemeentecode;
+  o += f.order == inbox_order::newest_first ? ";volgorde=nieuwste" : ";volgorde=oudste";
+  if (f.kind) o += ";soort=" + std::string(domain::to_string(*f.kind));
+  if (f.unread_only) o += ";ongelezen";
+  if (f.unacknowledged_only) o += ";onbevestigd";
+  if (f.received_from) o += ";vanaf=" + domain::format_date(*f.received_from);
+  if (f.received_until) o += ";tot=" + domain::format_date(*f.received_until);
+  if (f.bsn) o += ";zoek=bsn";
+  if (f.after_seq != 0) o += ";na=" + std::to_string(f.after_seq);
+  o += ";aantal=" + std::to_string(shown.size());
+  if (!shown.empty()) o += ";eerste=" + shown.front().bericht_id + ";laatste=" + shown.back().bericht_id;
+  return o;
+}
+
+}  // namespace
+
+result<std::vector<inbox_entry>> list_inbox(transaction& tx, const data_key& key, const inbox_filter& f,
+                                            const audit_identity& who, sys_time now) {
   if (f.limit < 1 || f.limit > max_inbox_page || f.gemeentecode.empty())
     return make_error_code(error::invalid_argument);
-  auto st = r.prepare("SELECT " + std::string(entry_columns) +
-                      " FROM postvak p JOIN leveringen l USING (bericht_id) "
-                      "WHERE p.gemeentecode = ? AND p.volgnummer > ? AND (? = '' OR p.soort = ?) "
-                      "AND (? = 0 OR p.gelezen_op = '') AND (? = 0 OR p.bevestigd_op = '') "
-                      "ORDER BY p.volgnummer LIMIT ?");
+  const bool newest = f.order == inbox_order::newest_first;
+  // Only the conditions in force go into the statement, so that each is a
+  // range or an equality SQLite can use an index for: the municipality's
+  // entries in order (postvak_gemeente), or a person's (the partial index
+  // postvak_persoon, hence `bsn_index <> ''`). The release date: the entry's
+  // own, else the latest announced for the person in this municipality.
+  std::string sql =
+      "SELECT " + std::string(entry_columns) +
+      ", p.key_id, p.inhoud, CASE WHEN p.inhoud IS NULL THEN '' WHEN p.vrijlating <> '' THEN "
+      "p.vrijlating ELSE coalesce((SELECT q.vrijlating FROM postvak q WHERE q.bsn_index = "
+      "p.bsn_index AND q.bsn_index <> '' AND q.gemeentecode = p.gemeentecode AND q.vrijlating <> "
+      "'' ORDER BY q.volgnummer DESC LIMIT 1), '') END "
+      "FROM postvak p JOIN leveringen l USING (bericht_id) WHERE p.gemeentecode = ?";
+  if (f.after_seq != 0) sql += newest ? " AND p.volgnummer < ?" : " AND p.volgnummer > ?";
+  if (f.kind) sql += " AND p.soort = ?";
+  if (f.unread_only) sql += " AND p.gelezen_op = ''";
+  if (f.unacknowledged_only) sql += " AND p.bevestigd_op = ''";
+  // A search by BSN looks under every blind-index version still in the ring
+  // (until a rekey has moved every row to the active one).
+  const auto bsn_indexes =
+      f.bsn ? key.blind_indexes("bsn", *f.bsn) : std::vector<data_key::versioned_index>{};
+  if (f.bsn) sql += " AND p.bsn_index IN " + placeholders(bsn_indexes.size()) + " AND p.bsn_index <> ''";
+  if (f.received_from) sql += " AND l.ontvangen_op >= ?";
+  if (f.received_until) sql += " AND l.ontvangen_op < ?";
+  sql += newest ? " ORDER BY p.volgnummer DESC LIMIT ?" : " ORDER BY p.volgnummer LIMIT ?";
+  auto st = tx.prepare(sql);
   if (!st) return st.error();
-  const std::string kind = f.kind ? std::string(domain::to_string(*f.kind)) : std::string();
-  st->bind(1, f.gemeentecode)
-      .bind(2, f.after_seq)
-      .bind(3, kind)
-      .bind(4, kind)
-      .bind(5, std::int64_t{f.unread_only})
-      .bind(6, std::int64_t{f.unacknowledged_only})
-      .bind(7, static_cast<std::int64_t>(f.limit));
-  return collect_rows(*st, entry_row);
+  int n = 0;
+  st->bind(++n, f.gemeentecode);
+  if (f.after_seq != 0) st->bind(++n, f.after_seq);
+  if (f.kind) st->bind(++n, domain::to_string(*f.kind));
+  // The one place a search turns a BSN into its blind indexes.
+  for (const auto& v : bsn_indexes) st->bind(++n, v.index);
+  if (f.received_from) st->bind(++n, domain::format_date(*f.received_from));
+  if (f.received_until) st->bind(++n, domain::format_date(*f.received_until + std::chrono::days{1}));
+  st->bind(++n, static_cast<std::int64_t>(f.limit));
+  auto entries = collect_rows(*st, [&](const statement& row) -> result<inbox_entry> {
+    inbox_entry e = entry_row(row);
+    e.release_date = row.column_text(14);
+    if (!row.column_is_null(13)) {
+      auto plain = open_content(key, row, 12, 13, e.bericht_id);
+      if (!plain) return plain.error();
+      e.summary = summary_of(*plain);
+    }
+    return e;
+  });
+  if (!entries) return entries.error();
+  auto record = make_audit_record("inbox.list", list_object(f, *entries), "success", who, now);
+  // A search by BSN concerns that person: its record carries the person
+  // reference under the active index version (store/audit.hpp), so
+  // `poortctl audit search --bsn` finds who searched for the person.
+  const std::string ref =
+      f.bsn ? person_reference(bsn_indexes.back().version, bsn_indexes.back().index) : std::string();
+  if (auto a = append_audit(tx, record, ref); !a) return a.error();
+  return entries;
 }
 
 result<std::optional<inbox_message>> read_message(transaction& tx, const data_key& key,
@@ -133,6 +221,15 @@ result<std::optional<inbox_message>> read_message(transaction& tx, const data_ke
   if (!content) return content.error();
   if (*content) {
     msg.content_json = std::move(**content);
+    if (msg.entry.kind == domain::delivery_kind::informatieblad) {
+      auto sheet = domain::parse_informatieblad(*msg.content_json);
+      if (!sheet) return make_error_code(error::corrupt);
+      auto withdrawals = withdrawals_for(tx, key, *sheet);
+      if (!withdrawals) return withdrawals.error();
+      for (auto b : domain::all_basisvoorwaarden)
+        if (std::ranges::any_of(*withdrawals, [b](const auto& w) { return w.ingetrokken.contains(b); }))
+          msg.withdrawn.push_back(b);
+    }
     if (msg.entry.read_at.empty()) {
       msg.entry.read_at = stamp(now);
       auto up = tx.prepare(

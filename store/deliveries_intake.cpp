@@ -98,10 +98,13 @@ result<std::vector<stored_sheet>> sheets_of(transaction& tx, const data_key& key
   });
 }
 
+}  // namespace
+
 // The withdrawals that concern `sheet` (same person, same consent record),
-// indexed under any index version of the ring.
-result<std::vector<domain::intrekking>> withdrawals_for(transaction& tx, const data_key& key,
-                                                        const domain::informatieblad& sheet) {
+// indexed under any index version of the ring; store/deliveries_inbox.cpp
+// shows them to the reader too.
+result<std::vector<domain::intrekking>> detail::withdrawals_for(reader& tx, const data_key& key,
+                                                                const domain::informatieblad& sheet) {
   const auto persons = key.blind_indexes("bsn", sheet.persoon.bsn);
   const auto consents = key.blind_indexes("toestemming", sheet.toestemming.id);
   std::string sql = "SELECT basisvoorwaarden FROM intrekkingen WHERE ";
@@ -123,6 +126,8 @@ result<std::vector<domain::intrekking>> withdrawals_for(transaction& tx, const d
     return w;
   });
 }
+
+namespace {
 
 // When the content of a new entry in `gemeentecode` is due: see delivery_settings.
 result<std::string> purge_after_for(transaction& tx, const delivery_settings& s, const incoming_delivery& d,
@@ -274,9 +279,13 @@ struct acceptance {
     auto has = st->step();
     if (!has) return has.error();
     if (!*has) return std::optional<delivery_outcome>{};
+    // Another sender's id: say only that it is taken, nothing about that
+    // message (issue 14 item 7); the sender's own id with another body or
+    // kind: a conflict.
     if (st->column_text(1) != d.sender_oin || st->column_text(2) != d.body_sha256 ||
         st->column_text(0) != domain::to_string(d.kind())) {
-      auto r = refuse(domain::error::bericht_id_conflict);
+      auto r = refuse(st->column_text(1) != d.sender_oin ? domain::error::bericht_id_taken
+                                                         : domain::error::bericht_id_conflict);
       if (!r) return r.error();
       return std::optional<delivery_outcome>{std::move(*r)};
     }

@@ -75,6 +75,12 @@ std::string placeholders(std::size_t n);
 result<void> purge_entry(transaction& tx, std::string_view bericht_id, std::string_view reason,
                          std::string_view superseded_by, sys_time now);
 
+/// The withdrawals of consent that concern `sheet`: the same person and the
+/// same consent record, under any blind-index version of the ring
+/// (store/deliveries_intake.cpp).
+result<std::vector<domain::intrekking>> withdrawals_for(reader& r, const data_key& key,
+                                                        const domain::informatieblad& sheet);
+
 /// Seals `json` under the ring's active key as the content of `bericht_id`,
 /// with `bsn_index` computed under index version `index_version`.
 result<void> reseal_content(transaction& tx, const data_key& key, std::string_view bericht_id,

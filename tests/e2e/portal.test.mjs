@@ -301,6 +301,13 @@ browserTest('the whole story: from a cohort to a withdrawn information sheet', 1
     await casework.getByRole('link', { name: story.bladId }).waitFor();
     await casework.getByRole('link', { name: story.meldingId }).waitFor();
     assert.equal(await casework.getByText(BSN).count(), 0, 'the inbox shows no BSN');
+    // Newest first, each row with who it is about and the release date (issue 17 item 3).
+    const rows = casework.getByRole('row');
+    assert.match(await rows.nth(1).textContent(), new RegExp(story.bladId), 'the newest message comes first');
+    const row = casework.getByRole('row').filter({ hasText: story.meldingId });
+    await row.getByText('Pieter Jan Jansenius').waitFor();
+    await row.getByText('geboren 17 april 1990').waitFor();
+    await row.getByText('1 september 2026').waitFor();
     await checkPage(casework, 'berichten');
 
     await casework.getByRole('link', { name: story.bladId }).click();
@@ -341,6 +348,11 @@ browserTest('the whole story: from a cohort to a withdrawn information sheet', 1
     assert.equal(await casework.getByRole('heading', { name: 'Onderdak' }).count(), 0);
     assert.equal(await casework.getByText(SHEET_WORK).count(), 0, 'withdrawn text still shown');
     assert.equal(await casework.getByText(SHEET_HOUSING).count(), 0, 'withdrawn text still shown');
+    // Why each section is missing: withdrawn, no consent, or nothing reported (issue 17 item 4).
+    await casework.getByText(/^Werk en inkomen: de gedetineerde heeft de toestemming ingetrokken; de informatie is op .* verwijderd\.$/).waitFor();
+    await casework.getByText(/^Onderdak: de gedetineerde heeft de toestemming ingetrokken/).waitFor();
+    await casework.getByText('Zorg voor thuis: de gedetineerde heeft hiervoor geen toestemming gegeven.').waitFor();
+    await casework.getByText('Schulden: de inrichting heeft hierover niets gemeld.').waitFor();
     await checkPage(casework, 'informatieblad-na-intrekking');
 
     await menu(casework, 'Berichten').click();
@@ -460,6 +472,74 @@ browserTest('refusal: an expired session', 60000, async () => {
   await onPath(page, '/');
   await page.getByRole('status').filter({ hasText: 'U bent uitgelogd' }).waitFor();
   assert.equal(await h1(page, 'Uw sessie is verlopen').count(), 0);
+});
+
+// ---------------------------------------------------------------------------------------------
+
+browserTest('the inbox: search by BSN in a POST body, filter by period, never the BSN in a URL', 90000, async () => {
+  const other = '111222333';
+  const id = crypto.randomUUID();
+  const m = melding(id, 'BEGIN');
+  m.persoon = { bsn: other, geslachtsnaam: 'Bakker', voornamen: 'Anna', geboortedatum: '1985-01-02' };
+  m.verwachteInvrijheidstelling = '2026-12-24';
+  await push('detentiemeldingen', m);
+  const page = await user();
+  const urls = [];
+  page.on('request', (r) => urls.push(r.url()));
+  await login(page, 'casework', { organisatie: 'zwolle' });
+  await menu(page, 'Berichten').click();
+  await onPath(page, '/berichten.html');
+  // Newest first: the message just pushed heads the list, with who and when.
+  const first = page.getByRole('row').nth(1);
+  await first.getByText('Anna Bakker').waitFor();
+  await first.getByText('24 december 2026').waitFor();
+
+  // A malformed BSN is stopped in the browser, one that fails the eleven-test by poort.
+  const bsn = page.getByLabel('BSN', { exact: true });
+  await bsn.fill('12345');
+  await page.getByRole('button', { name: 'Zoeken' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Vul een BSN van negen cijfers in.' }).waitFor();
+  await bsn.fill('111222334');
+  await page.getByRole('button', { name: 'Zoeken' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Het BSN is ongeldig.' }).waitFor();
+  assert.equal(await bsn.getAttribute('aria-invalid'), 'true');
+  await checkPage(page, 'berichten-zoeken-fout');
+
+  const searched = page.waitForRequest((r) => r.url().includes('/api/v1/berichten/_zoek'));
+  await bsn.fill(other);
+  await page.getByRole('button', { name: 'Zoeken' }).click();
+  const request = await searched;
+  assert.equal(request.method(), 'POST');
+  assert.deepEqual(JSON.parse(request.postData()), { bsn: other });
+  assert.ok(request.headers()['x-csrf-token'], 'the search carries the CSRF token');
+  await page.getByRole('heading', { name: 'Zoekresultaat' }).waitFor();
+  const table = page.getByRole('table', { name: /Berichten over de gezochte persoon/ });
+  await table.getByRole('link', { name: id }).waitFor();
+  assert.equal(await table.getByRole('row').count(), 2, 'only the one message about that person');
+  assert.equal(await table.getByText('Pieter Jan Jansenius').count(), 0);
+  await checkPage(page, 'berichten-zoekresultaat');
+
+  // Back to all messages, then a period with nothing in it (received from tomorrow on).
+  await page.getByRole('link', { name: 'Alle berichten tonen' }).click();
+  await page.getByRole('table', { name: /Ontvangen berichten/ }).waitFor();
+  const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
+  await page.getByLabel('Ontvangen vanaf').fill('1-3-2026');
+  await page.getByRole('button', { name: 'Filteren' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Vul de datum vanaf in als JJJJ-MM-DD' }).waitFor();
+  await page.getByLabel('Ontvangen vanaf').fill(tomorrow);
+  await page.getByRole('button', { name: 'Filteren' }).click();
+  await page.waitForURL((u) => u.searchParams.get('vanaf') === tomorrow);
+  await page.getByText('Er zijn geen berichten die bij dit filter passen.').waitFor();
+  await page.getByLabel('Volgorde').selectOption('oudste');
+  await page.getByLabel('Ontvangen vanaf').fill('');
+  await page.getByRole('button', { name: 'Filteren' }).click();
+  await page.waitForURL((u) => u.searchParams.get('volgorde') === 'oudste');
+  await page.getByRole('table', { name: /oudste eerst/ }).waitFor();
+  await checkPage(page, 'berichten-oudste-eerst');
+
+  for (const url of urls) {
+    assert.ok(!url.includes(other) && !url.includes('111222334'), `a BSN in a URL: ${url}`);
+  }
 });
 
 // ---------------------------------------------------------------------------------------------

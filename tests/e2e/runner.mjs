@@ -350,7 +350,7 @@ async function main() {
 function copyDocScreenshots() {
   const docs = path.join(src, 'docs', 'screenshots');
   fs.mkdirSync(docs, { recursive: true });
-  for (const name of ['startpagina', 'berichten', 'informatieblad', 'aanvraag-beoordelen']) {
+  for (const name of ['startpagina', 'berichten', 'informatieblad', 'aanvraag-beoordelen', 'berichten-zoekresultaat', 'informatieblad-na-intrekking']) {
     const shot = fs.readdirSync(artifacts).find((f) => f.replace(/^\d+-/, '') === `${name}.png`);
     if (shot) fs.copyFileSync(path.join(artifacts, shot), path.join(docs, `${name}.png`));
     else log(`no screenshot ${name}.png to copy to docs/screenshots`);

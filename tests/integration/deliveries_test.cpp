@@ -383,13 +383,15 @@ TEST_F(Deliveries, EachKindDeliveredReadAndAcknowledged) {
     EXPECT_EQ(r.header("api-version"), "1.0.0");
   }
 
-  auto list = call("gemeente-1", http::verb::get, "/api/v1/berichten?limiet=2");
+  // Oldest first on request (a system that pulls in order); newest is the default.
+  auto list = call("gemeente-1", http::verb::get, "/api/v1/berichten?limiet=2&volgorde=oudste");
   ASSERT_EQ(list.status, 200u) << list.body;
   auto page = json(list);
   ASSERT_EQ(page.at("berichten").as_array().size(), 2u);
   EXPECT_TRUE(page.at("meer").as_bool());
-  auto next = call("gemeente-1", http::verb::get,
-                   "/api/v1/berichten?na=" + std::string(page.at("volgendeCursor").as_string()));
+  auto next =
+      call("gemeente-1", http::verb::get,
+           "/api/v1/berichten?volgorde=oudste&na=" + std::string(page.at("volgendeCursor").as_string()));
   ASSERT_EQ(json(next).at("berichten").as_array().size(), 1u);
   EXPECT_EQ(json(next).at("berichten").as_array()[0].at("soort").as_string(), "INTREKKING");
   EXPECT_EQ(list.body.find(kBsn), std::string::npos) << "lists carry no personal data";

@@ -154,6 +154,10 @@ std::map<std::string, cell_row> policy() {
       {"GET /api/v1/leveringen/{berichtId}", {level::delivered, "", prison_only(200)}},
       {"GET /api/v1/berichten",
        {level::delivered, "", {401, 200, 403, 200, 403, 403, 403, 200, 200, 403, 403, 401, 401}}},
+      {"POST /api/v1/berichten/_zoek",
+       {level::delivered,
+        R"({"bsn":"123456782"})",
+        {401, 200, 403, 200, 403, 403, 403, 200, 200, 403, 403, 401, 401}}},
       {"GET /api/v1/berichten/{berichtId}",
        {level::delivered, "", {401, 200, 403, 404, 403, 403, 403, 200, 404, 403, 403, 401, 401}}},
       {"POST /api/v1/berichten/{berichtId}/ontvangstbevestiging",
@@ -283,7 +287,7 @@ TEST(AccessPolicy, EveryStateChangeNeedsTheCsrfToken) {
     EXPECT_EQ(*audit_before, *last_seq()) << key_of(r) << ": nothing happened, so nothing is audited";
     ++checked;
   }
-  EXPECT_EQ(checked, 14u);
+  EXPECT_EQ(checked, 15u);  // with the inbox search (issue 17), a POST that changes nothing but the audit
 }
 
 // Verifies that B's users and system neither read nor change A's data: refused (403 on the
@@ -296,7 +300,7 @@ TEST(AccessPolicy, NoCallerReadsOrChangesAnotherMunicipality) {
   ASSERT_EQ(read.result_int(), 403u);
   EXPECT_EQ(body_of(read).at("code").as_string(), "other_organisation");
   EXPECT_EQ(body_of(read).at("detail").as_string(),
-            "U bent ingelogd voor een andere organisatie dan deze gemeente.");
+            "U bent ingelogd voor een andere organisatie dan deze gemeente. Log in namens deze gemeente.");
   EXPECT_EQ(read.body().find("Amsterdam"), std::string::npos);
   auto message = env.call(who[sys_b], http::verb::get, "/api/v1/berichten/" + std::string(message_id));
   ASSERT_EQ(message.result_int(), 404u);

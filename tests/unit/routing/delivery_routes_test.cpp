@@ -120,10 +120,10 @@ class DeliveryRoutes : public ::testing::Test {
     return call(config::listener_kind::portal, method, target, "", h);
   }
 
-  response deliver(const std::string& body) {
+  response deliver(const std::string& body, std::string_view prison = kPrison) {
     return call(config::listener_kind::system, http::verb::post, "/api/v1/detentiemeldingen", body,
                 {{"Content-Type", "application/json"}},
-                auth::party{std::string(kPrison), "PI Zwolle", auth::party_kind::institution, ""});
+                auth::party{std::string(prison), "PI", auth::party_kind::institution, ""});
   }
 
   /// What `handle_async` did: the response, on which thread, and whether
@@ -211,6 +211,91 @@ TEST_F(DeliveryRoutes, CaseWorkerListsReadsAndAcknowledgesOwnInbox) {
             1);
 }
 
+// Verifies issue 17 item 3 through the routes: newest first with who each
+// message is about and its key date (never the BSN); a search by BSN in a
+// POST body (CSRF on the portal), never in the URL; filters by period and
+// order; every listing audited.
+TEST_F(DeliveryRoutes, InboxListsNewestFirstAndSearchesByBsnInTheBody) {
+  ASSERT_EQ(deliver(melding(uuid(11), "GM0193")).result_int(), 201u);
+  auto other = bj::parse(melding(uuid(12), "GM0193")).as_object();
+  other["persoon"].as_object()["bsn"] = "111222333";
+  other["persoon"].as_object()["geslachtsnaam"] = "Bakker";
+  other["verwachteInvrijheidstelling"] = "2026-10-01";
+  ASSERT_EQ(deliver(bj::serialize(other)).result_int(), 201u);
+
+  auto list = portal(http::verb::get, "/api/v1/berichten", "casework GM0193");
+  ASSERT_EQ(list.result_int(), 200u) << list.body();
+  auto items = json(list).at("berichten").as_array();
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].at("berichtId").as_string(), uuid(12));
+  EXPECT_EQ(items[0].at("persoon").at("geslachtsnaam").as_string(), "Bakker");
+  EXPECT_EQ(items[0].at("persoon").at("geboortedatum").as_string(), "1990-04-17");
+  EXPECT_EQ(items[0].at("invrijheidstelling").as_string(), "2026-10-01");
+  EXPECT_EQ(items[0].at("meldingSoort").as_string(), "BEGIN");
+  EXPECT_TRUE(items[1].at("invrijheidstelling").is_null());
+  EXPECT_EQ(list.body().find("123456782"), std::string::npos) << "a list never carries the BSN";
+  EXPECT_EQ(list.body().find("111222333"), std::string::npos);
+  auto oldest =
+      json(portal(http::verb::get, "/api/v1/berichten?volgorde=oudste&limiet=1", "casework GM0193"));
+  EXPECT_EQ(oldest.at("berichten").as_array()[0].at("berichtId").as_string(), uuid(11));
+  auto next = json(portal(
+      http::verb::get,
+      "/api/v1/berichten?volgorde=oudste&limiet=1&na=" + std::string(oldest.at("volgendeCursor").as_string()),
+      "casework GM0193"));
+  EXPECT_EQ(next.at("berichten").as_array()[0].at("berichtId").as_string(), uuid(12));
+  // The fake clock stands in September 2026.
+  EXPECT_EQ(
+      json(portal(http::verb::get, "/api/v1/berichten?vanaf=2026-09-01&tot=2026-12-31", "casework GM0193"))
+          .at("berichten")
+          .as_array()
+          .size(),
+      2u);
+  EXPECT_TRUE(json(portal(http::verb::get, "/api/v1/berichten?vanaf=2027-01-01", "casework GM0193"))
+                  .at("berichten")
+                  .as_array()
+                  .empty())
+      << "all received before that day";
+  auto backwards =
+      portal(http::verb::get, "/api/v1/berichten?vanaf=2026-09-02&tot=2026-09-01", "casework GM0193");
+  ASSERT_EQ(backwards.result_int(), 400u);
+  EXPECT_EQ(json(backwards).at("invalidParams").as_array()[0].at("code").as_string(), "DATE_INCONSISTENT");
+
+  const std::map<std::string, std::string> form{{"X-Test-User", "casework GM0193"},
+                                                {"X-CSRF-Token", "csrf-token"},
+                                                {"Content-Type", "application/json"}};
+  auto search = [&](const std::string& target, const std::string& body, auto headers) {
+    return call(config::listener_kind::portal, http::verb::post, target, body, headers);
+  };
+  auto found = search("/api/v1/berichten/_zoek", R"({"bsn":"111222333"})", form);
+  ASSERT_EQ(found.result_int(), 200u) << found.body();
+  ASSERT_EQ(json(found).at("berichten").as_array().size(), 1u);
+  EXPECT_EQ(json(found).at("berichten").as_array()[0].at("berichtId").as_string(), uuid(12));
+  auto none = search("/api/v1/berichten/_zoek?soort=INFORMATIEBLAD", R"({"bsn":"111222333"})", form);
+  EXPECT_TRUE(json(none).at("berichten").as_array().empty());
+
+  auto no_csrf = form;
+  no_csrf.erase("X-CSRF-Token");
+  EXPECT_EQ(json(search("/api/v1/berichten/_zoek", R"({"bsn":"111222333"})", no_csrf)).at("code").as_string(),
+            "csrf_token_invalid");
+  auto bad = search("/api/v1/berichten/_zoek", R"({"bsn":"111222334"})", form);
+  ASSERT_EQ(bad.result_int(), 400u);
+  EXPECT_EQ(json(bad).at("invalidParams").as_array()[0].at("pointer").as_string(), "/bsn");
+  EXPECT_EQ(json(bad).at("invalidParams").as_array()[0].at("code").as_string(), "BSN_INVALID");
+  EXPECT_EQ(bad.body().find("111222334"), std::string::npos);
+  EXPECT_EQ(search("/api/v1/berichten/_zoek", R"({"bsn":"111222333","x":1})", form).result_int(), 400u);
+  EXPECT_EQ(search("/api/v1/berichten/_zoek", "{}", form).result_int(), 400u);
+  // The BSN has no place in the URL.
+  EXPECT_EQ(portal(http::verb::get, "/api/v1/berichten?bsn=111222333", "casework GM0193").result_int(), 400u);
+
+  store::test::raw_db raw(db_->file());
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM audit_log WHERE action = 'inbox.list' AND "
+                       "actor = 'user:eherkenning:pseudo-casework;namens=gemeente:GM0193' AND object LIKE "
+                       "'postvak:GM0193;volgorde=nieuwste;zoek=bsn;aantal=1;eerste=" +
+                       uuid(12) + "%'"),
+            1);
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM audit_log WHERE action = 'inbox.list'"), 7);
+}
+
 // Verifies who may not: a signatory, an administrator without a municipality,
 // someone not logged in, bad query parameters.
 TEST_F(DeliveryRoutes, RefusesOtherRolesAndBadQueries) {
@@ -223,6 +308,40 @@ TEST_F(DeliveryRoutes, RefusesOtherRolesAndBadQueries) {
   ASSERT_EQ(bad.result_int(), 400u);
   EXPECT_EQ(json(bad).at("invalidParams").as_array().size(), 4u);
   EXPECT_EQ(portal(http::verb::get, "/api/v1/berichten/not-a-uuid", "casework GM0193").result_int(), 404u);
+}
+
+// Verifies issue 14 item 7: a prison that sends a berichtId another prison
+// used is told that the id is taken (its own code), not that it reused the id
+// with another body, and nothing about the other prison's message; the same
+// prison with another body keeps bericht_id_conflict. Both texts are Dutch.
+TEST_F(DeliveryRoutes, AnotherPrisonsBerichtIdIsTakenNotAConflict) {
+  ASSERT_EQ(deliver(melding(uuid(8), "GM0193")).result_int(), 201u);
+  auto taken = deliver(melding(uuid(8), "GM0193"), "00000099000020020000");
+  ASSERT_EQ(taken.result_int(), 409u) << taken.body();
+  const auto t = json(taken);
+  EXPECT_EQ(t.at("code").as_string(), "bericht_id_taken");
+  const std::string detail(t.at("detail").as_string());
+  EXPECT_NE(detail.find("berichtId"), std::string::npos) << detail;
+  for (std::string_view told : {"ander bericht", "eerder", "gemeente", "GM0193", "inrichting", "body"})
+    EXPECT_EQ(detail.find(told), std::string::npos) << told << " in: " << detail;
+  EXPECT_EQ(taken.body().find(std::string(kPrison)), std::string::npos);
+
+  auto changed = melding(uuid(8), "GM0200");
+  auto conflict = deliver(changed);
+  ASSERT_EQ(conflict.result_int(), 409u) << conflict.body();
+  EXPECT_EQ(json(conflict).at("code").as_string(), "bericht_id_conflict");
+  EXPECT_NE(std::string(json(conflict).at("detail").as_string()).find("U heeft dit berichtId al gebruikt"),
+            std::string::npos);
+}
+
+// Verifies that a body that breaks the schema is answered in Dutch, with what
+// to do (issue 14 item 7).
+TEST_F(DeliveryRoutes, SchemaRefusalIsDutch) {
+  auto bad = deliver("{}");
+  ASSERT_EQ(bad.result_int(), 400u) << bad.body();
+  EXPECT_EQ(json(bad).at("detail").as_string(),
+            "Het bericht voldoet niet aan het schema. Herstel de velden die in invalidParams staan en stuur "
+            "het opnieuw.");
 }
 
 // Verifies the administrators' view of the push outbox.

@@ -202,7 +202,7 @@ TEST_F(OnboardingFlow, FromCohortToConnectionOnTheDate) {
   auto suspend =
       as(admin_, http::verb::post, "/api/v1/gemeenten/GM0363/statuswijziging", R"({"actie":"OPSCHORTEN"})");
   EXPECT_EQ(suspend.result_int(), 422u);
-  EXPECT_EQ(problem_detail(suspend), "Geef een reden op.");
+  EXPECT_EQ(problem_detail(suspend), "Er is geen reden opgegeven. Geef een reden op.");
   suspend = as(admin_, http::verb::post, "/api/v1/gemeenten/GM0363/statuswijziging",
                R"({"actie":"OPSCHORTEN","reden":"Certificaat verlopen"})");
   ASSERT_EQ(suspend.result_int(), 200u);
@@ -241,7 +241,10 @@ TEST_F(OnboardingFlow, RegistrationRefusalsSayWhyInDutch) {
   auto early = as(cw_a_, http::verb::post, "/api/v1/gemeenten/GM0363/aanmelding",
                   R"({"cohortId":")" + cohort + R"("})");
   EXPECT_EQ(early.result_int(), 409u);
-  EXPECT_EQ(problem_detail(early), "De aanmeldperiode van dit cohort is nog niet begonnen.");
+  EXPECT_EQ(
+      problem_detail(early),
+      "De aanmeldperiode van dit cohort is nog niet begonnen. Meld uw gemeente aan zodra de periode open "
+      "is.");
 
   env_.clock.set(*parse_rfc3339("2026-03-01T09:00:00Z"));
   ASSERT_EQ(as(cw_a_, http::verb::post, "/api/v1/gemeenten/GM0363/aanmelding",
@@ -252,13 +255,17 @@ TEST_F(OnboardingFlow, RegistrationRefusalsSayWhyInDutch) {
                   R"({"cohortId":")" + cohort + R"("})");
   EXPECT_EQ(again.result_int(), 409u);
   EXPECT_EQ(problem_code(again), "already_registered");
-  EXPECT_EQ(problem_detail(again), "Uw gemeente is al aangemeld.");
+  EXPECT_EQ(
+      problem_detail(again),
+      "Uw gemeente is al aangemeld. U hoeft niets meer te doen; de startpagina toont de volgende stap.");
 
   auto full = as(cw_b_, http::verb::post, "/api/v1/gemeenten/GM0599/aanmelding",
                  R"({"cohortId":")" + cohort + R"("})");
   EXPECT_EQ(full.result_int(), 409u);
   EXPECT_EQ(problem_code(full), "cohort_full");
-  EXPECT_EQ(problem_detail(full), "Dit cohort is vol; er kunnen geen gemeenten meer worden aangemeld.");
+  EXPECT_EQ(problem_detail(full),
+            "Dit cohort is vol; er kunnen geen gemeenten meer worden aangemeld. Meld uw gemeente aan bij een "
+            "volgend cohort.");
   EXPECT_EQ(body_of(full).at("title").as_string(), "Niet mogelijk");
 
   const std::string second = open_cohort(5);
@@ -266,7 +273,8 @@ TEST_F(OnboardingFlow, RegistrationRefusalsSayWhyInDutch) {
   auto closed = as(cw_b_, http::verb::post, "/api/v1/gemeenten/GM0599/aanmelding",
                    R"({"cohortId":")" + second + R"("})");
   EXPECT_EQ(closed.result_int(), 409u);
-  EXPECT_EQ(problem_detail(closed), "De aanmeldperiode van dit cohort is gesloten.");
+  EXPECT_EQ(problem_detail(closed),
+            "De aanmeldperiode van dit cohort is gesloten. Meld uw gemeente aan bij een volgend cohort.");
 
   auto unknown = as(cw_b_, http::verb::post, "/api/v1/gemeenten/GM0599/aanmelding", R"({"cohortId":"nope"})");
   EXPECT_EQ(unknown.result_int(), 404u);
@@ -285,7 +293,10 @@ TEST_F(OnboardingFlow, CohortsAreManagedByAdministrators) {
                 R"({"naam":"Fout","soort":"REGULAR","opentOp":"2026-04-01T00:00:00Z",)"
                 R"("sluitOp":"2026-04-01T00:00:00Z","capaciteit":3,"aansluitenOp":"2026-05-01T00:00:00Z"})");
   EXPECT_EQ(bad.result_int(), 422u);
-  EXPECT_EQ(problem_detail(bad), "De aanmeldperiode moet sluiten na het moment van openen.");
+  EXPECT_EQ(
+      problem_detail(bad),
+      "De aanmeldperiode sluit voor of op het moment van openen. Kies een sluitmoment na het moment van "
+      "openen.");
   auto unknown_kind =
       as(admin_, http::verb::post, "/api/v1/cohorten",
          R"({"naam":"Fout","soort":"SPECIAAL","opentOp":"x","sluitOp":"2026-04-01T00:00:00Z",)"

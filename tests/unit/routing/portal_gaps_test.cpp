@@ -139,12 +139,16 @@ TEST_F(PortalGaps, InboxRefusalsAreDutch) {
   auto res =
       env_.call(env_.casework_a(), http::verb::get, "/api/v1/berichten/00000000-0000-4000-8000-000000000001");
   ASSERT_EQ(res.result_int(), 404u) << res.body();
-  EXPECT_EQ(body_of(res).at("detail").as_string(),
-            "Dit bericht bestaat niet, of het is niet voor uw gemeente.");
+  EXPECT_EQ(
+      body_of(res).at("detail").as_string(),
+      "Dit bericht bestaat niet, of het is niet voor uw gemeente. Controleer het berichtId; een bericht "
+      "voor een andere gemeente is hier niet te zien.");
   auto query = env_.call(env_.casework_a(), http::verb::get, "/api/v1/berichten?onbekend=1");
   ASSERT_EQ(query.result_int(), 400u) << query.body();
-  EXPECT_EQ(body_of(query).at("detail").as_string(),
-            "Een of meer zoektermen zijn ongeldig; zie invalidParams.");
+  EXPECT_EQ(
+      body_of(query).at("detail").as_string(),
+      "Een of meer zoektermen zijn ongeldig. Herstel de zoektermen die in invalidParams staan en probeer "
+      "het opnieuw.");
 }
 
 // --- the "page not found" page ---------------------------------------------------------

@@ -110,6 +110,63 @@ TEST(ProblemCatalogue, EveryDocumentedCodeExists) {
   for (const auto& code : described) EXPECT_TRUE(known.contains(code)) << "description: " << code;
 }
 
+/// The words of `text` (runs of ASCII letters), in lower case.
+std::vector<std::string> words(std::string_view text) {
+  std::vector<std::string> out;
+  std::string w;
+  for (char c : text) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+      w += static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    } else if (!w.empty()) {
+      out.push_back(std::move(w));
+      w.clear();
+    }
+  }
+  if (!w.empty()) out.push_back(std::move(w));
+  return out;
+}
+
+// Issue 14 item 7: every detail that a prison or a municipality can be
+// answered is Dutch, like the title, and says what is wrong and what to do:
+// no English word (from a list of the words the old English texts used and
+// other common ones), and at least two sentences. Field names (berichtId,
+// invalidParams) and header names are not words of either language.
+TEST(ProblemCatalogue, EveryDetailIsDutchAndSaysWhatToDo) {
+  static const std::set<std::string> english{
+      "the",     "and",         "not",       "with",      "from",    "this",    "that",    "could",
+      "cannot",  "can",         "may",       "must",      "does",    "body",    "request", "reused",
+      "another", "exceeds",     "limit",     "too",       "many",    "address", "header",  "party",
+      "parties", "certificate", "invalid",   "missing",   "please",  "try",     "again",   "sheet",
+      "unknown", "purged",      "allowed",   "use",       "see",     "field",   "fields",  "your",
+      "you",     "are",         "were",      "has",       "have",    "be",      "by",      "for",
+      "to",      "an",          "or",        "if",        "when",    "no",      "store",   "satisfy",
+      "parsed",  "framing",     "ambiguous", "malformed", "repeated"};
+  // Words that are English as well as Dutch, or names, and so allowed.
+  static const std::set<std::string> names{
+      "content", "length",        "transfer",  "encoding", "retry",       "after", "allow", "host",    "line",
+      "folding", "invalidparams", "berichtid", "vervangt", "application", "json",  "pem",   "instance"};
+  for (const auto& p : problem::catalogue()) {
+    ASSERT_FALSE(p.detail.empty()) << p.code;
+    for (const auto& w : words(p.detail)) {
+      if (names.contains(w)) continue;
+      EXPECT_FALSE(english.contains(w)) << p.code << ": \"" << w << "\" in: " << p.detail;
+    }
+    EXPECT_TRUE(p.detail.ends_with('.')) << p.code << ": " << p.detail;
+    EXPECT_NE(p.detail.find(". "), std::string::npos)
+        << p.code << " says what is wrong but not what to do: " << p.detail;
+  }
+}
+
+// The code for a berichtId another sender used is its own, and tells
+// nothing about that message (issue 14 item 7).
+TEST(ProblemCatalogue, BerichtIdTakenIsItsOwnCode) {
+  const auto taken = problem::refusal(domain::error::bericht_id_taken);
+  EXPECT_EQ(taken.code, "bericht_id_taken");
+  EXPECT_EQ(taken.status, 409);
+  EXPECT_EQ(taken.detail.find("ander bericht"), std::string::npos) << taken.detail;
+  EXPECT_NE(problem::refusal(domain::error::bericht_id_conflict).detail, taken.detail);
+}
+
 // A store that cannot take the request is one refusal everywhere, the one the
 // document names for it.
 TEST(ProblemCatalogue, StoreUnavailableIsServiceUnavailable) {

@@ -155,6 +155,19 @@ class DeliveryStore : public ::testing::Test {
     return out;
   }
 
+  /// The inbox listing (audited, so in a write transaction).
+  result<std::vector<inbox_entry>> list(const inbox_filter& f) {
+    std::vector<inbox_entry> out;
+    auto w = db_->write([&](transaction& tx) -> result<void> {
+      auto r = list_inbox(tx, key_, f, who_, clock_.now());
+      if (!r) return r.error();
+      out = std::move(*r);
+      return {};
+    });
+    if (!w) return w.error();
+    return out;
+  }
+
   std::optional<domain::informatieblad> stored_sheet(const std::string& id) {
     auto m = read(id);
     if (!m || !m->content_json) return std::nullopt;
@@ -280,10 +293,14 @@ TEST_F(DeliveryStore, SameIdAndBodyIsARepeatAnotherBodyAConflict) {
   auto conflict = accept(incoming(changed));
   EXPECT_EQ(conflict.what, delivery_outcome::kind::refused);
   EXPECT_EQ(conflict.refusal, make_error_code(domain::error::bericht_id_conflict));
-  // The same bytes from another prison are a conflict too.
+  // The same bytes from another prison: refused, as an id that is taken
+  // (issue 14 item 7), not as "you reused it" (that prison never did).
   auto other_sender = incoming(m);
   other_sender.sender_oin = "00000099000020020000";
-  EXPECT_EQ(accept(other_sender).what, delivery_outcome::kind::refused);
+  auto taken = accept(other_sender);
+  EXPECT_EQ(taken.what, delivery_outcome::kind::refused);
+  EXPECT_EQ(taken.refusal, make_error_code(domain::error::bericht_id_taken));
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE result = 'denied:bericht_id_taken'"), 1);
   EXPECT_EQ(scalar("SELECT count(*) FROM postvak"), 1);
   EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.replay'"), 1);
 }
@@ -505,6 +522,155 @@ TEST_F(DeliveryStore, NewerSheetSupersedesAndReplacementIsChecked) {
 
 // ------------------------------------------------------------ inbox
 
+// Issue 17 item 3: the inbox is newest first by default, each entry with who
+// it is about (name, date of birth, opened from the sealed content) and its
+// key date (the release date: a notice's own, else the person's latest in
+// that municipality); the cursor goes on in the list's order.
+TEST_F(DeliveryStore, InboxIsNewestFirstWithPersonAndReleaseDate) {
+  using b = basisvoorwaarde;
+  ASSERT_EQ(accept(incoming(melding(uuid(100)))).what, delivery_outcome::kind::created);
+  clock_.advance(std::chrono::hours(24));
+  ASSERT_EQ(accept(incoming(sheet(uuid(101), {b::zorg}, {b::zorg}))).what, delivery_outcome::kind::created);
+  clock_.advance(std::chrono::hours(24));
+  auto other = melding(uuid(102), "GM0193", domain::melding_soort::einde, std::nullopt);
+  other.persoon = {std::string(kOtherBsn), "Bakker", "Anna", domain::date{std::chrono::year{1985} / 1 / 2}};
+  other.gebeurtenisdatum = domain::date{std::chrono::year{2026} / 3 / 16};
+  ASSERT_EQ(accept(incoming(other)).what, delivery_outcome::kind::created);
+
+  auto all = list({"GM0193"});
+  ASSERT_TRUE(all) << all.error().message();
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ(all->at(0).bericht_id, uuid(102));
+  EXPECT_EQ(all->at(1).bericht_id, uuid(101));
+  EXPECT_EQ(all->at(2).bericht_id, uuid(100));
+  ASSERT_TRUE(all->at(0).summary);
+  EXPECT_EQ(*all->at(0).summary, (inbox_summary{"Bakker", "Anna", "1985-01-02", "EINDE", "2026-03-16"}));
+  EXPECT_EQ(all->at(0).release_date, "2026-03-16") << "an EINDE's release is its event";
+  ASSERT_TRUE(all->at(1).summary);
+  EXPECT_EQ(*all->at(1).summary, (inbox_summary{"Jansenius", "Pieter Jan", "1990-04-17", "", ""}));
+  EXPECT_EQ(all->at(1).release_date, "2026-09-01") << "a sheet shows the person's announced release";
+  EXPECT_EQ(all->at(2).summary->melding_soort, "BEGIN");
+  EXPECT_EQ(all->at(2).release_date, "2026-09-01");
+
+  auto first = list({"GM0193", std::nullopt, false, false, 0, 2});
+  ASSERT_EQ(first->size(), 2u);
+  auto next = list({"GM0193", std::nullopt, false, false, first->back().seq, 2});
+  ASSERT_EQ(next->size(), 1u);
+  EXPECT_EQ(next->at(0).bericht_id, uuid(100));
+  auto oldest = list({"GM0193", std::nullopt, false, false, 0, 2, inbox_order::oldest_first});
+  ASSERT_EQ(oldest->size(), 2u);
+  EXPECT_EQ(oldest->at(0).bericht_id, uuid(100));
+  EXPECT_EQ(oldest->at(1).bericht_id, uuid(101));
+
+  // A purged entry has no summary and no key date.
+  auto withdrawn = accept(incoming(withdrawal(uuid(103), domain::basisvoorwaarde_set::all())));
+  ASSERT_EQ(withdrawn.what, delivery_outcome::kind::created);
+  auto after = list({"GM0193", domain::delivery_kind::informatieblad});
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_FALSE(after->at(0).summary);
+  EXPECT_EQ(after->at(0).release_date, "");
+}
+
+// Issue 17 item 3: filters by kind, unread and period, and a search by BSN
+// through the blind index; every listing is audited as who saw which list,
+// without the BSN.
+TEST_F(DeliveryStore, InboxFiltersSearchByBsnAndAuditsEveryListing) {
+  using b = basisvoorwaarde;
+  accept(incoming(melding(uuid(110))));  // 2026-03-15
+  clock_.advance(std::chrono::hours(24));
+  accept(incoming(sheet(uuid(111), {b::zorg}, {b::zorg})));  // 2026-03-16
+  clock_.advance(std::chrono::hours(24));
+  auto other = melding(uuid(112));  // 2026-03-17, another person
+  other.persoon = person(kOtherBsn);
+  accept(incoming(other));
+  accept(incoming(melding(uuid(113), "GM0300")));  // another municipality, same person
+  ASSERT_TRUE(read(uuid(110)));
+
+  auto ids = [](const result<std::vector<inbox_entry>>& r) {
+    std::vector<std::string> out;
+    if (r)
+      for (const auto& e : *r) out.push_back(e.bericht_id);
+    return out;
+  };
+  inbox_filter f{"GM0193"};
+  f.kind = domain::delivery_kind::detentiemelding;
+  EXPECT_EQ(ids(list(f)), (std::vector<std::string>{uuid(112), uuid(110)}));
+  f.unread_only = true;
+  EXPECT_EQ(ids(list(f)), (std::vector<std::string>{uuid(112)}));
+
+  inbox_filter period{"GM0193"};
+  period.received_from = domain::date{std::chrono::year{2026} / 3 / 16};
+  period.received_until = domain::date{std::chrono::year{2026} / 3 / 16};
+  EXPECT_EQ(ids(list(period)), (std::vector<std::string>{uuid(111)})) << "both days inclusive";
+  period.received_until.reset();
+  EXPECT_EQ(ids(list(period)), (std::vector<std::string>{uuid(112), uuid(111)}));
+
+  inbox_filter search{"GM0193"};
+  search.bsn = std::string(kBsn);
+  EXPECT_EQ(ids(list(search)), (std::vector<std::string>{uuid(111), uuid(110)}))
+      << "the person's entries in this municipality only";
+  search.bsn = std::string(kOtherBsn);
+  EXPECT_EQ(ids(list(search)), (std::vector<std::string>{uuid(112)}));
+  search.bsn = "999999990";
+  EXPECT_TRUE(ids(list(search)).empty());
+
+  // One record per listing; the last one names its filter and what it showed.
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'inbox.list'"), 7);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'inbox.list' AND object = "
+                   "'postvak:GM0193;volgorde=nieuwste;zoek=bsn;aantal=1;eerste=" +
+                   uuid(112) + ";laatste=" + uuid(112) + "' AND actor = '" + who_.actor + "'"),
+            1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'inbox.list' AND object = "
+                   "'postvak:GM0193;volgorde=nieuwste;soort=DETENTIEMELDING;ongelezen;aantal=1;eerste=" +
+                   uuid(112) + ";laatste=" + uuid(112) + "'"),
+            1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'inbox.list' AND object LIKE "
+                   "'%;vanaf=2026-03-16;tot=2026-03-16;aantal=1;%'"),
+            1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'inbox.list' AND object LIKE "
+                   "'%;zoek=bsn;aantal=0'"),
+            1);
+  for (auto bsn : {kBsn, kOtherBsn})
+    EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE object LIKE '%" + std::string(bsn) +
+                     "%' OR actor "
+                     "LIKE '%" +
+                     std::string(bsn) + "%'"),
+              0);
+}
+
+// Issue 17 item 4: reading a sheet says which sections' consent was
+// withdrawn under its consent record, also when the sheet itself never had
+// them (sent after the withdrawal), so that the page can tell "withdrawn"
+// from "no consent".
+TEST_F(DeliveryStore, ReadingASheetSaysWhichSectionsWereWithdrawn) {
+  using b = basisvoorwaarde;
+  const domain::basisvoorwaarde_set consent{b::werk_en_inkomen, b::onderdak, b::zorg};
+  ASSERT_EQ(accept(incoming(sheet(uuid(120), consent, consent))).what, delivery_outcome::kind::created);
+  auto before = read(uuid(120));
+  ASSERT_TRUE(before);
+  EXPECT_TRUE(before->withdrawn.empty());
+
+  ASSERT_EQ(accept(incoming(withdrawal(uuid(121), {b::onderdak}))).what, delivery_outcome::kind::created);
+  auto after = read(uuid(120));
+  ASSERT_TRUE(after && after->content_json);
+  EXPECT_EQ(after->withdrawn, std::vector<b>{b::onderdak});
+  ASSERT_EQ(after->entry.purged_sections.size(), 1u);
+
+  // A newer version sent after the withdrawal, without that section.
+  const domain::basisvoorwaarde_set rest{b::werk_en_inkomen, b::zorg};
+  auto v2 = sheet(uuid(122), rest, consent, 2, uuid(120));
+  ASSERT_EQ(accept(incoming(v2)).what, delivery_outcome::kind::created);
+  auto newer = read(uuid(122));
+  ASSERT_TRUE(newer && newer->content_json);
+  EXPECT_TRUE(newer->entry.purged_sections.empty());
+  EXPECT_EQ(newer->withdrawn, std::vector<b>{b::onderdak});
+  // Another consent record: its own withdrawals only.
+  auto renewed = sheet(uuid(123), {b::onderdak}, {b::onderdak});
+  renewed.toestemming.id = "TV-2";
+  ASSERT_EQ(accept(incoming(renewed)).what, delivery_outcome::kind::created);
+  EXPECT_TRUE(read(uuid(123))->withdrawn.empty());
+}
+
 TEST_F(DeliveryStore, InboxIsPerMunicipalityAndReadsAreAudited) {
   accept(incoming(melding(uuid(40))));
   accept(incoming(melding(uuid(41), "GM0300")));
@@ -521,22 +687,14 @@ TEST_F(DeliveryStore, InboxIsPerMunicipalityAndReadsAreAudited) {
   EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'delivery.read' AND result = 'success'"),
             2);
 
-  auto listed = db_->read([](reader& r) {
-    return list_inbox(r, {"GM0193", std::nullopt, true, false, 0, 50});
-  });
+  auto listed = list({"GM0193", std::nullopt, true, false, 0, 50});
   ASSERT_TRUE(listed);
   EXPECT_TRUE(listed->empty()) << "no unread messages left";
-  auto page = db_->read([](reader& r) {
-    return list_inbox(r, {"GM0300", std::nullopt, false, false, 0, 50});
-  });
+  auto page = list({"GM0300", std::nullopt, false, false, 0, 50});
   ASSERT_EQ(page->size(), 1u);
-  auto after = db_->read([&](reader& r) {
-    return list_inbox(r, {"GM0300", std::nullopt, false, false, page->back().seq, 50});
-  });
+  auto after = list({"GM0300", std::nullopt, false, false, page->back().seq, 50});
   EXPECT_TRUE(after->empty());
-  EXPECT_FALSE(db_->read([](reader& r) {
-    return list_inbox(r, {"GM0193", std::nullopt, false, false, 0, 0});
-  }));
+  EXPECT_FALSE(list({"GM0193", std::nullopt, false, false, 0, 0}));
 }
 
 // ------------------------------------------------------------ retention
@@ -1233,9 +1391,7 @@ TEST_F(DeliveryMigration, EntriesKeepTheirNumbersAndAreFoundThroughTheirReceipt)
     EXPECT_EQ(raw.exec("UPDATE postvak SET gewist_reden = 'INGETROKKEN'"), 0);
   }
 
-  auto listed = db_->read([](reader& r) {
-    return list_inbox(r, {"GM0193", std::nullopt, false, false, 0, 50});
-  });
+  auto listed = list({"GM0193", std::nullopt, false, false, 0, 50, inbox_order::oldest_first});
   ASSERT_TRUE(listed);
   ASSERT_EQ(listed->size(), 2u);
   EXPECT_EQ(listed->at(0).seq, 3);

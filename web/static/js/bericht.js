@@ -147,6 +147,20 @@ function section(label, items, index) {
   );
 }
 
+/**
+ * Why a basic condition has no section in the sheet (issue 17 item 4): poort
+ * knows the withdrawals (b.gewisteSecties: removed from this sheet;
+ * b.ingetrokken: withdrawn under its consent record, also before this version
+ * was sent) and the consent the prison recorded.
+ */
+function whyAbsent(b, m, key, value) {
+  const purged = (b.gewisteSecties ?? []).find((s) => s.basisvoorwaarde === value);
+  if (purged) return `de gedetineerde heeft de toestemming ingetrokken; de informatie is op ${formatDateTime(purged.gewistOp)} verwijderd.`;
+  if ((b.ingetrokken ?? []).includes(value)) return 'de gedetineerde heeft de toestemming ingetrokken.';
+  if (m.toestemming.basisvoorwaarden?.[key]) return 'de inrichting heeft hierover niets gemeld.';
+  return 'de gedetineerde heeft hiervoor geen toestemming gegeven.';
+}
+
 function informatieblad(m, b) {
   const secties = m.secties ?? {};
   const present = BASISVOORWAARDEN.filter(([key]) => Array.isArray(secties[key]));
@@ -171,15 +185,7 @@ function informatieblad(m, b) {
           el(
             'ul',
             {},
-            absent.map(([key, , label]) =>
-              el(
-                'li',
-                {},
-                m.toestemming.basisvoorwaarden?.[key]
-                  ? `${label}: de inrichting heeft hierover niets gemeld.`
-                  : `${label}: geen toestemming van de gedetineerde, of de toestemming is ingetrokken.`,
-              ),
-            ),
+            absent.map(([key, value, label]) => el('li', {}, `${label}: ${whyAbsent(b, m, key, value)}`)),
           ),
         ]
       : null,
