@@ -94,26 +94,16 @@ constexpr const char* usage_text =
     "      snapshot without purged content, checked (integrity, audit chain) and synced before\n"
     "      it gets its name; audited in the database as store.backup. The data key is not in it\n"
     "  purge [--config FILE] [--dry-run]\n"
-    "      purge message contents and withdrawal records whose retention has passed; --dry-run
-    "
-    "      lists what would go, with counts per table, and changes nothing
-    "
-    "  rekey [--config FILE] [--batch N] [--pause-ms N]
-    "
-    "      move personal data to the active key and blind-index version of [data_keys], in short
-    "
-    "      batches while poortd serves; run again after an interruption; reports what is left
-    "
-    "      under each older key id and index version
-    "
-    "  audit search --bsn [--config FILE] [--limit N]
-    "
-    "      read a BSN from stdin and print the audit records that concern that person
-    "
-    "  audit clear-person-refs --older-than-days N [--config FILE]
-    "
-    "      clear the person reference of audit records older than N days (the chain still verifies)
-    "
+    "      purge message contents and withdrawal records whose retention has passed; --dry-run\n"
+    "      lists what would go, with counts per table, and changes nothing\n"
+    "  rekey [--config FILE] [--batch N] [--pause-ms N]\n"
+    "      move personal data to the active key and blind-index version of [data_keys], in short\n"
+    "      batches while poortd serves; run again after an interruption; reports what is left\n"
+    "      under each older key id and index version\n"
+    "  audit search --bsn [--config FILE] [--limit N]\n"
+    "      read a BSN from stdin and print the audit records that concern that person\n"
+    "  audit clear-person-refs --older-than-days N [--config FILE]\n"
+    "      clear the person reference of audit records older than N days (the chain still verifies)\n"
     "\n"
     "  --config defaults to /etc/poort/poort.toml\n";
 
