@@ -1,8 +1,5 @@
 #include "config/config.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -12,6 +9,7 @@
 
 #include "common/log.hpp"
 #include "config/file_checks.hpp"
+#include "config/syntax.hpp"
 #include "config/table_reader.hpp"
 
 namespace poort::config {
@@ -27,72 +25,15 @@ constexpr std::int64_t mib = 1024 * kib;
 constexpr std::int64_t hour_ms = 3'600'000;
 constexpr std::int64_t day_s = 86'400;
 
-bool is_digits(std::string_view s, std::size_t count) {
-  return s.size() == count && std::ranges::all_of(s, [](unsigned char c) { return std::isdigit(c) != 0; });
-}
-
-bool is_oin(std::string_view s) { return is_digits(s, 20); }
-
-bool is_gemeentecode(std::string_view s) {
-  return s.size() == 6 && s.starts_with("GM") && is_digits(s.substr(2), 4);
-}
-
-/// 1 to `max` characters of [a-z0-9_-], and with `upper_and_dot` also [A-Z.].
-bool is_token(std::string_view s, std::size_t max, bool upper_and_dot = false) {
-  return !s.empty() && s.size() <= max && std::ranges::all_of(s, [upper_and_dot](unsigned char c) {
-    return std::islower(c) || std::isdigit(c) || c == '_' || c == '-' ||
-           (upper_and_dot && (std::isupper(c) || c == '.'));
-  });
-}
-
-/// 8-4-4-4-12 hex digits.
-bool is_uuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
-  return true;
-}
-
-/// `prefix` followed by 1-4 digits, e.g. "urn:etoegang:DV:<oin>:entities:9000".
-bool is_numbered_urn(std::string_view s, std::string_view prefix) {
-  if (!s.starts_with(prefix)) return false;
-  const std::string_view number = s.substr(prefix.size());
-  return !number.empty() && number.size() <= 4 && is_digits(number, number.size());
-}
-
-bool is_https_origin(std::string_view s) {
-  return s.size() > 8 && s.size() <= 256 && s.starts_with("https://") && !s.ends_with('/');
-}
-
-/// A listener address in canonical form ("[::1]:8443" for "[0::1]:8443").
-struct endpoint {
-  std::string canonical;
-  std::uint16_t port = 0;
-};
-
-/// Parses "IPv4:port" or "[IPv6]:port" with a port of 0-65535; nullopt if malformed.
-std::optional<endpoint> parse_address(std::string_view text) {
-  const bool v6 = text.starts_with('[');
-  const std::size_t separator = v6 ? text.find("]:") : text.rfind(':');
-  if (separator == std::string_view::npos) return std::nullopt;
-  const std::string host(v6 ? text.substr(1, separator - 1) : text.substr(0, separator));
-  const std::string_view port_text = text.substr(separator + (v6 ? 2 : 1));
-  unsigned port = 0;
-  if (port_text.empty() || port_text.size() > 5 || !is_digits(port_text, port_text.size()) ||
-      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port).ec != std::errc{} ||
-      port > 65535) {
-    return std::nullopt;
-  }
-  const int family = v6 ? AF_INET6 : AF_INET;
-  in6_addr address{};  // large enough for either family
-  if (inet_pton(family, host.c_str(), &address) != 1) return std::nullopt;
-  char canonical[INET6_ADDRSTRLEN] = {};
-  inet_ntop(family, &address, canonical, sizeof canonical);
-  const std::string host_part = v6 ? "[" + std::string(canonical) + "]" : std::string(canonical);
-  return endpoint{host_part + ':' + std::to_string(port), static_cast<std::uint16_t>(port)};
-}
+using detail::endpoint;
+using detail::is_digits;
+using detail::is_gemeentecode;
+using detail::is_https_origin;
+using detail::is_numbered_urn;
+using detail::is_oin;
+using detail::is_token;
+using detail::is_uuid;
+using detail::parse_address;
 
 using seen_list = std::vector<std::pair<std::string, std::string>>;  ///< value, key path
 
@@ -309,6 +250,7 @@ void read_deliveries(table_reader& t, struct deliveries& d) {
   t.read("retention_days", d.retention_days, 0, 36'500);
   t.read("retention_without_release_days", d.retention_without_release_days, 1, 36'500);
   t.read("purge_interval_s", d.purge_interval, 1, day_s);
+  t.read("audit_person_reference_days", d.audit_person_reference_days, 0, 36'500);
   t.read("push_client_certificate", d.push_client_certificate);
   t.read("push_client_key", d.push_client_key);
   t.read("push_ca_bundle", d.push_ca_bundle);

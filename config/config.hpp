@@ -207,6 +207,11 @@ struct deliveries {
   unsigned retention_days = 183;                  ///< about 6 months
   unsigned retention_without_release_days = 730;  ///< no release date known (or never acknowledged)
   seconds purge_interval{3'600};                  ///< how often poortd purges what is due
+  /// How long an audit record keeps its person reference (store/audit.hpp):
+  /// the purge job clears the references of records older than this, and
+  /// the hash chain still verifies. 0 = never cleared by poortd (only by
+  /// `poortctl audit clear-person-refs`). About five years by default.
+  unsigned audit_person_reference_days = 1'826;
   /// Push to municipal endpoints over mutual TLS: poort's client certificate
   /// and key ("" = push disabled; messages then wait in the outbox), and the
   /// CA bundle that the endpoints' server certificates must chain to.

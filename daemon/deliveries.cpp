@@ -237,7 +237,7 @@ void deliveries_runtime::run() {
     }
     push_due(*cfg);
     if (std::chrono::steady_clock::now() >= next_purge) {
-      purge_due();
+      purge_due(cfg->deliveries);
       next_purge = std::chrono::steady_clock::now() + cfg->deliveries.purge_interval;
     }
     bool retry_checkpoint = false;
@@ -338,7 +338,7 @@ void deliveries_runtime::push_due(const config::config& cfg) {
   }
 }
 
-void deliveries_runtime::purge_due() {
+void deliveries_runtime::purge_due(const config::deliveries& cfg) {
   std::size_t total = 0;
   for (std::size_t batch = purge_batch; batch == purge_batch;) {
     batch = 0;
@@ -369,9 +369,24 @@ void deliveries_runtime::purge_due() {
     }
     withdrawals += batch;
   }
-  if (total == 0 && withdrawals == 0) return;
+  // The audit's own retention of person references (issue 14 item 6): the
+  // records stay, their reference and salt are emptied, the chain verifies.
+  std::size_t references = 0;
+  if (cfg.audit_person_reference_days > 0) {
+    const auto now = clock_.now();
+    const auto before = now - std::chrono::days(cfg.audit_person_reference_days);
+    auto w = db_.write([&](store::transaction& tx) -> result<void> {
+      auto r = store::clear_audit_person_refs(tx, before, internal_actor(), now);
+      if (!r) return r.error();
+      references = *r;
+      return {};
+    });
+    if (!w) log::error("retention.audit_references_failed", {{"error", w.error().message()}});
+  }
+  if (total == 0 && withdrawals == 0 && references == 0) return;
   counters_->purged += total;
-  log::info("retention.purged", {{"messages", total}, {"withdrawals", withdrawals}});
+  log::info("retention.purged",
+            {{"messages", total}, {"withdrawals", withdrawals}, {"audit_person_references", references}});
   checkpoint();
 }
 

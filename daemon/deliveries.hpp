@@ -82,7 +82,7 @@ class deliveries_runtime {
                      routing::metrics& metrics);
   void run();
   void push_due(const config::config& cfg);
-  void purge_due();
+  void purge_due(const config::deliveries& cfg);
   void checkpoint();
   void refresh_key_usage();
 

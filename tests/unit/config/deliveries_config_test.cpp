@@ -55,6 +55,7 @@ TEST_F(DeliveriesConfig, DefaultsWhenAbsent) {
   EXPECT_EQ(d.retention_days, 183u);
   EXPECT_EQ(d.retention_without_release_days, 730u);
   EXPECT_EQ(d.purge_interval, seconds(3600));
+  EXPECT_EQ(d.audit_person_reference_days, 1826u);
   EXPECT_TRUE(d.push_client_certificate.empty());
   EXPECT_EQ(d.push_initial_backoff, milliseconds(1000));
   EXPECT_EQ(d.push_max_backoff, milliseconds(300'000));
@@ -70,6 +71,7 @@ retention_basis = "acknowledgement"
 retention_days = 30
 retention_without_release_days = 90
 purge_interval_s = 60
+audit_person_reference_days = 0
 push_client_certificate = "push.crt"
 push_client_key = "push.key"
 push_ca_bundle = "ca.pem"
@@ -87,6 +89,7 @@ push_allow_private_addresses = true
   EXPECT_EQ(d.retention_days, 30u);
   EXPECT_EQ(d.retention_without_release_days, 90u);
   EXPECT_EQ(d.purge_interval, seconds(60));
+  EXPECT_EQ(d.audit_person_reference_days, 0u);
   EXPECT_EQ(d.push_client_certificate, dir_ / "push.crt");
   EXPECT_EQ(d.push_client_key, dir_ / "push.key");
   EXPECT_EQ(d.push_ca_bundle, dir_ / "ca.pem");
@@ -143,6 +146,15 @@ TEST_F(DeliveriesConfig, ExampleDocumentsTheSection) {
   EXPECT_NE(text.find("[deliveries]"), std::string::npos);
   EXPECT_NE(text.find("retention_basis = \"release_date\""), std::string::npos);
   EXPECT_NE(text.find("push_allow_private_addresses = false"), std::string::npos);
+}
+
+// Verifies that the audit's person-reference retention is bounded on both sides.
+TEST_F(DeliveriesConfig, AuditPersonReferenceDaysIsBounded) {
+  EXPECT_TRUE(load("[deliveries]\naudit_person_reference_days = 36500\n").has_value());
+  EXPECT_THAT(load("[deliveries]\naudit_person_reference_days = 36501\n"),
+              HasProblemAt("deliveries.audit_person_reference_days"));
+  EXPECT_THAT(load("[deliveries]\naudit_person_reference_days = -1\n"),
+              HasProblemAt("deliveries.audit_person_reference_days"));
 }
 
 }  // namespace
