@@ -339,36 +339,34 @@ void deliveries_runtime::push_due(const config::config& cfg) {
 }
 
 void deliveries_runtime::purge_due(const config::deliveries& cfg) {
-  std::size_t total = 0;
-  for (std::size_t batch = purge_batch; batch == purge_batch;) {
-    batch = 0;
-    auto w = db_.write([&](store::transaction& tx) -> result<void> {
-      auto r = store::purge_expired(tx, clock_.now(), internal_actor(), purge_batch);
-      if (!r) return r.error();
-      batch = r->size();
-      return {};
-    });
-    if (!w) {
-      log::error("retention.purge_failed", {{"error", w.error().message()}});
-      break;
+  // Runs `purge` (one batch per transaction, at most purge_batch rows) until a
+  // batch comes back short; the rows purged, or as many as went before an error.
+  const auto in_batches = [&](auto purge) {
+    std::size_t total = 0;
+    for (std::size_t batch = purge_batch; batch == purge_batch;) {
+      batch = 0;
+      auto w = db_.write([&](store::transaction& tx) -> result<void> {
+        auto r = purge(tx);
+        if (!r) return r.error();
+        batch = *r;
+        return {};
+      });
+      if (!w) {
+        log::error("retention.purge_failed", {{"error", w.error().message()}});
+        break;
+      }
+      total += batch;
     }
-    total += batch;
-  }
-  std::size_t withdrawals = 0;
-  for (std::size_t batch = purge_batch; batch == purge_batch;) {
-    batch = 0;
-    auto w = db_.write([&](store::transaction& tx) -> result<void> {
-      auto r = store::purge_expired_withdrawals(tx, clock_.now(), internal_actor(), purge_batch);
-      if (!r) return r.error();
-      batch = *r;
-      return {};
-    });
-    if (!w) {
-      log::error("retention.purge_failed", {{"error", w.error().message()}});
-      break;
-    }
-    withdrawals += batch;
-  }
+    return total;
+  };
+  const std::size_t total = in_batches([&](store::transaction& tx) -> result<std::size_t> {
+    auto r = store::purge_expired(tx, clock_.now(), internal_actor(), purge_batch);
+    if (!r) return r.error();
+    return r->size();
+  });
+  const std::size_t withdrawals = in_batches([&](store::transaction& tx) {
+    return store::purge_expired_withdrawals(tx, clock_.now(), internal_actor(), purge_batch);
+  });
   // The audit's own retention of person references (issue 14 item 6): the
   // records stay, their reference and salt are emptied, the chain verifies.
   std::size_t references = 0;

@@ -28,6 +28,17 @@ result<key_ring::key_bytes> read_key(const std::filesystem::path& file) {
   return key;
 }
 
+// Reads a key from `configured`, or else from the systemd credential
+// `credential` when a credentials directory is given; invalid_argument when
+// there is neither.
+result<key_ring::key_bytes> read_ring_key(const std::filesystem::path& configured,
+                                          std::string_view credential,
+                                          const std::optional<std::filesystem::path>& credentials_directory) {
+  if (!configured.empty()) return read_key(configured);
+  if (credentials_directory) return read_key(*credentials_directory / credential);
+  return make_error_code(common_error::invalid_argument);
+}
+
 }  // namespace
 
 key_ring::key_bytes key_ring::derive_index_key(const key_bytes& sealing) {
@@ -145,10 +156,7 @@ result<std::unique_ptr<key_ring>> load_key_ring(const config::data_keys& cfg,
   };
   std::string active = cfg.key_id;
   if (cfg.keys.empty()) {  // the single-key form
-    std::filesystem::path file = cfg.key_file;
-    if (file.empty() && credentials_directory) file = *credentials_directory / "data-key";
-    if (file.empty()) return make_error_code(common_error::invalid_argument);
-    auto key = read_key(file);
+    auto key = read_ring_key(cfg.key_file, "data-key", credentials_directory);
     if (!key) return key.error();
     keys.push_back({cfg.key_id, *key});
     index_keys.push_back({1, key_ring::derive_index_key(*key)});
@@ -156,13 +164,7 @@ result<std::unique_ptr<key_ring>> load_key_ring(const config::data_keys& cfg,
   } else {
     active = cfg.active;
     for (const auto& k : cfg.keys) {
-      std::filesystem::path file = k.key_file;
-      if (file.empty() && credentials_directory) file = *credentials_directory / ("data-key-" + k.id);
-      if (file.empty()) {
-        wipe();
-        return make_error_code(common_error::invalid_argument);
-      }
-      auto key = read_key(file);
+      auto key = read_ring_key(k.key_file, "data-key-" + k.id, credentials_directory);
       if (!key) {
         wipe();
         return key.error();
@@ -180,14 +182,7 @@ result<std::unique_ptr<key_ring>> load_key_ring(const config::data_keys& cfg,
         index_keys.push_back({ik.version, key_ring::derive_index_key(from->key)});
         continue;
       }
-      std::filesystem::path file = ik.key_file;
-      if (file.empty() && credentials_directory)
-        file = *credentials_directory / ("index-key-" + std::to_string(ik.version));
-      if (file.empty()) {
-        wipe();
-        return make_error_code(common_error::invalid_argument);
-      }
-      auto key = read_key(file);
+      auto key = read_ring_key(ik.key_file, "index-key-" + std::to_string(ik.version), credentials_directory);
       if (!key) {
         wipe();
         return key.error();

@@ -99,6 +99,17 @@ std::shared_ptr<const config::config> load(const std::filesystem::path& file, st
 
 const store::audit_identity poortctl_actor{"internal", "poortctl", ""};
 
+/// The database of `cfg` at the current schema; nullptr (said on `err`) when it cannot be opened.
+std::unique_ptr<store::database> open_database(const config::config& cfg, poort::clock& clock,
+                                               std::ostream& err) {
+  auto db = store::database::open(cfg.store, clock, store::open_mode::require_current);
+  if (!db) {
+    err << "poortctl: cannot open " << cfg.store.database.string() << ": " << db.error().message() << "\n";
+    return nullptr;
+  }
+  return std::move(*db);
+}
+
 }  // namespace
 
 int purge_main(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
@@ -107,19 +118,16 @@ int purge_main(std::span<const std::string_view> args, std::ostream& out, std::o
   auto cfg = load(a->config, err);
   if (!cfg) return 1;
   system_clock_source clock;
-  auto db = store::database::open(cfg->store, clock, store::open_mode::require_current);
-  if (!db) {
-    err << "poortctl: cannot open " << cfg->store.database.string() << ": " << db.error().message() << "\n";
-    return 1;
-  }
+  auto db = open_database(*cfg, clock, err);
+  if (!db) return 1;
   const auto now = clock.now();
   if (a->dry_run) {
-    auto due = (*db)->read([&](store::reader& r) { return store::purge_candidates(r, now, 1'000'000); });
+    auto due = db->read([&](store::reader& r) { return store::purge_candidates(r, now, 1'000'000); });
     if (!due) {
       err << "poortctl: " << due.error().message() << "\n";
       return 1;
     }
-    auto counts = (*db)->read([&](store::reader& r) { return store::count_purge_due(r, now); });
+    auto counts = db->read([&](store::reader& r) { return store::count_purge_due(r, now); });
     if (!counts) {
       err << "poortctl: " << counts.error().message() << "\n";
       return 1;
@@ -136,7 +144,7 @@ int purge_main(std::span<const std::string_view> args, std::ostream& out, std::o
   std::size_t total = 0;
   for (std::size_t batch = purge_batch; batch == purge_batch;) {
     batch = 0;
-    auto w = (*db)->write([&](store::transaction& tx) -> result<void> {
+    auto w = db->write([&](store::transaction& tx) -> result<void> {
       auto r = store::purge_expired(tx, now, poortctl_actor, purge_batch);
       if (!r) return r.error();
       batch = r->size();
@@ -151,7 +159,7 @@ int purge_main(std::span<const std::string_view> args, std::ostream& out, std::o
   std::size_t withdrawals = 0;
   for (std::size_t batch = purge_batch; batch == purge_batch;) {
     batch = 0;
-    auto w = (*db)->write([&](store::transaction& tx) -> result<void> {
+    auto w = db->write([&](store::transaction& tx) -> result<void> {
       auto r = store::purge_expired_withdrawals(tx, now, poortctl_actor, purge_batch);
       if (!r) return r.error();
       batch = *r;
@@ -164,7 +172,7 @@ int purge_main(std::span<const std::string_view> args, std::ostream& out, std::o
     }
     withdrawals += batch;
   }
-  (*db)->close();
+  db->close();
   if (total > 0 || withdrawals > 0) {
     if (auto ok = store::database_checkpoint_truncate(cfg->store.database, cfg->store.busy_timeout); !ok)
       err << "poortctl: warning: the WAL could not be emptied now (" << ok.error().message()
@@ -209,12 +217,9 @@ int rekey_main(std::span<const std::string_view> args, std::ostream& out, std::o
     return 1;
   }
   system_clock_source clock;
-  auto db = store::database::open(cfg->store, clock, store::open_mode::require_current);
-  if (!db) {
-    err << "poortctl: cannot open " << cfg->store.database.string() << ": " << db.error().message() << "\n";
-    return 1;
-  }
-  auto before = (*db)->read([](store::reader& r) { return store::count_rows_by_key(r); });
+  auto db = open_database(*cfg, clock, err);
+  if (!db) return 1;
+  auto before = db->read([](store::reader& r) { return store::count_rows_by_key(r); });
   if (!before) {
     err << "poortctl: " << before.error().message() << "\n";
     return 1;
@@ -232,7 +237,7 @@ int rekey_main(std::span<const std::string_view> args, std::ostream& out, std::o
   for (std::size_t batch = 1; !cursor.done; ++batch) {
     std::size_t moved = 0;
     store::rekey_cursor next;
-    auto w = (*db)->write([&](store::transaction& tx) -> result<void> {
+    auto w = db->write([&](store::transaction& tx) -> result<void> {
       next = cursor;
       auto r = store::rekey_batch(tx, **key, next, a->batch, poortctl_actor, clock.now());
       if (!r) return r.error();
@@ -250,9 +255,9 @@ int rekey_main(std::span<const std::string_view> args, std::ostream& out, std::o
       out << "batch " << batch << ": " << moved << " row(s) moved, " << total << " in all\n" << std::flush;
     if (!cursor.done && a->pause.count() > 0) std::this_thread::sleep_for(a->pause);
   }
-  auto after = (*db)->read([](store::reader& r) { return store::count_rows_by_key(r); });
-  auto refs = (*db)->read([](store::reader& r) { return store::count_audit_person_refs(r); });
-  (*db)->close();
+  auto after = db->read([](store::reader& r) { return store::count_rows_by_key(r); });
+  auto refs = db->read([](store::reader& r) { return store::count_audit_person_refs(r); });
+  db->close();
   if (total > 0) {
     if (auto ok = store::database_checkpoint_truncate(cfg->store.database, cfg->store.busy_timeout); !ok)
       err << "poortctl: warning: the WAL could not be emptied now (" << ok.error().message() << ")\n";
@@ -292,12 +297,9 @@ int audit_search_main(std::span<const std::string_view> args, std::istream& in, 
     refs.push_back(store::person_reference(v.version, v.index));
   std::fill(bsn.begin(), bsn.end(), '0');
   system_clock_source clock;
-  auto db = store::database::open(cfg->store, clock, store::open_mode::require_current);
-  if (!db) {
-    err << "poortctl: cannot open " << cfg->store.database.string() << ": " << db.error().message() << "\n";
-    return 1;
-  }
-  auto found = (*db)->read([&](store::reader& r) { return store::query_audit_by_person(r, refs, a->limit); });
+  auto db = open_database(*cfg, clock, err);
+  if (!db) return 1;
+  auto found = db->read([&](store::reader& r) { return store::query_audit_by_person(r, refs, a->limit); });
   if (!found) {
     err << "poortctl: " << found.error().message() << "\n";
     return 1;
@@ -316,14 +318,11 @@ int audit_clear_refs_main(std::span<const std::string_view> args, std::ostream& 
   auto cfg = load(a->config, err);
   if (!cfg) return 1;
   system_clock_source clock;
-  auto db = store::database::open(cfg->store, clock, store::open_mode::require_current);
-  if (!db) {
-    err << "poortctl: cannot open " << cfg->store.database.string() << ": " << db.error().message() << "\n";
-    return 1;
-  }
+  auto db = open_database(*cfg, clock, err);
+  if (!db) return 1;
   const auto now = clock.now();
   std::size_t cleared = 0;
-  auto w = (*db)->write([&](store::transaction& tx) -> result<void> {
+  auto w = db->write([&](store::transaction& tx) -> result<void> {
     auto r =
         store::clear_audit_person_refs(tx, now - std::chrono::days(a->older_than_days), poortctl_actor, now);
     if (!r) return r.error();

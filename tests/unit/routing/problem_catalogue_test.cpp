@@ -131,7 +131,7 @@ std::vector<std::string> words(std::string_view text) {
 // no English word (from a list of the words the old English texts used and
 // other common ones), and at least two sentences. Field names (berichtId,
 // invalidParams) and header names are not words of either language.
-TEST(ProblemCatalogue, EveryDetailIsDutchAndSaysWhatToDo) {
+TEST(ProblemCatalogue, EveryDetailIsDutchAndNamesTheRemedy) {
   static const std::set<std::string> english{
       "the",     "and",         "not",       "with",      "from",    "this",    "that",    "could",
       "cannot",  "can",         "may",       "must",      "does",    "body",    "request", "reused",
