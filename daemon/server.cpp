@@ -93,10 +93,10 @@ class server_impl final : public server {
   result<void> init();
   int run() override;
   void request_stop() override {
-    net::post(ioc_, [this] { begin_drain(); });
+    net::post(control_, [this] { begin_drain(); });
   }
   void request_reload() override {
-    net::post(ioc_, [this] { reload(); });
+    net::post(control_, [this] { reload(); });
   }
 
  private:
@@ -131,12 +131,20 @@ class server_impl final : public server {
   std::unique_ptr<request_ids> request_ids_;
   std::unique_ptr<session_services> session_services_;
   net::io_context ioc_;
+  // The server's own state (signals, drain, sweep, watchdog, reload) runs on
+  // one strand, so that with several I/O threads no two of its handlers run
+  // at once. Each acceptor has a strand of its own (accept_loop).
+  using control_executor = net::strand<net::io_context::executor_type>;
+  control_executor control_;
   net::thread_pool workers_;
   net::signal_set signals_;
-  net::steady_timer drain_timer_;
-  net::steady_timer sweep_timer_;
+  using control_timer =
+      net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>,
+                                control_executor>;
+  control_timer drain_timer_;
+  control_timer sweep_timer_;
   answer_relay relay_{ioc_};
-  net::steady_timer watchdog_timer_;
+  control_timer watchdog_timer_;
   std::chrono::microseconds watchdog_interval_{0};
   runtime_slot rt_;  // the current runtime (daemon/runtime.hpp)
   std::unique_ptr<store::database> store_;
@@ -160,11 +168,12 @@ server_impl::server_impl(std::filesystem::path file, std::shared_ptr<const confi
       random_(random),
       ioc_(static_cast<int>(cfg->daemon.threads ? cfg->daemon.threads
                                                 : std::max(1u, std::thread::hardware_concurrency()))),
+      control_(net::make_strand(ioc_)),
       workers_(std::max(1u, cfg->daemon.worker_threads)),
-      signals_(ioc_),
-      drain_timer_(ioc_),
-      sweep_timer_(ioc_),
-      watchdog_timer_(ioc_) {
+      signals_(control_),
+      drain_timer_(control_),
+      sweep_timer_(control_),
+      watchdog_timer_(control_) {
   io_threads_ = cfg->daemon.threads ? cfg->daemon.threads : std::max(1u, std::thread::hardware_concurrency());
   request_ids_ = std::make_unique<request_ids>(random_);
   metrics_ = std::make_unique<routing::metrics>(routing::app::route_names());
@@ -211,7 +220,7 @@ void server_impl::sweep() {
 void server_impl::session_closed(http_session& s, std::size_t listener, const std::string& ip) {
   const bool last = sessions_.remove(s);
   caps_->release(listener, ip);
-  if (last && draining_) net::post(ioc_, [this] { finish_drain(); });
+  if (last && draining_) net::post(control_, [this] { finish_drain(); });
 }
 
 result<void> server_impl::init() {
@@ -242,7 +251,9 @@ result<void> server_impl::init() {
     for (const auto& address : rt->listeners[i]->addresses) {
       auto ep = parse_address(address);
       if (!ep) return ep.error();
-      auto acceptor = std::make_shared<tcp::acceptor>(ioc_);
+      // The accept loop and the close in begin_drain both run on this strand:
+      // an acceptor is not safe for concurrent use.
+      auto acceptor = std::make_shared<tcp::acceptor>(net::make_strand(ioc_));
       boost::system::error_code ec;
       acceptor->open(ep->protocol(), ec);
       if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
@@ -291,7 +302,7 @@ awaitable<void> server_impl::accept_loop(std::size_t listener, std::shared_ptr<t
     }
     socket.set_option(tcp::no_delay(true), eec);
     auto s = std::make_shared<http_session>(*session_services_, std::move(socket), rt, listener, ip);
-    if (sessions_.add(*s)) net::post(ioc_, [this] { sweep(); });
+    if (sessions_.add(*s)) net::post(control_, [this] { sweep(); });
     net::dispatch(s->executor(), [s] { s->start(); });
   }
 }
@@ -301,8 +312,10 @@ void server_impl::begin_drain() {
   sd_notify(0, "STOPPING=1\nSTATUS=draining");
   log::info("server.draining", {{"drain_timeout_ms", rt_.load()->cfg->shutdown.drain_timeout.count()}});
   for (auto& [i, a] : acceptors_) {
-    boost::system::error_code ec;
-    a->close(ec);
+    net::post(a->get_executor(), [a] {
+      boost::system::error_code ec;
+      a->close(ec);
+    });
   }
   signals_.cancel();
   watchdog_timer_.cancel();
@@ -398,7 +411,7 @@ int server_impl::run() {
   for (auto& [i, a] : acceptors_) {
     log::info("listener.listening", {{"listener", listener_name(rt->listeners[i]->kind)},
                                      {"address", format_endpoint(a->local_endpoint())}});
-    net::co_spawn(ioc_, accept_loop(i, a), net::detached);
+    net::co_spawn(a->get_executor(), accept_loop(i, a), net::detached);
   }
   signals_.add(SIGTERM);
   signals_.add(SIGINT);
