@@ -185,6 +185,7 @@ class beheer_api {
       case kind::not_given_up: return problem_of(req, ctx, problem::push_not_given_up());
       case kind::not_connected: return problem_of(req, ctx, problem::push_not_connected());
       case kind::no_endpoint: return problem_of(req, ctx, problem::push_endpoint_missing());
+      case kind::endpoint_invalid: return problem_of(req, ctx, problem::push_endpoint_invalid());
       case kind::requeued: break;
     }
     log::info("outbox.requeued", {{"request_id", ctx.request_id}, {"bericht_id", *id}});

@@ -196,6 +196,14 @@ problem problem::push_endpoint_missing() {
               "doen: de gemeente haalt het daar op.");
 }
 
+problem problem::push_endpoint_invalid() {
+  return make(
+      409, "push_endpoint_invalid",
+      "Het push-endpoint van de gemeente is geen geldig https-adres; het bericht wordt niet opnieuw "
+      "aangeboden. Het staat in het postvak van de gemeente. Vraag de gemeente een geldig endpoint in "
+      "te stellen bij Instellingen en bied het bericht daarna opnieuw aan.");
+}
+
 problem problem::settings_locked() {
   return make(409, "settings_locked",
               "Uw gemeente is nog niet goedgekeurd. Wijzig deze gegevens in de aanvraag.");
@@ -261,6 +269,7 @@ std::vector<problem> problem::catalogue() {
                            push_not_given_up(),
                            push_not_connected(),
                            push_endpoint_missing(),
+                           push_endpoint_invalid(),
                            settings_locked(),
                            municipality_unknown(),
                            cohort_unknown(),

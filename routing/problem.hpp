@@ -125,6 +125,9 @@ struct problem {
   static problem push_not_given_up();
   static problem push_not_connected();
   static problem push_endpoint_missing();
+  /// 409 push_endpoint_invalid: the stored endpoint is no https URL (a value
+  /// from before that rule); the municipality must set a new one.
+  static problem push_endpoint_invalid();
   /// 409 settings_locked: settings change before the application was approved.
   static problem settings_locked();
   /// 404 municipality_unknown / cohort_unknown / conditions_unknown (onboarding).

@@ -342,17 +342,19 @@ result<void> record_push_obsolete(transaction& tx, std::string_view bericht_id, 
 /// What an administrator's request for a new push attempt found.
 struct requeue_outcome {
   enum class kind {
-    requeued,       ///< OPGEGEVEN -> WACHTEND, due now
-    not_found,      ///< no outbox item with this berichtId
-    not_given_up,   ///< the item is not OPGEGEVEN (still waiting, delivered, or obsolete)
-    not_connected,  ///< the municipality is no longer CONNECTED
-    no_endpoint,    ///< the municipality no longer has a push endpoint
+    requeued,          ///< OPGEGEVEN -> WACHTEND, due now
+    not_found,         ///< no outbox item with this berichtId
+    not_given_up,      ///< the item is not OPGEGEVEN (still waiting, delivered, or obsolete)
+    not_connected,     ///< the municipality is no longer CONNECTED
+    no_endpoint,       ///< the municipality no longer has a push endpoint
+    endpoint_invalid,  ///< its stored endpoint is not a valid_push_endpoint (an older value)
   } what = kind::not_found;
   outbox_item item;  ///< the item after the request (all but not_found)
 };
 /// Puts a push that gave up (OPGEGEVEN) back in the queue, due at `now`, to
 /// the municipality's current push endpoint, provided the municipality is
-/// still CONNECTED and has one. The item keeps its creation time, so the
+/// still CONNECTED and has one that is a valid_push_endpoint (a stored value
+/// from before that rule is refused: it would only fail again). The item keeps its creation time, so the
 /// worker makes one new attempt: if that fails too, it gives up again.
 /// Audited as "delivery.push.requeue" "success" or "denied:<reason>" (all
 /// outcomes but not_found, whose record names the id all the same).

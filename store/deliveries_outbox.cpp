@@ -212,8 +212,6 @@ result<requeue_outcome> requeue_push(transaction& tx, std::string_view bericht_i
   out.item = std::move(**found);
   auto m = find_municipality(tx, out.item.gemeentecode, day_of(now));
   if (!m) return m.error();
-  // As before the rule moved to domain/: an endpoint that is stored but not a
-  // valid_push_endpoint does not stop a requeue (the intake never queues one).
   const auto target =
       *m ? domain::push_target_of((*m)->status, (*m)->push_endpoint) : domain::push_target::not_connected;
   if (out.item.status != "OPGEGEVEN")
@@ -222,12 +220,15 @@ result<requeue_outcome> requeue_push(transaction& tx, std::string_view bericht_i
     out.what = kind::not_connected;
   else if (target == domain::push_target::no_endpoint)
     out.what = kind::no_endpoint;
+  else if (target == domain::push_target::endpoint_invalid)
+    out.what = kind::endpoint_invalid;
   else
     out.what = kind::requeued;
   if (out.what != kind::requeued) {
     const std::string reason = out.what == kind::not_given_up    ? "denied:not_given_up"
                                : out.what == kind::not_connected ? "denied:not_connected"
-                                                                 : "denied:no_endpoint";
+                               : out.what == kind::no_endpoint   ? "denied:no_endpoint"
+                                                                 : "denied:endpoint_invalid";
     if (auto a = audit(tx, who, "delivery.push.requeue", bericht_id, reason, now); !a) return a.error();
     return out;
   }

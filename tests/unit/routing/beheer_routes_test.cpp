@@ -160,7 +160,7 @@ TEST_F(BeheerRoutes, RequeueGivesAGivenUpPushANewAttempt) {
 }
 
 // Verifies the refusals: unknown id (404), delivered push (409), a municipality no longer
-// connected or without endpoint (409); none changes the item.
+// connected, without endpoint or with an invalid stored one (409); none changes the item.
 TEST_F(BeheerRoutes, RequeueRefusals) {
   env_.stage(portal_env::level::delivered);
   const int woken = env_.pushes_queued;
@@ -183,6 +183,20 @@ TEST_F(BeheerRoutes, RequeueRefusals) {
   res = requeue(message_id);
   EXPECT_EQ(res.result_int(), 409u);
   EXPECT_EQ(code_of(res), "push_endpoint_missing");
+
+  // An endpoint stored before the https rule (the portal no longer accepts
+  // one) is refused too: a new attempt would only fail again.
+  ASSERT_TRUE(env_.db().write([](store::transaction& tx) -> result<void> {
+    auto st = tx.prepare("UPDATE gemeenten SET push_endpoint = ? WHERE gemeentecode = 'GM0363'");
+    if (!st) return st.error();
+    st->bind(1, std::string_view("http://nazorg.amsterdam.example.nl/poort"));
+    return st->run();
+  }));
+  res = requeue(message_id);
+  EXPECT_EQ(res.result_int(), 409u);
+  EXPECT_EQ(code_of(res), "push_endpoint_invalid");
+  auto audit = body_of(get("/api/v1/beheer/auditregels?actie=delivery.push.requeue&limiet=1"));
+  EXPECT_EQ(audit.at("auditregels").as_array()[0].at("resultaat").as_string(), "denied:endpoint_invalid");
   EXPECT_EQ(outbox_item().status, "OPGEGEVEN");
   EXPECT_EQ(env_.pushes_queued, woken);
 }
