@@ -354,8 +354,9 @@ struct requeue_outcome {
 /// Puts a push that gave up (OPGEGEVEN) back in the queue, due at `now`, to
 /// the municipality's current push endpoint, provided the municipality is
 /// still CONNECTED and has one that is a valid_push_endpoint (a stored value
-/// from before that rule is refused: it would only fail again). The item keeps its creation time, so the
-/// worker makes one new attempt: if that fails too, it gives up again.
+/// from before that rule is refused: it would only fail again). The item
+/// keeps its creation time, so the worker makes one new attempt: if that
+/// fails too, it gives up again.
 /// Audited as "delivery.push.requeue" "success" or "denied:<reason>" (all
 /// outcomes but not_found, whose record names the id all the same).
 /// Failure: a store error.
